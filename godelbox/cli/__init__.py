@@ -1,0 +1,29 @@
+"""The `godelbox` command line. One module per command group; this file only wires them."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+
+from godelbox.cli import config_cmd
+from godelbox.errors import UserError
+
+app = typer.Typer(
+    name="godelbox",
+    help="Open-ended evolution of agent code in real sandboxes (DGM, PAE, SELF).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(config_cmd.app, name="config")
+
+
+def main() -> None:
+    """Entry point: user errors become one red line and exit code 2, never a traceback."""
+    try:
+        app()
+    except UserError as err:
+        Console(stderr=True).print(f"[bold red]error:[/] {err}", highlight=False)
+        sys.exit(err.exit_code)

@@ -1,0 +1,285 @@
+"""One typed configuration for a run, and where each of its values came from.
+
+Values are layered, last wins: built-in defaults < TOML file (`godelbox.toml`) < environment
+(`GODELBOX_SECTION__KEY=value`) < CLI overrides (`--set section.key=value`). Every effective value
+remembers its origin so `godelbox config show` can say why a setting is what it is.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from godelbox.errors import UserError
+
+CONFIG_FILE_NAME = "godelbox.toml"
+ENV_PREFIX = "GODELBOX_"
+
+
+class ConfigError(UserError):
+    """A configuration problem, phrased for the user: names the key and what to do."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class RunSection(_Section):
+    seed: int = Field(
+        0, description="Seed for every random choice of the loop (selection, operators)."
+    )
+    name: str = Field("", description="Free-form label shown in the TUI and reports.")
+
+
+class ArchiveSection(_Section):
+    database_url: str = Field(
+        "",
+        description="SQLAlchemy URL; empty means SQLite in WAL mode at RUN_DIR/archive.db.",
+    )
+    busy_timeout_s: float = Field(30.0, gt=0, description="How long a writer waits for a lock.")
+
+
+class ModelsSection(_Section):
+    """Model per role, as litellm names them. Empty everywhere means the offline mode."""
+
+    diagnose: str = ""
+    implement: str = ""
+    agent: str = ""
+    judge: str = ""
+    task_proposer: str = ""
+    api_base: str = Field("", description="Override the provider's base URL (vLLM, Ollama, ...).")
+
+    def any_configured(self) -> bool:
+        return any((self.diagnose, self.implement, self.agent, self.judge, self.task_proposer))
+
+
+class LLMSection(_Section):
+    timeout_s: float = Field(120.0, gt=0)
+    max_retries: int = Field(4, ge=0)
+    backoff_s: float = Field(1.0, ge=0, description="First retry delay; doubles each retry.")
+    run_budget_usd: float | None = Field(None, ge=0, description="Stop new LLM work past this.")
+    sandbox_budget_usd: float = Field(1.0, ge=0, description="Per-sandbox cap at the gateway.")
+    sandbox_budget_tokens: int = Field(500_000, ge=0)
+
+
+PolicyName = Literal["dgm", "score_prop", "random", "best", "shinka_weighted", "hgm"]
+
+
+class SelectionSection(_Section):
+    policy: PolicyName = "dgm"
+    dgm_steepness: float = Field(10.0, gt=0, description="k in s = 1/(1+exp(-k(acc-0.5))).")
+    shinka_lambda: float = Field(10.0, gt=0)
+
+
+class StageSection(_Section):
+    """One evaluation stage: run `tasks` more tasks (None = all the rest), then continue to
+    the next stage only if the score so far is at least `min_score_to_continue`."""
+
+    tasks: int | None = Field(None, ge=1)
+    min_score_to_continue: float = Field(0.0, ge=0, le=1)
+
+
+def _default_stages() -> list[StageSection]:
+    return [
+        StageSection(tasks=10, min_score_to_continue=0.4),
+        StageSection(tasks=50, min_score_to_continue=0.6),
+        StageSection(tasks=None, min_score_to_continue=1.0),
+    ]
+
+
+class EvaluationSection(_Section):
+    bench: str = Field("builtin:dev", description="builtin:dev|builtin:heldout|polyglot:PATH|...")
+    stages: list[StageSection] = Field(default_factory=_default_stages)
+    workers: int = Field(2, ge=1)
+    task_timeout_s: float = Field(300.0, gt=0)
+    polyglot_tries: int = Field(2, ge=1)
+
+
+class SandboxSection(_Section):
+    backend: Literal["auto", "docker", "bubblewrap", "none"] = "auto"
+    image: str = "godelbox-agent:latest"
+    memory_mb: int = Field(1024, ge=64)
+    cpus: float = Field(1.0, gt=0)
+    pids: int = Field(256, ge=16)
+    tmp_mb: int = Field(256, ge=8)
+    work_mb: int = Field(512, ge=8)
+    output_limit_bytes: int = Field(1_000_000, ge=1024)
+    unsafe_no_sandbox: bool = Field(
+        False, description="Required, in addition to backend='none', to run agents unisolated."
+    )
+
+    @model_validator(mode="after")
+    def _unsafe_needs_opt_in(self) -> SandboxSection:
+        if self.backend == "none" and not self.unsafe_no_sandbox:
+            raise ValueError(
+                "backend 'none' runs untrusted agent code on the host; "
+                "also set sandbox.unsafe_no_sandbox = true if you really mean it"
+            )
+        return self
+
+
+class BudgetSection(_Section):
+    """Any budget that is set and reached stops the run cleanly. None = unlimited."""
+
+    iterations: int | None = Field(None, ge=1)
+    children: int | None = Field(None, ge=1)
+    usd: float | None = Field(None, ge=0)
+    wall_clock_s: float | None = Field(None, gt=0)
+    no_improvement_generations: int | None = Field(None, ge=1)
+
+
+class LoopSection(_Section):
+    schedule: Literal["generational", "async"] = "generational"
+    children_per_generation: int = Field(2, ge=1)
+    proposal_workers: int = Field(1, ge=1)
+    eval_workers: int = Field(1, ge=1)
+
+
+class ProposerSection(_Section):
+    mode: Literal["auto", "llm", "operators"] = Field(
+        "auto", description="auto = llm when models.implement is set, else offline operators."
+    )
+    implement: Literal["self", "fixed"] = Field(
+        "self", description="self: the parent edits itself (DGM); fixed: the pinned seed does."
+    )
+    p_empty_patch: float = Field(0.25, ge=0, le=1)
+    p_sometimes_solved: float = Field(0.25, ge=0, le=1)
+    p_context_length: float = Field(0.25, ge=0, le=1)
+    critique_rounds: int = Field(0, ge=0, description="SELF: critique/refine rounds per diagnosis.")
+
+
+class Config(_Section):
+    run: RunSection = Field(default_factory=RunSection)
+    archive: ArchiveSection = Field(default_factory=ArchiveSection)
+    models: ModelsSection = Field(default_factory=ModelsSection)
+    llm: LLMSection = Field(default_factory=LLMSection)
+    selection: SelectionSection = Field(default_factory=SelectionSection)
+    evaluation: EvaluationSection = Field(default_factory=EvaluationSection)
+    sandbox: SandboxSection = Field(default_factory=SandboxSection)
+    budget: BudgetSection = Field(default_factory=BudgetSection)
+    loop: LoopSection = Field(default_factory=LoopSection)
+    proposer: ProposerSection = Field(default_factory=ProposerSection)
+
+
+@dataclass(frozen=True)
+class LoadedConfig:
+    config: Config
+    sources: dict[str, str]
+    """Dotted key -> 'default' | 'file:PATH' | 'env:NAME' | 'cli'."""
+
+
+def load_config(
+    file: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    overrides: Mapping[str, str] | None = None,
+) -> LoadedConfig:
+    """Build the effective config. `file` may be None (defaults only) and must exist otherwise."""
+    env = os.environ if env is None else env
+    data: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    if file is not None:
+        _merge(data, sources, _read_toml(file), f"file:{file}")
+    for name, raw in sorted(env.items()):
+        if name.startswith(ENV_PREFIX) and "__" in name:
+            key = name[len(ENV_PREFIX) :].lower().replace("__", ".")
+            _merge(data, sources, _nest(key, _parse_value(raw)), f"env:{name}")
+    for key, raw in (overrides or {}).items():
+        _merge(data, sources, _nest(key, _parse_value(raw)), "cli")
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, sources)) from None
+    for key in _leaf_keys(config.model_dump()):
+        sources.setdefault(key, "default")
+    return LoadedConfig(config, sources)
+
+
+def dump_toml(config: Config) -> str:
+    """Serialise a config as TOML (the run dir's snapshot); None values are left out."""
+    lines: list[str] = []
+    for section, values in config.model_dump(exclude_none=True).items():
+        scalars = {k: v for k, v in values.items() if not isinstance(v, list)}
+        tables = {k: v for k, v in values.items() if isinstance(v, list)}
+        lines.append(f"[{section}]")
+        lines.extend(f"{k} = {_toml_value(v)}" for k, v in scalars.items())
+        lines.append("")
+        for name, items in tables.items():
+            for item in items:
+                lines.append(f"[[{section}.{name}]]")
+                lines.extend(f"{k} = {_toml_value(v)}" for k, v in item.items() if v is not None)
+                lines.append("")
+    return "\n".join(lines)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    escaped = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
+
+
+def _read_toml(file: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(
+            f"config file {file} does not exist; create it or drop --config"
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {file} is not valid TOML: {exc}") from None
+
+
+def _parse_value(raw: str) -> Any:
+    """Env and CLI values are TOML literals when they parse as one (1, 0.5, true, [..]), else
+    plain strings, so `GODELBOX_MODELS__AGENT=gpt-4o` needs no quotes."""
+    try:
+        return tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        return raw
+
+
+def _nest(dotted: str, value: Any) -> dict[str, Any]:
+    out: Any = value
+    for part in reversed(dotted.split(".")):
+        out = {part: out}
+    return out
+
+
+def _merge(
+    dst: dict[str, Any], sources: dict[str, str], src: dict[str, Any], origin: str, prefix: str = ""
+) -> None:
+    for key, value in src.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, dict) and isinstance(dst.get(key), dict | None):
+            _merge(dst.setdefault(key, {}), sources, value, origin, f"{dotted}.")
+        else:
+            dst[key] = value
+            sources[dotted] = origin
+
+
+def _leaf_keys(tree: dict[str, Any], prefix: str = "") -> list[str]:
+    keys: list[str] = []
+    for key, value in tree.items():
+        if isinstance(value, dict):
+            keys.extend(_leaf_keys(value, f"{prefix}{key}."))
+        else:
+            keys.append(f"{prefix}{key}")
+    return keys
+
+
+def _describe(exc: ValidationError, sources: dict[str, str]) -> str:
+    err = exc.errors()[0]
+    key = ".".join(str(p) for p in err["loc"])
+    origin = sources.get(key, "")
+    where = f" (from {origin})" if origin else ""
+    if err["type"] == "extra_forbidden":
+        return f"unknown config key '{key}'{where}; see `godelbox config show` for valid keys"
+    return f"invalid config key '{key}'{where}: {err['msg']}"

@@ -1,0 +1,97 @@
+"""The sandbox interface: the only way godelbox ever runs agent code.
+
+A backend starts a `Sandbox` from an image with `Limits`; a sandbox copies directories in and out
+and runs commands with a host-enforced timeout and output cap. Backends (docker, bubblewrap, the
+explicit unsafe local one) are separate classes with the same small surface, so the evaluator and
+proposer never know which one they talk to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, Protocol
+
+from godelbox.errors import UserError
+
+EndReason = Literal["exit", "timeout", "oom", "output_cap"]
+
+WORK_DIR = "/work"
+"""The writable, size-capped work dir inside every sandbox; everything else is read-only
+(except a size-capped /tmp)."""
+
+GATEWAY_SOCKET = "/run/godelbox/llm.sock"
+"""Where the host's LLM gateway socket appears inside a sandbox when one is attached."""
+
+
+class SandboxError(UserError):
+    """The sandbox could not be created or used (engine down, image missing, ...)."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    memory_mb: int = 1024
+    cpus: float = 1.0
+    pids: int = 256
+    tmp_mb: int = 256
+    work_mb: int = 512
+    output_limit_bytes: int = 1_000_000
+
+
+@dataclass(frozen=True)
+class ExecResult:
+    exit_code: int | None
+    """None when the process did not exit by itself (killed on timeout, OOM or output cap)."""
+    stdout: str
+    stderr: str
+    duration_s: float
+    ended: EndReason
+
+    @property
+    def ok(self) -> bool:
+        return self.ended == "exit" and self.exit_code == 0
+
+
+@dataclass(frozen=True)
+class SandboxSpec:
+    """What to start: image, limits, labels (run id, node id) and an optional gateway socket."""
+
+    image: str
+    limits: Limits = field(default_factory=Limits)
+    labels: Mapping[str, str] = field(default_factory=dict)
+    gateway_socket: Path | None = None
+    env: Mapping[str, str] = field(default_factory=dict)
+
+
+class Sandbox(Protocol):
+    def copy_in(self, src: Path, dest: str) -> None:
+        """Copy host directory `src` to `dest` (under WORK_DIR) inside the sandbox."""
+
+    def run(
+        self,
+        cmd: Sequence[str],
+        timeout_s: float,
+        *,
+        workdir: str = WORK_DIR,
+        env: Mapping[str, str] | None = None,
+        stdin: bytes | None = None,
+    ) -> ExecResult:
+        """Run `cmd`; kill it at `timeout_s` (host-enforced) or when output passes the cap."""
+
+    def copy_out(self, src: str, dest: Path) -> None:
+        """Copy directory `src` inside the sandbox to host directory `dest` (created)."""
+
+    def close(self) -> None:
+        """Destroy the sandbox and everything in it. Idempotent."""
+
+    def __enter__(self) -> Sandbox: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+
+class Backend(Protocol):
+    name: str
+
+    def start(self, spec: SandboxSpec) -> Sandbox:
+        """Start a fresh sandbox; use it as a context manager so it is always destroyed."""
