@@ -59,13 +59,24 @@ class ModelsSection(_Section):
         return any((self.diagnose, self.implement, self.agent, self.judge, self.task_proposer))
 
 
+class ModelPrice(_Section):
+    """Dollars per token for a model litellm has no price for (self-hosted, new, fake).
+    Written as `[[llm.prices]]` tables; a price here wins over litellm's cost map."""
+
+    model: str
+    input_usd_per_token: float = Field(ge=0)
+    output_usd_per_token: float = Field(ge=0)
+
+
 class LLMSection(_Section):
     timeout_s: float = Field(120.0, gt=0)
     max_retries: int = Field(4, ge=0)
     backoff_s: float = Field(1.0, ge=0, description="First retry delay; doubles each retry.")
+    max_backoff_s: float = Field(60.0, ge=0, description="Cap on one retry delay, Retry-After too.")
     run_budget_usd: float | None = Field(None, ge=0, description="Stop new LLM work past this.")
     sandbox_budget_usd: float = Field(1.0, ge=0, description="Per-sandbox cap at the gateway.")
     sandbox_budget_tokens: int = Field(500_000, ge=0)
+    prices: list[ModelPrice] = Field(default_factory=list)
 
 
 PolicyName = Literal["dgm", "score_prop", "random", "best", "shinka_weighted", "hgm"]
