@@ -1,0 +1,5 @@
+"""Shared pytest plugins: each fixture module documents itself at its top."""
+
+pytest_plugins = [
+    "tests.fixtures.fake_llm",
+]
