@@ -1,0 +1,38 @@
+"""Every tunable choice of the repair agent, as plain constants.
+
+This file is the agent's genome: the offline proposer (godelbox.proposer.operators) evolves the
+agent by editing these assignments and by adding modules under mutators/ and extractors/, so keep
+each value a literal on one line (the operators rewrite them in place).
+"""
+
+FORMULA = "tarantula"
+"""Spectrum formula ranking suspicious lines: one of localise.FORMULAS."""
+
+MUTATORS = ["comparison", "off_by_one"]
+"""Mutation operators tried on suspicious lines, in this order: modules under mutators/."""
+
+REPRO_SOURCES = ["fenced"]
+"""Where failing checks come from in the problem statement: modules under extractors/."""
+
+SEARCH_ORDER = "by_operator"
+"""by_operator: every line for the first mutator, then the next mutator;
+by_suspiciousness: every mutator on the most suspicious line, then the next line."""
+
+PRECHECKS = []
+"""Cheap filters applied before a candidate costs a test run: names in prechecks.CHECKS."""
+
+TOP_LINES = 5
+"""How many of the most suspicious lines are mutated."""
+
+MAX_CANDIDATES = 40
+"""How many candidate edits may be run against the tests (the search budget)."""
+
+REPRO_TIMEOUT_S = 10.0
+"""Timeout of one run of the reproduction script (a mutant may loop forever)."""
+
+TESTS_TIMEOUT_S = 60.0
+"""Timeout of one run of the repository's visible tests."""
+
+TIME_SAFETY = 0.8
+"""Stop searching once this fraction of GODELBOX_TIME_BUDGET_S is spent (a safety net only:
+the candidate budget, not the clock, is what normally ends the search, so runs are repeatable)."""

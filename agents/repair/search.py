@@ -1,0 +1,103 @@
+"""Candidate generation and validation: mutate suspicious lines, keep the first edit that makes
+every reproduction check pass without breaking a visible test that passed before."""
+
+from __future__ import annotations
+
+import ast
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import config
+import mutators
+import prechecks
+import testrun
+from edits import Edit, Site
+from localise import Suspect
+
+
+@dataclass(frozen=True)
+class Fix:
+    path: str
+    source: str
+    description: str
+    tried: int
+
+
+@dataclass(frozen=True)
+class Oracle:
+    """What a candidate must satisfy, in the scratch copy of the repository."""
+
+    repo: Path
+    repro_script: Path
+    targets: list[str]
+    must_pass: list[str]
+
+
+def candidates(suspects: list[Suspect], repo: Path, problem: str) -> Iterator[tuple[str, Edit]]:
+    """(file, edit) pairs in the configured order over the top suspicious lines."""
+    sites = []
+    for suspect in suspects[: config.TOP_LINES]:
+        source = (repo / suspect.path).read_text(encoding="utf-8")
+        tree = ast.parse(source)
+        sites.append(Site(suspect.path, source, tree, suspect.line, problem))
+    operators = [mutators.load(name) for name in config.MUTATORS]
+    if config.SEARCH_ORDER == "by_suspiciousness":
+        pairs = [(site, op) for site in sites for op in operators]
+    else:
+        pairs = [(site, op) for op in operators for site in sites]
+    for site, op in pairs:
+        for edit in op.mutate(site):
+            yield site.path, edit
+
+
+def search(
+    suspects: list[Suspect],
+    oracle: Oracle,
+    problem: str,
+    deadline: float,
+    log: Callable[[str], None],
+) -> Fix | None:
+    checks = [prechecks.CHECKS[name] for name in config.PRECHECKS]
+    seen: set[str] = set()
+    tried = 0
+    for path, edit in candidates(suspects, oracle.repo, problem):
+        if tried >= config.MAX_CANDIDATES:
+            log(f"candidate budget of {config.MAX_CANDIDATES} spent")
+            return None
+        if time.monotonic() > deadline:
+            log("time budget spent; stopping the search")
+            return None
+        original = (oracle.repo / path).read_text(encoding="utf-8")
+        if not all(check(original, edit.source, seen) for check in checks):
+            continue
+        seen.add(edit.source)
+        tried += 1
+        verdict = validate(path, edit.source, original, oracle)
+        log(f"candidate {tried}: {path}: {edit.description}: {verdict}")
+        if verdict == "passes":
+            return Fix(path, edit.source, edit.description, tried)
+    log(f"no more candidates after {tried}")
+    return None
+
+
+def validate(path: str, source: str, original: str, oracle: Oracle) -> str:
+    target = oracle.repo / path
+    target.write_text(source, encoding="utf-8")
+    try:
+        if not testrun.run_script(oracle.repo, oracle.repro_script, config.REPRO_TIMEOUT_S):
+            return "reproduction still fails"
+        suite = testrun.run_suite(
+            oracle.repo,
+            oracle.targets,
+            trace=False,
+            timeout_s=config.TESTS_TIMEOUT_S,
+            stop_first=True,
+        )
+        if suite.timed_out:
+            return "tests timed out"
+        broken = [t for t in oracle.must_pass if suite.outcomes.get(t) != "passed"]
+        return f"breaks {broken[0]}" if broken else "passes"
+    finally:
+        target.write_text(original, encoding="utf-8")

@@ -1,0 +1,88 @@
+"""Running tests in a subprocess: the repository's suite through pytest, or the repro script.
+
+Every run has a timeout (a mutant can loop forever) and writes nothing into the repository:
+no bytecode, no .pytest_cache.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROBE_DIR = Path(__file__).resolve().parent / "probe"
+REPRO_MARK = "test_godelbox_repro_check_"
+"""Every reproduction test's name starts with this (its file lies outside the rootdir, so
+pytest's node id may not name the file)."""
+
+
+@dataclass
+class SuiteResult:
+    outcomes: dict[str, str] = field(default_factory=dict)
+    """Test id -> passed | failed | skipped."""
+    lines: dict[str, dict[str, list[int]]] = field(default_factory=dict)
+    """Test id -> repository file (relative) -> executed line numbers."""
+    timed_out: bool = False
+
+    def failing(self) -> list[str]:
+        return sorted(t for t, o in self.outcomes.items() if o == "failed")
+
+    def passing(self) -> list[str]:
+        return sorted(t for t, o in self.outcomes.items() if o == "passed")
+
+
+def environment(repo: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
+    paths = [str(PROBE_DIR), str(repo)]
+    if (repo / "src").is_dir():
+        paths.append(str(repo / "src"))
+    env = dict(os.environ)
+    env.update(PYTHONPATH=os.pathsep.join(paths), PYTHONDONTWRITEBYTECODE="1")
+    env.update(extra or {})
+    return env
+
+
+def run_suite(
+    repo: Path, targets: list[str], *, trace: bool, timeout_s: float, stop_first: bool = False
+) -> SuiteResult:
+    """Run pytest on `targets` (paths) from the repository root; outcomes and, with `trace`,
+    the lines each test executed."""
+    with tempfile.TemporaryDirectory(prefix="repair-probe-") as scratch:
+        out = Path(scratch) / "probe.json"
+        cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+        cmd += ["-p", "godelbox_repair_probe", f"--rootdir={repo}"]
+        cmd += ["-x"] if stop_first else []
+        env = environment(
+            repo,
+            {
+                "REPAIR_PROBE_ROOT": str(repo),
+                "REPAIR_PROBE_OUT": str(out),
+                "REPAIR_PROBE_TRACE": "1" if trace else "0",
+            },
+        )
+        try:
+            subprocess.run(cmd + targets, cwd=repo, env=env, timeout=timeout_s, capture_output=True)
+        except subprocess.TimeoutExpired:
+            return SuiteResult(timed_out=True)
+        if not out.exists():
+            return SuiteResult()
+        data = json.loads(out.read_text(encoding="utf-8"))
+        return SuiteResult(outcomes=data["outcomes"], lines=data["lines"])
+
+
+def run_script(repo: Path, script: Path, timeout_s: float) -> bool:
+    """Run the repro script; True when every check passes."""
+    try:
+        done = subprocess.run(
+            [sys.executable, str(script)],
+            cwd=repo,
+            env=environment(repo),
+            timeout=timeout_s,
+            capture_output=True,
+        )
+    except subprocess.TimeoutExpired:
+        return False
+    return done.returncode == 0
