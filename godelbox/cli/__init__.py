@@ -7,7 +7,7 @@ import sys
 import typer
 from rich.console import Console
 
-from godelbox.cli import config_cmd
+from godelbox.cli import archive_cmd, config_cmd
 from godelbox.errors import UserError
 
 app = typer.Typer(
@@ -18,6 +18,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(config_cmd.app, name="config")
+archive_cmd.register(app)
 
 
 def main() -> None:
@@ -25,5 +26,5 @@ def main() -> None:
     try:
         app()
     except UserError as err:
-        Console(stderr=True).print(f"[bold red]error:[/] {err}", highlight=False)
+        Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/] {err}", highlight=False)
         sys.exit(err.exit_code)

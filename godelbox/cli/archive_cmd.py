@@ -1,0 +1,114 @@
+"""`godelbox init`, `godelbox export` and `godelbox archive ...`: make a run dir and look inside."""
+
+from __future__ import annotations
+
+import random
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from godelbox.archive.models import NodeStatus
+from godelbox.archive.store import CODE_DIR, DB_FILE, Archive
+from godelbox.cli.config_cmd import ConfigOption, SetOption, default_config_file, parse_overrides
+from godelbox.config import CONFIG_FILE_NAME, dump_toml, load_config
+
+archive_app = typer.Typer(help="Inspect a run's archive of agent nodes.", no_args_is_help=True)
+
+RunDirArg = Annotated[Path, typer.Argument(help="The run directory.", show_default=False)]
+
+
+class ExportFormat(StrEnum):
+    GRAPHML = "graphml"
+    JSON = "json"
+
+
+class SortKey(StrEnum):
+    ID = "id"
+    SCORE = "score"
+
+
+def init(run_dir: RunDirArg, config: ConfigOption = None, set_: SetOption = None) -> None:
+    """Create a run dir: archive database, agent git store and a snapshot of the effective
+    config. Refuses a run dir that already has content."""
+    loaded = load_config(default_config_file(config), overrides=parse_overrides(set_))
+    Archive.create(run_dir, dump_toml(loaded.config)).close()
+    Console().print(
+        f"created run dir [bold]{run_dir}[/] ({DB_FILE}, {CODE_DIR}, {CONFIG_FILE_NAME})",
+        highlight=False,
+    )
+
+
+def export(
+    run_dir: RunDirArg,
+    format_: Annotated[
+        ExportFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = ExportFormat.JSON,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
+    ] = None,
+) -> None:
+    """Export the archive graph (nodes with scores, status, cost; parent → child edges)."""
+    with Archive.open(run_dir) as archive:
+        graph = archive.export_graph()
+    text = graph.to_graphml() if format_ is ExportFormat.GRAPHML else graph.to_json_text()
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
+@archive_app.command("ls")
+def ls(
+    run_dir: RunDirArg,
+    status: Annotated[
+        NodeStatus | None, typer.Option("--status", "-s", help="Only nodes in this status.")
+    ] = None,
+    sort: Annotated[SortKey, typer.Option("--sort", help="Order of rows.")] = SortKey.ID,
+) -> None:
+    """A table of nodes: id, parent, status, score, children, LLM cost."""
+    with Archive.open(run_dir) as archive:
+        nodes = archive.nodes(status)
+        children = archive.children_counts()
+        costs = archive.cost_by_node()
+    if sort is SortKey.SCORE:
+        nodes.sort(key=lambda n: (-(n.score if n.score is not None else float("-inf")), n.id))
+    table = Table(title=f"{run_dir}: {len(nodes)} nodes")
+    for name in ("id", "parent", "status", "score", "children", "cost $"):
+        table.add_column(name, justify="left" if name == "status" else "right")
+    for node in nodes:
+        assert node.id is not None
+        table.add_row(
+            str(node.id),
+            "-" if node.parent_id is None else str(node.parent_id),
+            node.status.value,
+            "-" if node.score is None else f"{node.score:.3f}",
+            str(children.get(node.id, 0)),
+            f"{costs.get(node.id, 0.0):.4f}",
+        )
+    Console().print(table)
+
+
+@archive_app.command("select")
+def select(
+    run_dir: RunDirArg,
+    policy: Annotated[
+        str | None, typer.Option("--policy", "-p", help="Policy name (default: the run's).")
+    ] = None,
+    n: Annotated[int, typer.Option("-n", min=1, help="How many parents to draw.")] = 1,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of this dry run.")] = 0,
+) -> None:
+    """Dry run: which parents a policy would draw now (writes nothing, not the run's RNG)."""
+    with Archive.open(run_dir) as archive:
+        picks = archive.select_parents(random.Random(seed), n, policy)
+    typer.echo(" ".join(str(p) for p in picks))
+
+
+def register(app: typer.Typer) -> None:
+    """Attach these commands to the top-level CLI."""
+    app.command("init")(init)
+    app.command("export")(export)
+    app.add_typer(archive_app, name="archive")
