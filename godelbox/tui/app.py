@@ -1,0 +1,170 @@
+"""`godelbox tui RUN_DIR`: watch an archive grow, read-only, while the daemon writes to it.
+
+Layout: a header with run progress and budget, the archive tree on the left, the selected node's
+detail on the right, a filter line that appears on `/`, and the key bindings in the footer.
+Every few seconds the app asks the reader what changed since its watermark and patches the tree;
+it never reloads the archive.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Footer, Input, Static, Tree
+
+from godelbox.errors import UserError
+from godelbox.tui.archive_reader import ArchiveReader, Watermark
+from godelbox.tui.archive_tree import ArchiveTree, Entry
+from godelbox.tui.node_detail import render_node_detail
+from godelbox.tui.node_diffs import NodeDiffs
+from godelbox.tui.node_filter import SYNTAX, NodeFilter, parse_filter
+from godelbox.tui.node_records import NodeDetail, NodeSummary
+from godelbox.tui.run_header import render_progress
+
+STATUSES = frozenset({"proposed", "invalid", "evaluating", "evaluated", "failed"})
+
+
+class ArchiveApp(App[None]):
+    """The archive viewer. `refresh_s` is the live-refresh period (0 disables the timer)."""
+
+    TITLE = "godelbox"
+    CSS = """
+    #header { height: 2; background: $panel; }
+    #tree { width: 46%; border-right: solid $primary; }
+    #detail-scroll { width: 1fr; padding: 0 1; }
+    #filter { dock: bottom; display: none; }
+    #filter.shown { display: block; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("b", "jump_best", "best"),
+        Binding("p", "jump_parent", "parent"),
+        Binding("slash", "open_filter", "filter"),
+        Binding("escape", "clear_filter", "clear filter"),
+        Binding("s", "toggle_sort", "sort"),
+        Binding("r", "refresh_archive", "refresh"),
+        Binding("q", "quit", "quit"),
+    ]
+
+    def __init__(self, reader: ArchiveReader, diffs: NodeDiffs, refresh_s: float = 2.0) -> None:
+        super().__init__()
+        self.reader = reader
+        self.diffs = diffs
+        self.refresh_s = refresh_s
+        self.watermark = Watermark()
+        self.shown: NodeDetail | None = None
+        """The node in the detail pane (tests and the screenshot read it)."""
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="header")
+        with Horizontal():
+            yield ArchiveTree(self.reader, id="tree")
+            with VerticalScroll(id="detail-scroll"):
+                yield Static(Text("select a node", style="dim"), id="detail")
+        yield Input(placeholder=f"filter: {SYNTAX}   (enter applies, empty clears)", id="filter")
+        yield Footer()
+
+    @property
+    def tree(self) -> ArchiveTree:
+        return self.query_one(ArchiveTree)
+
+    def on_mount(self) -> None:
+        self.watermark = self.reader.watermark()
+        self.tree.rebuild()
+        self._update_header()
+        self.tree.focus()
+        if self.refresh_s > 0:
+            self.set_interval(self.refresh_s, self.action_refresh_archive)
+
+    # --- detail -----------------------------------------------------------------------------
+
+    def on_tree_node_highlighted(self, event: Tree.NodeHighlighted[Entry]) -> None:
+        if isinstance(event.node.data, NodeSummary):
+            self.show_node(event.node.data.id)
+
+    def show_node(self, node_id: int) -> None:
+        detail = self.reader.detail(node_id)
+        self.shown = detail
+        self.query_one("#detail", Static).update(
+            render_node_detail(detail, self.diffs.vs_parent(node_id))
+        )
+        self.query_one("#detail-scroll", VerticalScroll).scroll_home(animate=False)
+
+    # --- actions ----------------------------------------------------------------------------
+
+    def action_jump_best(self) -> None:
+        if self.tree.best_id is None:
+            self.notify("no evaluated node yet", severity="warning")
+            return
+        if self.tree.reveal(self.tree.best_id) is None:
+            self.notify("the best node is hidden by the filter (esc clears it)")
+
+    def action_jump_parent(self) -> None:
+        cursor = self.tree.cursor_node
+        if cursor is None or not isinstance(cursor.data, NodeSummary):
+            return
+        if cursor.data.parent_id is None:
+            self.notify("this is the seed: it has no parent")
+            return
+        self.tree.reveal(cursor.data.parent_id)
+
+    def action_open_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.add_class("shown")
+        box.focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        try:
+            flt = parse_filter(event.value, STATUSES)
+        except UserError as err:
+            self.notify(str(err), severity="error")
+            return
+        self._apply_filter(flt)
+
+    def action_clear_filter(self) -> None:
+        self.query_one("#filter", Input).value = ""
+        self._apply_filter(NodeFilter())
+
+    def _apply_filter(self, flt: NodeFilter) -> None:
+        box = self.query_one("#filter", Input)
+        box.remove_class("shown")
+        if flt != self.tree.filter:
+            self.tree.filter = flt
+            self.tree.rebuild()
+        self.sub_title = "" if flt.is_empty else f"filter: {flt.describe()}"
+        self._update_header()
+        self.tree.focus()
+
+    def action_toggle_sort(self) -> None:
+        self.tree.order = "id" if self.tree.order == "score" else "score"
+        self.tree.rebuild()
+        self.notify(f"children sorted by {'score' if self.tree.order == 'score' else 'age'}")
+
+    def action_refresh_archive(self) -> None:
+        """Apply what the writer did since the last refresh; reads only the new rows."""
+        changes = self.reader.changes_since(self.watermark, self.tree.unfinished_ids())
+        self.watermark = changes.watermark
+        if not (changes.new or changes.updated):
+            self._update_header()
+            return
+        if not self.tree.filter.is_empty:
+            self.tree.rebuild()
+        else:
+            for node in changes.new:
+                self.tree.apply_new(node)
+            for node in changes.updated:
+                self.tree.apply_update(node)
+            self.tree.refresh_best()
+        self._update_header()
+        touched = {n.id for n in changes.new + changes.updated}
+        if self.shown is not None and self.shown.summary.id in touched:
+            self.show_node(self.shown.summary.id)
+
+    def _update_header(self) -> None:
+        header = render_progress(self.reader.progress())
+        if not self.tree.filter.is_empty:
+            header.append(f"   filter: {self.tree.filter.describe()}", style="bold yellow")
+        self.query_one("#header", Static).update(header)

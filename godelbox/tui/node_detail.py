@@ -1,0 +1,166 @@
+"""The detail of one node as rich renderables: shared by the TUI's detail pane and `show NODE`.
+
+Sections, in the order a user asks "why is this child better or worse than its parent?": scores
+per stage, the proposal that produced it, the diff against its parent, per-task outcomes, LLM
+calls with tokens and cost, and timings.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Group, RenderableType
+from rich.panel import Panel
+from rich.syntax import Syntax
+from rich.table import Table
+from rich.text import Text
+
+from godelbox.tui.node_label import STATUS_STYLE
+from godelbox.tui.node_records import NodeDetail
+from godelbox.tui.score_style import format_delta, score_colour, score_text
+
+OUTCOME_STYLE = {"resolved": "green", "unresolved": "red", "error": "magenta"}
+PROPOSAL_ORDER = ("operator", "transformation", "diagnosis", "problem_description", "problem")
+"""Proposal keys shown first; anything else the proposer recorded follows in key order."""
+
+
+def render_node_detail(detail: NodeDetail, diff: str | None) -> RenderableType:
+    return Group(
+        _heading(detail),
+        _stage_table(detail),
+        _proposal(detail.proposal),
+        _diff_panel(diff),
+        _task_table(detail),
+        _llm_table(detail),
+        _timings(detail),
+    )
+
+
+def render_diff(diff: str | None) -> RenderableType:
+    """A unified diff, syntax-highlighted; an explicit note when there is none."""
+    if diff is None:
+        return Text("(no parent: this is the seed agent)", style="dim")
+    if not diff.strip():
+        return Text("(empty diff: the child's code is identical to its parent's)", style="dim")
+    return Syntax(diff, "diff", theme="ansi_dark", word_wrap=False, background_color="default")
+
+
+def _heading(detail: NodeDetail) -> RenderableType:
+    node = detail.summary
+    line = Text()
+    line.append(f"node #{node.id}", style="bold")
+    parent = "seed" if node.parent_id is None else f"child of #{node.parent_id}"
+    line.append(f"  ({parent})  ")
+    line.append(node.status, style=STATUS_STYLE.get(node.status, ""))
+    line.append("  score ")
+    line.append_text(score_text(node.score))
+    if node.parent_id is not None:
+        line.append(f"  ({format_delta(detail.parent_score, node.score)} vs parent)", style="dim")
+    line.append(f"\ncommit {detail.commit_sha[:12]}  ", style="dim")
+    line.append(
+        f"{detail.files_changed} files, +{detail.insertions} -{detail.deletions}", style="dim"
+    )
+    if detail.reason:
+        line.append(f"\nreason: {detail.reason}", style="red")
+    return line
+
+
+def _stage_table(detail: NodeDetail) -> RenderableType:
+    stages = detail.stage_scores()
+    if not stages:
+        return Text(f"no evaluation yet (stage reached: {detail.summary.stage_reached})", "dim")
+    table = Table(title="scores per stage", title_justify="left", expand=False)
+    table.add_column("stage", justify="right")
+    table.add_column("resolved", justify="right")
+    table.add_column("mean score", justify="right")
+    for stage, (resolved, attempted, mean) in stages.items():
+        table.add_row(
+            str(stage), f"{resolved}/{attempted}", Text(f"{mean:.3f}", style=score_colour(mean))
+        )
+    return table
+
+
+def _proposal(proposal: dict[str, Any]) -> RenderableType:
+    if not proposal:
+        return Panel(Text("(no proposal recorded)", style="dim"), title="proposal")
+    keys = [k for k in PROPOSAL_ORDER if k in proposal]
+    keys += sorted(k for k in proposal if k not in PROPOSAL_ORDER)
+    body = Text()
+    for key in keys:
+        body.append(f"{key.replace('_', ' ')}: ", style="bold")
+        body.append(f"{_as_text(proposal[key])}\n")
+    body.rstrip()
+    return Panel(body, title="proposal", title_align="left")
+
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list | tuple):
+        return ", ".join(_as_text(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}={_as_text(v)}" for k, v in value.items())
+    return str(value)
+
+
+def _diff_panel(diff: str | None) -> RenderableType:
+    return Panel(render_diff(diff), title="diff vs parent", title_align="left")
+
+
+def _task_table(detail: NodeDetail) -> RenderableType:
+    if not detail.tasks:
+        return Text("")
+    table = Table(title="per-task outcomes", title_justify="left")
+    table.add_column("stage", justify="right")
+    table.add_column("task")
+    table.add_column("outcome")
+    table.add_column("score", justify="right")
+    table.add_column("time", justify="right")
+    for task in detail.tasks:
+        table.add_row(
+            str(task.stage),
+            task.task_id,
+            Text(task.outcome, style=OUTCOME_STYLE.get(task.outcome, "yellow")),
+            f"{task.score:.2f}",
+            f"{task.duration_s:.1f}s",
+        )
+    return table
+
+
+def _llm_table(detail: NodeDetail) -> RenderableType:
+    if not detail.llm_calls:
+        return Text("no LLM calls (offline proposer or not proposed yet)", style="dim")
+    table = Table(title="LLM calls", title_justify="left")
+    for name in ("role", "model", "tokens in", "tokens out", "cost", "latency", "error"):
+        table.add_column(
+            name, justify="right" if name.startswith(("tok", "cost", "lat")) else "left"
+        )
+    for call in detail.llm_calls:
+        table.add_row(
+            call.role,
+            call.model,
+            f"{call.tokens_in:,}",
+            f"{call.tokens_out:,}",
+            f"${call.cost_usd:.4f}",
+            f"{call.latency_s:.1f}s",
+            Text(call.error or "", style="red"),
+        )
+    total_in = sum(c.tokens_in for c in detail.llm_calls)
+    total_out = sum(c.tokens_out for c in detail.llm_calls)
+    total_cost = sum(c.cost_usd for c in detail.llm_calls)
+    table.add_row("total", "", f"{total_in:,}", f"{total_out:,}", f"${total_cost:.4f}", "", "")
+    return table
+
+
+def _timings(detail: NodeDetail) -> RenderableType:
+    created = detail.summary.created_at
+    parts = [f"created {created:%Y-%m-%d %H:%M:%S}" if created else "created -"]
+    parts.append(
+        f"finished {detail.finished_at:%Y-%m-%d %H:%M:%S}" if detail.finished_at else "not finished"
+    )
+    if detail.wall_time_s is not None:
+        parts.append(f"wall time {detail.wall_time_s:.1f}s")
+    task_time = sum(t.duration_s for t in detail.tasks)
+    if detail.tasks:
+        parts.append(f"task time {task_time:.1f}s over {len(detail.tasks)} tasks")
+    return Text("timings: " + " · ".join(parts), style="dim")
