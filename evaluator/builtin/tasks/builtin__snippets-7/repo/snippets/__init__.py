@@ -1,0 +1,5 @@
+"""Show numbered excerpts of source files, as tracebacks and linters do."""
+
+from snippets.excerpt import excerpt, render
+
+__all__ = ["excerpt", "render"]

@@ -1,0 +1,5 @@
+"""A token-bucket rate limiter with an injectable clock."""
+
+from tokenbucket.bucket import TokenBucket
+
+__all__ = ["TokenBucket"]
