@@ -7,7 +7,7 @@ import sys
 import typer
 from rich.console import Console
 
-from godelbox.cli import archive_cmd, config_cmd
+from godelbox.cli import archive_cmd, config_cmd, view_cmd
 from godelbox.errors import UserError
 
 app = typer.Typer(
@@ -19,6 +19,7 @@ app = typer.Typer(
 )
 app.add_typer(config_cmd.app, name="config")
 archive_cmd.register(app)
+view_cmd.register(app)
 
 
 def main() -> None:

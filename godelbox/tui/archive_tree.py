@@ -148,8 +148,8 @@ class ArchiveTree(Tree[Entry]):
             tree_node.expand()
         target = self._by_id.get(node_id)
         if target is not None:
-            self.move_cursor(target)
-            self.scroll_to_node(target, animate=False)
+            # Line numbers exist only once the tree has laid out the expanded nodes.
+            self.call_after_refresh(self.move_cursor, target)
         return target
 
     def node_for(self, node_id: int) -> TreeNode[Entry] | None:

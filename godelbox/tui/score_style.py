@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
-NO_SCORE_COLOUR = "grey50"
+NO_SCORE_COLOUR = "#7f7f7f"
 
 
 def score_rgb(score: float) -> tuple[float, float, float]:

@@ -1,0 +1,90 @@
+"""`godelbox tui | replay | plot | show`: read-only views of a run's archive.
+
+All four open the archive read-only, so they are safe beside a running daemon.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from godelbox.tui.archive_reader import ArchiveReader
+from godelbox.tui.node_diffs import NodeDiffs
+
+RunDirArg = Annotated[Path, typer.Argument(help="The run directory.", show_default=False)]
+
+
+def tui(
+    run_dir: RunDirArg,
+    refresh: Annotated[
+        float, typer.Option("--refresh", min=0.0, help="Seconds between live refreshes; 0 = off.")
+    ] = 2.0,
+) -> None:
+    """Browse the archive live: tree, node detail, diffs, filter (/), best (b), parent (p)."""
+    from godelbox.tui.app import ArchiveApp  # Textual is only imported for this command
+
+    reader = ArchiveReader.open(run_dir)
+    try:
+        ArchiveApp(reader, NodeDiffs.for_run(reader), refresh_s=refresh).run()
+    finally:
+        reader.close()
+
+
+def replay(
+    run_dir: RunDirArg,
+    node: Annotated[int, typer.Argument(help="Node id to replay up to.", show_default=False)],
+) -> None:
+    """Step through the lineage seed → NODE: proposal, diff, score change, flipped tasks."""
+    from godelbox.replay import print_replay, replay_lineage
+
+    reader = ArchiveReader.open(run_dir)
+    try:
+        print_replay(replay_lineage(reader, NodeDiffs.for_run(reader), node), Console())
+    finally:
+        reader.close()
+
+
+def plot(
+    run_dir: RunDirArg,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Directory (default: RUN_DIR/plots).")
+    ] = None,
+) -> None:
+    """Write progress.{png,svg} (best and mean score) and tree.{png,svg} (archive by score)."""
+    from godelbox.plot import write_plots
+
+    for path in write_plots(run_dir, output):
+        typer.echo(str(path))
+
+
+def show(
+    run_dir: RunDirArg,
+    node: Annotated[
+        int | None, typer.Argument(help="Show this node in detail instead of the tree.")
+    ] = None,
+    depth: Annotated[
+        int, typer.Option("--depth", "-d", min=0, help="Tree levels below the seed.")
+    ] = 3,
+    children: Annotated[
+        int, typer.Option("--children", min=1, help="At most this many children per node.")
+    ] = 50,
+) -> None:
+    """Print the archive tree (depth-limited) or one node's detail, without interaction."""
+    from godelbox.show import render_node, render_tree
+
+    reader = ArchiveReader.open(run_dir)
+    try:
+        if node is None:
+            Console().print(render_tree(reader, depth, children))
+        else:
+            Console().print(render_node(reader, NodeDiffs.for_run(reader), node))
+    finally:
+        reader.close()
+
+
+def register(app: typer.Typer) -> None:
+    for command in (tui, replay, plot, show):
+        app.command()(command)
