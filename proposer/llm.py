@@ -49,6 +49,10 @@ class LLMConfigError(LLMError):
     """Retrying cannot help: no model for the role, bad key, unknown model, rejected request."""
 
 
+class LLMRequestError(LLMError):
+    """The provider rejected this request (too long for the context, malformed): change it."""
+
+
 class LLMUnavailable(LLMError):
     """The provider kept failing (429/5xx/timeouts) after every retry."""
 
@@ -385,9 +389,9 @@ def _config_error(litellm: Any, exc: Exception, role: str, model: str, text: str
             f"models.{role} (litellm names, e.g. openai/gpt-4o-mini) or models.api_base"
         )
     if isinstance(exc, litellm.ContextWindowExceededError):
-        return LLMConfigError(
+        return LLMRequestError(
             f"{role} model {model}: the prompt is longer than the model's context ({text}); "
-            "use a model with a longer context or send less"
+            "send less, or configure a model with a longer context"
         )
     missing = _missing_keys(litellm, model)
     if missing:
@@ -395,7 +399,7 @@ def _config_error(litellm: Any, exc: Exception, role: str, model: str, text: str
             f"{role} model {model} failed ({text}); {', '.join(missing)} is not set "
             "in the host environment"
         )
-    return LLMConfigError(f"{role} model {model} rejected the request: {text}")
+    return LLMRequestError(f"{role} model {model} rejected the request: {text}")
 
 
 def _missing_keys(litellm: Any, model: str) -> list[str]:

@@ -1,6 +1,8 @@
 """LLMClient through the real litellm against the fake OpenAI-compatible server."""
 
 import pytest
+from pydantic import BaseModel
+
 from godelbox.proposer.llm import (
     BudgetExceeded,
     LLMCallRecord,
@@ -10,8 +12,6 @@ from godelbox.proposer.llm import (
     LLMUnavailable,
     parse_json_reply,
 )
-from pydantic import BaseModel
-
 from tests.fixtures.fake_llm import FAKE_API_KEY, FAKE_PRICE_IN, FAKE_PRICE_OUT
 
 USER = [{"role": "user", "content": "hello"}]
