@@ -101,6 +101,8 @@ class AgentConfig:
     model_timeout_s: float = 300.0
     model_retries: int = 2
     """Extra attempts on transient gateway errors (429, 5xx, connection failures)."""
+    model_backoff_s: float = 2.0
+    """Wait before the first retry; doubles each retry."""
 
     def with_env(self, env: Mapping[str, str]) -> AgentConfig:
         """Apply the agent contract's environment (today only the time budget)."""

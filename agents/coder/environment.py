@@ -65,6 +65,9 @@ class LocalEnvironment:
             reader.join(PIPE_GRACE_S)
         except subprocess.TimeoutExpired:
             exit_code = None
+        except BaseException:  # interrupted (SIGTERM): leave no command running behind us
+            _kill_group(proc)
+            raise
         if exit_code is None or reader.is_alive():
             _kill_group(proc)
             reader.join(PIPE_GRACE_S)

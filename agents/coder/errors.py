@@ -44,6 +44,12 @@ class BudgetExhausted(Terminating):
     status = "budget_exhausted"
 
 
+class Interrupted(Terminating):
+    """The process was asked to stop (SIGTERM), e.g. by the evaluator at its time limit."""
+
+    status = "interrupted"
+
+
 class ContextWindowExceeded(Terminating):
     """The conversation no longer fits the model's context window."""
 

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from pathlib import Path
 
 from agent import Agent
 from config import AgentConfig
 from environment import LocalEnvironment
+from errors import Interrupted
 from model import GatewayModel
 from recorder import Recorder
 
@@ -43,17 +45,36 @@ def main(argv: list[str] | None = None) -> int:
         config = AgentConfig().with_env(os.environ)
     except ValueError:
         parser.error("GODELBOX_TIME_BUDGET_S must be a number of seconds")
+    try:
+        model = GatewayModel(
+            os.environ.get("GODELBOX_LLM_MODEL"), config.model_retries, config.model_backoff_s
+        )
+    except ImportError:
+        print(
+            "error: the gateway client godelbox_llm is not importable; run inside the godelbox "
+            "image or put sandbox/agent_client on PYTHONPATH",
+            file=sys.stderr,
+        )
+        return 2
     workspace = args.workspace.resolve()
     agent = Agent(
-        model=GatewayModel(os.environ.get("GODELBOX_LLM_MODEL"), retries=config.model_retries),
+        model=model,
         env=LocalEnvironment(workspace, config.output_limit_chars),
         workspace=workspace,
         config=config,
         recorder=Recorder(args.log_dir),
     )
+    signal.signal(signal.SIGTERM, _stop)
     status = agent.run(args.problem.read_text(encoding="utf-8"))
     print(f"agent finished: {status} ({len(agent.steps)} steps)")
     return 0
+
+
+def _stop(signum: int, frame: object) -> None:
+    """Turn SIGTERM into a clean end, so the trajectory says how the run ended; a second
+    SIGTERM must not interrupt the final save."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise Interrupted(f"stopped by signal {signum}")
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from errors import BudgetExhausted
 from recorder import Recorder
 from scripted import ScriptedModel, call, git, say
 
+CHECK = "python3 -c 'from calc import add; assert add(2, 3) == 5; print(\"add ok\")'"
 FIX = {"command": "str_replace", "path": "calc.py", "old_str": "a - b", "new_str": "a + b"}
 
 
@@ -30,7 +31,7 @@ def test_fixes_the_bug_and_records_every_step(repo: Path) -> None:
     model = ScriptedModel(
         call("editor", {"command": "view", "path": "calc.py"}, "c1"),
         call("editor", FIX, "c2"),
-        call("bash", {"command": "python3 -m pytest -q test_calc.py"}, "c3"),
+        call("bash", {"command": CHECK}, "c3"),
         call("submit", {"summary": "add adds"}, "c4"),
     )
     agent = make_agent(repo, model)
@@ -51,7 +52,7 @@ def test_fixes_the_bug_and_records_every_step(repo: Path) -> None:
     tools = [s["actions"][0]["tool"] for s in traj["steps"]]
     assert tools == ["editor", "editor", "bash", "submit"]
     assert "     2\t    return a - b" in traj["steps"][0]["actions"][0]["observation"]
-    assert "1 passed" in traj["steps"][2]["actions"][0]["observation"]
+    assert "add ok" in traj["steps"][2]["actions"][0]["observation"]
     assert traj["steps"][3]["ended"] == "submitted"
     tool_replies = [m for m in traj["messages"] if m["role"] == "tool"]
     assert [m["tool_call_id"] for m in tool_replies] == ["c1", "c2", "c3"]
@@ -59,7 +60,7 @@ def test_fixes_the_bug_and_records_every_step(repo: Path) -> None:
     assert [t["function"]["name"] for t in model.tools] == ["bash", "editor", "submit"]
 
     log = (repo.parent / "logs" / "agent.log").read_text()
-    assert "== step 4" in log and "-- action editor" in log and "1 passed" in log
+    assert "== step 4" in log and "-- action editor" in log and "add ok" in log
     assert "== end: submitted" in log
 
 
@@ -101,12 +102,12 @@ def test_tool_errors_are_answered_on_the_tool_call_and_the_run_goes_on(repo: Pat
 
 def test_text_fallback_for_models_without_tool_calls(repo: Path) -> None:
     model = ScriptedModel(
-        say("```bash\nsed -i 's/a - b/a + b/' calc.py && python3 -m pytest -q\n```"),
+        say(f"```bash\nsed -i 's/a - b/a + b/' calc.py && {CHECK}\n```"),
         say("Tests pass.\n```bash\nsubmit\n```"),
     )
     assert make_agent(repo, model).run("x") == "submitted"
     observation = model.requests[1][-1]
-    assert observation["role"] == "user" and "1 passed" in observation["content"]
+    assert observation["role"] == "user" and "add ok" in observation["content"]
     assert "<returncode>0</returncode>" in observation["content"]
 
 
