@@ -1,0 +1,42 @@
+"""Benchmark specs as the CLI and the config spell them: `builtin:dev`, `polyglot:PATH`, ...
+
+builtin:dev | builtin:heldout | builtin:all   the built-in suite (SWE-bench format)
+swebench:FILE                                 a JSONL of SWE-bench instances
+polyglot:PATH                                 an Aider Polyglot checkout (Python track)
+humaneval                                     the 164 HumanEval problems
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from godelbox.errors import UserError
+from godelbox.evaluator.benchmark import Benchmark
+from godelbox.evaluator.context import EvalContext
+
+SPECS = "builtin:dev, builtin:heldout, builtin:all, swebench:FILE, polyglot:PATH, humaneval"
+
+
+class UnknownBenchmarkError(UserError):
+    """The benchmark spec names no known benchmark."""
+
+
+def load_benchmark(spec: str, ctx: EvalContext | None = None) -> Benchmark:
+    kind, _, arg = spec.partition(":")
+    if kind == "builtin":
+        from godelbox.evaluator.swebench import builtin_benchmark
+
+        return builtin_benchmark(arg or "dev")
+    if kind == "swebench" and arg:
+        from godelbox.evaluator.swebench import swebench_benchmark
+
+        return swebench_benchmark(Path(arg), ctx)
+    if kind == "polyglot" and arg:
+        from godelbox.evaluator.polyglot import polyglot_benchmark
+
+        return polyglot_benchmark(Path(arg), tries=ctx.tries if ctx else 2)
+    if kind == "humaneval" and not arg:
+        from godelbox.evaluator.humaneval import humaneval_benchmark
+
+        return humaneval_benchmark()
+    raise UnknownBenchmarkError(f"unknown benchmark {spec!r}; use one of: {SPECS}")

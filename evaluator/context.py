@@ -1,0 +1,67 @@
+"""Everything an evaluation needs from its surroundings, passed explicitly (no globals).
+
+The loop, the CLI and the tests each build one `EvalContext` from the configuration; adapters,
+the runner and the grader read their sandbox settings and time limits from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from godelbox.config import Config
+from godelbox.sandbox.base import Backend, Limits, SandboxSpec
+
+
+@dataclass(frozen=True)
+class EvalContext:
+    backend: Backend
+    image: str
+    limits: Limits = field(default_factory=Limits)
+    labels: Mapping[str, str] = field(default_factory=dict)
+    task_timeout_s: float = 300.0
+    """Time the agent gets per attempt; it is killed at this limit."""
+    grade_timeout_s: float = 300.0
+    """Time the hidden tests get."""
+    log_cap_bytes: int = 200_000
+    """How much of an agent's log is kept per task (head and tail)."""
+    tries: int = 2
+    """Attempts for benchmarks that feed failures back (Polyglot); others use one."""
+    gateway_socket: Path | None = None
+    llm_model: str = "agent"
+
+    def spec(self, image: str | None = None, *, gateway: bool = False) -> SandboxSpec:
+        return SandboxSpec(
+            image=image or self.image,
+            limits=self.limits,
+            labels=dict(self.labels),
+            gateway_socket=self.gateway_socket if gateway else None,
+        )
+
+
+def context_from_config(
+    config: Config,
+    backend: Backend,
+    *,
+    labels: Mapping[str, str] | None = None,
+    gateway_socket: Path | None = None,
+) -> EvalContext:
+    sandbox = config.sandbox
+    return EvalContext(
+        backend=backend,
+        image=sandbox.image,
+        limits=Limits(
+            memory_mb=sandbox.memory_mb,
+            cpus=sandbox.cpus,
+            pids=sandbox.pids,
+            tmp_mb=sandbox.tmp_mb,
+            work_mb=sandbox.work_mb,
+            output_limit_bytes=sandbox.output_limit_bytes,
+        ),
+        labels=dict(labels or {}),
+        task_timeout_s=config.evaluation.task_timeout_s,
+        grade_timeout_s=config.evaluation.task_timeout_s,
+        tries=config.evaluation.polyglot_tries,
+        gateway_socket=gateway_socket,
+    )

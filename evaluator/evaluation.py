@@ -1,0 +1,240 @@
+"""Evaluate a group of tasks end to end: lay out workspaces, solve, grade, retry with feedback.
+
+A `Solver` produces a `Solution` for a task: `AgentSolver` runs an agent in a sandbox (the
+runner), `OracleSolver` returns the benchmark's reference answer (a self-check of the benchmark
+and of this harness). Runs that ended by timeout, OOM or error are reported as such and not
+graded; everything else is graded by the benchmark in fresh sandboxes.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+import traceback
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from godelbox.config import StageSection
+from godelbox.errors import UserError
+from godelbox.evaluator.benchmark import Benchmark, GradeItem, Task
+from godelbox.evaluator.context import EvalContext
+from godelbox.evaluator.results import Grade, Solution, TaskResult, result_from
+from godelbox.evaluator.runner import run_agent
+from godelbox.evaluator.staged import StagedOutcome, run_staged
+from godelbox.evaluator.workspace import git_env
+from godelbox.sandbox.base import SandboxError
+
+
+class Solver(Protocol):
+    name: str
+
+    def solve(self, ctx: EvalContext, task: Task, workspace: Path, problem: str) -> Solution:
+        """Answer `task`, whose workspace (possibly holding an earlier attempt) is `workspace`."""
+
+
+@dataclass(frozen=True)
+class AgentSolver:
+    agent_dir: Path
+    name: str = "agent"
+
+    def solve(self, ctx: EvalContext, task: Task, workspace: Path, problem: str) -> Solution:
+        return run_agent(ctx, self.agent_dir, workspace, problem, image=task.image)
+
+
+@dataclass(frozen=True)
+class OracleSolver:
+    name: str = "oracle"
+
+    def solve(self, ctx: EvalContext, task: Task, workspace: Path, problem: str) -> Solution:
+        return Solution(patch=task.oracle_patch(), ended="oracle")
+
+
+UNGRADED = {"timeout": "timeout", "oom": "oom", "error": "error", "output_cap": "error"}
+
+
+def evaluate_tasks(
+    ctx: EvalContext, bench: Benchmark, tasks: Sequence[Task], solver: Solver
+) -> list[TaskResult]:
+    """Results for `tasks`, in order. Never raises for a task's failure: it becomes an `error`
+    result carrying the reason."""
+    results: dict[str, TaskResult] = {}
+    with tempfile.TemporaryDirectory(prefix="godelbox-eval-") as tmp:
+        live: list[_Attempt] = []
+        for task in tasks:
+            try:
+                pristine = Path(tmp) / _safe(task.task_id) / "pristine"
+                task.materialize(pristine)
+                live.append(_Attempt(task, pristine, task.problem(), 1))
+            except Exception as err:  # a broken task must not stop the others
+                results[task.task_id] = _error(task.task_id, "could not lay out workspace", err)
+        while live:
+            solved = [(a, _solve(ctx, solver, a, Path(tmp))) for a in live]
+            gradable = [(a, s) for a, s in solved if s.ended not in UNGRADED]
+            for attempt, solution in solved:
+                if solution.ended in UNGRADED:
+                    results[attempt.task.task_id] = _ungraded(attempt, solution)
+            grades = _grade(ctx, bench, gradable)
+            live = []
+            for (attempt, solution), grade in zip(gradable, grades, strict=True):
+                results[attempt.task.task_id] = result_from(
+                    attempt.task.task_id, solution, grade, attempts=attempt.number
+                )
+                retry = (
+                    bench.retry_problem(attempt.task, grade)
+                    if grade.outcome == "unresolved"
+                    and attempt.number < bench.max_tries
+                    and solution.ended != "oracle"
+                    else None
+                )
+                if retry is not None:
+                    live.append(attempt.next(retry, solution.patch))
+    return [results[task.task_id] for task in tasks]
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    task: Task
+    pristine: Path
+    problem: str
+    number: int
+    previous_patch: str = ""
+
+    def next(self, problem: str, patch: str) -> _Attempt:
+        return _Attempt(self.task, self.pristine, problem, self.number + 1, patch)
+
+
+def _solve(ctx: EvalContext, solver: Solver, attempt: _Attempt, tmp: Path) -> Solution:
+    try:
+        if not attempt.previous_patch:
+            return solver.solve(ctx, attempt.task, attempt.pristine, attempt.problem)
+        workspace = tmp / _safe(attempt.task.task_id) / f"try{attempt.number}"
+        _with_patch(attempt.pristine, attempt.previous_patch, workspace)
+        # The runner diffs against the pristine tree, so this answer includes the earlier one.
+        return solver.solve(ctx, attempt.task, workspace, attempt.problem)
+    except SandboxError as err:
+        return Solution(patch="", ended="error", exit_code=None, detail=f"sandbox error: {err}")
+
+
+def _with_patch(pristine: Path, patch: str, dest: Path) -> None:
+    """A copy of the pristine repository with an earlier attempt's answer in its work tree.
+
+    Applied on the host with git's safe environment: only answers that passed the benchmark's
+    guard are retried (Polyglot: solution files only), so the paths are known files."""
+    shutil.copytree(pristine, dest, symlinks=True)
+    subprocess.run(
+        ["git", "apply", "--whitespace=nowarn", "-"],
+        cwd=dest,
+        env=git_env(dest),
+        input=patch.encode("utf-8", "surrogateescape"),
+        capture_output=True,
+        check=False,
+    )
+
+
+def _grade(
+    ctx: EvalContext, bench: Benchmark, gradable: list[tuple[_Attempt, Solution]]
+) -> list[Grade]:
+    """Grade in batches of trusted answers (oracle or empty); every other answer alone."""
+    grades: dict[int, Grade] = {}
+    trusted = [i for i, (_, s) in enumerate(gradable) if s.ended == "oracle" or not s.patch]
+    untrusted = [i for i in range(len(gradable)) if i not in set(trusted)]
+    batches = [trusted[k : k + bench.batch_size] for k in range(0, len(trusted), bench.batch_size)]
+    batches += [[i] for i in untrusted]
+    for batch in batches:
+        items = [
+            GradeItem(gradable[i][0].task, gradable[i][0].pristine, gradable[i][1]) for i in batch
+        ]
+        try:
+            got = bench.grade(ctx, items)
+        except Exception as err:  # the grader itself broke: report it per task, keep going
+            got = [Grade("error", f"grader crashed: {_describe(err)}") for _ in items]
+        grades.update(zip(batch, got, strict=True))
+    return [grades[i] for i in range(len(gradable))]
+
+
+def _ungraded(attempt: _Attempt, solution: Solution) -> TaskResult:
+    outcome = UNGRADED[solution.ended]
+    reasons = {
+        "timeout": "the agent did not finish within its time budget",
+        "oom": "the agent ran out of memory",
+        "output_cap": "the agent printed more output than the cap allows",
+    }
+    reason = solution.detail or reasons.get(solution.ended, "the agent run failed")
+    return TaskResult(
+        task_id=attempt.task.task_id,
+        outcome=outcome,  # type: ignore[arg-type]
+        reason=reason,
+        duration_s=round(solution.duration_s, 3),
+        patch=solution.patch,
+        log=solution.log,
+        attempts=attempt.number,
+    )
+
+
+def _error(task_id: str, what: str, err: BaseException) -> TaskResult:
+    return TaskResult(
+        task_id=task_id,
+        outcome="error",
+        reason=f"{what}: {_describe(err)}",
+        log="".join(traceback.format_exception(err)),
+    )
+
+
+def _describe(err: BaseException) -> str:
+    return f"{type(err).__name__}: {err}"
+
+
+def _safe(task_id: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in task_id)
+
+
+def evaluate_benchmark(
+    ctx: EvalContext,
+    bench: Benchmark,
+    solver: Solver,
+    *,
+    stages: Sequence[StageSection],
+    workers: int = 1,
+    task_ids: Sequence[str] | None = None,
+    done: Mapping[str, bool] | None = None,
+    on_result: Callable[[TaskResult], None] | None = None,
+) -> StagedOutcome:
+    """Run `solver` on `bench` in stages (see `staged.run_staged`); `task_ids` restricts and
+    keeps the benchmark's order; `done` (id -> resolved) is skipped, for resume."""
+    tasks = select_tasks(bench, task_ids)
+    by_id = {task.task_id: task for task in tasks}
+
+    def evaluate_unit(ids: list[str]) -> list[TaskResult]:
+        return evaluate_tasks(ctx, bench, [by_id[i] for i in ids], solver)
+
+    return run_staged(
+        [task.task_id for task in tasks],
+        evaluate_unit,
+        stages=stages,
+        workers=workers,
+        unit_size=bench.batch_size,
+        done=done,
+        on_result=on_result,
+    )
+
+
+def select_tasks(bench: Benchmark, task_ids: Sequence[str] | None) -> list[Task]:
+    tasks = bench.tasks()
+    if task_ids is None:
+        return tasks
+    known = {task.task_id for task in tasks}
+    unknown = [i for i in task_ids if i not in known]
+    if unknown:
+        raise UnknownTaskError(
+            f"{bench.name} has no task {', '.join(unknown)}; "
+            f"its first tasks are {', '.join(sorted(known)[:5])}"
+        )
+    wanted = set(task_ids)
+    return [task for task in tasks if task.task_id in wanted]
+
+
+class UnknownTaskError(UserError):
+    """A --tasks id is not in the benchmark."""

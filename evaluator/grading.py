@@ -1,0 +1,279 @@
+"""Grade a patch in a fresh sandbox built from the pristine snapshot.
+
+Order inside the grading sandbox: the pristine workspace is copied in; the answer, already
+stripped of every change to tests or pytest control files (recorded as tampering), is applied
+with the lenient chain of `patching.APPLY_SCRIPT`; only then do the hidden tests arrive (the
+task's `test_patch`); pytest runs with the grader's own configuration and reporting plugin.
+The agent never runs here, and nothing it wrote except its filtered diff is present.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from godelbox.evaluator import contract
+from godelbox.evaluator.context import EvalContext
+from godelbox.evaluator.patching import (
+    APPLY_SCRIPT,
+    Guard,
+    drop_guarded,
+    read_apply_output,
+    split_patch,
+)
+from godelbox.evaluator.pytest_report import (
+    grader_files,
+    outcomes_for,
+    parse_report,
+    pytest_command,
+    pytest_env,
+)
+from godelbox.evaluator.results import Grade, TestOutcome
+from godelbox.sandbox.base import WORK_DIR, ExecResult, Sandbox, SandboxError
+
+GRADER_DIR = f"{WORK_DIR}/grader"
+APPLY_TIMEOUT_S = 120.0
+FEEDBACK_CAP = 6_000
+
+GIT_IN_SANDBOX_ENV = {
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_CONFIG_GLOBAL": "/dev/null",
+    "HOME": "/tmp",
+    # The workspace was copied in by the grader, not cloned: trust it explicitly.
+    "GIT_CONFIG_COUNT": "1",
+    "GIT_CONFIG_KEY_0": "safe.directory",
+    "GIT_CONFIG_VALUE_0": "*",
+}
+
+
+@dataclass(frozen=True)
+class PytestRun:
+    ended: str
+    exit_code: int | None
+    reported: dict[str, TestOutcome]
+    output: str
+
+
+def grade_swebench(
+    ctx: EvalContext,
+    workspace: Path,
+    patch: str,
+    *,
+    guard: Guard,
+    test_patch: str,
+    fail_to_pass: Sequence[str],
+    pass_to_pass: Sequence[str],
+    image: str | None = None,
+    python: str = "python3",
+) -> Grade:
+    """Resolved when every FAIL_TO_PASS and PASS_TO_PASS test passes after the answer and the
+    hidden tests are applied."""
+    started = time.monotonic()
+    filtered = drop_guarded(patch, guard)
+    tampering = filtered.tampering + _ignored_config_notes(filtered.patch)
+    ids = list(dict.fromkeys([*fail_to_pass, *pass_to_pass]))
+    try:
+        run = _apply_and_test(
+            ctx, workspace, filtered.patch, test_patch, ids, image=image, python=python
+        )
+    except _Stop as stop:
+        return Grade(stop.outcome, stop.reason, tampering=tampering, duration_s=_since(started))
+    except SandboxError as err:
+        return Grade(
+            "error",
+            f"sandbox error while grading: {err}",
+            tampering=tampering,
+            duration_s=_since(started),
+        )
+    tests = outcomes_for(ids, run.reported)
+    outcome, reason = _verdict(run, tests, fail_to_pass, pass_to_pass)
+    return Grade(
+        outcome,
+        reason,
+        tests=tests,
+        tampering=tampering,
+        feedback=_tail(run.output, FEEDBACK_CAP),
+        duration_s=_since(started),
+    )
+
+
+def grade_exit_code(
+    ctx: EvalContext,
+    workspace: Path,
+    patch: str,
+    *,
+    guard: Guard,
+    test_files: Sequence[str],
+    image: str | None = None,
+) -> Grade:
+    """Polyglot rule: resolved when pytest over `test_files` exits 0 within the time limit.
+    The test files are the pristine ones: any change to them was dropped from the answer."""
+    started = time.monotonic()
+    filtered = drop_guarded(patch, guard)
+    try:
+        run = _apply_and_test(ctx, workspace, filtered.patch, "", list(test_files), image=image)
+    except _Stop as stop:
+        return Grade(
+            stop.outcome, stop.reason, tampering=filtered.tampering, duration_s=_since(started)
+        )
+    except SandboxError as err:
+        return Grade(
+            "error",
+            f"sandbox error while grading: {err}",
+            tampering=filtered.tampering,
+            duration_s=_since(started),
+        )
+    if run.ended in ("timeout", "oom"):
+        outcome, reason = _verdict(run, {}, [], [])
+    elif run.exit_code == 0:
+        outcome, reason = "resolved", f"pytest passed ({len(run.reported)} tests)"
+    else:
+        failing = sorted(k for k, v in run.reported.items() if v != "passed")
+        shown = ", ".join(failing[:5]) or "no test reported"
+        outcome, reason = "unresolved", f"pytest exit code {run.exit_code}: {shown}"
+    return Grade(
+        outcome,
+        reason,
+        tests=dict(run.reported),
+        tampering=filtered.tampering,
+        feedback=_tail(run.output, FEEDBACK_CAP),
+        duration_s=_since(started),
+    )
+
+
+class _Stop(Exception):
+    def __init__(self, outcome: str, reason: str) -> None:
+        super().__init__(reason)
+        self.outcome = outcome
+        self.reason = reason
+
+
+def _apply_and_test(
+    ctx: EvalContext,
+    workspace: Path,
+    patch: str,
+    test_patch: str,
+    test_ids: list[str],
+    *,
+    image: str | None,
+    python: str = "python3",
+) -> PytestRun:
+    with tempfile.TemporaryDirectory(prefix="godelbox-grade-") as tmp:
+        grader = Path(tmp) / "grader"
+        grader_files(grader, contract.WORKSPACE_DIR)
+        (grader / "apply.sh").write_text(APPLY_SCRIPT, encoding="utf-8")
+        _write(grader / "model.patch", patch)
+        _write(grader / "test.patch", test_patch)
+        with ctx.backend.start(ctx.spec(image)) as box:
+            box.copy_in(workspace, contract.WORKSPACE_DIR)
+            box.copy_in(grader, GRADER_DIR)
+            applied = _git(box, ["bash", f"{GRADER_DIR}/apply.sh", f"{GRADER_DIR}/model.patch"])
+            outcome = read_apply_output(applied.stdout + applied.stderr)
+            if not outcome.applied:
+                raise _Stop(
+                    "patch_failed",
+                    "patch failed to apply (git apply, git apply --3way and patch --fuzz=5 "
+                    f"all refused it): {_tail(applied.stderr or applied.stdout, 600)}",
+                )
+            if test_patch.strip():
+                hidden = _git(
+                    box, ["git", "apply", "--whitespace=nowarn", f"{GRADER_DIR}/test.patch"]
+                )
+                if not hidden.ok:
+                    raise _Stop(
+                        "error",
+                        "the task's test_patch does not apply to the patched workspace: "
+                        f"{_tail(hidden.stderr, 600)}",
+                    )
+            targets = _test_targets(test_ids)
+            cmd = pytest_command(GRADER_DIR, contract.WORKSPACE_DIR, targets)
+            if python != "python3":
+                cmd[0] = python
+            result = box.run(
+                cmd,
+                ctx.grade_timeout_s,
+                workdir=contract.WORKSPACE_DIR,
+                env=pytest_env(GRADER_DIR),
+            )
+            report = ""
+            if result.ended == "exit":
+                fetched = box.run(["cat", f"{GRADER_DIR}/report.json"], 30.0)
+                report = fetched.stdout if fetched.ok else ""
+    return PytestRun(
+        ended=result.ended,
+        exit_code=result.exit_code,
+        reported=parse_report(report),
+        output=result.stdout + result.stderr,
+    )
+
+
+def _test_targets(test_ids: list[str]) -> list[str]:
+    """Whole files for node ids, so one id that no longer exists cannot abort the run."""
+    return list(dict.fromkeys(test_id.split("::", 1)[0] for test_id in test_ids))
+
+
+def _git(box: Sandbox, cmd: list[str]) -> ExecResult:
+    result = box.run(cmd, APPLY_TIMEOUT_S, workdir=contract.WORKSPACE_DIR, env=GIT_IN_SANDBOX_ENV)
+    if result.ended != "exit":
+        raise _Stop("error", f"{cmd[0]} {cmd[1]} did not finish ({result.ended})")
+    return result
+
+
+def _verdict(
+    run: PytestRun,
+    tests: dict[str, TestOutcome],
+    fail_to_pass: Sequence[str],
+    pass_to_pass: Sequence[str],
+) -> tuple[str, str]:
+    if run.ended == "timeout":
+        return "timeout", "the tests did not finish within the time limit"
+    if run.ended == "oom":
+        return "oom", "the tests ran out of memory"
+    if run.ended == "output_cap":
+        return "error", "the tests printed more output than the cap allows"
+    if not tests:
+        return "error", "no tests to run"
+    if not run.reported and run.exit_code not in (0, 1):
+        return "error", f"pytest exit code {run.exit_code}: {_tail(run.output, 600)}"
+    if all(outcome == "passed" for outcome in tests.values()):
+        return "resolved", f"all {len(tests)} tests pass"
+    bad_f2p = [t for t in fail_to_pass if tests.get(t) != "passed"]
+    bad_p2p = [t for t in pass_to_pass if tests.get(t) != "passed"]
+    parts = []
+    if bad_f2p:
+        parts.append(f"FAIL_TO_PASS not passing: {_names(bad_f2p, tests)}")
+    if bad_p2p:
+        parts.append(f"PASS_TO_PASS broken: {_names(bad_p2p, tests)}")
+    return "unresolved", "; ".join(parts)
+
+
+def _names(ids: list[str], tests: dict[str, TestOutcome]) -> str:
+    shown = ", ".join(f"{i} ({tests.get(i, 'missing')})" for i in ids[:5])
+    return shown + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+
+
+def _ignored_config_notes(patch: str) -> list[str]:
+    """Config files the grader ignores anyway (it passes its own -c): note attempts to set
+    pytest options in them, since an honest fix rarely needs to."""
+    notes = []
+    for section in split_patch(patch):
+        name = (section.new_path or section.old_path or "").rsplit("/", 1)[-1]
+        if name in ("setup.cfg", "pyproject.toml") and "pytest" in section.text:
+            notes.append(f"{name}: pytest settings changed (ignored: the grader uses its own)")
+    return notes
+
+
+def _write(path: Path, text: str) -> None:
+    path.write_bytes(text.encode("utf-8", "surrogateescape"))
+
+
+def _tail(text: str, cap: int) -> str:
+    text = text.strip()
+    return text if len(text) <= cap else "..." + text[-cap:]
+
+
+def _since(started: float) -> float:
+    return round(time.monotonic() - started, 3)

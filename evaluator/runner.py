@@ -1,0 +1,134 @@
+"""Run an agent on one task inside a fresh sandbox, following `evaluator.contract`.
+
+The agent directory, the workspace and the problem go in; the agent runs with its time budget;
+the workspace tree and the logs come out. The answer (a diff) is computed on the host between
+the pristine tree and the copied-out tree with the agent's `.git` removed, so nothing the agent
+did to its repository's metadata matters. Hidden tests never enter this sandbox.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+from godelbox.evaluator import contract
+from godelbox.evaluator.context import EvalContext
+from godelbox.evaluator.results import Solution
+from godelbox.evaluator.workspace import diff_trees, plain_copy, strip_junk
+from godelbox.sandbox.base import GATEWAY_SOCKET, ExecResult, SandboxError
+
+LOG_FILE_CAP = 64_000
+"""Per file under LOG_DIR, before the whole log is capped by `EvalContext.log_cap_bytes`."""
+
+
+def run_agent(
+    ctx: EvalContext,
+    agent_dir: Path,
+    workspace: Path,
+    problem: str,
+    *,
+    baseline: Path | None = None,
+    image: str | None = None,
+) -> Solution:
+    """Run the agent at `agent_dir` on `workspace` (a git repo at the base commit, possibly with
+    changes of an earlier attempt); return its diff against `baseline` (default: `workspace`)."""
+    baseline = baseline or workspace
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="godelbox-run-") as tmp:
+        scratch = Path(tmp)
+        task_dir = scratch / "task"
+        task_dir.mkdir()
+        (task_dir / Path(contract.PROBLEM_FILE).name).write_text(problem, encoding="utf-8")
+        (scratch / "logs-in").mkdir()
+        plain_copy(baseline, scratch / "diff" / "a")
+        result: ExecResult | None = None
+        copy_error = ""
+        try:
+            with ctx.backend.start(ctx.spec(image, gateway=ctx.gateway_socket is not None)) as box:
+                box.copy_in(agent_dir, contract.AGENT_DIR)
+                box.copy_in(workspace, contract.WORKSPACE_DIR)
+                box.copy_in(task_dir, contract.TASK_DIR)
+                box.copy_in(scratch / "logs-in", contract.LOG_DIR)
+                result = box.run(
+                    contract.ENTRYPOINT,
+                    ctx.task_timeout_s,
+                    workdir=contract.WORKSPACE_DIR,
+                    env=agent_env(ctx),
+                )
+                try:
+                    box.copy_out(contract.WORKSPACE_DIR, scratch / "diff" / "b")
+                    box.copy_out(contract.LOG_DIR, scratch / "logs")
+                except SandboxError as err:
+                    copy_error = str(err)
+        except SandboxError as err:
+            return Solution(
+                patch="",
+                log=str(err),
+                duration_s=time.monotonic() - started,
+                ended="error",
+                exit_code=None,
+                detail=f"sandbox error: {err}",
+            )
+        patch = ""
+        if (scratch / "diff" / "b").is_dir():
+            strip_junk(scratch / "diff" / "b")
+            patch = diff_trees(scratch / "diff")
+        log = collect_log(result, scratch / "logs", ctx.log_cap_bytes)
+    assert result is not None
+    detail = ""
+    if copy_error:
+        detail = f"could not copy the workspace out: {copy_error}"
+    elif result.ended == "output_cap":
+        detail = "the agent's output passed the cap and it was stopped"
+    return Solution(
+        patch=patch,
+        log=log,
+        duration_s=time.monotonic() - started,
+        ended=result.ended,
+        exit_code=result.exit_code,
+        detail=detail,
+    )
+
+
+def agent_env(ctx: EvalContext) -> dict[str, str]:
+    env = {
+        contract.ENV_TIME_BUDGET: str(int(ctx.task_timeout_s)),
+        "HOME": "/tmp",
+        "TMPDIR": "/tmp",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    if ctx.gateway_socket is not None:
+        env[contract.ENV_LLM_SOCKET] = GATEWAY_SOCKET
+        env[contract.ENV_LLM_MODEL] = ctx.llm_model
+    return env
+
+
+def collect_log(result: ExecResult | None, log_dir: Path, cap: int) -> str:
+    """The agent's stdout/stderr and the files it wrote under LOG_DIR, capped to `cap` bytes."""
+    parts: list[str] = []
+    if result is not None:
+        code = "" if result.exit_code is None else f" exit={result.exit_code}"
+        parts.append(f"== agent ended: {result.ended}{code} after {result.duration_s:.1f}s ==")
+        if result.stdout:
+            parts.append(f"== stdout ==\n{result.stdout}")
+        if result.stderr:
+            parts.append(f"== stderr ==\n{result.stderr}")
+    if log_dir.is_dir():
+        for path in sorted(p for p in log_dir.rglob("*") if p.is_file() and not p.is_symlink()):
+            with path.open("rb") as fh:
+                data = fh.read(LOG_FILE_CAP + 1)
+            text = data[:LOG_FILE_CAP].decode("utf-8", errors="replace")
+            more = " (truncated)" if len(data) > LOG_FILE_CAP else ""
+            parts.append(f"== {path.relative_to(log_dir)}{more} ==\n{text}")
+    return cap_text("\n".join(parts), cap)
+
+
+def cap_text(text: str, cap: int) -> str:
+    """Keep the head (a quarter) and the tail of `text` when it is longer than `cap`."""
+    if len(text) <= cap:
+        return text
+    head = cap // 4
+    tail = cap - head
+    cut = len(text) - head - tail
+    return f"{text[:head]}\n[... {cut} characters cut ...]\n{text[-tail:]}"
