@@ -110,7 +110,9 @@ class Gateway:
         self._dir.chmod(0o755)  # the sandbox's uid 1000 must traverse it ...
         self._server = _UnixHTTPServer(str(self.socket_path), _handler_for(self))
         self.socket_path.chmod(0o666)  # ... and connect() needs write permission on the socket
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        # A short poll interval keeps close() (which waits for the serving loop) fast.
+        serve = self._server.serve_forever
+        threading.Thread(target=serve, kwargs={"poll_interval": 0.05}, daemon=True).start()
         return self
 
     def close(self) -> None:
