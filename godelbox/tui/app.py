@@ -134,7 +134,6 @@ class ArchiveApp(App[None]):
         if flt != self.tree.filter:
             self.tree.filter = flt
             self.tree.rebuild()
-        self.sub_title = "" if flt.is_empty else f"filter: {flt.describe()}"
         self._update_header()
         self.tree.focus()
 
@@ -164,7 +163,6 @@ class ArchiveApp(App[None]):
             self.show_node(self.shown.summary.id)
 
     def _update_header(self) -> None:
-        header = render_progress(self.reader.progress())
-        if not self.tree.filter.is_empty:
-            header.append(f"   filter: {self.tree.filter.describe()}", style="bold yellow")
-        self.query_one("#header", Static).update(header)
+        flt = self.tree.filter
+        note = "" if flt.is_empty else f"filter: {flt.describe()} (esc clears)"
+        self.query_one("#header", Static).update(render_progress(self.reader.progress(), note=note))

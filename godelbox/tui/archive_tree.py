@@ -67,6 +67,7 @@ class ArchiveTree(Tree[Entry]):
         seed_node = self._add(self.root, seed)
         seed_node.expand()
         self._load_children(seed_node, seed.id, 0)
+        self.call_after_refresh(self.move_cursor, seed_node)
 
     def _build_filtered(self) -> None:
         """Matching nodes with their ancestors (dimmed when they do not match), all expanded."""
@@ -77,6 +78,8 @@ class ArchiveTree(Tree[Entry]):
             parent = self._by_id.get(node.parent_id) if node.parent_id is not None else None
             tree_node = self._add(parent or self.root, node, dim=node.id not in matched)
             tree_node.expand()
+        if matches:
+            self.call_after_refresh(self.move_cursor, self._by_id[matches[0].id])
         if not matches:
             self.root.add_leaf(
                 Text(f"no node matches the filter ({self.filter.describe()})", style="dim")

@@ -15,7 +15,9 @@ from godelbox.tui.node_records import RunProgress
 from godelbox.tui.score_style import score_text
 
 
-def render_progress(progress: RunProgress, now: datetime | None = None) -> Text:
+def render_progress(progress: RunProgress, now: datetime | None = None, note: str = "") -> Text:
+    """Two lines: counts and best, then spend against budget; `note` (e.g. the active filter)
+    ends the first line."""
     line = Text()
     line.append(f" {progress.name} ", style="bold reverse")
     line.append(f"  {progress.nodes} nodes ")
@@ -27,6 +29,8 @@ def render_progress(progress: RunProgress, now: datetime | None = None) -> Text:
     line.append_text(score_text(progress.best_score))
     if progress.best_id is not None:
         line.append(f" (#{progress.best_id})")
+    if note:
+        line.append(f"   {note}", style="bold yellow")
     line.append("\n ")
     line.append(_budget_line(progress, now or datetime.now(UTC)), style="dim")
     return line

@@ -1,0 +1,68 @@
+"""`godelbox plot`: real PNG and SVG files, and the numbers and layout behind them."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from PIL import Image
+from typer.testing import CliRunner
+
+from godelbox.archive.models import NodeStatus
+from godelbox.cli import app
+from godelbox.plot import build_graph, layered_layout, progress_series
+from godelbox.tui.archive_reader import ArchiveReader
+from tests.views.archive_builder import BuiltArchive
+
+
+def test_plot_writes_valid_png_and_svg(generated_archive: BuiltArchive, tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["plot", str(generated_archive.run_dir), "-o", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["progress.png", "progress.svg", "tree.png", "tree.svg"]
+    for png in ("progress.png", "tree.png"):
+        with Image.open(tmp_path / png) as image:
+            image.verify()
+            assert image.format == "PNG" and image.size[0] > 300 and image.size[1] > 200
+    for svg in ("progress.svg", "tree.svg"):
+        root = ET.parse(tmp_path / svg).getroot()
+        assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    assert f"best #{generated_archive.best_id}" in (tmp_path / "tree.svg").read_text()
+
+
+def test_progress_series_is_running_best_and_mean(generated_archive: BuiltArchive) -> None:
+    reader = ArchiveReader.open(generated_archive.run_dir)
+    try:
+        series = progress_series(reader.all_summaries())
+    finally:
+        reader.close()
+    evaluated = [
+        n
+        for n in sorted(generated_archive.nodes.values(), key=lambda n: n.id)
+        if n.status is NodeStatus.EVALUATED
+    ]
+    scores = [n.score or 0.0 for n in evaluated]
+    assert len(series.x) == len(evaluated)
+    assert list(series.x) == [n.id for n in evaluated]  # ids are 1..N in creation order
+    for i, (best, mean) in enumerate(zip(series.best, series.mean, strict=True)):
+        assert best == max(scores[: i + 1])
+        assert abs(mean - sum(scores[: i + 1]) / (i + 1)) < 1e-12
+
+
+def test_layered_layout_centres_parents_and_layers_by_depth(
+    generated_archive: BuiltArchive,
+) -> None:
+    reader = ArchiveReader.open(generated_archive.run_dir)
+    try:
+        graph = build_graph(reader.all_summaries())
+    finally:
+        reader.close()
+    pos = layered_layout(graph)
+    assert pos == layered_layout(graph), "the layout is deterministic"
+    leaves = sorted(x for n, (x, _) in pos.items() if graph.children_count(n) == 0)
+    assert leaves == [float(i) for i in range(len(leaves))], "leaves never overlap"
+    for node, (x, y) in pos.items():
+        assert y == -graph.depth(node)
+        children = list(graph.g.successors(node))
+        if children:
+            assert abs(x - sum(pos[c][0] for c in children) / len(children)) < 1e-9

@@ -1,0 +1,98 @@
+"""`godelbox show`, and the guarantee every view relies on: the archive is never written."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+from typer.testing import CliRunner
+
+from godelbox.archive.store import RunDirError
+from godelbox.cli import app
+from godelbox.tui.app import ArchiveApp
+from godelbox.tui.archive_reader import ArchiveReader
+from godelbox.tui.node_diffs import NodeDiffs
+from tests.views.archive_builder import BuiltArchive
+
+
+def show(*args: str) -> str:
+    result = CliRunner().invoke(app, ["show", *args], terminal_width=160)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_show_tree_is_depth_limited_and_caps_children(generated_archive: BuiltArchive) -> None:
+    built = generated_archive
+    seed = min(built.nodes)
+    children = built.children(seed)
+    grandchildren = [g for c in children for g in built.children(c)]
+    assert grandchildren
+    out = show(str(built.run_dir), "--depth", "1")
+    for node_id in [seed, *children]:
+        assert f"#{node_id} " in out
+    for node_id in grandchildren:
+        assert f"#{node_id} " not in out
+    capped = show(str(built.run_dir), "--depth", "1", "--children", "2")
+    assert f"… {len(children) - 2} more children" in capped
+    deep = show(str(built.run_dir), "--depth", "50")
+    assert all(f"#{node_id} " in deep for node_id in built.nodes)
+    assert f"#{built.best_id} " in deep and "★ best" in deep
+
+
+def test_show_node_has_scores_proposal_and_diff(generated_archive: BuiltArchive) -> None:
+    plan = generated_archive.nodes[generated_archive.best_id]
+    out = show(str(generated_archive.run_dir), str(plan.id))
+    assert f"node #{plan.id}" in out and f"score {plan.score:.3f}" in out
+    assert plan.proposal["problem_description"] in out
+    changed = set(plan.source.splitlines()) - set(
+        generated_archive.nodes[plan.parent_id or 0].source.splitlines()
+    )
+    assert all(f"+{line}" in out for line in changed)
+
+
+def test_bad_run_dir_is_one_clear_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["show", str(tmp_path / "missing")])
+    assert isinstance(result.exception, RunDirError)
+    assert "godelbox init" in str(result.exception)
+    (tmp_path / "not-a-run").mkdir()
+    result = CliRunner().invoke(app, ["show", str(tmp_path / "not-a-run")])
+    assert isinstance(result.exception, RunDirError)
+
+
+def digest(run_dir: Path) -> str:
+    sha = hashlib.sha256()
+    for path in sorted(p for p in run_dir.rglob("*") if p.is_file()):
+        if path.name.endswith(("-shm", "-wal")):
+            continue  # SQLite's shared-memory index; readers map it, which is not a write
+        sha.update(path.relative_to(run_dir).as_posix().encode())
+        sha.update(path.read_bytes())
+    return sha.hexdigest()
+
+
+def test_views_never_write_to_the_run(fresh_archive: BuiltArchive, tmp_path: Path) -> None:
+    run_dir = fresh_archive.run_dir
+    before = digest(run_dir)
+    show(str(run_dir))
+    show(str(run_dir), str(max(fresh_archive.nodes)))
+    CliRunner().invoke(app, ["replay", str(run_dir), str(max(fresh_archive.nodes))])
+    CliRunner().invoke(app, ["plot", str(run_dir), "-o", str(tmp_path / "plots")])
+    reader = ArchiveReader.open(run_dir)
+
+    async def browse() -> None:
+        async with ArchiveApp(reader, NodeDiffs.for_run(reader), refresh_s=0).run_test() as pilot:
+            for key in ("b", "p", "s", "r", "down", "space"):
+                await pilot.press(key)
+
+    asyncio.run(browse())
+    # The reader's own connections refuse writes (SQLite mode=ro + query_only).
+    with (
+        pytest.raises(OperationalError, match=r"readonly|read-only"),
+        reader._engine.begin() as conn,
+    ):
+        conn.execute(text("DELETE FROM agent_node"))
+    reader.close()
+    assert digest(run_dir) == before

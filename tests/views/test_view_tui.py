@@ -1,0 +1,225 @@
+"""The TUI driven headlessly by Textual's pilot, on archives built with the real Archive API."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import subprocess
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from rich.console import Console
+from textual.pilot import Pilot
+from textual.widgets import Input, Static
+
+from godelbox.archive.models import NodeStatus
+from godelbox.tui.app import ArchiveApp
+from godelbox.tui.archive_reader import ArchiveReader
+from godelbox.tui.node_diffs import NodeDiffs
+from godelbox.tui.node_records import NodeSummary
+from tests.views.archive_builder import BuiltArchive
+
+REPO = Path(__file__).resolve().parents[2]
+SIZE = (160, 50)
+
+
+def run_app(run_dir: Path, script: Callable[[ArchiveApp, Pilot], Awaitable[None]]) -> None:
+    reader = ArchiveReader.open(run_dir)
+
+    async def drive() -> None:
+        app = ArchiveApp(reader, NodeDiffs.for_run(reader), refresh_s=0)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            await script(app, pilot)
+
+    try:
+        asyncio.run(drive())
+    finally:
+        reader.close()
+
+
+def pane_text(app: ArchiveApp, selector: str) -> str:
+    console = Console(width=SIZE[0], record=True, file=io.StringIO(), color_system=None)
+    console.print(app.query_one(selector, Static).content)
+    return console.export_text()
+
+
+def cursor_id(app: ArchiveApp) -> int | None:
+    node = app.tree.cursor_node
+    return node.data.id if node is not None and isinstance(node.data, NodeSummary) else None
+
+
+def shown_ids(app: ArchiveApp) -> set[int]:
+    return {
+        node.data.id
+        for node in app.tree._by_id.values()  # every node the tree currently holds
+        if isinstance(node.data, NodeSummary)
+    }
+
+
+def by_score(built: BuiltArchive, ids: list[int]) -> list[int]:
+    return sorted(
+        ids, key=lambda i: (built.nodes[i].score is None, -(built.nodes[i].score or 0), i)
+    )
+
+
+def test_open_navigate_and_select_shows_diff_and_scores(generated_archive: BuiltArchive) -> None:
+    built = generated_archive
+    seed = min(built.nodes)
+    first_child = by_score(built, built.children(seed))[0]
+
+    async def script(app: ArchiveApp, pilot: Pilot) -> None:
+        header = pane_text(app, "#header")
+        assert f"{len(built.nodes)} nodes" in header
+        assert f"(#{built.best_id})" in header
+        assert cursor_id(app) == seed
+        # Lazy: only the seed's children are in the tree, not the grandchildren.
+        assert shown_ids(app) == {seed, *built.children(seed)}
+
+        await pilot.press("down")
+        await pilot.pause()
+        assert cursor_id(app) == first_child
+        detail = pane_text(app, "#detail")
+        plan, parent = built.nodes[first_child], built.nodes[seed]
+        assert f"node #{first_child}" in detail
+        assert f"score {plan.score:.3f}" in detail
+        changed = [
+            (old, new)
+            for old, new in zip(parent.source.splitlines(), plan.source.splitlines(), strict=True)
+            if old != new
+        ]
+        for old, new in changed:
+            assert f"-{old}" in detail and f"+{new}" in detail
+        assert "scores per stage" in detail and "per-task outcomes" in detail
+        for task in plan.outcomes:
+            assert task in detail
+        assert plan.proposal["diagnosis"] in detail
+        assert "LLM calls" in detail and "implement" in detail
+
+        # Expanding a node loads its children (sorted best first) on demand.
+        if built.children(first_child):
+            await pilot.press("space")
+            await pilot.pause()
+            tree_node = app.tree.node_for(first_child)
+            assert tree_node is not None
+            loaded = [c.data.id for c in tree_node.children if isinstance(c.data, NodeSummary)]
+            assert loaded == by_score(built, built.children(first_child))
+
+    run_app(built.run_dir, script)
+
+
+def test_jump_to_best_then_parent(generated_archive: BuiltArchive) -> None:
+    built = generated_archive
+    best = built.nodes[built.best_id]
+
+    async def script(app: ArchiveApp, pilot: Pilot) -> None:
+        assert built.best_id not in shown_ids(app), "the builder's best should start hidden"
+        await pilot.press("b")
+        await pilot.pause()
+        assert cursor_id(app) == built.best_id
+        assert app.shown is not None and app.shown.summary.id == built.best_id
+        cursor = app.tree.cursor_node
+        assert cursor is not None and "★ best" in str(cursor.label)
+        await pilot.press("p")
+        await pilot.pause()
+        assert cursor_id(app) == best.parent_id
+        assert app.shown is not None and app.shown.summary.id == best.parent_id
+
+    run_app(built.run_dir, script)
+
+
+def test_filter_by_status_text_and_score(generated_archive: BuiltArchive) -> None:
+    built = generated_archive
+    invalid = {n.id for n in built.nodes.values() if n.status is NodeStatus.INVALID}
+    assert invalid, "the builder makes some invalid nodes"
+
+    def ancestors(ids: set[int]) -> set[int]:
+        out: set[int] = set()
+        for node_id in ids:
+            parent = built.nodes[node_id].parent_id
+            while parent is not None:
+                out.add(parent)
+                parent = built.nodes[parent].parent_id
+        return out
+
+    async def apply(app: ArchiveApp, pilot: Pilot, line: str) -> None:
+        await pilot.press("slash")
+        box = app.query_one("#filter", Input)
+        assert box.has_focus
+        box.value = line
+        await pilot.press("enter")
+        await pilot.pause()
+
+    async def script(app: ArchiveApp, pilot: Pilot) -> None:
+        await apply(app, pilot, "status:invalid")
+        assert shown_ids(app) == invalid | ancestors(invalid)
+        assert "filter: status invalid" in pane_text(app, "#header")
+
+        word = built.nodes[max(built.nodes)].proposal["problem_description"].split()[1]
+        with_word = {n.id for n in built.nodes.values() if word in " ".join(n.proposal.values())}
+        await apply(app, pilot, f"{word} score:0.5..")
+        wanted = {i for i in with_word if (built.nodes[i].score or 0) >= 0.5}
+        assert wanted
+        assert shown_ids(app) == wanted | ancestors(wanted)
+
+        # A malformed filter is refused and the previous one stays.
+        before = shown_ids(app)
+        await apply(app, pilot, "score:abc")
+        assert shown_ids(app) == before
+
+        await pilot.press("escape")
+        await pilot.pause()
+        seed = min(built.nodes)
+        assert shown_ids(app) == {seed, *built.children(seed)}
+
+    run_app(built.run_dir, script)
+
+
+WRITER = """
+import sys
+from pathlib import Path
+from godelbox.archive.store import Archive
+from tests.views.archive_builder import TASKS, NodePlan, add_child, evaluate, mutate
+
+archive = Archive.open(Path(sys.argv[1]))
+seed = archive.node(1)
+source = archive.code.diff(seed.commit_sha, seed.commit_sha)  # exercise the store
+plan = NodePlan(1, None, sys.argv[2], seed.status)
+child = add_child(archive, plan, mutate(sys.argv[2], 7, 4242), {"diagnosis": "from another writer"})
+evaluate(archive, child, set(TASKS))
+print(child.id)
+archive.close()
+"""
+
+
+def test_node_written_by_another_process_appears_on_refresh(fresh_archive: BuiltArchive) -> None:
+    built = fresh_archive
+    seed = min(built.nodes)
+
+    async def script(app: ArchiveApp, pilot: Pilot) -> None:
+        before = {i: app.tree.node_for(i) for i in shown_ids(app)}
+        new_id = int(
+            subprocess.run(
+                [sys.executable, "-c", WRITER, str(built.run_dir), built.nodes[seed].source],
+                cwd=REPO,
+                capture_output=True,
+                text=True,
+                check=True,
+                timeout=60,
+            ).stdout.strip()
+        )
+        assert new_id not in shown_ids(app)
+        await pilot.press("r")
+        await pilot.pause()
+        new_node = app.tree.node_for(new_id)
+        assert new_node is not None and new_node.parent is app.tree.node_for(seed)
+        # Patched in place, not reloaded: every tree node from before is the same object.
+        assert all(app.tree.node_for(i) is node for i, node in before.items())
+        # Sorted by score: the all-resolved child goes first among the seed's children.
+        assert new_node.parent is not None and new_node.parent.children[0] is new_node
+        assert app.tree.best_id == new_id
+        header = pane_text(app, "#header")
+        assert f"{len(built.nodes) + 1} nodes" in header and f"(#{new_id})" in header
+
+    run_app(built.run_dir, script)
