@@ -1,0 +1,5 @@
+"""Delay schedules for retry loops."""
+
+from backoff.schedule import delays, exponential
+
+__all__ = ["delays", "exponential"]

@@ -1,0 +1,5 @@
+"""A tiny to-do list model."""
+
+from todoist.todo import Task, TodoList
+
+__all__ = ["Task", "TodoList"]
