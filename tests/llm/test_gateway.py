@@ -5,6 +5,8 @@ import json
 import stat
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -192,3 +194,23 @@ def _raw_post(socket_path: Path, path: str, body: bytes) -> dict:
     conn = godelbox_llm._UnixHTTPConnection(str(socket_path), 5.0)
     conn.request("POST", path, body, {"Content-Type": "application/json"})
     return json.loads(conn.getresponse().read())
+
+
+def test_calls_in_flight_hold_their_share_of_the_budget(fake_llm, open_gateway):
+    open_gateway(budget_tokens=100)
+    fake_llm.script(fake_llm.slow(0.5, content="slow but fine"))
+    results: list[str] = []
+    first = threading.Thread(
+        target=lambda: results.append(_content(godelbox_llm.chat(HELLO, max_tokens=50)))
+    )
+    first.start()
+    while not fake_llm.requests:  # the first call is now upstream, holding 8 + 50 tokens
+        time.sleep(0.01)
+    with pytest.raises(godelbox_llm.GatewayError, match="42 of 100 left"):
+        godelbox_llm.chat(HELLO, max_tokens=50)
+    first.join()
+    assert results == ["slow but fine"] and len(fake_llm.requests) == 1
+
+
+def _content(response: dict) -> str:
+    return response["choices"][0]["message"]["content"]

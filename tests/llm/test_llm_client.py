@@ -193,3 +193,10 @@ def test_parse_json_reply_errors_say_what_is_wrong():
         parse_json_reply("{nope}", Diagnosis)
     with pytest.raises(ValueError, match="no JSON object"):
         parse_json_reply("just words", Diagnosis)
+
+
+def test_retry_after_is_capped_by_max_backoff(fake_llm):
+    fake_llm.script(fake_llm.error(429, retry_after=100), fake_llm.text("ok"))
+    sleeps: list[float] = []
+    make_client(fake_llm, [], sleeps, max_backoff_s=0.5).complete("agent", USER)
+    assert sleeps == [0.5]
