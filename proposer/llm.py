@@ -334,6 +334,18 @@ class LLMClient:
         )
 
 
+def model_problems(models: ModelsSection) -> list[str]:
+    """What stops the configured models from working, one line each (for `godelbox doctor`):
+    today, provider key variables missing from the host environment. Makes no network call."""
+    litellm = _litellm()
+    problems = []
+    for role in ROLES:
+        model = getattr(models, role)
+        if model and (missing := _missing_keys(litellm, model)):
+            problems.append(f"models.{role} = {model}: set {', '.join(missing)} on the host")
+    return problems
+
+
 def parse_json_reply(content: str | None, schema: type[T]) -> T:
     """The first JSON object in `content` (a ```json fence, the whole text, or the outermost
     braces), validated against `schema`. Raises ValueError saying what is wrong."""

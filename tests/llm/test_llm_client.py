@@ -3,6 +3,7 @@
 import pytest
 from pydantic import BaseModel
 
+from godelbox.config import ModelsSection
 from godelbox.proposer.llm import (
     BudgetExceeded,
     LLMCallRecord,
@@ -10,6 +11,7 @@ from godelbox.proposer.llm import (
     LLMConfigError,
     LLMOutputError,
     LLMUnavailable,
+    model_problems,
     parse_json_reply,
 )
 from tests.fixtures.fake_llm import FAKE_API_KEY, FAKE_PRICE_IN, FAKE_PRICE_OUT
@@ -200,3 +202,13 @@ def test_retry_after_is_capped_by_max_backoff(fake_llm):
     sleeps: list[float] = []
     make_client(fake_llm, [], sleeps, max_backoff_s=0.5).complete("agent", USER)
     assert sleeps == [0.5]
+
+
+def test_model_problems_name_the_missing_key_variable(monkeypatch):
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    models = ModelsSection(judge="anthropic/claude-3-5-sonnet-20241022")
+    assert model_problems(models) == [
+        "models.judge = anthropic/claude-3-5-sonnet-20241022: set ANTHROPIC_API_KEY on the host"
+    ]
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-dummy")
+    assert model_problems(models) == []
