@@ -22,7 +22,7 @@ from godelbox.tui.archive_tree import ArchiveTree, Entry
 from godelbox.tui.node_detail import render_node_detail
 from godelbox.tui.node_diffs import NodeDiffs
 from godelbox.tui.node_filter import SYNTAX, NodeFilter, parse_filter
-from godelbox.tui.node_records import NodeDetail, NodeSummary
+from godelbox.tui.node_records import NodeDetail, NodeSummary, RunProgress
 from godelbox.tui.run_header import render_progress
 
 STATUSES = frozenset({"proposed", "invalid", "evaluating", "evaluated", "failed"})
@@ -57,6 +57,7 @@ class ArchiveApp(App[None]):
         self.watermark = Watermark()
         self.shown: NodeDetail | None = None
         """The node in the detail pane (tests and the screenshot read it)."""
+        self._progress: RunProgress | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="header")
@@ -147,7 +148,7 @@ class ArchiveApp(App[None]):
         changes = self.reader.changes_since(self.watermark, self.tree.unfinished_ids())
         self.watermark = changes.watermark
         if not (changes.new or changes.updated):
-            self._update_header()
+            self._update_header(requery=False)  # the clock moved, the archive did not
             return
         if not self.tree.filter.is_empty:
             self.tree.rebuild()
@@ -162,7 +163,11 @@ class ArchiveApp(App[None]):
         if self.shown is not None and self.shown.summary.id in touched:
             self.show_node(self.shown.summary.id)
 
-    def _update_header(self) -> None:
+    def _update_header(self, requery: bool = True) -> None:
+        """Counts and spend are re-read only when the archive changed: on a 100k-node archive
+        they are the most expensive queries of a refresh."""
+        if requery or self._progress is None:
+            self._progress = self.reader.progress()
         flt = self.tree.filter
         note = "" if flt.is_empty else f"filter: {flt.describe()} (esc clears)"
-        self.query_one("#header", Static).update(render_progress(self.reader.progress(), note=note))
+        self.query_one("#header", Static).update(render_progress(self._progress, note=note))
