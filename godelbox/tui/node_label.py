@@ -1,6 +1,6 @@
 """One line per node, the same in the TUI tree and in `godelbox show`.
 
-`#12  0.625  evaluated  s2  ⑂3`: id, score (coloured), status, stage reached, children. The best
+`#12  0.625  evaluated  s2  ↳3`: id, score (coloured), status, stage reached, children. The best
 node is starred and its lineage is bold, so the path to the best agent stands out in a big tree.
 """
 
@@ -31,7 +31,7 @@ def node_label(node: NodeSummary, on_best_lineage: bool = False, is_best: bool =
     label.append(f"{node.status:<10}", style=STATUS_STYLE.get(node.status, ""))
     label.append(f" s{node.stage_reached}", style="dim")
     if node.children:
-        label.append(f"  ⑂{node.children}", style="dim")
+        label.append(f"  ↳{node.children}", style="dim")
     if is_best:
         label.append(f" {BEST_MARK} best", style="bold yellow")
     if on_best_lineage:

@@ -122,11 +122,13 @@ def evaluate(archive: Archive, plan: NodePlan, resolved: set[str]) -> None:
     plan.status = NodeStatus.EVALUATED
 
 
-def build_archive(run_dir: Path, n_nodes: int, seed: int = 0) -> BuiltArchive:
+def build_archive(
+    run_dir: Path, n_nodes: int, seed: int = 0, name: str = "views-test"
+) -> BuiltArchive:
     """A seed plus `n_nodes - 1` children; about one in eight is invalid; all others evaluated.
     Parents are drawn among evaluated nodes, favouring good ones, as a selection policy would."""
     rng = random.Random(seed)
-    archive = new_run(run_dir)
+    archive = new_run(run_dir, name)
     try:
         root = add_seed(archive, seed_source())
         evaluate(archive, root, {TASKS[0], TASKS[1]})
