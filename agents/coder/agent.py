@@ -69,7 +69,8 @@ class Agent:
         self.check_limits()
         record: dict[str, Any] = {"step": len(self.steps) + 1, "actions": []}
         self.steps.append(record)
-        self.recorder.log(f"== step {record['step']}")
+        elapsed, tokens = time.monotonic() - self.started, self.model.usage.tokens
+        self.recorder.log(f"== step {record['step']} ({tokens} tokens, {elapsed:.0f} s so far)")
         try:
             timeout = self.remaining(self.config.model_timeout_s)
             message = self.model.query(self.messages, self.toolbox.schemas(), timeout)

@@ -260,3 +260,15 @@ def test_the_agent_edits_its_own_repository(fake_llm, gateway, tmp_path) -> None
     assert "+    step_limit: int = 80" in git(own, "diff")
     suite = run.trajectory["steps"][2]["actions"][0]["observation"]
     assert "<returncode>0</returncode>" in suite and " passed" in suite
+
+
+def test_context_window_overflow_is_its_own_exit_status(fake_llm, gateway, workspace) -> None:
+    # The proposer looks for this status when it picks "context-length failures" to improve on.
+    overflow = "This model's maximum context length is 8192 tokens, however you requested 9000"
+    fake_llm.script(fake_llm.error(400, message=overflow))
+    run = run_agent(workspace, gateway())
+
+    assert run.proc.returncode == 0, run.proc.stderr
+    info = run.trajectory["info"]
+    assert info["exit_status"] == "context_length_exceeded", info
+    assert "maximum context length" in info["exit_message"]
