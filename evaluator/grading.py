@@ -18,10 +18,11 @@ from pathlib import Path
 from godelbox.evaluator import contract
 from godelbox.evaluator.context import EvalContext
 from godelbox.evaluator.patching import (
+    APPLIED_MARK,
     APPLY_SCRIPT,
     Guard,
     drop_guarded,
-    read_apply_output,
+    pytest_reach,
     split_patch,
 )
 from godelbox.evaluator.pytest_report import (
@@ -32,7 +33,7 @@ from godelbox.evaluator.pytest_report import (
     pytest_env,
 )
 from godelbox.evaluator.results import Grade, TestOutcome
-from godelbox.sandbox.base import WORK_DIR, ExecResult, Sandbox, SandboxError
+from godelbox.sandbox.base import WORK_DIR, ExecResult, SandboxError
 
 GRADER_DIR = f"{WORK_DIR}/grader"
 APPLY_TIMEOUT_S = 120.0
@@ -75,6 +76,9 @@ def grade_swebench(
     filtered = drop_guarded(patch, guard)
     tampering = filtered.tampering + _ignored_config_notes(filtered.patch)
     ids = list(dict.fromkeys([*fail_to_pass, *pass_to_pass]))
+    reach = pytest_reach(filtered.patch)
+    if reach:
+        return Grade("unresolved", reach[0], tampering=tampering + reach)
     try:
         run = _apply_and_test(
             ctx, workspace, filtered.patch, test_patch, ids, image=image, python=python
@@ -113,6 +117,9 @@ def grade_exit_code(
     The test files are the pristine ones: any change to them was dropped from the answer."""
     started = time.monotonic()
     filtered = drop_guarded(patch, guard)
+    reach = pytest_reach(filtered.patch)
+    if reach:
+        return Grade("unresolved", reach[0], tampering=filtered.tampering + reach)
     try:
         run = _apply_and_test(ctx, workspace, filtered.patch, "", list(test_files), image=image)
     except _Stop as stop:
@@ -151,6 +158,34 @@ class _Stop(Exception):
         self.reason = reason
 
 
+STAGE_MARK = "GODELBOX-GRADE-STAGE"
+REPORT_MARK = "GODELBOX-GRADE-REPORT"
+
+GRADE_SCRIPT = f"""\
+# The whole grading sequence in one exec (each exec costs a round trip to the engine). Output of
+# the answer's code goes to files; only this script writes markers to its own stdout.
+set -u
+g={GRADER_DIR}
+echo "{STAGE_MARK} apply"
+bash "$g/apply.sh" "$g/model.patch" > "$g/apply.out" 2>&1
+if ! grep -q "{APPLIED_MARK}" "$g/apply.out"; then
+  tail -c 2000 "$g/apply.out"; echo "{STAGE_MARK} apply-failed"; exit 0
+fi
+if [ -s "$g/test.patch" ]; then
+  if ! git apply --whitespace=nowarn "$g/test.patch" > "$g/hidden.out" 2>&1; then
+    tail -c 2000 "$g/hidden.out"; echo "{STAGE_MARK} test-patch-failed"; exit 0
+  fi
+fi
+echo "{STAGE_MARK} tests"
+"$@" > "$g/pytest.out" 2>&1 < /dev/null
+code=$?
+tail -c 20000 "$g/pytest.out"
+echo
+echo "{STAGE_MARK} done $code"
+printf '%s ' "{REPORT_MARK}"; cat "$g/report.json" 2>/dev/null; echo
+"""
+
+
 def _apply_and_test(
     ctx: EvalContext,
     workspace: Path,
@@ -165,61 +200,61 @@ def _apply_and_test(
         grader = Path(tmp) / "grader"
         grader_files(grader, contract.WORKSPACE_DIR)
         (grader / "apply.sh").write_text(APPLY_SCRIPT, encoding="utf-8")
+        (grader / "grade.sh").write_text(GRADE_SCRIPT, encoding="utf-8")
         _write(grader / "model.patch", patch)
         _write(grader / "test.patch", test_patch)
+        cmd = pytest_command(GRADER_DIR, contract.WORKSPACE_DIR, _test_targets(test_ids))
+        if python != "python3":
+            cmd[0] = python
         with ctx.backend.start(ctx.spec(image)) as box:
             box.copy_in(workspace, contract.WORKSPACE_DIR)
             box.copy_in(grader, GRADER_DIR)
-            applied = _git(box, ["bash", f"{GRADER_DIR}/apply.sh", f"{GRADER_DIR}/model.patch"])
-            outcome = read_apply_output(applied.stdout + applied.stderr)
-            if not outcome.applied:
-                raise _Stop(
-                    "patch_failed",
-                    "patch failed to apply (git apply, git apply --3way and patch --fuzz=5 "
-                    f"all refused it): {_tail(applied.stderr or applied.stdout, 600)}",
-                )
-            if test_patch.strip():
-                hidden = _git(
-                    box, ["git", "apply", "--whitespace=nowarn", f"{GRADER_DIR}/test.patch"]
-                )
-                if not hidden.ok:
-                    raise _Stop(
-                        "error",
-                        "the task's test_patch does not apply to the patched workspace: "
-                        f"{_tail(hidden.stderr, 600)}",
-                    )
-            targets = _test_targets(test_ids)
-            cmd = pytest_command(GRADER_DIR, contract.WORKSPACE_DIR, targets)
-            if python != "python3":
-                cmd[0] = python
             result = box.run(
-                cmd,
-                ctx.grade_timeout_s,
+                ["bash", f"{GRADER_DIR}/grade.sh", *cmd],
+                ctx.grade_timeout_s + APPLY_TIMEOUT_S,
                 workdir=contract.WORKSPACE_DIR,
-                env=pytest_env(GRADER_DIR),
+                env={**GIT_IN_SANDBOX_ENV, **pytest_env(GRADER_DIR)},
             )
-            report = ""
-            if result.ended == "exit":
-                fetched = box.run(["cat", f"{GRADER_DIR}/report.json"], 30.0)
-                report = fetched.stdout if fetched.ok else ""
-    return PytestRun(
-        ended=result.ended,
-        exit_code=result.exit_code,
-        reported=parse_report(report),
-        output=result.stdout + result.stderr,
-    )
+    return _read_grade_output(result)
+
+
+def _read_grade_output(result: ExecResult) -> PytestRun:
+    """Split the grade script's stdout at its stage markers (the last marker of each kind
+    counts: markers are printed by the script after the answer's code has finished)."""
+    stages: list[str] = []
+    report = ""
+    body: list[str] = []
+    for line in result.stdout.splitlines():
+        if line.startswith(STAGE_MARK):
+            stages.append(line[len(STAGE_MARK) :].strip())
+        elif line.startswith(REPORT_MARK):
+            report = line[len(REPORT_MARK) :].strip()
+        else:
+            body.append(line)
+    output = "\n".join(body)
+    last = stages[-1] if stages else ""
+    if last == "apply-failed":
+        raise _Stop(
+            "patch_failed",
+            "patch failed to apply (git apply, git apply --3way and patch --fuzz=5 all "
+            f"refused it): {_tail(output, 600)}",
+        )
+    if last == "test-patch-failed":
+        raise _Stop(
+            "error",
+            f"the task's test_patch does not apply to the patched workspace: {_tail(output, 600)}",
+        )
+    if last in ("", "apply") or (last != "tests" and not last.startswith("done")):
+        raise _Stop("error", f"grading stopped while applying the patch ({result.ended})")
+    if last == "tests":
+        return PytestRun(result.ended, None, {}, output + result.stderr)
+    code = int(last.split()[1])
+    return PytestRun(result.ended, code, parse_report(report), output + result.stderr)
 
 
 def _test_targets(test_ids: list[str]) -> list[str]:
     """Whole files for node ids, so one id that no longer exists cannot abort the run."""
     return list(dict.fromkeys(test_id.split("::", 1)[0] for test_id in test_ids))
-
-
-def _git(box: Sandbox, cmd: list[str]) -> ExecResult:
-    result = box.run(cmd, APPLY_TIMEOUT_S, workdir=contract.WORKSPACE_DIR, env=GIT_IN_SANDBOX_ENV)
-    if result.ended != "exit":
-        raise _Stop("error", f"{cmd[0]} {cmd[1]} did not finish ({result.ended})")
-    return result
 
 
 def _verdict(

@@ -140,14 +140,23 @@ def _file_patch(text: str) -> FilePatch:
 
 
 def _git_header_paths(rest: str) -> tuple[str | None, str | None]:
+    """Paths of a `diff --git X Y` header. Prefixes vary (`git diff --no-index` writes `b/f b/f`
+    for a new file and `a/f a/f` for a deleted one), so any one-letter prefix is stripped."""
     rest = rest.strip()
-    if rest.startswith("a/") and " b/" in rest:
-        half = (len(rest) - 1) // 2
-        if rest[half] == " " and rest[2:half] == rest[half + 3 :]:
-            return rest[2:half], rest[half + 3 :]
-        old, new = rest.split(" b/", 1)
-        return old[2:], new
+    half = (len(rest) - 1) // 2
+    if len(rest) % 2 == 1 and rest[half] == " ":
+        left, right = _strip_prefix(rest[:half]), _strip_prefix(rest[half + 1 :])
+        if left == right:
+            return left, right
+    for sep in (" b/", " a/"):
+        if rest[:2] in ("a/", "b/") and sep in rest:
+            old, new = rest.split(sep, 1)
+            return old[2:], new
     return None, None
+
+
+def _strip_prefix(path: str) -> str:
+    return path[2:] if len(path) > 2 and path[1] == "/" and path[0] in "abciwo" else path
 
 
 def _diff_path(raw: str) -> str | None:
@@ -223,11 +232,39 @@ def drop_guarded(patch: str, guard: Guard) -> Filtered:
     tampering: list[str] = []
     for section in split_patch(patch):
         reasons = [r for r in (guard(p) for p in section.paths) if r]
+        if not section.paths:
+            reasons = ["a diff section naming no file"]
         if reasons:
             tampering.extend(f"dropped change to {r}" for r in reasons)
         else:
             kept.append(section)
     return Filtered(patch=join_patch(kept), tampering=tampering)
+
+
+_PYTEST_REACH = re.compile(
+    r"\b(_pytest|pluggy|pytest_runtest_\w+|pytest_collection\w*|pytest_sessionfinish|"
+    r"pytest_configure|pytest_plugins|hookimpl)\b|\bimport\s+pytest\b|\bfrom\s+pytest\b|"
+    r"[\"']pytest[\"']"
+)
+
+
+def pytest_reach(patch: str) -> list[str]:
+    """Non-test files whose added lines name pytest or its internals.
+
+    Code under test runs inside the pytest process, so a library module could rewrite test
+    reports at import time. An honest fix has no reason to mention pytest outside test files;
+    an answer that does is failed and the lines are recorded as tampering. (Static and
+    therefore not a proof against obfuscation; it closes the direct route.)"""
+    found = []
+    for section in split_patch(patch):
+        path = section.new_path or section.old_path or ""
+        if is_test_path(path):
+            continue
+        for line in section.text.splitlines():
+            if line.startswith("+") and not line.startswith("+++") and _PYTEST_REACH.search(line):
+                found.append(f"{path}: reaches into pytest from code under test: {line[1:80]}")
+                break
+    return found
 
 
 def touched_paths(patch: str) -> list[str]:

@@ -36,3 +36,108 @@ def git(repo: Path, *args: str, stdin: str | None = None) -> str:
         check=True,
     )
     return done.stdout
+
+
+STATS_V1 = '''\
+"""Small statistics helpers."""
+
+
+def total(values):
+    return sum(values)
+
+
+def mean(values):
+    if not values:
+        return 0.0
+    return total(values) / (len(values) + 1)
+
+
+def spread(values):
+    return max(values) - min(values)
+'''
+STATS_V2 = STATS_V1.replace("def mean(values):", "def mean(values):  # arithmetic mean")
+VISIBLE_TESTS = """\
+from calc.stats import spread, total
+
+
+def test_total():
+    assert total([1, 2, 3]) == 6
+
+
+def test_spread():
+    assert spread([4, 1, 9]) == 8
+"""
+HIDDEN_TESTS = """\
+from calc.stats import mean
+
+
+def test_mean_basic():
+    assert mean([2, 4, 6]) == 4
+
+
+def test_mean_empty():
+    assert mean([]) == 0.0
+"""
+FAIL_TO_PASS = ["tests/test_mean.py::test_mean_basic"]
+PASS_TO_PASS = [
+    "tests/test_mean.py::test_mean_empty",
+    "tests/test_stats.py::test_total",
+    "tests/test_stats.py::test_spread",
+]
+BUG = "(len(values) + 1)"
+
+
+def file_diff(path: str, before: str | None, after: str | None, tmp: Path) -> str:
+    """A git-style diff of one file, made by git itself (with index lines)."""
+    from godelbox.evaluator.workspace import diff_trees
+
+    for side, text in (("a", before), ("b", after)):
+        (tmp / side).mkdir(parents=True)
+        if text is not None:
+            (tmp / side / path).parent.mkdir(parents=True, exist_ok=True)
+            (tmp / side / path).write_text(text)
+    return diff_trees(tmp)
+
+
+def swebench_repo(root: Path) -> dict[str, object]:
+    """A two-commit repository with an off-by-one in `mean`, and its SWE-bench row.
+
+    The base commit is the second one; the first holds an older version of the file, so a
+    patch made against it needs `git apply --3way`."""
+    repo = make_repo(
+        root / "calc-repo",
+        {"calc/__init__.py": "", "calc/stats.py": STATS_V1, "tests/test_stats.py": VISIBLE_TESTS},
+    )
+    (repo / "calc" / "stats.py").write_text(STATS_V2)
+    git(repo, "commit", "-qam", "document mean")
+    base = git(repo, "rev-parse", "HEAD").strip()
+    fixed = STATS_V2.replace(BUG, "len(values)")
+    row = {
+        "instance_id": "calc__calc-1",
+        "repo": "example/calc",
+        "base_commit": base,
+        "problem_statement": "mean([2, 4, 6]) returns 3.0 instead of 4.0.",
+        "patch": file_diff("calc/stats.py", STATS_V2, fixed, root / "gold"),
+        "test_patch": file_diff("tests/test_mean.py", None, HIDDEN_TESTS, root / "hidden"),
+        "FAIL_TO_PASS": FAIL_TO_PASS,
+        "PASS_TO_PASS": PASS_TO_PASS,
+        "workspace": "calc-repo",
+    }
+    return row
+
+
+def three_way_patch(tmp: Path) -> str:
+    """The fix, made against the first commit's version of the file."""
+    return file_diff("calc/stats.py", STATS_V1, STATS_V1.replace(BUG, "len(values)"), tmp)
+
+
+FUZZ_PATCH = """\
+--- a/calc/stats.py
++++ b/calc/stats.py
+@@ -9,4 +9,4 @@
+ def mean(vals):
+     if not values:
+         return 0.0
+-    return total(values) / (len(values) + 1)
++    return total(values) / len(values)
+"""

@@ -11,6 +11,7 @@ from godelbox.evaluator.patching import (
     APPLY_SCRIPT,
     allowlist_guard,
     drop_guarded,
+    pytest_reach,
     read_apply_output,
     split_patch,
     swebench_guard,
@@ -67,6 +68,19 @@ def test_split_patch_finds_every_file_and_reads_hunks_by_count():
     ]
     assert "-- and so does this added one" in sections[0].text
     assert "Subject" not in "".join(s.text for s in sections)
+
+
+def test_no_index_headers_with_repeated_prefixes_are_read():
+    patch = (
+        "diff --git b/new.py b/new.py\nnew file mode 100644\n--- /dev/null\n+++ b/new.py\n"
+        "@@ -0,0 +1 @@\n+x\n"
+        "diff --git a/tests/t.py a/tests/t.py\ndeleted file mode 100644\n--- a/tests/t.py\n"
+        "+++ /dev/null\n@@ -1 +0,0 @@\n-x\n"
+    )
+    assert [(s.old_path, s.new_path) for s in split_patch(patch)] == [
+        (None, "new.py"),
+        ("tests/t.py", None),
+    ]
 
 
 def test_guard_drops_tests_and_pytest_control_files_and_records_them():
@@ -174,3 +188,16 @@ def test_garbage_patch_fails_and_leaves_the_tree_clean(tmp_path):
 def test_empty_patch_is_applied_as_nothing(tmp_path):
     repo = make_repo(tmp_path / "r", {"f.txt": LINES})
     assert apply(repo, "")[:2] == (True, "empty")
+
+
+def test_library_code_reaching_into_pytest_is_flagged_but_tests_may_import_it():
+    patch = (
+        "--- a/pkg/__init__.py\n+++ b/pkg/__init__.py\n@@ -1 +1,2 @@\n x = 1\n"
+        "+import _pytest.reports as r; r.TestReport.outcome = 'passed'\n"
+        "--- a/tests/test_x.py\n+++ b/tests/test_x.py\n@@ -1 +1,2 @@\n x = 1\n+import pytest\n"
+        "--- a/pkg/core.py\n+++ b/pkg/core.py\n@@ -1 +1 @@\n-x = 1\n+x = 2  # no pytest here\n"
+    )
+    found = pytest_reach(patch)
+    assert len(found) == 1
+    assert found[0].startswith("pkg/__init__.py")
+    assert pytest_reach("--- a/m.py\n+++ b/m.py\n@@ -1 +1 @@\n-a = 1\n+a = 2\n") == []
