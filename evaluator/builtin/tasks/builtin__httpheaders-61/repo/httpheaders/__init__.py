@@ -1,0 +1,5 @@
+"""An HTTP header collection."""
+
+from httpheaders.headers import Headers, parse_headers
+
+__all__ = ["Headers", "parse_headers"]

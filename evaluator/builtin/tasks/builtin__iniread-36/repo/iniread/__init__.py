@@ -1,0 +1,5 @@
+"""A small INI-file reader."""
+
+from iniread.parser import parse_ini
+
+__all__ = ["parse_ini"]
