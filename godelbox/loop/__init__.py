@@ -1,0 +1,1 @@
+"""The evolution loop and daemon: select parents, propose children, validate, evaluate, archive."""

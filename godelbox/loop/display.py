@@ -1,0 +1,119 @@
+"""How a running daemon shows itself: a rich live panel for people, JSON lines for supervisors.
+
+The loop only calls `Reporter.event(...)` and `Reporter.status(...)`; it never formats output, so
+the same run can be watched in a terminal or shipped to a log collector (`--log-format json`).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol, TextIO
+
+from rich.console import Console, Group
+from rich.live import Live
+from rich.table import Table
+from rich.text import Text
+
+
+@dataclass
+class Snapshot:
+    """What the live view shows; the loop fills it in as work progresses."""
+
+    run_dir: str = ""
+    generation: int = 0
+    phase: str = "starting"
+    busy: dict[str, str] = field(default_factory=dict)
+    """worker name -> what it is doing now."""
+    best_node: int | None = None
+    best_score: float | None = None
+    seed_score: float | None = None
+    valid: int = 0
+    invalid: int = 0
+    failed: int = 0
+    usd: float = 0.0
+    started: float = field(default_factory=time.monotonic)
+    budget_note: str = ""
+
+    def rate_per_hour(self) -> float:
+        hours = max(time.monotonic() - self.started, 1e-6) / 3600
+        return (self.valid + self.invalid + self.failed) / hours
+
+
+class Reporter(Protocol):
+    def event(self, kind: str, message: str, **fields: Any) -> None: ...
+
+    def status(self, snapshot: Snapshot) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class JsonReporter:
+    """One JSON object per line on `stream`: events as they happen, status when it changes."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self._stream = stream or sys.stdout
+
+    def event(self, kind: str, message: str, **fields: Any) -> None:
+        self._write({"time": time.time(), "kind": kind, "message": message, **fields})
+
+    def status(self, snapshot: Snapshot) -> None:
+        data = asdict(snapshot)
+        data.pop("started")
+        self._write({"time": time.time(), "kind": "status", **data})
+
+    def close(self) -> None:
+        self._stream.flush()
+
+    def _write(self, record: dict[str, Any]) -> None:
+        self._stream.write(json.dumps(record, default=str) + "\n")
+        self._stream.flush()
+
+
+class LiveReporter:
+    """A rich live panel (generation, workers, best so far, validity, dollars, rate) with a
+    scrolling log of events above it."""
+
+    def __init__(self, console: Console | None = None) -> None:
+        self._console = console or Console()
+        self._snapshot = Snapshot()
+        self._live = Live(self._render(), console=self._console, refresh_per_second=4)
+        self._live.start()
+
+    def event(self, kind: str, message: str, **fields: Any) -> None:
+        style = "red" if kind.endswith(("failed", "invalid", "error")) else "dim"
+        self._live.console.print(Text(f"{kind:<20} {message}", style=style))
+
+    def status(self, snapshot: Snapshot) -> None:
+        self._snapshot = snapshot
+        self._live.update(self._render())
+
+    def close(self) -> None:
+        self._live.update(self._render())
+        self._live.stop()
+
+    def _render(self) -> Group:
+        s = self._snapshot
+        table = Table.grid(padding=(0, 2))
+        table.add_column(style="cyan")
+        table.add_column()
+        best = "—" if s.best_score is None else f"{s.best_score:.3f} (node {s.best_node})"
+        if s.seed_score is not None and s.best_score is not None:
+            best += f"   seed {s.seed_score:.3f}"
+        table.add_row("run", s.run_dir)
+        table.add_row("generation", f"{s.generation}   [dim]{s.phase}[/]")
+        table.add_row("best", best)
+        table.add_row(
+            "children",
+            f"[green]{s.valid} valid[/]  [yellow]{s.invalid} invalid[/]  [red]{s.failed} failed[/]"
+            f"   {s.rate_per_hour():.1f}/h",
+        )
+        table.add_row("spent", f"${s.usd:.4f}")
+        if s.budget_note:
+            table.add_row("budget", s.budget_note)
+        workers = Table.grid(padding=(0, 2))
+        for name, doing in sorted(s.busy.items()):
+            workers.add_row(f"[magenta]{name}[/]", doing)
+        return Group(table, workers)

@@ -1,0 +1,81 @@
+"""What a run has spent and achieved, derived from the archive's event log.
+
+Budgets, the live display and `godelbox status` all read progress from here, so a resumed or a
+watching process sees the same numbers as the daemon. Reading is incremental: only events newer
+than the last one seen are fetched, which keeps a days-long run's checks cheap.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from godelbox.archive.models import NodeStatus
+from godelbox.archive.store import Archive
+from godelbox.budget import Progress
+from godelbox.loop import events
+
+
+@dataclass
+class ProgressReader:
+    """Accumulates progress from the event log; call `read()` as often as needed."""
+
+    archive: Archive
+    session_started: float | None = None
+    """monotonic() when this daemon session started; None for a reader that is not the daemon."""
+    _seq: int = 0
+    _generations: int = 0
+    _active_s: float = 0.0
+    _best_scores: list[float] = field(default_factory=list)
+    _last_marker: float | None = None
+
+    def read(self) -> Progress:
+        for event in self.archive.events(after_seq=self._seq):
+            assert event.seq is not None
+            self._seq = event.seq
+            payload = event.payload or {}
+            if event.kind in (events.DAEMON_ACTIVE, events.DAEMON_STOPPED):
+                self._active_s += float(payload.get("active_s", 0.0))
+            elif event.kind == events.GENERATION_FINISHED:
+                self._generations += 1
+                self._best_scores.append(float(payload.get("best_score") or 0.0))
+        nodes = self.archive.nodes()
+        return Progress(
+            iterations=self._generations,
+            children=sum(1 for n in nodes if n.parent_id is not None),
+            usd=self.archive.total_cost(),
+            wall_clock_s=self._active_s + self.unrecorded_active_s(),
+            generations_since_improvement=_since_improvement(self._best_scores),
+        )
+
+    def unrecorded_active_s(self) -> float:
+        """Daemon time of this session not yet written as a daemon.active event."""
+        if self.session_started is None:
+            return 0.0
+        since = self._last_marker if self._last_marker is not None else self.session_started
+        return time.monotonic() - since
+
+    def mark_recorded(self) -> float:
+        """Take the unrecorded active time (to write it as an event) and restart the count."""
+        delta = self.unrecorded_active_s()
+        self._last_marker = time.monotonic()
+        return delta
+
+
+def _since_improvement(best_scores: list[float]) -> int:
+    """Generations since the best score last went up (the first generation counts as one)."""
+    best = float("-inf")
+    since = 0
+    for score in best_scores:
+        if score > best:
+            best, since = score, 0
+        else:
+            since += 1
+    return since
+
+
+def status_counts(archive: Archive) -> dict[NodeStatus, int]:
+    counts = dict.fromkeys(NodeStatus, 0)
+    for node in archive.nodes():
+        counts[node.status] += 1
+    return counts

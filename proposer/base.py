@@ -1,0 +1,76 @@
+"""What every proposer receives and returns, so the loop treats LLM and offline children alike.
+
+The loop checks out the parent, gathers the evidence of its evaluation from the archive, and asks
+a `Proposer` for a child tree. The proposer never writes the archive: LLM calls are reported
+through `on_llm_call`, and the loop commits the child tree to the git store and records the
+returned `info` on the child node.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from godelbox.errors import UserError
+
+
+@dataclass(frozen=True)
+class TaskEvidence:
+    """One task the parent attempted, as the diagnosis needs it."""
+
+    task_id: str
+    outcome: str
+    """resolved / unresolved / error / timeout / oom (see archive.models.Outcome)."""
+    problem: str = ""
+    patch: str = ""
+    log: str = ""
+    """The agent's log for that task, capped."""
+    tests: dict[str, str] = field(default_factory=dict)
+    """Per-test outcome of the hidden tests (test id -> passed/failed/...)."""
+    attempts_resolved: int = 0
+    attempts: int = 1
+    """Across every evaluation of this task by the parent, to spot tasks solved only sometimes."""
+
+
+@dataclass(frozen=True)
+class ParentEvidence:
+    node_id: int
+    agent_dir: Path
+    """A checkout of the parent's code; proposers copy it, never edit it in place."""
+    score: float | None
+    tasks: list[TaskEvidence]
+
+
+@dataclass(frozen=True)
+class Proposal:
+    child_dir: Path
+    """The child's complete tree (the parent's tree with the proposed change)."""
+    kind: str
+    """How it was made: "dgm-self", "dgm-fixed", "operator", ..."""
+    info: dict[str, Any]
+    """Stored as the node's proposal: diagnosis fields, problem description, transformation."""
+
+
+class ProposalError(UserError):
+    """No child could be made; the loop stores the node as failed with this message."""
+
+
+LLMCallSink = Callable[[Any], None]
+"""Receives each `proposer.llm.LLMCallRecord`; the loop attaches the child node id."""
+
+
+class Proposer(Protocol):
+    def propose(
+        self,
+        parent: ParentEvidence,
+        workdir: Path,
+        rng: random.Random,
+        on_llm_call: LLMCallSink,
+    ) -> Proposal:
+        """Make one child of `parent` under `workdir` (an empty directory the proposer owns).
+
+        `rng` is this child's own generator, derived from the run seed and the child's id, so a
+        proposal is reproducible whatever order or worker it runs in."""
