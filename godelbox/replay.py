@@ -20,8 +20,7 @@ from godelbox.tui.node_detail import PROPOSAL_ORDER
 from godelbox.tui.node_diffs import NodeDiffs
 from godelbox.tui.node_records import NodeSummary
 from godelbox.tui.score_style import format_delta, format_score
-
-RESOLVED = "resolved"
+from godelbox.tui.task_flips import RESOLVED, task_flips
 
 
 @dataclass(frozen=True)
@@ -53,19 +52,15 @@ def replay_lineage(reader: ArchiveReader, diffs: NodeDiffs, node_id: int) -> lis
     for index, step_id in enumerate(reader.lineage(node_id)):
         detail = reader.detail(step_id)
         outcomes = reader.task_outcomes(step_id)
-        common = sorted(outcomes.keys() & previous.keys())
+        flips = task_flips(previous, outcomes)
         steps.append(
             ReplayStep(
                 node=detail.summary,
                 parent_score=parent_score if index else None,
                 proposal=detail.proposal,
                 diff=diffs.vs_parent(step_id),
-                fixed=tuple(
-                    t for t in common if outcomes[t] == RESOLVED and previous[t] != RESOLVED
-                ),
-                broken=tuple(
-                    t for t in common if outcomes[t] != RESOLVED and previous[t] == RESOLVED
-                ),
+                fixed=flips.fixed,
+                broken=flips.broken,
                 resolved=tuple(sorted(t for t, o in outcomes.items() if o == RESOLVED)),
             )
         )

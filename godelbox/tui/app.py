@@ -42,6 +42,8 @@ class ArchiveApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("b", "jump_best", "best"),
         Binding("p", "jump_parent", "parent"),
+        Binding("n", "next_step", "next step"),
+        Binding("l", "mark_replay", "replay to here"),
         Binding("slash", "open_filter", "filter"),
         Binding("escape", "clear_filter", "clear filter"),
         Binding("s", "toggle_sort", "sort"),
@@ -58,6 +60,8 @@ class ArchiveApp(App[None]):
         self.shown: NodeDetail | None = None
         """The node in the detail pane (tests and the screenshot read it)."""
         self._progress: RunProgress | None = None
+        self.replay_path: list[int] = []
+        """Seed → target of the lineage `n` steps along (empty: towards the best node)."""
 
     def compose(self) -> ComposeResult:
         yield Static(id="header")
@@ -111,6 +115,32 @@ class ArchiveApp(App[None]):
             self.notify("this is the seed: it has no parent")
             return
         self.tree.reveal(cursor.data.parent_id)
+
+    def action_mark_replay(self) -> None:
+        """Replay the lineage of the highlighted node: back to its seed, then `n` steps down."""
+        cursor = self.tree.cursor_node
+        if cursor is None or not isinstance(cursor.data, NodeSummary):
+            return
+        self.replay_path = self.reader.lineage(cursor.data.id)
+        self.tree.reveal(self.replay_path[0])
+        self._update_header(requery=False)
+
+    def action_next_step(self) -> None:
+        """One step down the replayed lineage (or the best node's): the next node's detail
+        shows its proposal, its diff and the tasks it fixed or broke."""
+        path = self.replay_path or (
+            self.reader.lineage(self.tree.best_id) if self.tree.best_id is not None else []
+        )
+        if not path:
+            return
+        cursor = self.tree.cursor_node
+        current = cursor.data.id if cursor and isinstance(cursor.data, NodeSummary) else None
+        if current == path[-1]:
+            self.notify(f"end of the lineage: #{current} is step {len(path)}/{len(path)}")
+            return
+        step = path.index(current) + 1 if current in path else 0
+        self.tree.reveal(path[step])
+        self.notify(f"step {step + 1}/{len(path)}: #{path[step]}", timeout=2)
 
     def action_open_filter(self) -> None:
         box = self.query_one("#filter", Input)
@@ -169,5 +199,8 @@ class ArchiveApp(App[None]):
         if requery or self._progress is None:
             self._progress = self.reader.progress()
         flt = self.tree.filter
-        note = "" if flt.is_empty else f"filter: {flt.describe()} (esc clears)"
+        notes = [] if flt.is_empty else [f"filter: {flt.describe()} (esc clears)"]
+        if self.replay_path:
+            notes.append(f"replay → #{self.replay_path[-1]} (n next, p back)")
+        note = "   ".join(notes)
         self.query_one("#header", Static).update(render_progress(self._progress, note=note))

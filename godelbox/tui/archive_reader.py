@@ -34,6 +34,7 @@ from godelbox.tui.node_records import (
     RunProgress,
     TaskResult,
 )
+from godelbox.tui.task_flips import task_flips
 
 NODE = AgentNode.__table__.c
 EVAL = Evaluation.__table__.c
@@ -232,6 +233,12 @@ class ArchiveReader:
                 TaskResult(t.stage, t.task_id, str(t.outcome), t.score, t.duration_s) for t in tasks
             ),
             llm_calls=tuple(LLMCallRecord(*c) for c in calls),
+            flips=None
+            if row.parent_id is None
+            else task_flips(
+                self.task_outcomes(row.parent_id),
+                {t.task_id: str(t.outcome) for t in tasks},
+            ),
         )
 
     def task_outcomes(self, node_id: int) -> dict[str, str]:

@@ -60,6 +60,11 @@ def _heading(detail: NodeDetail) -> RenderableType:
     line.append(
         f"{detail.files_changed} files, +{detail.insertions} -{detail.deletions}", style="dim"
     )
+    if detail.flips is not None and (detail.flips.fixed or detail.flips.broken):
+        line.append("\nvs parent: ")
+        line.append(f"fixed {', '.join(detail.flips.fixed) or '-'}", style="green")
+        line.append("  ")
+        line.append(f"broke {', '.join(detail.flips.broken) or '-'}", style="red")
     if detail.reason:
         line.append(f"\nreason: {detail.reason}", style="red")
     return line

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from godelbox.tui.task_flips import TaskFlips
+
 
 @dataclass(frozen=True)
 class NodeSummary:
@@ -62,6 +64,8 @@ class NodeDetail:
     wall_time_s: float | None
     tasks: tuple[TaskResult, ...] = ()
     llm_calls: tuple[LLMCallRecord, ...] = ()
+    flips: TaskFlips | None = None
+    """Tasks that flipped against the parent (None for the seed)."""
 
     def stage_scores(self) -> dict[int, tuple[int, int, float]]:
         """Stage -> (resolved, attempted, mean task score), from the per-task rows."""

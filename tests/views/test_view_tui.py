@@ -223,3 +223,51 @@ def test_node_written_by_another_process_appears_on_refresh(fresh_archive: Built
         assert f"{len(built.nodes) + 1} nodes" in header and f"(#{new_id})" in header
 
     run_app(built.run_dir, script)
+
+
+def test_step_through_a_lineage_interactively(generated_archive: BuiltArchive) -> None:
+    built = generated_archive
+
+    def lineage(node_id: int) -> list[int]:
+        chain = [node_id]
+        while (parent := built.nodes[chain[-1]].parent_id) is not None:
+            chain.append(parent)
+        return chain[::-1]
+
+    def flips(node_id: int) -> tuple[list[str], list[str]]:
+        child = built.nodes[node_id]
+        parent = built.nodes[child.parent_id or 0]
+        common = sorted(child.outcomes.keys() & parent.outcomes.keys())
+        fixed = [t for t in common if child.outcomes[t] == "resolved" != parent.outcomes[t]]
+        broke = [t for t in common if parent.outcomes[t] == "resolved" != child.outcomes[t]]
+        return fixed, broke
+
+    async def script(app: ArchiveApp, pilot: Pilot) -> None:
+        # `n` without a marked lineage walks seed → best, one node per key.
+        path = lineage(built.best_id)
+        for node_id in path[1:]:
+            await pilot.press("n")
+            await pilot.pause()
+            assert cursor_id(app) == node_id
+            fixed, broke = flips(node_id)
+            detail = pane_text(app, "#detail")
+            if fixed or broke:
+                assert f"fixed {', '.join(fixed) or '-'}  broke {', '.join(broke) or '-'}" in detail
+        await pilot.press("n")
+        await pilot.pause()
+        assert cursor_id(app) == built.best_id, "the walk stops at the end of the lineage"
+
+        # `l` on another node replays its own lineage from the seed.
+        other = max(i for i in built.nodes if i not in path and built.nodes[i].parent_id)
+        app.tree.reveal(other)
+        await pilot.pause()
+        await pilot.press("l")
+        await pilot.pause()
+        assert cursor_id(app) == path[0]
+        assert f"replay → #{other}" in pane_text(app, "#header")
+        for node_id in lineage(other)[1:]:
+            await pilot.press("n")
+            await pilot.pause()
+            assert cursor_id(app) == node_id
+
+    run_app(built.run_dir, script)
