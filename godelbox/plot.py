@@ -1,8 +1,8 @@
 """`godelbox plot RUN_DIR`: the run's progress curve and its archive tree, as PNG and SVG.
 
-- `progress.{png,svg}`: best and mean score of the evaluated nodes against the number of nodes
-  created so far (the DGM-style progress plot; node creation order is the loop's clock and works
-  for both generational and asynchronous schedules).
+- `progress.{png,svg}`: best and mean score of the evaluated nodes after each generation (the
+  DGM-style progress plot), or against the number of nodes created for runs without generations
+  (asynchronous schedule).
 - `tree.{png,svg}`: the archive as a layered tree (depth downwards, leaves spread left to right,
   parents centred over their children), nodes coloured by score on the same red → green scale as
   the TUI, and the lineage of the best node drawn thicker.
@@ -36,27 +36,52 @@ FORMATS = ("png", "svg")
 
 @dataclass(frozen=True)
 class ProgressSeries:
-    """x = nodes created so far; best and mean score of the evaluated nodes among them."""
+    """Best and mean score of the archive's evaluated nodes at each point of `x`."""
 
+    x_label: str
     x: tuple[int, ...]
     best: tuple[float, ...]
     mean: tuple[float, ...]
 
 
-def progress_series(nodes: Sequence[NodeSummary]) -> ProgressSeries:
-    """One point per evaluated node, in creation (id) order."""
+def progress_series(
+    nodes: Sequence[NodeSummary], generations: Sequence[tuple[int, int]] = ()
+) -> ProgressSeries:
+    """Per finished generation (DGM's x axis) when the loop logged generations, given as
+    (generation, highest node id planned up to it); otherwise per evaluated node in creation
+    order (asynchronous runs have no generations). Nodes are counted once they exist."""
+    scored = [
+        n
+        for n in sorted(nodes, key=lambda n: n.id)
+        if n.status == NodeStatus.EVALUATED and n.score is not None
+    ]
+    if generations:
+        marks = [(g, last_id) for g, last_id in generations]
+        label = "generation"
+    else:
+        marks = [(position, n.id) for position, n in _positions(nodes, scored)]
+        label = "nodes created"
     xs: list[int] = []
     best: list[float] = []
     mean: list[float] = []
-    total, count, top = 0.0, 0, float("-inf")
-    for index, node in enumerate(sorted(nodes, key=lambda n: n.id), start=1):
-        if node.status != NodeStatus.EVALUATED or node.score is None:
-            continue
-        total, count, top = total + node.score, count + 1, max(top, node.score)
-        xs.append(index)
-        best.append(top)
-        mean.append(total / count)
-    return ProgressSeries(tuple(xs), tuple(best), tuple(mean))
+    total, count, top, i = 0.0, 0, float("-inf"), 0
+    for x, last_id in marks:
+        while i < len(scored) and scored[i].id <= last_id:
+            score = scored[i].score or 0.0
+            total, count, top, i = total + score, count + 1, max(top, score), i + 1
+        if count:
+            xs.append(x)
+            best.append(top)
+            mean.append(total / count)
+    return ProgressSeries(label, tuple(xs), tuple(best), tuple(mean))
+
+
+def _positions(
+    nodes: Sequence[NodeSummary], scored: Sequence[NodeSummary]
+) -> list[tuple[int, NodeSummary]]:
+    """(1-based creation position, node) for each scored node."""
+    order = {n.id: position for position, n in enumerate(sorted(nodes, key=lambda n: n.id), 1)}
+    return [(order[n.id], n) for n in scored]
 
 
 def layered_layout(graph: ArchiveGraph) -> dict[int, tuple[float, float]]:
@@ -96,7 +121,7 @@ def plot_progress(series: ProgressSeries, title: str, out_base: Path) -> list[Pa
         ax.plot(series.x, series.mean, label="mean score (evaluated)", color="#3b6fb6", lw=1.5)
     else:
         ax.text(0.5, 0.5, "no evaluated node yet", ha="center", va="center", transform=ax.transAxes)
-    ax.set_xlabel("nodes created")
+    ax.set_xlabel(series.x_label)
     ax.set_ylabel("score (fraction of tasks resolved)")
     ax.set_ylim(-0.02, 1.02)
     ax.set_title(f"{title}: progress")
@@ -158,13 +183,14 @@ def write_plots(run_dir: Path, out_dir: Path | None = None) -> list[Path]:
     reader = ArchiveReader.open(run_dir)
     try:
         nodes = reader.all_summaries()
+        generations = reader.generations()
         best = reader.best()
         title = reader.progress().name
     finally:
         reader.close()
     out = out_dir or run_dir / "plots"
     out.mkdir(parents=True, exist_ok=True)
-    written = plot_progress(progress_series(nodes), title, out / "progress")
+    written = plot_progress(progress_series(nodes, generations), title, out / "progress")
     if nodes:
         written += plot_tree(build_graph(nodes), best.id if best else None, title, out / "tree")
     return written

@@ -26,6 +26,7 @@ from godelbox.archive.models import AgentNode, Evaluation, Event, LLMCall, Run
 from godelbox.archive.store import CODE_DIR, DB_FILE, RunDirError
 from godelbox.config import CONFIG_FILE_NAME, load_config
 from godelbox.errors import UserError
+from godelbox.loop import events
 from godelbox.tui.node_filter import NodeFilter
 from godelbox.tui.node_records import (
     LLMCallRecord,
@@ -269,9 +270,16 @@ class ArchiveReader:
                     func.coalesce(func.sum(CALL.tokens_in + CALL.tokens_out), 0),
                 )
             ).one()
-            started, last = conn.execute(
-                select(func.min(NODE.created_at), func.max(NODE.created_at))
-            ).one()
+            # Ids grow with creation: the newest node is a primary-key lookup, not a scan.
+            last = conn.execute(select(NODE.created_at).order_by(NODE.id.desc()).limit(1)).scalar()
+            daemon = conn.execute(
+                select(EVENT.kind, EVENT.payload)
+                .where(EVENT.kind.in_(DAEMON_KINDS))
+                .order_by(EVENT.seq)
+            ).all()
+            generations = conn.execute(
+                select(func.count()).where(EVENT.kind == events.GENERATION_FINISHED)
+            ).scalar_one()
             config_toml = conn.execute(select(Run.config_toml).order_by(Run.id).limit(1)).scalar()
         config = _parse_toml(config_toml)
         best = self.best()
@@ -283,10 +291,37 @@ class ArchiveReader:
             best_score=best.score if best else None,
             cost_usd=float(cost),
             tokens=int(tokens),
-            started=started,
             last_activity=last,
             budget=dict(config.get("budget", {})),
+            generations=int(generations),
+            daemon_active_s=sum(float((p or {}).get("active_s", 0.0)) for _, p in daemon),
+            daemon_state=_daemon_state(daemon),
         )
+
+    def generations(self) -> list[tuple[int, int]]:
+        """(generation, highest node id planned up to it) for every finished generation, from
+        the loop's event log; empty for runs without generations (async schedule)."""
+        with self._engine.connect() as conn:
+            rows = conn.execute(
+                select(EVENT.kind, EVENT.payload)
+                .where(EVENT.kind.in_((events.GENERATION_PLANNED, events.GENERATION_FINISHED)))
+                .order_by(EVENT.seq)
+            ).all()
+        last_planned: dict[int, int] = {}
+        finished: list[int] = []
+        for kind, payload in rows:
+            generation = int((payload or {}).get("generation", -1))
+            if kind == events.GENERATION_PLANNED:
+                children = [int(c) for c in (payload or {}).get("children", [])]
+                last_planned[generation] = max(children, default=0)
+            else:
+                finished.append(generation)
+        top = 0
+        out: list[tuple[int, int]] = []
+        for generation in sorted(finished):
+            top = max(top, last_planned.get(generation, 0))
+            out.append((generation, top))
+        return out
 
     # --- helpers -------------------------------------------------------------------------------
 
@@ -334,6 +369,19 @@ class ArchiveReader:
                 )
                 counts.update({pid: n for pid, n in conn.execute(stmt)})
         return counts
+
+
+DAEMON_KINDS = (events.DAEMON_STARTED, events.DAEMON_ACTIVE, events.DAEMON_STOPPED)
+
+
+def _daemon_state(rows: Sequence[Any]) -> str:
+    """'never run', 'running' or 'stopped: <reason>', from the last daemon event."""
+    if not rows:
+        return "daemon never ran"
+    kind, payload = rows[-1]
+    if kind == events.DAEMON_STOPPED:
+        return f"daemon stopped: {(payload or {}).get('reason') or 'no reason given'}"
+    return "daemon running"
 
 
 def _filter_clause(flt: NodeFilter) -> ColumnElement[bool]:

@@ -88,7 +88,11 @@ class RunProgress:
     best_score: float | None
     cost_usd: float
     tokens: int
-    started: datetime | None
     last_activity: datetime | None
     budget: dict[str, float | int | None] = field(default_factory=dict)
-    """Budget section of the run's config snapshot (None = unlimited)."""
+    """Budget section of the run's config snapshot (absent = unlimited)."""
+    generations: int = 0
+    """Generations the loop finished (its iterations)."""
+    daemon_active_s: float = 0.0
+    """Daemon time recorded in the event log (what the wall-clock budget counts)."""
+    daemon_state: str = "daemon never ran"

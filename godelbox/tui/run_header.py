@@ -40,25 +40,32 @@ def _budget_line(progress: RunProgress, now: datetime) -> str:
     budget = progress.budget
     children = max(0, progress.nodes - 1)
     parts = [
+        progress.daemon_state,
+        _of("generations", progress.generations, budget.get("iterations"), "{:g}"),
         _of("children", children, budget.get("children"), "{:g}"),
         _of("cost", progress.cost_usd, budget.get("usd"), "${:.2f}"),
         f"tokens {progress.tokens:,}",
+        _of("daemon time", progress.daemon_active_s, budget.get("wall_clock_s"), "{:.0f}s"),
     ]
-    if progress.started is not None:
-        started = _aware(progress.started)
-        elapsed = (now - started).total_seconds()
-        parts.append(_of("elapsed", elapsed, budget.get("wall_clock_s"), "{:.0f}s"))
     if progress.last_activity is not None:
         idle = (now - _aware(progress.last_activity)).total_seconds()
-        parts.append(f"last new node {idle:.0f}s ago")
+        parts.append(f"last node {_duration(idle)} ago")
     return "  ·  ".join(parts)
 
 
 def _of(what: str, spent: float, limit: float | int | None, fmt: str) -> str:
     if limit is None:
-        return f"{what} {fmt.format(spent)} (no limit)"
+        return f"{what} {fmt.format(spent)}"
     share = 100 * spent / limit if limit else 100.0
     return f"{what} {fmt.format(spent)}/{fmt.format(limit)} ({share:.0f}%)"
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f}s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f}min"
+    return f"{seconds / 3600:.1f}h"
 
 
 def _aware(moment: datetime) -> datetime:

@@ -9,7 +9,9 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from godelbox.archive.models import NodeStatus
+from godelbox.archive.store import Archive
 from godelbox.cli import app
+from godelbox.loop import events
 from godelbox.plot import build_graph, layered_layout, progress_series
 from godelbox.tui.archive_reader import ArchiveReader
 from tests.views.archive_builder import BuiltArchive
@@ -66,3 +68,35 @@ def test_layered_layout_centres_parents_and_layers_by_depth(
         children = list(graph.g.successors(node))
         if children:
             assert abs(x - sum(pos[c][0] for c in children) / len(children)) < 1e-9
+
+
+def test_progress_follows_the_loops_generations(fresh_archive: BuiltArchive) -> None:
+    built = fresh_archive
+    planned = {1: [2, 3, 4, 5], 2: [6, 7, 8, 9], 3: [10, 11, 12]}
+    with Archive.open(built.run_dir) as archive:
+        archive.append_event(events.DAEMON_STARTED)
+        for generation, children in planned.items():
+            archive.append_event(
+                events.GENERATION_PLANNED,
+                payload={"generation": generation, "parents": [1], "children": children},
+            )
+            archive.append_event(events.GENERATION_FINISHED, payload={"generation": generation})
+        archive.append_event(events.DAEMON_STOPPED, payload={"active_s": 42.0, "reason": "done"})
+    reader = ArchiveReader.open(built.run_dir)
+    try:
+        series = progress_series(reader.all_summaries(), reader.generations())
+        progress = reader.progress()
+    finally:
+        reader.close()
+    assert series.x_label == "generation" and series.x == (1, 2, 3)
+    for index, last_id in enumerate((5, 9, 12)):
+        scores = [
+            n.score or 0.0
+            for n in built.nodes.values()
+            if n.id <= last_id and n.status is NodeStatus.EVALUATED
+        ]
+        assert series.best[index] == max(scores)
+        assert abs(series.mean[index] - sum(scores) / len(scores)) < 1e-12
+    assert progress.generations == 3
+    assert progress.daemon_active_s == 42.0
+    assert progress.daemon_state == "daemon stopped: done"
