@@ -163,6 +163,12 @@ class ProposerSection(_Section):
     p_sometimes_solved: float = Field(0.25, ge=0, le=1)
     p_context_length: float = Field(0.25, ge=0, le=1)
     critique_rounds: int = Field(0, ge=0, description="SELF: critique/refine rounds per diagnosis.")
+    implement_timeout_s: float = Field(
+        1800.0, gt=0, description="Seconds the editing agent gets in the DGM implement step."
+    )
+    self_test_timeout_s: float = Field(
+        300.0, gt=0, description="Seconds a child's own test suite gets during validation."
+    )
 
 
 class Config(_Section):
