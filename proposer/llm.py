@@ -179,6 +179,8 @@ class LLMClient:
         OpenAI request fields (temperature, max_tokens, tool_choice, ...)."""
         model = self.model_for(role)
         litellm = _litellm()
+        import openai  # litellm's exceptions all derive from the openai SDK's APIError
+
         last_error = ""
         for attempt in range(1, self.llm.max_retries + 2):
             self.run_budget.check()
@@ -198,6 +200,8 @@ class LLMClient:
             except Exception as exc:
                 last_error = _redact(f"{type(exc).__name__}: {exc}")
                 self._record(role, model, started, clock, attempt, error=last_error)
+                if not isinstance(exc, openai.APIError):
+                    raise  # not a provider error (litellm maps those): a bug, keep its traceback
                 if not _retryable(litellm, exc):
                     raise _config_error(litellm, exc, role, model, last_error) from None
                 if attempt <= self.llm.max_retries:

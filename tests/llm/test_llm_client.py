@@ -212,3 +212,9 @@ def test_model_problems_name_the_missing_key_variable(monkeypatch):
     ]
     monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-dummy")
     assert model_problems(models) == []
+
+
+def test_a_bug_is_not_disguised_as_a_provider_error(fake_llm):
+    with pytest.raises(TypeError):
+        make_client(fake_llm, []).complete("agent", USER, options={"model": "twice"})
+    assert fake_llm.requests == []
