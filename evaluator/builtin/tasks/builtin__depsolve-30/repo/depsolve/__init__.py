@@ -1,0 +1,5 @@
+"""Order packages so every package comes after its dependencies."""
+
+from depsolve.order import CycleError, install_order
+
+__all__ = ["CycleError", "install_order"]

@@ -1,0 +1,5 @@
+"""Accounts with an overdraft limit."""
+
+from piggybank.account import Account, InsufficientFundsError
+
+__all__ = ["Account", "InsufficientFundsError"]

@@ -1,0 +1,5 @@
+"""A priority queue of jobs."""
+
+from taskheap.queue import PriorityQueue
+
+__all__ = ["PriorityQueue"]
