@@ -1,0 +1,371 @@
+"""The docker backend: one fresh, hardened container per sandbox (settings from DESIGN.md).
+
+The container runs a keeper (`sleep infinity` under docker-init) and every command is an exec in
+it, as uid 1000. The work dir is a size-capped tmpfs-backed named volume (put_archive into a plain
+tmpfs silently does nothing on docker 20.10), /tmp a size-capped tmpfs; both count against the
+memory limit. Timeouts and the output cap are enforced here, on the host: we read the exec's
+multiplexed stream with a deadline, and on expiry kill every process in the container except
+docker-init and the keeper (a second exec), or the whole container when even that cannot start
+(e.g. a fork bomb holds every pid). An exec'd process's OOM does not set State.OOMKilled, so OOM
+is read from the engine's `oom` events.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import select
+import shutil
+import socket
+import struct
+import tarfile
+import tempfile
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from pathlib import Path, PurePosixPath
+
+import docker.errors
+
+from godelbox.sandbox import labels as lbl
+from godelbox.sandbox.base import (
+    GATEWAY_SOCKET,
+    WORK_DIR,
+    EndReason,
+    ExecResult,
+    SandboxError,
+    SandboxSpec,
+)
+from godelbox.sandbox.engine import require_client
+
+USER = "1000:1000"
+KILL_GRACE_S = 5.0
+
+# Run by a second exec on timeout/output cap: SIGKILL everything but docker-init (pid 1), the
+# keeper (pid 1's oldest child) and itself, until nothing else is left.
+_KILL_ALL = r"""
+import os, signal
+def procs():
+    out = []
+    for d in os.listdir('/proc'):
+        if d.isdigit():
+            try:
+                with open(f'/proc/{d}/stat') as f:
+                    fields = f.read().rsplit(')', 1)[1].split()
+                out.append((int(d), int(fields[1]), int(fields[19])))
+            except (OSError, IndexError, ValueError):
+                pass
+    return out
+for _ in range(50):
+    ps = procs()
+    kids = sorted((start, pid) for pid, ppid, start in ps if ppid == 1)
+    keep = {1, os.getpid()} | ({kids[0][1]} if kids else set())
+    victims = [pid for pid, _, _ in ps if pid not in keep]
+    if not victims:
+        break
+    for pid in victims:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+"""
+
+
+class DockerSandbox:
+    def __init__(self, client, container, volume, spec: SandboxSpec) -> None:
+        self._client = client
+        self._container = container
+        self._volume = volume
+        self._spec = spec
+        self._dead = False
+        self._closed = False
+
+    @property
+    def container_id(self) -> str:
+        return self._container.id
+
+    def __enter__(self) -> DockerSandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def copy_in(self, src: Path, dest: str) -> None:
+        rel = _under_work(dest)
+        with tempfile.TemporaryFile() as buf:
+            with tarfile.open(fileobj=buf, mode="w") as tar:
+                for i in range(1, len(rel.parts)):
+                    tar.addfile(_dir_info(str(PurePosixPath(*rel.parts[:i]))))
+                tar.add(str(src), arcname=str(rel), filter=_as_agent)
+            buf.seek(0)
+            if not self._container.put_archive(WORK_DIR, buf):
+                raise SandboxError(f"copying {src} into the sandbox at {dest} failed")
+
+    def copy_out(self, src: str, dest: Path) -> None:
+        try:
+            stream, _ = self._container.get_archive(src)
+        except docker.errors.NotFound:
+            raise SandboxError(f"{src} does not exist in the sandbox") from None
+        dest = Path(dest)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile() as buf:
+            for chunk in stream:
+                buf.write(chunk)
+            buf.seek(0)
+            with (
+                tempfile.TemporaryDirectory(dir=dest.parent) as tmp,
+                tarfile.open(fileobj=buf) as tar,
+            ):
+                # The archive comes from untrusted code: the "data" filter refuses absolute
+                # paths, "..", links leaving the tree, devices, and setuid bits.
+                tar.extractall(tmp, filter="data")
+                top = Path(tmp) / PurePosixPath(src).name
+                if dest.exists():
+                    if any(dest.iterdir()):
+                        raise SandboxError(f"copy_out destination {dest} is not empty")
+                    dest.rmdir()
+                shutil.move(str(top), dest)
+
+    def run(
+        self,
+        cmd: Sequence[str],
+        timeout_s: float,
+        *,
+        workdir: str = WORK_DIR,
+        env: Mapping[str, str] | None = None,
+        stdin: bytes | None = None,
+    ) -> ExecResult:
+        if self._dead:
+            raise SandboxError("this sandbox was killed (fork bomb or hung kill); start a new one")
+        api = self._client.api
+        started = time.monotonic()
+        since = time.time()
+        exec_id = api.exec_create(
+            self._container.id,
+            list(cmd),
+            stdout=True,
+            stderr=True,
+            stdin=stdin is not None,
+            user=USER,
+            workdir=workdir,
+            environment=dict(env or {}),
+        )["Id"]
+        raw = api.exec_start(exec_id, socket=True)
+        sock: socket.socket = getattr(raw, "_sock", raw)
+        try:
+            if stdin is not None:
+                sock.sendall(stdin)
+                sock.shutdown(socket.SHUT_WR)
+            out, err, ended = _read_frames(
+                sock, started + timeout_s, self._spec.limits.output_limit_bytes
+            )
+        finally:
+            # shutdown, not just close: the response still holds a reference to this socket,
+            # and an unread, open stream blocks the engine's copier (and our kill exec).
+            _hang_up(sock)
+            raw.close()
+        if ended != "exit":
+            self._kill_processes()
+        code = self._exit_code(exec_id)
+        if ended == "exit" and code == 137 and self._oom_since(since):
+            ended = "oom"
+        return ExecResult(
+            exit_code=code if ended == "exit" else None,
+            stdout=out.decode("utf-8", errors="replace"),
+            stderr=err.decode("utf-8", errors="replace"),
+            duration_s=time.monotonic() - started,
+            ended=ended,
+        )
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        for thing in (self._container, self._volume):
+            with contextlib.suppress(docker.errors.NotFound):
+                thing.remove(force=True)
+
+    def _exit_code(self, exec_id: str) -> int | None:
+        deadline = time.monotonic() + KILL_GRACE_S
+        while True:
+            info = self._client.api.exec_inspect(exec_id)
+            if not info["Running"] or time.monotonic() > deadline:
+                return info["ExitCode"]
+            time.sleep(0.02)
+
+    def _kill_processes(self) -> None:
+        """Kill everything the command left behind; the container itself if that fails."""
+        try:
+            result = self._container.exec_run(["python3", "-c", _KILL_ALL], user=USER, demux=False)
+            if result.exit_code == 0:
+                return
+        except docker.errors.APIError:
+            pass
+        self._dead = True
+        self._container.kill()
+
+    def _oom_since(self, since: float) -> bool:
+        # The engine may publish the event a moment after the exec ends: wait up to 1 s.
+        events = self._client.api.events(
+            since=int(since),
+            until=int(time.time()) + 1,
+            filters={"container": self._container.id, "event": "oom"},
+            decode=True,
+        )
+        return any(True for _ in events)
+
+
+def _read_frames(sock: socket.socket, deadline: float, cap: int) -> tuple[bytes, bytes, EndReason]:
+    """Read docker's multiplexed exec stream (8-byte headers) until EOF, deadline or cap.
+
+    Never holds more than `cap` bytes of output; on the cap the rest is not read."""
+    bufs = {1: bytearray(), 2: bytearray()}
+    pending = bytearray()
+    total = 0
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return bytes(bufs[1]), bytes(bufs[2]), "timeout"
+        ready, _, _ = select.select([sock], [], [], left)
+        if not ready:
+            continue
+        chunk = sock.recv(65536)
+        if not chunk:
+            return bytes(bufs[1]), bytes(bufs[2]), "exit"
+        pending += chunk
+        while len(pending) >= 8:
+            kind, size = struct.unpack(">BxxxL", pending[:8])
+            if len(pending) < 8 + size:
+                break
+            payload = bytes(pending[8 : 8 + size])
+            del pending[: 8 + size]
+            room = cap - total
+            bufs[2 if kind == 2 else 1] += payload[:room]
+            total += len(payload)
+            if total > cap:
+                return bytes(bufs[1]), bytes(bufs[2]), "output_cap"
+        if total + len(pending) > cap + 8 + 65536:
+            # One frame larger than the cap allows (docker's frames are ≤ 32 KiB): stop here.
+            return bytes(bufs[1]), bytes(bufs[2]), "output_cap"
+
+
+def _hang_up(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+    sock.close()
+
+
+def _under_work(dest: str) -> PurePosixPath:
+    path = PurePosixPath(dest)
+    try:
+        rel = path.relative_to(WORK_DIR)
+    except ValueError:
+        raise SandboxError(f"copy_in destination {dest} must be under {WORK_DIR}") from None
+    if not rel.parts or ".." in rel.parts:
+        raise SandboxError(f"copy_in destination {dest} must name a directory under {WORK_DIR}")
+    return rel
+
+
+def _dir_info(name: str) -> tarfile.TarInfo:
+    info = tarfile.TarInfo(name)
+    info.type = tarfile.DIRTYPE
+    info.mode = 0o755
+    info.uid = info.gid = 1000
+    info.mtime = int(time.time())
+    return info
+
+
+def _as_agent(info: tarfile.TarInfo) -> tarfile.TarInfo | None:
+    if not (info.isfile() or info.isdir() or info.issym()):
+        return None
+    info.uid = info.gid = 1000
+    info.uname = info.gname = "agent"
+    info.mode &= 0o777
+    return info
+
+
+class DockerBackend:
+    """Starts hardened containers. Sweeps leftovers of dead runs once, when first used."""
+
+    name = "docker"
+
+    def __init__(self, client=None, *, sweep: bool = True) -> None:
+        self._client = client or require_client()
+        self._swept = not sweep
+
+    def start(self, spec: SandboxSpec) -> DockerSandbox:
+        if not self._swept:
+            sweep_docker(self._client)
+            self._swept = True
+        limits = spec.limits
+        labels = lbl.owner_labels(spec.labels)
+        name = f"godelbox-{uuid.uuid4().hex[:12]}"
+        volume = self._client.volumes.create(
+            name=f"{name}-work",
+            driver="local",
+            driver_opts={
+                "type": "tmpfs",
+                "device": "tmpfs",
+                "o": f"size={limits.work_mb}m,uid=1000,gid=1000,mode=0700,nosuid,nodev",
+            },
+            labels=labels,
+        )
+        mounts = {volume.name: {"bind": WORK_DIR, "mode": "rw"}}
+        if spec.gateway_socket is not None:
+            # The socket's directory, read-only: the agent can connect() (no EROFS for
+            # sockets) but cannot replace the socket with its own.
+            mounts[str(Path(spec.gateway_socket).parent)] = {
+                "bind": str(PurePosixPath(GATEWAY_SOCKET).parent),
+                "mode": "ro",
+            }
+        try:
+            container = self._client.containers.run(
+                spec.image,
+                ["sleep", "infinity"],
+                name=name,
+                detach=True,
+                init=True,
+                network_mode="none",
+                read_only=True,
+                user=USER,
+                cap_drop=["ALL"],
+                security_opt=["no-new-privileges"],
+                mem_limit=f"{limits.memory_mb}m",
+                memswap_limit=f"{limits.memory_mb}m",
+                nano_cpus=int(limits.cpus * 1e9),
+                pids_limit=limits.pids,
+                tmpfs={"/tmp": f"size={limits.tmp_mb}m,mode=1777,nosuid,nodev"},
+                volumes=mounts,
+                working_dir=WORK_DIR,
+                environment=dict(spec.env),
+                labels=labels,
+            )
+        except docker.errors.ImageNotFound:
+            volume.remove(force=True)
+            raise SandboxError(
+                f"image {spec.image} not found; build it with `godelbox sandbox build`"
+            ) from None
+        except BaseException:
+            volume.remove(force=True)
+            raise
+        return DockerSandbox(self._client, container, volume, spec)
+
+
+def sweep_docker(client=None) -> list[str]:
+    """Remove containers and volumes whose owning godelbox process is gone; return their names.
+
+    Only objects carrying our owner labels are considered; live runs are never touched."""
+    client = client or require_client()
+    removed: list[str] = []
+    selector = {"label": lbl.OWNER_PID}
+    for container in client.containers.list(all=True, filters=selector):
+        if not lbl.owner_alive(container.labels):
+            container.remove(force=True)
+            removed.append(container.name)
+    for volume in client.volumes.list(filters=selector):
+        if not lbl.owner_alive(volume.attrs.get("Labels") or {}):
+            try:
+                volume.remove(force=True)
+                removed.append(volume.name)
+            except docker.errors.APIError:  # still used by a live run's container
+                continue
+    return removed

@@ -1,0 +1,311 @@
+"""The agent image, built with no registry, and the rootfs the bubblewrap fallback runs on.
+
+Three cached layers, each keyed by a hash of what produces it:
+1. a Debian base rootfs tarball from `mmdebstrap` (packages + a uid-1000 user `agent`), imported
+   with `docker import` as `godelbox-base:<hash>`;
+2. a host-side `pip download` wheelhouse for the image's Python;
+3. `godelbox-agent:<hash>` built FROM the base with `--network none`, installing the wheels and
+   the gateway client module(s); tagged `godelbox-agent:latest` too. Its filesystem is exported
+   to `<cache>/rootfs/<hash>/` for bubblewrap.
+
+A recipe is a frozen dataclass, so an image variant (e.g. a web image with Chromium) is
+`AGENT_RECIPE.extend("godelbox-web", packages=(...), wheels=(...))`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from filelock import FileLock
+
+from godelbox.sandbox.base import WORK_DIR, SandboxError
+
+Progress = Callable[[str], None]
+
+CLIENT_DIR = Path(__file__).resolve().parent / "agent_client"
+"""Stdlib-only modules copied onto the image's Python path (the gateway client)."""
+
+DEBIAN_SOURCES = (
+    "deb http://deb.debian.org/debian {suite} main",
+    "deb http://deb.debian.org/debian {suite}-updates main",
+    "deb http://deb.debian.org/debian-security {suite}-security main",
+)
+
+BASE_PACKAGES = (
+    "python3",
+    "python3-venv",
+    "python3-pip",
+    "git",
+    "bash",
+    "coreutils",
+    "patch",
+    "procps",
+    "ca-certificates",
+)
+
+# Run inside the new rootfs by mmdebstrap; part of the recipe hash.
+BASE_HOOKS = (
+    'chroot "$1" useradd --create-home --uid 1000 --user-group --shell /bin/bash agent',
+    'chroot "$1" mkdir -p {work}',
+    'rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/archives/*.deb',
+)
+
+LABEL_RECIPE = "godelbox.recipe"
+
+
+def cache_dir() -> Path:
+    """Where build artefacts live: $GODELBOX_CACHE, else ~/.cache/godelbox."""
+    root = os.environ.get("GODELBOX_CACHE") or Path.home() / ".cache" / "godelbox"
+    path = Path(root)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@dataclass(frozen=True)
+class ImageRecipe:
+    name: str = "godelbox-agent"
+    suite: str = "bookworm"
+    python: str = "python3.11"
+    """The suite's python; wheels are downloaded for it and installed into its dist-packages."""
+    packages: tuple[str, ...] = BASE_PACKAGES
+    wheels: tuple[str, ...] = ("pytest",)
+    env: tuple[tuple[str, str], ...] = ()
+    client_dir: Path = field(default=CLIENT_DIR, compare=False)
+
+    def extend(
+        self,
+        name: str,
+        *,
+        packages: tuple[str, ...] = (),
+        wheels: tuple[str, ...] = (),
+        env: tuple[tuple[str, str], ...] = (),
+    ) -> ImageRecipe:
+        """A variant with more Debian packages / wheels / env (e.g. a web image)."""
+        return replace(
+            self,
+            name=name,
+            packages=self.packages + packages,
+            wheels=self.wheels + wheels,
+            env=self.env + env,
+        )
+
+    def client_files(self) -> list[Path]:
+        return sorted(self.client_dir.glob("*.py")) if self.client_dir.is_dir() else []
+
+    def base_hash(self) -> str:
+        return _digest([self.suite, *self.packages, *BASE_HOOKS, *DEBIAN_SOURCES])
+
+    def wheel_hash(self) -> str:
+        return _digest([self.python, *self.wheels])
+
+    def dockerfile(self) -> str:
+        site = f"/usr/local/lib/{self.python}/dist-packages/"
+        envs = "".join(f"ENV {k}={v}\n" for k, v in self.env)
+        return (
+            f"FROM godelbox-base:{self.base_hash()}\n"
+            "COPY wheels /tmp/wheels\n"
+            "RUN python3 -m pip install --no-index --no-cache-dir --break-system-packages "
+            f"--find-links /tmp/wheels {' '.join(self.wheels)} && rm -rf /tmp/wheels\n"
+            f"COPY client/ {site}\n"
+            "ENV HOME=/home/agent LANG=C.UTF-8 PYTHONDONTWRITEBYTECODE=1 "
+            "PYTHONUNBUFFERED=1 TMPDIR=/tmp\n"
+            f"{envs}"
+            "USER 1000:1000\n"
+            f"WORKDIR {WORK_DIR}\n"
+        )
+
+    def digest(self) -> str:
+        """Hash of everything that determines the image; the image tag."""
+        parts = [self.base_hash(), self.wheel_hash(), self.dockerfile()]
+        parts += [f"{p.name}\n{p.read_text(encoding='utf-8')}" for p in self.client_files()]
+        return _digest(parts)
+
+    @property
+    def tag(self) -> str:
+        return f"{self.name}:{self.digest()}"
+
+    @property
+    def latest(self) -> str:
+        return f"{self.name}:latest"
+
+    def rootfs_dir(self) -> Path:
+        return cache_dir() / "rootfs" / self.digest()
+
+
+AGENT_RECIPE = ImageRecipe()
+
+
+@dataclass(frozen=True)
+class BuiltImage:
+    tag: str
+    rootfs: Path
+    rebuilt: bool
+
+
+def _digest(parts: list[str]) -> str:
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:16]
+
+
+def _say(progress: Progress | None, msg: str) -> None:
+    if progress is not None:
+        progress(msg)
+
+
+def image_exists(client: object, tag: str) -> bool:
+    import docker.errors
+
+    try:
+        client.images.get(tag)  # type: ignore[attr-defined]
+    except docker.errors.ImageNotFound:
+        return False
+    return True
+
+
+def ensure_image(
+    recipe: ImageRecipe = AGENT_RECIPE,
+    *,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> BuiltImage:
+    """Build the recipe's image and rootfs unless both are cached; return the hash tag.
+
+    A file lock serialises concurrent builds (parallel test sessions, several daemons)."""
+    from godelbox.sandbox.engine import require_client
+
+    client = require_client()
+    with FileLock(str(cache_dir() / f"build-{recipe.name}.lock")):
+        tag, rootfs = recipe.tag, recipe.rootfs_dir()
+        if not force and image_exists(client, tag) and rootfs.is_dir():
+            client.images.get(tag).tag(recipe.name, "latest")
+            _say(progress, f"image {tag} is up to date")
+            return BuiltImage(tag, rootfs, rebuilt=False)
+        base = f"godelbox-base:{recipe.base_hash()}"
+        if force or not image_exists(client, base):
+            tarball = _build_base_tarball(recipe, progress, force=force)
+            _say(progress, f"importing {tarball.name} as {base}")
+            client.api.import_image_from_file(
+                str(tarball), repository=base.split(":")[0], tag=recipe.base_hash()
+            )
+        wheels = _download_wheels(recipe, progress)
+        _build_image(client, recipe, wheels, progress)
+        _export_rootfs(client, tag, rootfs, progress)
+        _say(progress, f"built {tag} (also {recipe.latest}); rootfs at {rootfs}")
+        return BuiltImage(tag, rootfs, rebuilt=True)
+
+
+def _build_base_tarball(recipe: ImageRecipe, progress: Progress | None, *, force: bool) -> Path:
+    out = cache_dir() / "base" / f"{recipe.suite}-{recipe.base_hash()}.tar"
+    if out.is_file() and not force:
+        return out
+    if shutil.which("mmdebstrap") is None:
+        raise SandboxError(
+            "mmdebstrap is not installed; run `apt-get install -y mmdebstrap` (as root) "
+            "or `make system`, then retry `godelbox sandbox build`"
+        )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_suffix(".partial.tar")
+    hooks = [h.format(work=WORK_DIR) for h in BASE_HOOKS]
+    cmd = [
+        "mmdebstrap",
+        "--variant=minbase",
+        f"--include={','.join(recipe.packages)}",
+        *(f"--customize-hook={h}" for h in hooks),
+        recipe.suite,
+        str(partial),
+        *(s.format(suite=recipe.suite) for s in DEBIAN_SOURCES),
+    ]
+    _say(progress, f"mmdebstrap {recipe.suite} with {len(recipe.packages)} packages (≈ 1 min)")
+    _run_logged(cmd, out.with_suffix(".log"), "mmdebstrap")
+    partial.rename(out)
+    return out
+
+
+def _download_wheels(recipe: ImageRecipe, progress: Progress | None) -> Path:
+    dest = cache_dir() / "wheels" / recipe.wheel_hash()
+    if (dest / ".complete").is_file():
+        return dest
+    _say(progress, f"pip download {' '.join(recipe.wheels)} for {recipe.python}")
+    dest.mkdir(parents=True, exist_ok=True)
+    version = recipe.python.removeprefix("python")
+    cmd = [
+        sys.executable, "-m", "pip", "download", "--quiet", "--only-binary=:all:",
+        "--implementation", "cp", "--python-version", version,
+        "--abi", f"cp{version.replace('.', '')}", "--abi", "abi3", "--abi", "none",
+        "--platform", "manylinux2014_x86_64", "--platform", "manylinux_2_28_x86_64",
+        "--platform", "any", "-d", str(dest), *recipe.wheels,
+    ]  # fmt: skip
+    _run_logged(cmd, dest / "download.log", "pip download")
+    (dest / ".complete").touch()
+    return dest
+
+
+def _build_image(client: object, recipe: ImageRecipe, wheels: Path, progress: Progress | None):
+    with tempfile.TemporaryDirectory(prefix="godelbox-build-") as tmp:
+        ctx = Path(tmp)
+        (ctx / "Dockerfile").write_text(recipe.dockerfile(), encoding="utf-8")
+        shutil.copytree(wheels, ctx / "wheels", ignore=shutil.ignore_patterns("*.log"))
+        (ctx / "client").mkdir()
+        for f in recipe.client_files():
+            shutil.copy2(f, ctx / "client" / f.name)
+        _say(progress, f"docker build --network none -t {recipe.tag}")
+        stream = client.api.build(  # type: ignore[attr-defined]
+            path=str(ctx),
+            tag=recipe.tag,
+            network_mode="none",
+            rm=True,
+            forcerm=True,
+            decode=True,
+            labels={LABEL_RECIPE: recipe.digest()},
+        )
+        log: list[str] = []
+        for chunk in stream:
+            if "error" in chunk:
+                tail = "".join(log[-20:])
+                raise SandboxError(f"image build failed: {chunk['error']}\n{tail}")
+            line = chunk.get("stream", "")
+            log.append(line)
+            if line.startswith("Step "):
+                _say(progress, line.strip())
+    client.images.get(recipe.tag).tag(recipe.name, "latest")  # type: ignore[attr-defined]
+
+
+def _export_rootfs(client: object, tag: str, dest: Path, progress: Progress | None) -> None:
+    """Unpack the image's filesystem for bubblewrap (same bits as the container sees)."""
+    _say(progress, f"exporting rootfs to {dest}")
+    partial = dest.with_name(dest.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    container = client.containers.create(tag, command=["true"], network_mode="none")  # type: ignore[attr-defined]
+    try:
+        tar = subprocess.Popen(
+            ["tar", "-x", "--numeric-owner", "-C", str(partial)], stdin=subprocess.PIPE
+        )
+        assert tar.stdin is not None
+        for chunk in container.export():
+            tar.stdin.write(chunk)
+        tar.stdin.close()
+        if tar.wait() != 0:
+            raise SandboxError(f"extracting the rootfs into {partial} failed")
+    finally:
+        container.remove(force=True)
+    shutil.rmtree(dest, ignore_errors=True)
+    partial.rename(dest)
+
+
+def _run_logged(cmd: list[str], log: Path, what: str) -> None:
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("wb") as fh:
+        proc = subprocess.run(cmd, stdout=fh, stderr=subprocess.STDOUT, check=False)
+    if proc.returncode != 0:
+        tail = log.read_text(errors="replace").splitlines()[-15:]
+        raise SandboxError(
+            f"{what} failed (exit {proc.returncode}); log {log}:\n" + "\n".join(tail)
+        )
