@@ -20,7 +20,16 @@ from godelbox.tui.node_records import NodeDetail
 from godelbox.tui.score_style import format_delta, score_colour, score_text
 
 OUTCOME_STYLE = {"resolved": "green", "unresolved": "red", "error": "magenta"}
-PROPOSAL_ORDER = ("operator", "transformation", "diagnosis", "problem_description", "problem")
+PROPOSAL_ORDER = (
+    "transformation",
+    "operator",
+    "improvement_proposal",
+    "problem_description",
+    "implementation_suggestion",
+    "log_summarization",
+    "potential_improvements",
+    "diagnosis",
+)
 """Proposal keys shown first; anything else the proposer recorded follows in key order."""
 
 

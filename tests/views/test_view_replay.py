@@ -33,7 +33,7 @@ def record(archive: Archive, plan: NodePlan, outcomes: dict[str, Outcome]) -> No
     for task, outcome in outcomes.items():
         archive.record_evaluation(plan.id, stage=0, task_id=task, outcome=outcome)
     score = sum(o is R for o in outcomes.values()) / len(outcomes)
-    archive.update_node(plan.id, score=score, stage_reached=0)
+    archive.update_node(plan.id, score=score, stage_reached=1)
     archive.set_status(plan.id, NodeStatus.EVALUATED)
 
 
