@@ -2,4 +2,5 @@
 
 pytest_plugins = [
     "tests.fixtures.fake_llm",
+    "tests.fixtures.docker_engine",
 ]

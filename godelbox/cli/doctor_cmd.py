@@ -1,0 +1,96 @@
+"""`godelbox doctor [--fix]`: is this machine ready to run agents safely, and what to do if not."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    required: bool = True
+
+
+def run_checks(fix: bool) -> list[Check]:
+    from godelbox.config import load_config
+    from godelbox.sandbox.engine import ensure_engine
+    from godelbox.sandbox.image import AGENT_RECIPE, image_exists
+
+    engine = ensure_engine(fix=fix, log=lambda m: Console(stderr=True).log(m))
+    bwrap = shutil.which("bwrap")
+    # Agents can run under either backend; only having neither is fatal.
+    checks = [Check("docker engine", engine.ok, engine.detail, required=bwrap is None)]
+    if engine.ok:
+        checks.append(_image_check(AGENT_RECIPE, fix, image_exists))
+    checks.append(
+        Check(
+            "bubblewrap",
+            bwrap is not None,
+            bwrap or "fallback unavailable: apt-get install bubblewrap uidmap",
+            required=not engine.ok,
+        )
+    )
+    chromium = shutil.which("chromium")
+    driver = shutil.which("chromedriver")
+    checks.append(
+        Check(
+            "chromium",
+            bool(chromium and driver),
+            f"{chromium}, {driver}"
+            if chromium and driver
+            else "web tasks need it: apt-get install chromium chromium-driver fonts-liberation",
+            required=False,
+        )
+    )
+    models = load_config().config.models
+    roles = {k: v for k, v in models.model_dump().items() if v and k != "api_base"}
+    checks.append(
+        Check(
+            "models",
+            True,
+            ", ".join(f"{k}={v}" for k, v in roles.items())
+            or "none configured: offline mode (set models.* in godelbox.toml to use an LLM)",
+            required=False,
+        )
+    )
+    return checks
+
+
+def _image_check(recipe, fix: bool, image_exists) -> Check:
+    from godelbox.sandbox.engine import require_client
+    from godelbox.sandbox.image import ensure_image
+
+    if image_exists(require_client(), recipe.tag) and recipe.rootfs_dir().is_dir():
+        return Check("agent image", True, recipe.tag)
+    if not fix:
+        return Check("agent image", False, f"{recipe.tag} missing: run `godelbox sandbox build`")
+    built = ensure_image(recipe, progress=lambda m: Console(stderr=True).log(m))
+    return Check("agent image", True, f"{built.tag} (just built)")
+
+
+def doctor(
+    fix: Annotated[
+        bool, typer.Option("--fix", help="Install/start the engine and build the image.")
+    ] = False,
+) -> None:
+    """Report engine, image, bubblewrap, Chromium and models; exit 1 if agents cannot run."""
+    checks = run_checks(fix)
+    table = Table(show_header=False, box=None)
+    for c in checks:
+        mark = "[green]ok[/]" if c.ok else ("[red]missing[/]" if c.required else "[yellow]--[/]")
+        table.add_row(mark, c.name, c.detail)
+    Console().print(table)
+    if any(c.required and not c.ok for c in checks):
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("doctor")(doctor)

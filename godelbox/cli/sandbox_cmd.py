@@ -1,0 +1,40 @@
+"""`godelbox sandbox build|sweep`: the agent image and leftover containers."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+app = typer.Typer(
+    help="Build the sandbox image; remove leftovers of dead runs.", no_args_is_help=True
+)
+
+
+@app.command()
+def build(
+    force: Annotated[bool, typer.Option("--force", help="Rebuild even if cached.")] = False,
+) -> None:
+    """Build the agent image with no registry (mmdebstrap + docker import + wheelhouse)."""
+    from godelbox.sandbox.image import AGENT_RECIPE, ensure_image
+
+    console = Console(stderr=True)
+    with console.status(f"building {AGENT_RECIPE.name}…") as status:
+
+        def progress(msg: str) -> None:
+            console.log(msg)
+            status.update(msg)
+
+        built = ensure_image(AGENT_RECIPE, force=force, progress=progress)
+    state = "built" if built.rebuilt else "up to date"
+    console.print(f"[green]{built.tag}[/] {state}; rootfs {built.rootfs}")
+
+
+@app.command()
+def sweep() -> None:
+    """Remove containers and volumes left by godelbox processes that are gone (never others)."""
+    from godelbox.sandbox.docker import sweep_docker
+
+    removed = sweep_docker()
+    Console().print(f"removed {len(removed)} leftover(s)" + "".join(f"\n  {n}" for n in removed))
