@@ -156,6 +156,10 @@ class LLMClient:
             self.models, self.llm, on_call, run_budget=self.run_budget, sleep=self._sleep
         )
 
+    def warm_up(self) -> None:
+        """Import litellm now (seconds) rather than inside the first call's latency."""
+        _litellm()
+
     def model_for(self, role: str) -> str:
         if role not in ROLES:
             raise LLMConfigError(f"unknown model role '{role}'; roles are: {', '.join(ROLES)}")

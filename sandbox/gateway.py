@@ -106,6 +106,7 @@ class Gateway:
         return self._dir / PurePosixPath(GATEWAY_SOCKET).name
 
     def start(self) -> Gateway:
+        self._client.warm_up()  # an agent's first call must not pay litellm's import
         self._dir = Path(tempfile.mkdtemp(prefix="godelbox-gw-"))
         self._dir.chmod(0o755)  # the sandbox's uid 1000 must traverse it ...
         self._server = _UnixHTTPServer(str(self.socket_path), _handler_for(self))
