@@ -1,0 +1,246 @@
+"""The catalogue of program transformations on the repair agent's source.
+
+A transformation lists the concrete changes it could make to a given agent (`changes`); an empty
+list is its precondition failing, and every change it lists really changes a file, so a proposal
+is never a no-op. Changes are whole new file texts keyed by path relative to the agent's root.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import Protocol
+
+from godelbox.proposer.operators.agent_source import CONFIG, AgentSource, template, templates
+
+FORMULAS = ["tarantula", "ochiai", "dstar"]
+SEARCH_ORDERS = ["by_operator", "by_suspiciousness"]
+TOP_LINES_RANGE = (1, 64)
+CANDIDATES_RANGE = (5, 1000)
+
+
+@dataclass(frozen=True)
+class Change:
+    description: str
+    files: dict[str, str]
+
+
+class Transformation(Protocol):
+    name: str
+    remedies: tuple[str, ...]
+    """Agent outcomes (repair.json `outcome`, or "overfit": fixed yet unresolved) this
+    transformation is meant to help with; evidence of them makes it likelier to be drawn."""
+
+    def changes(self, agent: AgentSource) -> list[Change]: ...
+
+
+def _config(agent: AgentSource, name: str, value: object, description: str) -> Change:
+    return Change(description, {CONFIG: agent.set(name, value)})
+
+
+class AddMutator:
+    name = "add_mutator"
+    remedies = ("no_fix",)
+
+    def changes(self, agent: AgentSource) -> list[Change]:
+        current = list(agent.get("MUTATORS"))
+        out = []
+        for new in templates("mutators"):
+            if new in current:
+                continue
+            for position in range(len(current) + 1):
+                order = [*current[:position], new, *current[position:]]
+                change = _config(
+                    agent,
+                    "MUTATORS",
+                    order,
+                    f"add mutation operator {new!r} at position {position}",
+                )
+                if new not in agent.mutator_modules:
+                    change.files[f"mutators/{new}.py"] = template("mutators", new)
+                out.append(change)
+        return out
+
+
+class RemoveMutator:
+    name = "remove_mutator"
+    remedies = ("overfit",)
+
+    def changes(self, agent: AgentSource) -> list[Change]:
+        current = list(agent.get("MUTATORS"))
+        if len(current) < 2:
+            return []
+        return [
+            _config(agent, "MUTATORS", [m for m in current if m != old], f"drop operator {old!r}")
+            for old in current
+        ]
+
+
+class PromoteMutator:
+    name = "promote_mutator"
+    remedies = ("overfit", "no_fix")
+
+    def changes(self, agent: AgentSource) -> list[Change]:
+        current = list(agent.get("MUTATORS"))
+        out = []
+        for i in range(1, len(current)):
+            order = [*current[: i - 1], current[i], current[i - 1], *current[i + 1 :]]
+            out.append(
+                _config(agent, "MUTATORS", order, f"try {current[i]!r} before {current[i - 1]!r}")
+            )
+        return out
+
+
+class SetFormula:
+    name = "set_formula"
+    remedies = ("no_fix",)
+
+    def changes(self, agent: AgentSource) -> list[Change]:
+        current = agent.get("FORMULA")
+        return [
+            _config(agent, "FORMULA", f, f"localise with {f} instead of {current}")
+            for f in FORMULAS
+            if f != current
+        ]
+
+
+class _ScaleInt:
+    name = ""
+    constant = ""
+    bounds = (1, 1)
+    remedies: tuple[str, ...] = ()
+
+    def changes(self, agent: AgentSource) -> list[Change]:
+        current = int(agent.get(self.constant))
+        low, high = self.bounds
+        out = []
+        for new in dict.fromkeys((min(high, current * 2), max(low, current // 2))):
+            if new != current:
+                out.append(
+                    _config(agent, self.constant, new, f"{self.constant} {current} -> {new}")
+                )
+        return out
+
+
+class SetTopLines(_ScaleInt):
+    name = "set_top_lines"
+    constant = "TOP_LINES"
+    bounds = TOP_LINES_RANGE
+    remedies = ("no_fix",)
+
+
+class SetMaxCandidates(_ScaleInt):
+    name = "set_max_candidates"
+    constant = "MAX_CANDIDATES"
+    bounds = CANDIDATES_RANGE
+    remedies = ("no_fix",)
+
+
+class AddReproSource:
+    name = "add_repro_source"
+    remedies = ("no_reproduction", "not_reproduced")
+
+    def changes(self, agent: AgentSource) -> list[Change]:
+        current = list(agent.get("REPRO_SOURCES"))
+        out = []
+        for new in templates("extractors"):
+            if new in current:
+                continue
+            change = _config(
+                agent, "REPRO_SOURCES", [*current, new], f"extract reproductions from {new}"
+            )
+            if new not in agent.extractor_modules:
+                change.files[f"extractors/{new}.py"] = template("extractors", new)
+            out.append(change)
+        return out
+
+
+class RemoveReproSource:
+    name = "remove_repro_source"
+    remedies = ()
+
+    def changes(self, agent: AgentSource) -> list[Change]:
+        current = list(agent.get("REPRO_SOURCES"))
+        if len(current) < 2:
+            return []
+        return [
+            _config(
+                agent,
+                "REPRO_SOURCES",
+                [s for s in current if s != old],
+                f"stop extracting reproductions from {old}",
+            )
+            for old in current
+        ]
+
+
+class SetSearchOrder:
+    name = "set_search_order"
+    remedies = ("overfit", "no_fix")
+
+    def changes(self, agent: AgentSource) -> list[Change]:
+        current = agent.get("SEARCH_ORDER")
+        return [
+            _config(agent, "SEARCH_ORDER", order, f"search {order} instead of {current}")
+            for order in SEARCH_ORDERS
+            if order != current
+        ]
+
+
+class AddPrecheck:
+    name = "add_precheck"
+    remedies = ("no_fix",)
+
+    def changes(self, agent: AgentSource) -> list[Change]:
+        current = list(agent.get("PRECHECKS"))
+        return [
+            _config(agent, "PRECHECKS", [*current, check], f"pre-check candidates with {check}")
+            for check in _known_prechecks(agent)
+            if check not in current
+        ]
+
+
+class RemovePrecheck:
+    name = "remove_precheck"
+    remedies = ()
+
+    def changes(self, agent: AgentSource) -> list[Change]:
+        current = list(agent.get("PRECHECKS"))
+        return [
+            _config(agent, "PRECHECKS", [c for c in current if c != old], f"drop pre-check {old}")
+            for old in current
+        ]
+
+
+def _known_prechecks(agent: AgentSource) -> list[str]:
+    """Keys of the CHECKS table in the agent's prechecks.py."""
+    path = agent.root / "prechecks.py"
+    if not path.is_file():
+        return []
+    for stmt in ast.parse(path.read_text(encoding="utf-8")).body:
+        target = stmt.target if isinstance(stmt, ast.AnnAssign) else None
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+            target = stmt.targets[0]
+        if (
+            isinstance(target, ast.Name)
+            and target.id == "CHECKS"
+            and isinstance(stmt.value, ast.Dict)
+        ):
+            return [k.value for k in stmt.value.keys if isinstance(k, ast.Constant)]
+    return []
+
+
+CATALOGUE: tuple[Transformation, ...] = (
+    AddMutator(),
+    RemoveMutator(),
+    PromoteMutator(),
+    SetFormula(),
+    SetTopLines(),
+    SetMaxCandidates(),
+    AddReproSource(),
+    RemoveReproSource(),
+    SetSearchOrder(),
+    AddPrecheck(),
+    RemovePrecheck(),
+)
+"""Every transformation, in the fixed order the proposer draws from (determinism)."""

@@ -1,0 +1,105 @@
+"""The offline proposer: draw one applicable transformation, apply one of its changes.
+
+The draw is weighted by evidence from the parent's evaluation (what its runs ended with, from
+each task's agent log), so a parent that often finds no reproduction is likelier to get a new
+extractor and one that finds no candidate a new operator or a wider search. All randomness
+comes from the `rng` passed in, drawn in a fixed order: same parent, evidence and rng state, same
+proposal.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import shutil
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from godelbox.proposer.base import ParentEvidence, Proposal, ProposalError, TaskEvidence
+from godelbox.proposer.operators.agent_source import AgentSource
+from godelbox.proposer.operators.catalogue import CATALOGUE, Transformation
+
+EVIDENCE_WEIGHT = 4.0
+"""A transformation whose remedies cover every failed task is this much likelier (plus one)."""
+OUTCOME = re.compile(r"^outcome: (\w+)\s*$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """How the parent's unresolved tasks ended, counted by agent outcome ("overfit" = the agent
+    wrote a fix that the hidden tests rejected)."""
+
+    failures: Counter[str] = field(default_factory=Counter)
+
+    @classmethod
+    def from_tasks(cls, tasks: Iterable[TaskEvidence]) -> Evidence:
+        failures: Counter[str] = Counter()
+        for task in tasks:
+            if task.outcome == "resolved":
+                continue
+            found = OUTCOME.findall(task.log)
+            outcome = found[-1] if found else task.outcome
+            failures["overfit" if outcome == "fixed" else outcome] += 1
+        return cls(failures)
+
+
+@dataclass(frozen=True)
+class OperatorProposal:
+    transformation: str
+    description: str
+    files: dict[str, str]
+    """Path relative to the agent's root -> the file's complete new text."""
+
+    def apply(self, agent_dir: Path) -> None:
+        for rel, text in self.files.items():
+            target = agent_dir / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+
+
+def propose(
+    parent_dir: Path, rng: random.Random, evidence: Evidence | None = None
+) -> OperatorProposal:
+    """One transformation of the repair agent at `parent_dir` (which is only read)."""
+    agent = AgentSource.read(parent_dir)
+    applicable = [(t, t.changes(agent)) for t in CATALOGUE]
+    applicable = [(t, changes) for t, changes in applicable if changes]
+    if not applicable:
+        raise ProposalError(f"no transformation applies to the agent at {parent_dir}")
+    weights = [_weight(t, evidence or Evidence()) for t, _ in applicable]
+    transformation, changes = rng.choices(applicable, weights=weights)[0]
+    change = rng.choice(changes)
+    return OperatorProposal(transformation.name, change.description, dict(change.files))
+
+
+def _weight(transformation: Transformation, evidence: Evidence) -> float:
+    total = sum(evidence.failures.values())
+    if not total:
+        return 1.0
+    covered = sum(evidence.failures[r] for r in transformation.remedies)
+    return 1.0 + EVIDENCE_WEIGHT * covered / total
+
+
+class OperatorProposer:
+    """The `godelbox.proposer.base.Proposer` of the offline mode."""
+
+    kind = "operator"
+
+    def propose(
+        self, parent: ParentEvidence, workdir: Path, rng: random.Random, on_llm_call: object
+    ) -> Proposal:
+        offer = propose(parent.agent_dir, rng, Evidence.from_tasks(parent.tasks))
+        child = workdir / "child"
+        shutil.copytree(parent.agent_dir, child, ignore=shutil.ignore_patterns(".git"))
+        offer.apply(child)
+        return Proposal(
+            child_dir=child,
+            kind=self.kind,
+            info={
+                "transformation": offer.transformation,
+                "description": offer.description,
+                "changed_files": sorted(offer.files),
+            },
+        )
