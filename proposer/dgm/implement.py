@@ -1,0 +1,114 @@
+"""Implement: a coding agent edits a checkout of the parent's repository; its diff is the child.
+
+Self-referential mode (DGM's default) runs the parent agent itself, so an agent that got better
+at coding also gets better at improving itself. Fixed-proposer mode runs the pinned seed coding
+agent instead, which separates "the agent improved" from "the agent improved its improver".
+
+Either way the editor runs exactly like an evaluated agent (`evaluator.runner.run_agent`): a
+fresh sandbox, the workspace a git repository of the parent's tree at the parent commit, the
+diagnosis' `problem_description` as its problem, and models only through a per-sandbox gateway
+whose every call goes to the loop's `on_llm_call`. The editor asks for the "agent" role; the
+gateway maps it to `models.implement` when that is set.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from godelbox.evaluator.context import EvalContext
+from godelbox.evaluator.results import Solution
+from godelbox.evaluator.runner import cap_text, run_agent
+from godelbox.evaluator.workspace import commit_snapshot, git_env, plain_copy
+from godelbox.proposer.base import LLMCallSink, ProposalError
+from godelbox.proposer.dgm.diagnose import Diagnosis
+from godelbox.proposer.dgm.prompts import DGMPrompts, render
+from godelbox.proposer.llm import LLMClient
+from godelbox.sandbox.gateway import Gateway
+
+EDITOR_ROLE = "agent"
+"""The role the editor asks the gateway for (what every agent asks for by contract)."""
+
+
+@dataclass(frozen=True)
+class Implementation:
+    child_dir: Path
+    patch: str
+    """The editor's diff of the parent's tree; empty when it changed nothing."""
+    solution: Solution
+    role: str
+    """The model role the editor's calls were billed to (implement, or agent as a fallback)."""
+
+
+def implement(
+    llm: LLMClient,
+    ctx: EvalContext,
+    parent_dir: Path,
+    editor_dir: Path,
+    diagnosis: Diagnosis,
+    workdir: Path,
+    on_llm_call: LLMCallSink,
+    *,
+    prompts: DGMPrompts,
+    timeout_s: float,
+) -> Implementation:
+    """Run the agent at `editor_dir` on a repository of `parent_dir`; the child tree goes to
+    `workdir/child`. A sandbox failure raises ProposalError; a timeout keeps the work so far."""
+    workspace = plain_copy(parent_dir, workdir / "workspace")
+    commit_snapshot(workspace, "parent agent")
+    editor = plain_copy(editor_dir, workdir / "editor")
+    problem = render(
+        prompts.implement_problem,
+        problem_description=diagnosis.problem_description.strip(),
+        implementation_suggestion=diagnosis.implementation_suggestion.strip() or "(none)",
+    )
+    role = "implement" if llm.models.implement else EDITOR_ROLE
+    aliases = {EDITOR_ROLE: role} if role != EDITOR_ROLE else {}
+    with Gateway(
+        llm,
+        on_call=on_llm_call,
+        budget_usd=llm.llm.sandbox_budget_usd,
+        budget_tokens=llm.llm.sandbox_budget_tokens,
+        aliases=aliases,
+    ) as gateway:
+        run_ctx = replace(
+            ctx,
+            gateway_socket=gateway.socket_path,
+            task_timeout_s=timeout_s,
+            llm_model=EDITOR_ROLE,
+        )
+        solution = run_agent(run_ctx, editor, workspace, problem)
+    if solution.ended == "error":
+        raise ProposalError(f"the implement step could not run: {solution.detail}")
+    child = plain_copy(parent_dir, workdir / "child")
+    apply_patch(child, solution.patch)
+    return Implementation(child, solution.patch, solution, role)
+
+
+def apply_patch(tree: Path, patch: str) -> None:
+    """Apply a `diff_trees` patch to the plain directory `tree` in place.
+
+    git apply runs in a throw-away repository made from the tree, so a `workdir` that sits inside
+    some other repository cannot change which root the patch paths are read against."""
+    if not patch.strip():
+        return
+    commit_snapshot(tree, "parent")
+    with tempfile.NamedTemporaryFile("w", suffix=".patch", encoding="utf-8") as fh:
+        fh.write(patch)
+        fh.flush()
+        done = subprocess.run(
+            ["git", "apply", "--binary", "--whitespace=nowarn", fh.name],
+            cwd=tree,
+            env=git_env(tree),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    shutil.rmtree(tree / ".git")
+    if done.returncode != 0:
+        raise ProposalError(
+            f"the editor's diff does not apply to the parent: {cap_text(done.stderr, 500)}"
+        )

@@ -1,0 +1,128 @@
+"""Is a child worth evaluating? The checks every child goes through, LLM-made or offline.
+
+A child is valid when its diff against the parent is non-empty, touches the agent's code (not
+only its tests or docs), every Python file compiles, its entry module imports, and its own test
+suite (`contract.AGENT_SELF_TEST`, run from `AGENT_DIR`) passes inside a sandbox within a time
+limit. An invalid child is stored with `Validation.reason` and never becomes a parent, so a
+broken agent costs one validation, not a whole evaluation.
+
+The diff is computed on the host between plain copies (no `.git`, no caches), like an agent's
+answer; the code runs only in the sandbox, with no gateway: an agent's own tests need no model.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from godelbox.evaluator import contract
+from godelbox.evaluator.context import EvalContext
+from godelbox.evaluator.patching import is_test_path, split_patch, touched_paths
+from godelbox.evaluator.workspace import diff_trees, plain_copy
+from godelbox.sandbox.base import ExecResult
+
+DOC_SUFFIXES = frozenset({".md", ".rst", ".txt"})
+DOC_DIRS = frozenset({"docs", "doc"})
+REASON_TAIL_CHARS = 1_500
+"""How much of a failing command's output goes into the reason (its tail: where errors are)."""
+SANDBOX_ENV = {"HOME": "/tmp", "TMPDIR": "/tmp"}
+QUICK_TIMEOUT_S = 60.0
+"""For the compile and import checks, which take well under a second on any healthy agent."""
+
+
+@dataclass(frozen=True)
+class DiffStats:
+    files: int
+    insertions: int
+    deletions: int
+    paths: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Validation:
+    ok: bool
+    reason: str
+    """"valid" when ok, else short and specific: what failed and the tail of its output."""
+    diff_stats: DiffStats
+
+
+def validate_child(
+    parent_dir: Path, child_dir: Path, ctx: EvalContext, *, timeout_s: float = 300.0
+) -> Validation:
+    """Check `child_dir` against `parent_dir`; the self test gets `timeout_s` seconds.
+    A sandbox that cannot start raises SandboxError (the engine's fault, not the child's)."""
+    patch = tree_diff(parent_dir, child_dir)
+    stats = diff_stats(patch)
+    if not patch.strip():
+        return Validation(False, "empty diff", stats)
+    if not any(is_agent_code(path) for path in stats.paths):
+        return Validation(False, f"diff only touches {_kinds(stats.paths)}", stats)
+    problem = sandbox_problem(child_dir, ctx, timeout_s)
+    return Validation(problem is None, problem or "valid", stats)
+
+
+def is_agent_code(path: str) -> bool:
+    pure = PurePosixPath(path)
+    is_doc = pure.suffix in DOC_SUFFIXES or any(part in DOC_DIRS for part in pure.parts[:-1])
+    return not (is_doc or is_test_path(path))
+
+
+def tree_diff(parent_dir: Path, child_dir: Path) -> str:
+    with tempfile.TemporaryDirectory(prefix="godelbox-validate-") as tmp:
+        plain_copy(parent_dir, Path(tmp) / "a")
+        plain_copy(child_dir, Path(tmp) / "b")
+        return diff_trees(Path(tmp))
+
+
+def diff_stats(patch: str) -> DiffStats:
+    insertions = deletions = 0
+    for section in split_patch(patch):
+        in_hunks = False
+        for line in section.text.splitlines():
+            if line.startswith("@@"):
+                in_hunks = True
+            elif in_hunks and line.startswith("+"):
+                insertions += 1
+            elif in_hunks and line.startswith("-"):
+                deletions += 1
+    paths = touched_paths(patch)
+    return DiffStats(len(paths), insertions, deletions, paths)
+
+
+def sandbox_problem(child_dir: Path, ctx: EvalContext, timeout_s: float) -> str | None:
+    """Compile, import the entry module, run the own tests; the first failure, or None."""
+    entry = PurePosixPath(contract.ENTRYPOINT[1]).stem
+    import_entry = f"import sys; sys.path.insert(0, '.'); import {entry}"
+    checks = (
+        ("does not compile", ("python3", "-m", "compileall", "-q", "."), QUICK_TIMEOUT_S),
+        (f"{entry}.py does not import", ("python3", "-c", import_entry), QUICK_TIMEOUT_S),
+        ("own tests failed", contract.AGENT_SELF_TEST, timeout_s),
+    )
+    with ctx.backend.start(ctx.spec()) as box:
+        box.copy_in(child_dir, contract.AGENT_DIR)
+        for what, argv, limit in checks:
+            result = box.run(argv, limit, workdir=contract.AGENT_DIR, env=SANDBOX_ENV)
+            if not result.ok:
+                return _failure(what, result, limit)
+    return None
+
+
+def _failure(what: str, result: ExecResult, limit: float) -> str:
+    if result.ended == "timeout":
+        return f"{what}: timed out after {limit:g}s"
+    if result.ended in ("oom", "output_cap"):
+        return f"{what}: stopped ({result.ended})"
+    output = f"{result.stdout}\n{result.stderr}".strip()
+    tail = output[-REASON_TAIL_CHARS:] if output else f"exit code {result.exit_code}"
+    return f"{what}: {tail}"
+
+
+def _kinds(paths: list[str]) -> str:
+    tests = [p for p in paths if is_test_path(p)]
+    shown = ", ".join(paths[:5]) + (f" (+{len(paths) - 5} more)" if len(paths) > 5 else "")
+    if len(tests) == len(paths):
+        return f"tests: {shown}"
+    if not tests:
+        return f"docs: {shown}"
+    return f"tests and docs: {shown}"
