@@ -62,9 +62,13 @@ LABEL_RECIPE = "godelbox.recipe"
 
 
 def cache_dir() -> Path:
-    """Where build artefacts live: $GODELBOX_CACHE, else ~/.cache/godelbox."""
-    root = os.environ.get("GODELBOX_CACHE") or Path.home() / ".cache" / "godelbox"
-    path = Path(root)
+    """Where build artefacts live: $GODELBOX_CACHE, else /var/cache/godelbox for root (the
+    bubblewrap sandbox runs as uid 1000 and must traverse to the rootfs; /root is 0700), else
+    ~/.cache/godelbox."""
+    default = (
+        Path("/var/cache/godelbox") if os.geteuid() == 0 else Path.home() / ".cache" / "godelbox"
+    )
+    path = Path(os.environ.get("GODELBOX_CACHE") or default)
     path.mkdir(parents=True, exist_ok=True)
     return path
 
