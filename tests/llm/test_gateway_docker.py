@@ -43,9 +43,8 @@ def test_agent_reaches_the_gateway_and_sees_no_key(fake_llm, docker_backend, age
     records: list[LLMCallRecord] = []
     client = LLMClient(fake_llm.models(), fake_llm.llm_section(), lambda _: None)
     fake_llm.script(fake_llm.tool_call("bash", {"cmd": "ls"}, tokens=(40, 15)))
-    spec_env = dict(SANDBOX_ENV)
     with Gateway(client, on_call=records.append, budget_usd=1.0, budget_tokens=60) as gateway:
-        spec = SandboxSpec(image=agent_image, gateway_socket=gateway.socket_path, env=spec_env)
+        spec = SandboxSpec(image=agent_image, gateway_socket=gateway.socket_path, env=SANDBOX_ENV)
         with docker_backend.start(spec) as box:
             agent = box.run(["python3", "-c", AGENT_SCRIPT % fake_llm.url], timeout_s=120)
             leak = box.run(["sh", "-c", LEAK_CHECK, "sh", FAKE_API_KEY], timeout_s=300)
