@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import contextlib
 import select
-import shutil
 import socket
 import struct
-import tarfile
 import tempfile
 import time
 import uuid
@@ -27,6 +25,7 @@ from pathlib import Path, PurePosixPath
 import docker.errors
 
 from godelbox.sandbox import labels as lbl
+from godelbox.sandbox import transfer
 from godelbox.sandbox.base import (
     GATEWAY_SOCKET,
     WORK_DIR,
@@ -90,40 +89,22 @@ class DockerSandbox:
         self.close()
 
     def copy_in(self, src: Path, dest: str) -> None:
-        rel = _under_work(dest)
-        with tempfile.TemporaryFile() as buf:
-            with tarfile.open(fileobj=buf, mode="w") as tar:
-                for i in range(1, len(rel.parts)):
-                    tar.addfile(_dir_info(str(PurePosixPath(*rel.parts[:i]))))
-                tar.add(str(src), arcname=str(rel), filter=_as_agent)
-            buf.seek(0)
-            if not self._container.put_archive(WORK_DIR, buf):
+        with tempfile.TemporaryFile() as archive:
+            transfer.pack(Path(src), transfer.under_work(dest), archive)
+            if not self._container.put_archive(WORK_DIR, archive):
                 raise SandboxError(f"copying {src} into the sandbox at {dest} failed")
 
     def copy_out(self, src: str, dest: Path) -> None:
+        transfer.under_work(src)
         try:
             stream, _ = self._container.get_archive(src)
         except docker.errors.NotFound:
             raise SandboxError(f"{src} does not exist in the sandbox") from None
-        dest = Path(dest)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile() as buf:
+        with tempfile.TemporaryFile() as archive:
             for chunk in stream:
-                buf.write(chunk)
-            buf.seek(0)
-            with (
-                tempfile.TemporaryDirectory(dir=dest.parent) as tmp,
-                tarfile.open(fileobj=buf) as tar,
-            ):
-                # The archive comes from untrusted code: the "data" filter refuses absolute
-                # paths, "..", links leaving the tree, devices, and setuid bits.
-                tar.extractall(tmp, filter="data")
-                top = Path(tmp) / PurePosixPath(src).name
-                if dest.exists():
-                    if any(dest.iterdir()):
-                        raise SandboxError(f"copy_out destination {dest} is not empty")
-                    dest.rmdir()
-                shutil.move(str(top), dest)
+                archive.write(chunk)
+            archive.seek(0)
+            transfer.unpack(archive, PurePosixPath(src).name, Path(dest))
 
     def run(
         self,
@@ -252,35 +233,6 @@ def _hang_up(sock: socket.socket) -> None:
     with contextlib.suppress(OSError):
         sock.shutdown(socket.SHUT_RDWR)
     sock.close()
-
-
-def _under_work(dest: str) -> PurePosixPath:
-    path = PurePosixPath(dest)
-    try:
-        rel = path.relative_to(WORK_DIR)
-    except ValueError:
-        raise SandboxError(f"copy_in destination {dest} must be under {WORK_DIR}") from None
-    if not rel.parts or ".." in rel.parts:
-        raise SandboxError(f"copy_in destination {dest} must name a directory under {WORK_DIR}")
-    return rel
-
-
-def _dir_info(name: str) -> tarfile.TarInfo:
-    info = tarfile.TarInfo(name)
-    info.type = tarfile.DIRTYPE
-    info.mode = 0o755
-    info.uid = info.gid = 1000
-    info.mtime = int(time.time())
-    return info
-
-
-def _as_agent(info: tarfile.TarInfo) -> tarfile.TarInfo | None:
-    if not (info.isfile() or info.isdir() or info.issym()):
-        return None
-    info.uid = info.gid = 1000
-    info.uname = info.gname = "agent"
-    info.mode &= 0o777
-    return info
 
 
 class DockerBackend:

@@ -49,7 +49,7 @@ def test_copy_in_out_round_trip(docker_backend, agent_image, tmp_path):
 
 def test_copy_in_refuses_paths_outside_work_dir(docker_backend, agent_image, tmp_path):
     with docker_backend.start(SandboxSpec(agent_image)) as box:
-        with pytest.raises(SandboxError, match="under /work"):
+        with pytest.raises(SandboxError, match="must be under /work"):
             box.copy_in(tmp_path, "/etc/evil")
         with pytest.raises(SandboxError, match="does not exist"):
             box.copy_out("/work/nothing-here", tmp_path / "x")
