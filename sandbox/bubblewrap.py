@@ -1,0 +1,288 @@
+"""The bubblewrap fallback: the agent image's rootfs, read-only, in fresh namespaces, as uid 1000.
+
+Used when no docker engine can be had. Every command (and every copy, done by `tar` running
+inside the sandbox so symlinks resolve there, never on the host) is one `bwrap` invocation:
+`--unshare-all` (no network: only an unconfigured loopback), `--die-with-parent`,
+`--new-session`, `--disable-userns`, read-only rootfs, private size-capped /tmp, and WORK_DIR
+bound from a host directory that persists for the sandbox's life (a size-capped tmpfs when we
+are root). As root we drop to uid 1000 with `setpriv` before `bwrap`, so the sandbox's user
+namespace maps to an unprivileged host uid. Limits: a memory+pids cgroup when the host offers
+one (then OOM kills are counted), otherwise rlimits only; NPROC, FSIZE and CPU rlimits always.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import resource
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path, PurePosixPath
+from typing import IO
+
+from godelbox.sandbox import transfer
+from godelbox.sandbox.base import (
+    GATEWAY_SOCKET,
+    WORK_DIR,
+    EndReason,
+    ExecResult,
+    SandboxError,
+    SandboxSpec,
+)
+from godelbox.sandbox.cgroup import Cgroup
+
+UID = 1000
+BASE_ENV = {
+    "PATH": "/usr/local/bin:/usr/bin:/bin",
+    "HOME": "/home/agent",
+    "LANG": "C.UTF-8",
+    "TMPDIR": "/tmp",
+    "PYTHONDONTWRITEBYTECODE": "1",
+    "PYTHONUNBUFFERED": "1",
+}
+MB = 1024 * 1024
+
+
+class BubblewrapSandbox:
+    def __init__(self, rootfs: Path, spec: SandboxSpec, cgroup: Cgroup | None) -> None:
+        self._rootfs = rootfs
+        self._spec = spec
+        self._cgroup = cgroup
+        self._closed = False
+        self._work = Path(tempfile.mkdtemp(prefix="godelbox-bwrap-"))
+        self._mounted = False
+        if os.geteuid() == 0:
+            opts = f"size={spec.limits.work_mb}m,uid={UID},gid={UID},mode=0700,nosuid,nodev"
+            subprocess.run(["mount", "-t", "tmpfs", "-o", opts, "tmpfs", str(self._work)],
+                           check=True)  # fmt: skip
+            self._mounted = True
+
+    def __enter__(self) -> BubblewrapSandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def copy_in(self, src: Path, dest: str) -> None:
+        rel = transfer.under_work(dest)
+        with tempfile.TemporaryFile() as archive:
+            transfer.pack(Path(src), rel, archive)
+            res = self._exec(["tar", "-x", "-C", WORK_DIR], 300, stdin=archive)
+        if not res.ok:
+            raise SandboxError(f"copying {src} into the sandbox at {dest} failed: {res.stderr}")
+
+    def copy_out(self, src: str, dest: Path) -> None:
+        rel = transfer.under_work(src)
+        parent = str(PurePosixPath(WORK_DIR, *rel.parts[:-1]))
+        with tempfile.TemporaryFile() as archive:
+            res = self._exec(["tar", "-c", "-C", parent, rel.name], 300, stdout_to=archive)
+            if not res.ok:
+                raise SandboxError(f"{src} does not exist in the sandbox: {res.stderr.strip()}")
+            archive.seek(0)
+            transfer.unpack(archive, rel.name, Path(dest))
+
+    def run(
+        self,
+        cmd: Sequence[str],
+        timeout_s: float,
+        *,
+        workdir: str = WORK_DIR,
+        env: Mapping[str, str] | None = None,
+        stdin: bytes | None = None,
+    ) -> ExecResult:
+        return self._exec(cmd, timeout_s, workdir=workdir, env=env, stdin=stdin)
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if self._cgroup is not None:
+            self._cgroup.remove()
+        if self._mounted:
+            subprocess.run(["umount", "-l", str(self._work)], check=False)
+        shutil.rmtree(self._work, ignore_errors=True)
+
+    def _exec(
+        self,
+        cmd: Sequence[str],
+        timeout_s: float,
+        *,
+        workdir: str = WORK_DIR,
+        env: Mapping[str, str] | None = None,
+        stdin: bytes | IO[bytes] | None = None,
+        stdout_to: IO[bytes] | None = None,
+    ) -> ExecResult:
+        if self._closed:
+            raise SandboxError("this sandbox is closed; start a new one")
+        limits = self._spec.limits
+        started = time.monotonic()
+        ooms = self._cgroup.oom_kills() if self._cgroup else 0
+        proc = subprocess.Popen(
+            [*self._prefix(), *self._bwrap_args(workdir, env), "--", *cmd],
+            stdin=stdin if _is_file(stdin) else (subprocess.PIPE if stdin else subprocess.DEVNULL),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+            preexec_fn=lambda: self._enter_limits(timeout_s),
+        )
+        feeder = None
+        if isinstance(stdin, bytes) and proc.stdin is not None:
+            feeder = threading.Thread(target=_feed, args=(proc.stdin, stdin), daemon=True)
+            feeder.start()
+        cap = limits.work_mb * MB + MB if stdout_to is not None else limits.output_limit_bytes
+        out, err, ended = _read(proc, started + timeout_s, cap, stdout_to)
+        if ended != "exit":
+            self._kill(proc)
+        code = proc.wait()
+        if feeder is not None:
+            feeder.join(timeout=1)
+        if self._cgroup and self._cgroup.oom_kills() > ooms:
+            ended = "oom"
+        return ExecResult(
+            exit_code=code if ended == "exit" else None,
+            stdout=out.decode("utf-8", errors="replace"),
+            stderr=err.decode("utf-8", errors="replace"),
+            duration_s=time.monotonic() - started,
+            ended=ended,
+        )
+
+    def _prefix(self) -> list[str]:
+        if os.geteuid() != 0:
+            return []
+        return ["setpriv", f"--reuid={UID}", f"--regid={UID}", "--clear-groups", "--"]
+
+    def _bwrap_args(self, workdir: str, env: Mapping[str, str] | None) -> list[str]:
+        limits = self._spec.limits
+        args = [
+            "bwrap",
+            "--unshare-all",
+            "--unshare-user",
+            "--disable-userns",
+            "--die-with-parent",
+            "--new-session",
+            "--uid", str(UID), "--gid", str(UID),
+            "--hostname", "godelbox",
+            "--ro-bind", str(self._rootfs), "/",
+            "--proc", "/proc",
+            "--dev", "/dev",
+            "--size", str(limits.tmp_mb * MB), "--tmpfs", "/tmp",
+            "--bind", str(self._work), WORK_DIR,
+        ]  # fmt: skip
+        if self._spec.gateway_socket is not None:
+            gateway_dir = str(PurePosixPath(GATEWAY_SOCKET).parent)
+            args += ["--tmpfs", "/run", "--ro-bind", str(Path(self._spec.gateway_socket).parent),
+                     gateway_dir, "--remount-ro", "/run"]  # fmt: skip
+        args += ["--clearenv", "--chdir", workdir]
+        for key, value in {**BASE_ENV, **self._spec.env, **(env or {})}.items():
+            args += ["--setenv", key, value]
+        return args
+
+    def _enter_limits(self, timeout_s: float) -> None:
+        """In the child, before exec: join the cgroup, set rlimits (inherited by the sandbox)."""
+        limits = self._spec.limits
+        if self._cgroup is not None:
+            self._cgroup.join(os.getpid())
+        else:
+            # No cgroup: address space is the only memory bound we have (generous, because
+            # virtual size overstates use), so a memory bomb fails instead of hitting the host.
+            _limit(resource.RLIMIT_AS, 4 * limits.memory_mb * MB)
+        _limit(resource.RLIMIT_NPROC, limits.pids)
+        _limit(resource.RLIMIT_FSIZE, max(limits.work_mb, limits.tmp_mb) * MB)
+        _limit(resource.RLIMIT_CPU, int(timeout_s * max(limits.cpus, 1)) + 2)
+        _limit(resource.RLIMIT_CORE, 0)
+
+    def _kill(self, proc: subprocess.Popen[bytes]) -> None:
+        # The outer bwrap is our session's leader; its death SIGKILLs the sandbox's pid 1
+        # (--die-with-parent), which takes the whole pid namespace with it.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        if self._cgroup is not None:
+            self._cgroup.kill_all()
+
+
+def _limit(which: int, value: int) -> None:
+    resource.setrlimit(which, (value, value))
+
+
+def _is_file(stdin: object) -> bool:
+    return stdin is not None and not isinstance(stdin, bytes)
+
+
+def _feed(pipe: IO[bytes], data: bytes) -> None:
+    with contextlib.suppress(BrokenPipeError, OSError):
+        pipe.write(data)
+    with contextlib.suppress(BrokenPipeError, OSError):
+        pipe.close()
+
+
+def _read(
+    proc: subprocess.Popen[bytes], deadline: float, cap: int, stdout_to: IO[bytes] | None
+) -> tuple[bytes, bytes, EndReason]:
+    """Read both pipes until EOF, the deadline or `cap` bytes; never hold more than the cap."""
+    assert proc.stdout is not None and proc.stderr is not None
+    bufs = {proc.stdout.fileno(): bytearray(), proc.stderr.fileno(): bytearray()}
+    open_fds = set(bufs)
+    total = 0
+    while open_fds:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return bytes(bufs[proc.stdout.fileno()]), bytes(bufs[proc.stderr.fileno()]), "timeout"
+        ready, _, _ = select.select(list(open_fds), [], [], left)
+        for fd in ready:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                open_fds.discard(fd)
+                continue
+            if stdout_to is not None and fd == proc.stdout.fileno():
+                stdout_to.write(chunk[: cap - total])
+            else:
+                bufs[fd] += chunk[: cap - total]
+            total += len(chunk)
+            if total > cap:
+                out, err = bufs[proc.stdout.fileno()], bufs[proc.stderr.fileno()]
+                return bytes(out), bytes(err), "output_cap"
+    return bytes(bufs[proc.stdout.fileno()]), bytes(bufs[proc.stderr.fileno()]), "exit"
+
+
+class BubblewrapBackend:
+    """Sandboxes over an extracted rootfs (by default the agent image's, from the build cache)."""
+
+    name = "bubblewrap"
+
+    def __init__(self, rootfs: Path | None = None) -> None:
+        if shutil.which("bwrap") is None:
+            raise SandboxError("bubblewrap is not installed: apt-get install bubblewrap")
+        if rootfs is None:
+            from godelbox.sandbox.image import AGENT_RECIPE
+
+            rootfs = AGENT_RECIPE.rootfs_dir()
+        if not (rootfs / "usr" / "bin" / "python3").exists():
+            raise SandboxError(
+                f"no agent rootfs at {rootfs}: build it with `godelbox sandbox build` "
+                "(needs a docker engine once)"
+            )
+        self.rootfs = rootfs
+        self._warned_no_cgroup = False
+
+    def start(self, spec: SandboxSpec) -> BubblewrapSandbox:
+        cgroup = Cgroup.create(spec.limits.memory_mb * MB, spec.limits.pids)
+        if cgroup is None and not self._warned_no_cgroup:
+            self._warned_no_cgroup = True
+            print(
+                "godelbox: warning: no writable memory cgroup; bubblewrap sandboxes are bounded "
+                "by rlimits only (no OOM reporting)",
+                file=sys.stderr,
+            )
+        try:
+            return BubblewrapSandbox(self.rootfs, spec, cgroup)
+        except BaseException:
+            if cgroup is not None:
+                cgroup.remove()
+            raise
