@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import os
 import resource
-import select
 import shutil
 import signal
 import subprocess
@@ -31,12 +30,12 @@ from godelbox.sandbox import transfer
 from godelbox.sandbox.base import (
     GATEWAY_SOCKET,
     WORK_DIR,
-    EndReason,
     ExecResult,
     SandboxError,
     SandboxSpec,
 )
 from godelbox.sandbox.cgroup import Cgroup
+from godelbox.sandbox.process import read_capped
 
 UID = 1000
 BASE_ENV = {
@@ -137,7 +136,7 @@ class BubblewrapSandbox:
             feeder = threading.Thread(target=_feed, args=(proc.stdin, stdin), daemon=True)
             feeder.start()
         cap = limits.work_mb * MB + MB if stdout_to is not None else limits.output_limit_bytes
-        out, err, ended = _read(proc, started + timeout_s, cap, stdout_to)
+        out, err, ended = read_capped(proc, started + timeout_s, cap, stdout_to)
         if ended != "exit":
             self._kill(proc)
         code = proc.wait()
@@ -220,35 +219,6 @@ def _feed(pipe: IO[bytes], data: bytes) -> None:
         pipe.write(data)
     with contextlib.suppress(BrokenPipeError, OSError):
         pipe.close()
-
-
-def _read(
-    proc: subprocess.Popen[bytes], deadline: float, cap: int, stdout_to: IO[bytes] | None
-) -> tuple[bytes, bytes, EndReason]:
-    """Read both pipes until EOF, the deadline or `cap` bytes; never hold more than the cap."""
-    assert proc.stdout is not None and proc.stderr is not None
-    bufs = {proc.stdout.fileno(): bytearray(), proc.stderr.fileno(): bytearray()}
-    open_fds = set(bufs)
-    total = 0
-    while open_fds:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            return bytes(bufs[proc.stdout.fileno()]), bytes(bufs[proc.stderr.fileno()]), "timeout"
-        ready, _, _ = select.select(list(open_fds), [], [], left)
-        for fd in ready:
-            chunk = os.read(fd, 65536)
-            if not chunk:
-                open_fds.discard(fd)
-                continue
-            if stdout_to is not None and fd == proc.stdout.fileno():
-                stdout_to.write(chunk[: cap - total])
-            else:
-                bufs[fd] += chunk[: cap - total]
-            total += len(chunk)
-            if total > cap:
-                out, err = bufs[proc.stdout.fileno()], bufs[proc.stderr.fileno()]
-                return bytes(out), bytes(err), "output_cap"
-    return bytes(bufs[proc.stdout.fileno()]), bytes(bufs[proc.stderr.fileno()]), "exit"
 
 
 class BubblewrapBackend:

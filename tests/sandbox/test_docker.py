@@ -6,117 +6,21 @@ from __future__ import annotations
 import contextlib
 import subprocess
 import sys
-import time
-from pathlib import Path
 
 import docker.errors
 import pytest
 
 from godelbox.sandbox import labels as lbl
-from godelbox.sandbox.base import Limits, SandboxError, SandboxSpec
+from godelbox.sandbox.base import SandboxSpec
 from godelbox.sandbox.docker import sweep_docker
 
 pytestmark = pytest.mark.docker
-
-
-def _rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise AssertionError("no VmRSS")
-
-
-def test_copy_in_out_round_trip(docker_backend, agent_image, tmp_path):
-    src = tmp_path / "src"
-    (src / "pkg" / "deep").mkdir(parents=True)
-    (src / "pkg" / "mod.py").write_text("X = 1\n")
-    (src / "pkg" / "deep" / "blob.bin").write_bytes(bytes(range(256)) * 100)
-    with docker_backend.start(SandboxSpec(agent_image, labels={"run": "t-roundtrip"})) as box:
-        box.copy_in(src, "/work/a/b")
-        res = box.run(
-            ["sh", "-c", "cat pkg/mod.py && id -u && echo new > pkg/added.txt"],
-            timeout_s=20,
-            workdir="/work/a/b",
-        )
-        assert res.ok, res
-        assert res.stdout.splitlines() == ["X = 1", "1000"]
-        box.copy_out("/work/a/b", tmp_path / "out")
-    out = tmp_path / "out"
-    assert (out / "pkg" / "mod.py").read_text() == "X = 1\n"
-    assert (out / "pkg" / "deep" / "blob.bin").read_bytes() == bytes(range(256)) * 100
-    assert (out / "pkg" / "added.txt").read_text() == "new\n"
-
-
-def test_copy_in_refuses_paths_outside_work_dir(docker_backend, agent_image, tmp_path):
-    with docker_backend.start(SandboxSpec(agent_image)) as box:
-        with pytest.raises(SandboxError, match="must be under /work"):
-            box.copy_in(tmp_path, "/etc/evil")
-        with pytest.raises(SandboxError, match="does not exist"):
-            box.copy_out("/work/nothing-here", tmp_path / "x")
-
-
-def test_timeout_kills_sleep_within_limit_plus_two_seconds(docker_backend, agent_image):
-    with docker_backend.start(SandboxSpec(agent_image)) as box:
-        started = time.monotonic()
-        res = box.run(["sh", "-c", "sleep 1000 & sleep 1000"], timeout_s=2)
-        elapsed = time.monotonic() - started
-        assert res.ended == "timeout" and res.exit_code is None
-        assert elapsed < 4.0
-        ps = box.run(["ps", "-eo", "args"], timeout_s=10)
-        assert "sleep 1000" not in ps.stdout, ps.stdout
-        assert box.run(["echo", "still usable"], timeout_s=10).stdout == "still usable\n"
-
-
-def test_oom_is_reported_as_oom(docker_backend, agent_image):
-    spec = SandboxSpec(agent_image, limits=Limits(memory_mb=128))
-    with docker_backend.start(spec) as box:
-        res = box.run(["python3", "-c", "b = bytearray(512 * 1024 * 1024)"], timeout_s=30)
-        assert res.ended == "oom", res
-        assert box.run(["true"], timeout_s=10).ok
 
 
 def test_non_oom_sigkill_is_not_reported_as_oom(docker_backend, agent_image):
     with docker_backend.start(SandboxSpec(agent_image)) as box:
         res = box.run(["sh", "-c", "kill -9 $$"], timeout_s=10)
         assert res.ended == "exit" and res.exit_code == 137
-
-
-def test_output_flood_is_capped_without_host_memory_growth(docker_backend, agent_image):
-    cap = 200_000
-    spec = SandboxSpec(agent_image, limits=Limits(output_limit_bytes=cap))
-    with docker_backend.start(spec) as box:
-        before = _rss_mb()
-        res = box.run(["sh", "-c", "head -c 300000000 /dev/zero | tr '\\0' x"], timeout_s=60)
-        grown = _rss_mb() - before
-    assert res.ended == "output_cap"
-    assert len(res.stdout) + len(res.stderr) <= cap
-    assert len(res.stdout) > cap // 2
-    assert grown < 50, f"host process grew by {grown:.0f} MB for a 300 MB flood"
-
-
-def test_stderr_and_exit_code_and_stdin(docker_backend, agent_image):
-    with docker_backend.start(SandboxSpec(agent_image, env={"GREETING": "hej"})) as box:
-        res = box.run(["sh", "-c", 'echo "$GREETING $EXTRA"; echo oops >&2; exit 3'], 10,
-                      env={"EXTRA": "du"})  # fmt: skip
-        assert (res.exit_code, res.stdout, res.stderr, res.ended) == (
-            3,
-            "hej du\n",
-            "oops\n",
-            "exit",
-        )
-        assert box.run(["cat"], 10, stdin=b"piped").stdout == "piped"
-
-
-def test_non_utf8_output_is_decoded_safely(docker_backend, agent_image):
-    code = (
-        "import sys; sys.stdout.buffer.write(b'ok \\xff\\xfe\\xc3 end');"
-        "sys.stderr.buffer.write(b'\\x80')"
-    )
-    with docker_backend.start(SandboxSpec(agent_image)) as box:
-        res = box.run(["python3", "-c", code], timeout_s=10)
-    assert res.ok
-    assert res.stdout.startswith("ok ") and res.stdout.endswith(" end")
-    assert "\ufffd" in res.stdout and res.stderr == "\ufffd"
 
 
 def test_container_is_labelled_and_removed_on_close(docker_backend, docker_engine, agent_image):

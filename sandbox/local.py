@@ -1,0 +1,111 @@
+"""The explicit UNSAFE backend: agent code runs on the host as this user, with no isolation.
+
+Only reachable with `sandbox.backend = "none"` *and* `sandbox.unsafe_no_sandbox = true` (the
+config refuses one without the other), and `backend_for` prints a loud warning. WORK_DIR is a
+host temp dir; sandbox paths under WORK_DIR in argv, workdir and env values are rewritten to it
+so agents written for the real sandboxes run unchanged. Timeouts and the output cap still hold
+(the process group is killed); nothing else does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from godelbox.sandbox import transfer
+from godelbox.sandbox.base import WORK_DIR, ExecResult, SandboxError, SandboxSpec
+from godelbox.sandbox.process import read_capped
+
+_WORK_PATH = re.compile(rf"(?<![\w./-]){re.escape(WORK_DIR)}(?=/|$|[\s'\";:)])")
+
+
+class LocalSandbox:
+    def __init__(self, spec: SandboxSpec) -> None:
+        self._spec = spec
+        self._root = Path(tempfile.mkdtemp(prefix="godelbox-unsafe-"))
+        self._closed = False
+
+    def __enter__(self) -> LocalSandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def host_path(self, text: str) -> str:
+        """`text` with every sandbox path under WORK_DIR remapped to the host temp dir (also
+        inside shell snippets like `sh -c "cat /work/x"`)."""
+        return _WORK_PATH.sub(lambda _m: str(self._root), text)
+
+    def copy_in(self, src: Path, dest: str) -> None:
+        target = self._root / transfer.under_work(dest)
+        shutil.copytree(src, target, symlinks=True, dirs_exist_ok=True)
+
+    def copy_out(self, src: str, dest: Path) -> None:
+        source = self._root / transfer.under_work(src)
+        if not source.is_dir():
+            raise SandboxError(f"{src} does not exist in the sandbox")
+        shutil.copytree(source, dest, symlinks=True, dirs_exist_ok=True)
+
+    def run(
+        self,
+        cmd: Sequence[str],
+        timeout_s: float,
+        *,
+        workdir: str = WORK_DIR,
+        env: Mapping[str, str] | None = None,
+        stdin: bytes | None = None,
+    ) -> ExecResult:
+        started = time.monotonic()
+        merged = {**os.environ, **self._spec.env, **(env or {})}
+        proc = subprocess.Popen(
+            [self.host_path(a) for a in cmd],
+            cwd=self.host_path(workdir),
+            env={k: self.host_path(v) for k, v in merged.items()},
+            stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+        if stdin is not None and proc.stdin is not None:
+            threading.Thread(target=_feed, args=(proc, stdin), daemon=True).start()
+        limit = self._spec.limits.output_limit_bytes
+        out, err, ended = read_capped(proc, started + timeout_s, limit, None)
+        if ended != "exit":
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+        code = proc.wait()
+        return ExecResult(
+            exit_code=code if ended == "exit" else None,
+            stdout=out.decode("utf-8", errors="replace"),
+            stderr=err.decode("utf-8", errors="replace"),
+            duration_s=time.monotonic() - started,
+            ended=ended,
+        )
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            shutil.rmtree(self._root, ignore_errors=True)
+
+
+def _feed(proc: subprocess.Popen[bytes], data: bytes) -> None:
+    assert proc.stdin is not None
+    with contextlib.suppress(OSError):
+        proc.stdin.write(data)
+        proc.stdin.close()
+
+
+class LocalBackend:
+    name = "none"
+
+    def start(self, spec: SandboxSpec) -> LocalSandbox:
+        return LocalSandbox(spec)

@@ -1,0 +1,58 @@
+"""Choosing the backend for a run from `config.sandbox`, never silently downgrading.
+
+auto: docker when an engine answers, else bubblewrap with a visible warning. docker/bubblewrap:
+exactly that one, or a clear error. none: the unsafe local backend, only with
+`sandbox.unsafe_no_sandbox = true` (also enforced by the config), with a loud warning.
+"""
+
+from __future__ import annotations
+
+from rich.console import Console
+
+from godelbox.config import SandboxSection
+from godelbox.sandbox.base import Backend, Limits, SandboxError
+
+
+def limits_for(section: SandboxSection) -> Limits:
+    return Limits(
+        memory_mb=section.memory_mb,
+        cpus=section.cpus,
+        pids=section.pids,
+        tmp_mb=section.tmp_mb,
+        work_mb=section.work_mb,
+        output_limit_bytes=section.output_limit_bytes,
+    )
+
+
+def backend_for(section: SandboxSection, console: Console | None = None) -> Backend:
+    from godelbox.sandbox.engine import docker_client
+
+    console = console or Console(stderr=True)
+    if section.backend == "none":
+        if not section.unsafe_no_sandbox:
+            raise SandboxError("backend 'none' needs sandbox.unsafe_no_sandbox = true")
+        from godelbox.sandbox.local import LocalBackend
+
+        console.print(
+            "[bold white on red] UNSAFE [/] agent code will run on this host with NO "
+            "isolation (sandbox.backend = none, unsafe_no_sandbox = true)"
+        )
+        return LocalBackend()
+    if section.backend in ("auto", "docker"):
+        client = docker_client()
+        if client is not None:
+            from godelbox.sandbox.docker import DockerBackend
+
+            return DockerBackend(client)
+        if section.backend == "docker":
+            raise SandboxError(
+                "sandbox.backend = docker but no docker engine answers; run "
+                "`godelbox doctor --fix`, or set sandbox.backend = auto to fall back to bubblewrap"
+            )
+        console.print(
+            "[bold yellow]warning:[/] no docker engine answers; falling back to the "
+            "bubblewrap sandbox (run `godelbox doctor` to see why)"
+        )
+    from godelbox.sandbox.bubblewrap import BubblewrapBackend
+
+    return BubblewrapBackend()
