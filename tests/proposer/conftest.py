@@ -54,9 +54,15 @@ def records() -> list[LLMCallRecord]:
 
 
 @pytest.fixture
-def make_proposer(fake_llm: FakeLLM, dgm_ctx: EvalContext) -> Callable[..., DGMProposer]:
+def make_proposer(fake_llm: FakeLLM) -> Callable[..., DGMProposer]:
+    """make(ctx, run_budget_usd=, llm_overrides=, **proposer_config) -> a DGMProposer on the
+    fake model, whose own client sink must never be used (calls go to on_llm_call)."""
+
     def make(
-        run_budget_usd: float | None = None, llm_overrides: dict | None = None, **config: object
+        ctx: EvalContext,
+        run_budget_usd: float | None = None,
+        llm_overrides: dict | None = None,
+        **config: object,
     ) -> DGMProposer:
         section = fake_llm.llm_section(run_budget_usd=run_budget_usd, **(llm_overrides or {}))
         client = LLMClient(
@@ -67,7 +73,7 @@ def make_proposer(fake_llm: FakeLLM, dgm_ctx: EvalContext) -> Callable[..., DGMP
         )
         return DGMProposer(
             client,
-            dgm_ctx,
+            ctx,
             ProposerSection(implement_timeout_s=120.0, **config),
             fake_llm.models(),
             CODER,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from godelbox.evaluator.context import EvalContext
 from godelbox.paths import seed_agent_dir
 from godelbox.proposer.base import ParentEvidence, TaskEvidence
 
@@ -32,3 +33,8 @@ def evidence(agent_dir: Path, tasks: list[TaskEvidence] | None = None) -> Parent
         ),
     ]
     return ParentEvidence(node_id=1, agent_dir=agent_dir, score=1 / 3, tasks=tasks)
+
+
+def no_sandbox() -> EvalContext:
+    """For paths that must end before any sandbox starts: using it fails loudly (no backend)."""
+    return EvalContext(backend=None, image="unused")  # type: ignore[arg-type]

@@ -59,7 +59,7 @@ def test_parent_diagnoses_and_edits_itself(
         fake_llm.tool_call("submit", {"summary": "80 steps"}, call_id="a5"),
     )
     pristine = plain_copy(parent_dir, tmp_path / "pristine")
-    proposer = make_proposer(p_empty_patch=1.0)
+    proposer = make_proposer(dgm_ctx, p_empty_patch=1.0)
     workdir = tmp_path / "work"
     workdir.mkdir()
 
@@ -106,7 +106,7 @@ def test_parent_diagnoses_and_edits_itself(
 
 
 def test_fixed_mode_runs_the_pinned_seed_not_the_parent(
-    fake_llm, make_proposer, parent_dir, records, tmp_path
+    fake_llm, make_proposer, parent_dir, dgm_ctx, records, tmp_path
 ) -> None:
     """The parent's prompt is changed, so the system prompt the model receives tells which
     agent did the editing."""
@@ -120,7 +120,7 @@ def test_fixed_mode_runs_the_pinned_seed_not_the_parent(
     workdir = tmp_path / "work"
     workdir.mkdir()
 
-    proposal = make_proposer(implement="fixed").propose(
+    proposal = make_proposer(dgm_ctx, implement="fixed").propose(
         evidence(parent_dir), workdir, random.Random(1), records.append
     )
 
