@@ -185,7 +185,7 @@ def write_plots(run_dir: Path, out_dir: Path | None = None) -> list[Path]:
         nodes = reader.all_summaries()
         generations = reader.generations()
         best = reader.best()
-        title = reader.progress().name
+        title = reader.run_name()
     finally:
         reader.close()
     out = out_dir or run_dir / "plots"

@@ -197,7 +197,7 @@ class ArchiveApp(App[None]):
         """Counts and spend are re-read only when the archive changed: on a 100k-node archive
         they are the most expensive queries of a refresh."""
         if requery or self._progress is None:
-            self._progress = self.reader.progress()
+            self._progress = self.reader.progress(self.tree.best)
         flt = self.tree.filter
         notes = [] if flt.is_empty else [f"filter: {flt.describe()} (esc clears)"]
         if self.replay_path:

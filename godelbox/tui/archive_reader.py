@@ -256,7 +256,15 @@ class ArchiveReader:
         """Every node's cheap columns, in id order (plots and static tree rendering)."""
         return self._summaries(None, order="id")
 
-    def progress(self) -> RunProgress:
+    def run_name(self) -> str:
+        """The run's name from its config snapshot, else the run dir's name."""
+        with self._engine.connect() as conn:
+            config_toml = conn.execute(select(Run.config_toml).order_by(Run.id).limit(1)).scalar()
+        return str(_parse_toml(config_toml).get("run", {}).get("name", "")) or self.run_dir.name
+
+    def progress(self, best: NodeSummary | None) -> RunProgress:
+        """Counts, spend and daemon state. `best` is passed in because finding it scans the
+        scores (no index on them), and the caller has usually just looked it up."""
         with self._engine.connect() as conn:
             by_status = {
                 str(status): count
@@ -282,7 +290,6 @@ class ArchiveReader:
             ).scalar_one()
             config_toml = conn.execute(select(Run.config_toml).order_by(Run.id).limit(1)).scalar()
         config = _parse_toml(config_toml)
-        best = self.best()
         return RunProgress(
             name=str(config.get("run", {}).get("name", "")) or self.run_dir.name,
             nodes=sum(by_status.values()),

@@ -41,6 +41,7 @@ class ArchiveTree(Tree[Entry]):
         super().__init__("archive", **kwargs)  # type: ignore[arg-type]
         self.reader = reader
         self.order: ChildOrder = "score"
+        self.best: NodeSummary | None = None
         self.best_id: int | None = None
         self.best_lineage: frozenset[int] = frozenset()
         self.filter: NodeFilter = NodeFilter()
@@ -203,6 +204,7 @@ class ArchiveTree(Tree[Entry]):
 
     def _set_best(self) -> None:
         best = self.reader.best()
+        self.best = best
         self.best_id = best.id if best else None
         self.best_lineage = frozenset(self.reader.lineage(best.id)) if best else frozenset()
 

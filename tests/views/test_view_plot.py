@@ -85,7 +85,7 @@ def test_progress_follows_the_loops_generations(fresh_archive: BuiltArchive) -> 
     reader = ArchiveReader.open(built.run_dir)
     try:
         series = progress_series(reader.all_summaries(), reader.generations())
-        progress = reader.progress()
+        progress = reader.progress(reader.best())
     finally:
         reader.close()
     assert series.x_label == "generation" and series.x == (1, 2, 3)
