@@ -17,7 +17,6 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, select
 from sqlalchemy.exc import DatabaseError, OperationalError
-from sqlalchemy.pool import NullPool
 from sqlmodel import SQLModel
 
 from godelbox.archive.models import APPLICATION_ID, Meta
@@ -55,10 +54,13 @@ def make_engine(url: str, busy_timeout_s: float = 30.0) -> Engine:
     which is persistent and therefore set once, by `create_schema`, on a database we own)."""
     if not url.startswith("sqlite"):
         return create_engine(url, pool_pre_ping=True)
-    # NullPool: a connection per use is cheap for SQLite and never leaks across forks/threads.
+    # A pool (not a connection per use): closing the last connection to a WAL database
+    # checkpoints it, which would cost an fsync per transaction. Connections are handed to one
+    # thread at a time, hence check_same_thread=False. Do not share an engine across fork().
     engine = create_engine(
         url,
-        poolclass=NullPool,
+        pool_size=2,
+        max_overflow=8,
         connect_args={"timeout": busy_timeout_s, "check_same_thread": False},
     )
     busy_ms = int(busy_timeout_s * 1000)

@@ -140,13 +140,17 @@ class Archive:
                 f"{run_dir} has no {DB_FILE}; the run dir is incomplete, restore it from a backup"
             )
         engine = make_engine(_database_url(run_dir, config), config.archive.busy_timeout_s)
-        if stored_version(engine, _describe_db(run_dir, config)) is None:
+        try:
+            if stored_version(engine, _describe_db(run_dir, config)) is None:
+                raise NotAnArchiveError(
+                    f"{_describe_db(run_dir, config)} is empty, not a godelbox archive; "
+                    "restore it from a backup or start a new run with `godelbox init`"
+                )
+            migrate(engine)
+        except BaseException:
+            # Closing the last connection also removes the -wal/-shm files a read created.
             engine.dispose()
-            raise NotAnArchiveError(
-                f"{_describe_db(run_dir, config)} is empty, not a godelbox archive; "
-                "restore it from a backup or start a new run with `godelbox init`"
-            )
-        migrate(engine)
+            raise
         return cls(run_dir, engine, config)
 
     def close(self) -> None:
@@ -192,7 +196,7 @@ class Archive:
             insertions=insertions,
             deletions=deletions,
         )
-        with Session(self.engine) as session:
+        with self._session() as session:
             if parent_id is not None and session.get(AgentNode, parent_id) is None:
                 raise NodeNotFoundError(f"parent node {parent_id} does not exist")
             session.add(node)
@@ -216,7 +220,7 @@ class Archive:
         unknown = set(fields) - UPDATABLE_FIELDS
         if unknown:
             raise ValueError(f"update_node cannot set {sorted(unknown)}; see UPDATABLE_FIELDS")
-        with Session(self.engine) as session:
+        with self._session() as session:
             node = self._get(session, node_id)
             for key, value in fields.items():
                 setattr(node, key, value)
@@ -227,7 +231,7 @@ class Archive:
     def set_status(self, node_id: int, status: NodeStatus, reason: str | None = None) -> None:
         """Move a node to `status` (final states stamp `finished_at`) and log `node.status`."""
         status = NodeStatus(status)
-        with Session(self.engine) as session:
+        with self._session() as session:
             node = self._get(session, node_id)
             node.status = status
             if reason is not None:
@@ -246,7 +250,7 @@ class Archive:
             self._graph.update(node_id, status=status)
 
     def node(self, node_id: int) -> AgentNode:
-        with Session(self.engine, expire_on_commit=False) as session:
+        with self._session() as session:
             return self._get(session, node_id)
 
     def nodes(self, status: NodeStatus | None = None) -> list[AgentNode]:
@@ -254,7 +258,7 @@ class Archive:
         query = select(AgentNode).order_by(col(AgentNode.id))
         if status is not None:
             query = query.where(AgentNode.status == NodeStatus(status))
-        with Session(self.engine, expire_on_commit=False) as session:
+        with self._session() as session:
             return list(session.exec(query).all())
 
     def children_counts(self) -> dict[int, int]:
@@ -264,7 +268,7 @@ class Archive:
             .where(col(AgentNode.parent_id).is_not(None))
             .group_by(col(AgentNode.parent_id))
         )
-        with Session(self.engine) as session:
+        with self._session() as session:
             return {int(p): int(n) for p, n in session.exec(query).all() if p is not None}
 
     def best_node(self) -> AgentNode | None:
@@ -275,7 +279,7 @@ class Archive:
             .order_by(col(AgentNode.score).desc(), col(AgentNode.id))
             .limit(1)
         )
-        with Session(self.engine, expire_on_commit=False) as session:
+        with self._session() as session:
             return session.exec(query).first()
 
     # -- evaluations, LLM calls, events ------------------------------------------------------
@@ -306,7 +310,7 @@ class Archive:
             details=dict(details) if details is not None else None,
             log_path=log_path,
         )
-        with Session(self.engine) as session:
+        with self._session() as session:
             self._get(session, node_id)
             session.add(row)
             session.exec(
@@ -326,7 +330,7 @@ class Archive:
 
     def evaluations(self, node_id: int) -> list[Evaluation]:
         query = select(Evaluation).where(Evaluation.node_id == node_id).order_by(col(Evaluation.id))
-        with Session(self.engine, expire_on_commit=False) as session:
+        with self._session() as session:
             return list(session.exec(query).all())
 
     def record_llm_call(
@@ -351,14 +355,14 @@ class Archive:
             latency_s=latency_s,
             error=error,
         )
-        with Session(self.engine) as session:
+        with self._session() as session:
             session.add(call)
             session.commit()
             assert call.id is not None
             return call.id
 
     def total_cost(self) -> float:
-        with Session(self.engine) as session:
+        with self._session() as session:
             return float(session.exec(select(func.coalesce(func.sum(LLMCall.cost_usd), 0.0))).one())
 
     def cost_by_node(self) -> dict[int, float]:
@@ -367,7 +371,7 @@ class Archive:
             .where(col(LLMCall.node_id).is_not(None))
             .group_by(col(LLMCall.node_id))
         )
-        with Session(self.engine) as session:
+        with self._session() as session:
             return {int(n): float(c) for n, c in session.exec(query).all() if n is not None}
 
     def append_event(
@@ -375,7 +379,7 @@ class Archive:
     ) -> int:
         """Append to the event log; returns the event's sequence number."""
         event = Event(kind=kind, node_id=node_id, payload=dict(payload) if payload else None)
-        with Session(self.engine) as session:
+        with self._session() as session:
             session.add(event)
             session.commit()
             assert event.seq is not None
@@ -386,7 +390,7 @@ class Archive:
         query = select(Event).where(col(Event.seq) > after_seq).order_by(col(Event.seq))
         if limit is not None:
             query = query.limit(limit)
-        with Session(self.engine, expire_on_commit=False) as session:
+        with self._session() as session:
             return list(session.exec(query).all())
 
     # -- randomness and selection ------------------------------------------------------------
@@ -394,7 +398,7 @@ class Archive:
     def save_rng(self, name: str, rng: random.Random) -> None:
         version, internal, gauss_next = rng.getstate()
         state = {"version": version, "internal": list(internal), "gauss_next": gauss_next}
-        with Session(self.engine) as session:
+        with self._session() as session:
             row = session.get(RNGState, name)
             if row is None:
                 session.add(RNGState(name=name, state=state))
@@ -405,7 +409,7 @@ class Archive:
 
     def load_rng(self, name: str) -> random.Random | None:
         """The generator saved as `name`, continuing exactly where it was saved; None if never."""
-        with Session(self.engine) as session:
+        with self._session() as session:
             row = session.get(RNGState, name)
             if row is None:
                 return None
@@ -469,6 +473,10 @@ class Archive:
                 )
             )
         return ArchiveGraph.build(facts)
+
+    def _session(self) -> Session:
+        # Objects stay readable after commit: no surprise reload (and connection) per attribute.
+        return Session(self.engine, expire_on_commit=False)
 
     @staticmethod
     def _get(session: Session, node_id: int) -> AgentNode:
