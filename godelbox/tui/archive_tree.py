@@ -79,6 +79,8 @@ class ArchiveTree(Tree[Entry]):
             parent = self._by_id.get(node.parent_id) if node.parent_id is not None else None
             tree_node = self._add(parent or self.root, node, dim=node.id not in matched)
             tree_node.expand()
+            if parent is not None:
+                parent.allow_expand = True
         if matches:
             self.call_after_refresh(self.move_cursor, self._by_id[matches[0].id])
         if not matches:

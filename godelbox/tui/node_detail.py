@@ -82,7 +82,7 @@ def _heading(detail: NodeDetail) -> RenderableType:
 def _stage_table(detail: NodeDetail) -> RenderableType:
     stages = detail.stage_scores()
     if not stages:
-        return Text(f"no evaluation yet (stage reached: {detail.summary.stage_reached})", "dim")
+        return Text(f"no task results (status {detail.summary.status})", "dim")
     table = Table(title="scores per stage", title_justify="left", expand=False)
     table.add_column("stage", justify="right")
     table.add_column("resolved", justify="right")
