@@ -171,6 +171,8 @@ class BubblewrapSandbox:
             "--ro-bind", str(self._rootfs), "/",
             "--proc", "/proc",
             "--dev", "/dev",
+            "--size", str(limits.tmp_mb * MB), "--tmpfs", "/dev/shm",
+            "--remount-ro", "/dev",
             "--size", str(limits.tmp_mb * MB), "--tmpfs", "/tmp",
             "--bind", str(self._work), WORK_DIR,
         ]  # fmt: skip
