@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, DateTime, Dialect, Text, TypeDecorator
+from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
 APPLICATION_ID = "godelbox-archive"
@@ -37,6 +38,19 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is not None and value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
         return value
+
+
+def _enum_column(enum_cls: type[enum.Enum], default: Any = ..., index: bool = False) -> Any:
+    """Stored as the enum's lowercase value in a VARCHAR (no native DB enum type), so raw SQL
+    reads naturally and adding a member needs no ALTER TYPE on PostgreSQL."""
+    column_type = SAEnum(
+        enum_cls,
+        native_enum=False,
+        create_constraint=False,
+        length=16,
+        values_callable=lambda members: [m.value for m in members],
+    )
+    return Field(default=default, sa_column=Column(column_type, nullable=False, index=index))
 
 
 def _json_column() -> Any:
@@ -100,7 +114,7 @@ class AgentNode(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     parent_id: int | None = Field(default=None, foreign_key="agent_node.id", index=True)
     commit_sha: str = Field(max_length=64)
-    status: NodeStatus = Field(default=NodeStatus.PROPOSED, index=True)
+    status: NodeStatus = _enum_column(NodeStatus, NodeStatus.PROPOSED, index=True)
     agent_kind: str = Field(default="", max_length=64)
     created_at: datetime = _time_column()
     finished_at: datetime | None = _time_column(nullable=True)
@@ -129,7 +143,7 @@ class Evaluation(SQLModel, table=True):
     node_id: int = Field(foreign_key="agent_node.id", index=True)
     stage: int
     task_id: str = Field(max_length=256)
-    outcome: Outcome
+    outcome: Outcome = _enum_column(Outcome)
     score: float = 0.0
     duration_s: float = 0.0
     details: dict[str, Any] | None = _json_column()
