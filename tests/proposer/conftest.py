@@ -18,12 +18,10 @@ from tests.proposer.dgm_helpers import CODER
 
 
 @pytest.fixture(scope="session")
-def dgm_ctx(docker_engine, agent_image) -> EvalContext:
-    from godelbox.sandbox.docker import DockerBackend
-
+def dgm_ctx(docker_backend, agent_image: str) -> EvalContext:
     return EvalContext(
-        backend=DockerBackend(docker_engine),
-        image=str(getattr(agent_image, "tag", agent_image)),
+        backend=docker_backend,
+        image=agent_image,
         labels={"run": "tests-proposer"},
         task_timeout_s=120.0,
         grade_timeout_s=120.0,
