@@ -7,7 +7,7 @@ import sys
 import typer
 from rich.console import Console
 
-from godelbox.cli import archive_cmd, config_cmd, doctor_cmd, sandbox_cmd, view_cmd
+from godelbox.cli import archive_cmd, config_cmd, doctor_cmd, run_cmd, sandbox_cmd, view_cmd
 from godelbox.errors import UserError
 
 app = typer.Typer(
@@ -20,6 +20,7 @@ app = typer.Typer(
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(sandbox_cmd.app, name="sandbox")
 doctor_cmd.register(app)
+run_cmd.register(app)
 archive_cmd.register(app)
 view_cmd.register(app)
 

@@ -1,0 +1,65 @@
+"""The evidence a proposer gets about a parent: its per-task results, read from the archive.
+
+Built from the archive by the loop (the proposer never reads the archive itself), so a proposer
+running on another machine needs only this small value, never the database.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from collections.abc import Mapping
+from pathlib import Path
+
+from godelbox.archive.models import Outcome
+from godelbox.archive.store import Archive
+from godelbox.proposer.base import ParentEvidence, TaskEvidence
+
+LOG_CAP = 20_000
+"""Characters of an agent log handed to a proposer (head and tail are kept)."""
+
+
+def parent_evidence(
+    archive: Archive,
+    node_id: int,
+    agent_dir: Path,
+    problems: Mapping[str, str],
+    lock: threading.Lock,
+) -> ParentEvidence:
+    """`problems` maps task ids to problem statements (from the benchmark, not the archive)."""
+    with lock:
+        node = archive.node(node_id)
+        rows = archive.evaluations(node_id)
+    attempts: dict[str, int] = defaultdict(int)
+    resolved: dict[str, int] = defaultdict(int)
+    for row in rows:
+        attempts[row.task_id] += 1
+        resolved[row.task_id] += row.outcome == Outcome.RESOLVED
+    latest = {row.task_id: row for row in rows}
+    tasks = [
+        TaskEvidence(
+            task_id=task_id,
+            outcome=str(row.outcome),
+            problem=problems.get(task_id, ""),
+            patch=str((row.details or {}).get("patch", "")),
+            log=_read_log(archive.run_dir, row.log_path),
+            tests=dict((row.details or {}).get("tests") or {}),
+            attempts_resolved=resolved[task_id],
+            attempts=attempts[task_id],
+        )
+        for task_id, row in latest.items()
+    ]
+    return ParentEvidence(node_id=node_id, agent_dir=agent_dir, score=node.score, tasks=tasks)
+
+
+def _read_log(run_dir: Path, log_path: str | None) -> str:
+    if not log_path:
+        return ""
+    try:
+        text = (run_dir / log_path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+    if len(text) <= LOG_CAP:
+        return text
+    half = LOG_CAP // 2
+    return f"{text[:half]}\n[... {len(text) - LOG_CAP} characters cut ...]\n{text[-half:]}"

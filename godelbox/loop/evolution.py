@@ -1,0 +1,450 @@
+"""The generational evolution loop (DGM's schedule): select → propose → validate → evaluate.
+
+Crash safety comes from writing before acting. A generation is *planned* in one event that holds
+its parents and the selection RNG state after drawing them; its children are then created as
+`proposed` nodes in slot order. Everything after that is idempotent, so a resumed daemon finds
+the last unfinished generation, creates any child it had not created, re-proposes children still
+`proposed`, resumes evaluations without redoing finished tasks, and continues the same RNG stream.
+
+Determinism: parents come from one seeded stream; each child gets its own generator derived from
+the run seed and its node id; ids are assigned in slot order and results are written per node,
+so the archive is the same whatever the worker count or the order in which work completes.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from godelbox.archive.models import AgentNode, NodeStatus, Outcome
+from godelbox.archive.store import Archive
+from godelbox.budget import exhausted
+from godelbox.config import Config
+from godelbox.evaluator.benchmark import Benchmark
+from godelbox.evaluator.context import EvalContext
+from godelbox.evaluator.evaluation import AgentSolver, evaluate_benchmark
+from godelbox.evaluator.results import TaskResult
+from godelbox.evaluator.staged import plan_stages
+from godelbox.loop import events
+from godelbox.loop.display import Reporter, Snapshot
+from godelbox.loop.evidence import parent_evidence
+from godelbox.loop.progress import ProgressReader
+from godelbox.loop.stopping import StopRequest
+from godelbox.proposer.base import Proposal, Proposer
+from godelbox.proposer.llm import BudgetExceeded
+from godelbox.proposer.validate import Validation
+
+SELECTION_RNG = "selection"
+LOG_DIR = "logs"
+
+Validator = Callable[[Path, Path], Validation]
+"""(parent_dir, child_dir) -> verdict; runs the child's own tests in a sandbox."""
+
+
+@dataclass(frozen=True)
+class LoopParts:
+    """Everything the loop needs, built by `godelbox.loop.setup` from the run's config."""
+
+    archive: Archive
+    config: Config
+    proposer: Proposer
+    validate: Validator
+    bench: Benchmark
+    ctx: EvalContext
+    seed_dir: Path
+    seed_kind: str
+    reporter: Reporter
+    stop: StopRequest
+
+
+@dataclass(frozen=True)
+class _Drafted:
+    node_id: int
+    proposal: Proposal | None
+    validation: Validation | None
+    error: str = ""
+
+
+class Evolution:
+    def __init__(self, parts: LoopParts) -> None:
+        self.p = parts
+        self.archive = parts.archive
+        self.config = parts.config
+        self.run_dir = parts.archive.run_dir
+        self.scratch = self.run_dir / "scratch"
+        self._lock = threading.Lock()
+        self._progress = ProgressReader(self.archive, session_started=time.monotonic())
+        self._snapshot = Snapshot(run_dir=str(self.run_dir))
+        self._problems = {task.task_id: task.problem() for task in parts.bench.tasks()}
+
+    # -- the daemon's life -------------------------------------------------------------------
+
+    def run(self) -> str:
+        """Run until a budget or a stop request ends it; returns the reason, phrased for people."""
+        self._write(self.archive.append_event, events.DAEMON_STARTED, None, {})
+        shutil.rmtree(self.scratch, ignore_errors=True)
+        reason = "interrupted"
+        try:
+            reason = self._loop()
+            return reason
+        finally:
+            active = self._progress.mark_recorded()
+            self._write(
+                self.archive.append_event,
+                events.DAEMON_STOPPED,
+                None,
+                {"active_s": active, "reason": reason},
+            )
+            shutil.rmtree(self.scratch, ignore_errors=True)
+
+    def _loop(self) -> str:
+        try:
+            self._ensure_seed()
+            self._finish_open_generation()
+            while not (reason := self._stop_reason()):
+                self._generation(self._next_generation())
+            return reason
+        except BudgetExceeded as err:
+            return f"budget reached: {err}"
+
+    def _stop_reason(self) -> str:
+        if self.p.stop.requested:
+            return self.p.stop.reason
+        progress = self._progress.read()
+        self._snapshot.usd = progress.usd
+        return exhausted(self.config.budget, progress) or ""
+
+    # -- seed ------------------------------------------------------------------------------
+
+    def _ensure_seed(self) -> None:
+        nodes = self.archive.nodes()
+        if not nodes:
+            sha = self.archive.code.add_root(self.p.seed_dir, message=f"seed: {self.p.seed_kind}")
+            seed_id = self.archive.add_node(
+                parent_id=None,
+                commit_sha=sha,
+                agent_kind=self.p.seed_kind,
+                status=NodeStatus.EVALUATING,
+                proposal={"seed": self.p.seed_kind},
+            )
+            self.p.reporter.event("seed.added", f"node {seed_id} from agents/{self.p.seed_kind}")
+            nodes = [self.archive.node(seed_id)]
+        seed = nodes[0]
+        if seed.status == NodeStatus.EVALUATING:
+            self._evaluate_nodes([seed])
+        self._snapshot.seed_score = self.archive.node(seed.id or 0).score
+        self._refresh_snapshot()
+
+    # -- generations -----------------------------------------------------------------------
+
+    def _next_generation(self) -> int:
+        return self._last_planned()[0] + 1
+
+    def _last_planned(self) -> tuple[int, dict[str, Any] | None]:
+        """(generation number, payload) of the newest planned generation; (0, None) if none."""
+        last: dict[str, Any] | None = None
+        for event in self.archive.events():
+            if event.kind == events.GENERATION_PLANNED:
+                last = event.payload
+        return (int(last["generation"]), last) if last else (0, None)
+
+    def _finished(self, generation: int) -> bool:
+        return any(
+            e.kind == events.GENERATION_FINISHED
+            and (e.payload or {}).get("generation") == generation
+            for e in self.archive.events()
+        )
+
+    def _finish_open_generation(self) -> None:
+        generation, plan = self._last_planned()
+        if plan is not None and not self._finished(generation):
+            self.p.reporter.event("generation.resumed", f"generation {generation}")
+            self._run_planned(plan)
+
+    def _generation(self, generation: int) -> None:
+        rng = self.archive.load_rng(SELECTION_RNG) or random.Random(self.config.run.seed)
+        parents = self.archive.select_parents(rng, self.config.loop.children_per_generation)
+        version, internal, gauss = rng.getstate()
+        plan = {
+            "generation": generation,
+            "parents": parents,
+            "rng": {"version": version, "internal": list(internal), "gauss_next": gauss},
+        }
+        self._write(self.archive.append_event, events.GENERATION_PLANNED, None, plan)
+        self._run_planned(plan)
+
+    def _run_planned(self, plan: dict[str, Any]) -> None:
+        generation = int(plan["generation"])
+        self._snapshot.generation = generation
+        children = self._create_children(generation, [int(p) for p in plan["parents"]])
+        rng_state = plan["rng"]
+        rng = random.Random()
+        rng.setstate((rng_state["version"], tuple(rng_state["internal"]), rng_state["gauss_next"]))
+        self._write(self.archive.save_rng, SELECTION_RNG, rng)
+
+        self._phase("proposing")
+        self._propose([c for c in children if c.status == NodeStatus.PROPOSED])
+        if self.p.stop.requested:
+            return  # the generation stays open; a resumed daemon evaluates its children
+        self._phase("evaluating")
+        refreshed = [self.archive.node(c.id or 0) for c in children]
+        self._evaluate_nodes([c for c in refreshed if c.status == NodeStatus.EVALUATING])
+        best = self.archive.best_node()
+        self._write(
+            self.archive.append_event,
+            events.GENERATION_FINISHED,
+            None,
+            {
+                "generation": generation,
+                "best_node": best.id if best else None,
+                "best_score": best.score if best else None,
+            },
+        )
+        active = self._progress.mark_recorded()
+        self._write(self.archive.append_event, events.DAEMON_ACTIVE, None, {"active_s": active})
+        self._refresh_snapshot()
+        self.p.reporter.event(
+            "generation.finished",
+            f"generation {generation}: best {_fmt(best.score if best else None)} (node "
+            f"{best.id if best else '-'})",
+        )
+
+    def _create_children(self, generation: int, parents: list[int]) -> list[AgentNode]:
+        """The generation's child nodes, one per slot, creating those a crash left out."""
+        existing = {
+            int(n.proposal["slot"]): n
+            for n in self.archive.nodes()
+            if n.proposal and n.proposal.get("generation") == generation and "slot" in n.proposal
+        }
+        children = []
+        for slot, parent_id in enumerate(parents):
+            if slot not in existing:
+                node_id = self._write(
+                    self.archive.add_node,
+                    parent_id=parent_id,
+                    commit_sha="",
+                    agent_kind=self.archive.node(parent_id).agent_kind,
+                    status=NodeStatus.PROPOSED,
+                    proposal={"generation": generation, "slot": slot},
+                )
+                existing[slot] = self.archive.node(node_id)
+            children.append(existing[slot])
+        return children
+
+    # -- proposing and validating ----------------------------------------------------------
+
+    def _propose(self, children: list[AgentNode]) -> None:
+        if not children:
+            return
+        jobs = [(c, self._checkout(c.parent_id or 0)) for c in children]
+        workers = self.config.loop.proposal_workers
+        with ThreadPoolExecutor(workers, thread_name_prefix="godelbox-propose") as pool:
+            futures = [pool.submit(self._draft, child, parent_dir) for child, parent_dir in jobs]
+            # Results are written in slot order, not completion order (determinism).
+            for (child, parent_dir), future in zip(jobs, futures, strict=True):
+                self._record_draft(child, parent_dir, future.result())
+
+    def _checkout(self, node_id: int) -> Path:
+        dest = self.scratch / f"agent-{node_id}"
+        if not dest.exists():
+            self.archive.code.checkout(self.archive.node(node_id).commit_sha, dest)
+        return dest
+
+    def _draft(self, child: AgentNode, parent_dir: Path) -> _Drafted:
+        node_id = child.id or 0
+        self._busy(f"propose-{node_id}", f"proposing node {node_id} from {child.parent_id}")
+        try:
+            evidence = parent_evidence(
+                self.archive, child.parent_id or 0, parent_dir, self._problems, self._lock
+            )
+            workdir = self.scratch / f"draft-{node_id}"
+            shutil.rmtree(workdir, ignore_errors=True)
+            workdir.mkdir(parents=True)
+            rng = random.Random(f"{self.config.run.seed}:{node_id}")
+            proposal = self.p.proposer.propose(
+                evidence, workdir, rng, lambda record: self._llm_call(node_id, record)
+            )
+            self._busy(f"propose-{node_id}", f"validating node {node_id}")
+            validation = self.p.validate(parent_dir, proposal.child_dir)
+            return _Drafted(node_id, proposal, validation)
+        except BudgetExceeded:
+            raise  # not this child's fault: the run stops, the child is proposed again on resume
+        except Exception as err:  # any other proposer failure is the child's, and recorded
+            return _Drafted(node_id, None, None, error=f"{type(err).__name__}: {err}")
+        finally:
+            self._busy(f"propose-{node_id}", None)
+
+    def _record_draft(self, child: AgentNode, parent_dir: Path, drafted: _Drafted) -> None:
+        node_id = child.id or 0
+        info = dict(child.proposal or {})
+        if drafted.proposal is None:
+            self._write(self.archive.update_node, node_id, proposal=info)
+            self._write(self.archive.set_status, node_id, NodeStatus.FAILED, drafted.error)
+            self._snapshot.failed += 1
+            self.p.reporter.event("child.failed", f"node {node_id}: {drafted.error}")
+            return
+        proposal = drafted.proposal
+        info.update(proposal.info)
+        info["kind"] = proposal.kind
+        parent_sha = self.archive.node(child.parent_id or 0).commit_sha
+        sha = self._write(self.archive.code.add_child, parent_sha, proposal.child_dir)
+        stats = self.archive.code.diff_stats(parent_sha, sha)
+        self._write(
+            self.archive.update_node,
+            node_id,
+            commit_sha=sha,
+            proposal=info,
+            files_changed=stats.files,
+            insertions=stats.insertions,
+            deletions=stats.deletions,
+        )
+        validation = drafted.validation
+        assert validation is not None
+        if validation.ok:
+            self._write(self.archive.set_status, node_id, NodeStatus.EVALUATING)
+            self._snapshot.valid += 1
+            self.p.reporter.event("child.valid", f"node {node_id}: {_summary(info)}")
+        else:
+            self._write(self.archive.set_status, node_id, NodeStatus.INVALID, validation.reason)
+            self._snapshot.invalid += 1
+            self.p.reporter.event("child.invalid", f"node {node_id}: {validation.reason}")
+        shutil.rmtree(proposal.child_dir.parent, ignore_errors=True)
+
+    def _llm_call(self, node_id: int, record: Any) -> None:
+        self._write(
+            self.archive.record_llm_call,
+            node_id=node_id,
+            role=record.role,
+            model=record.model,
+            tokens_in=record.tokens_in,
+            tokens_out=record.tokens_out,
+            cost_usd=record.cost_usd,
+            latency_s=record.latency_s,
+            error=record.error,
+        )
+
+    # -- evaluating ------------------------------------------------------------------------
+
+    def _evaluate_nodes(self, nodes: list[AgentNode]) -> None:
+        if not nodes:
+            return
+        workers = self.config.loop.eval_workers
+        with ThreadPoolExecutor(workers, thread_name_prefix="godelbox-evaluate") as pool:
+            for future in [pool.submit(self._evaluate, node) for node in nodes]:
+                future.result()
+
+    def _evaluate(self, node: AgentNode) -> None:
+        node_id = node.id or 0
+        agent_dir = self._checkout(node_id)
+        rows = self.archive.evaluations(node_id)
+        done = {r.task_id: r.outcome == Outcome.RESOLVED for r in rows}
+        tasks = [t.task_id for t in self.p.bench.tasks()]
+        stage_of = {
+            task_id: index
+            for index, ids in enumerate(plan_stages(tasks, self.config.evaluation.stages))
+            for task_id in ids
+        }
+        ctx = replace(self.p.ctx, labels={**self.p.ctx.labels, "node": str(node_id)})
+        label = f"evaluate-{node_id}"
+        self._busy(label, f"evaluating node {node_id}: {len(done)}/{len(tasks)} tasks done")
+
+        def on_result(result: TaskResult) -> None:
+            self._record_result(node_id, stage_of.get(result.task_id, 0), result)
+            done[result.task_id] = result.resolved
+            self._busy(label, f"evaluating node {node_id}: {len(done)}/{len(tasks)} tasks done")
+
+        try:
+            outcome = evaluate_benchmark(
+                ctx,
+                self.p.bench,
+                AgentSolver(agent_dir),
+                stages=self.config.evaluation.stages,
+                workers=self.config.evaluation.workers,
+                done=done,
+                on_result=on_result,
+            )
+        finally:
+            self._busy(label, None)
+        rows = self.archive.evaluations(node_id)
+        resolved = sum(1 for r in rows if r.outcome == Outcome.RESOLVED)
+        score = resolved / len(rows) if rows else 0.0
+        self._write(
+            self.archive.update_node, node_id, score=score, stage_reached=len(outcome.stages)
+        )
+        self._write(self.archive.set_status, node_id, NodeStatus.EVALUATED)
+        self.p.reporter.event(
+            "node.evaluated", f"node {node_id}: {resolved}/{len(rows)} resolved ({score:.3f})"
+        )
+
+    def _record_result(self, node_id: int, stage: int, result: TaskResult) -> None:
+        log_rel = Path(LOG_DIR) / f"node-{node_id}" / f"{_safe(result.task_id)}.log"
+        log_file = self.run_dir / log_rel
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        log_file.write_text(result.log, encoding="utf-8")
+        details = result.to_dict()
+        details.pop("log")
+        self._write(
+            self.archive.record_evaluation,
+            node_id,
+            stage=stage,
+            task_id=result.task_id,
+            outcome=_archive_outcome(result),
+            duration_s=result.duration_s,
+            details=details,
+            log_path=str(log_rel),
+        )
+
+    # -- bookkeeping -----------------------------------------------------------------------
+
+    def _write(self, method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Every archive write goes through here: one writer at a time, from any thread."""
+        with self._lock:
+            return method(*args, **kwargs)
+
+    def _busy(self, worker: str, doing: str | None) -> None:
+        with self._lock:
+            if doing is None:
+                self._snapshot.busy.pop(worker, None)
+            else:
+                self._snapshot.busy[worker] = doing
+            self.p.reporter.status(self._snapshot)
+
+    def _phase(self, phase: str) -> None:
+        self._snapshot.phase = phase
+        self.p.reporter.status(self._snapshot)
+
+    def _refresh_snapshot(self) -> None:
+        best = self.archive.best_node()
+        self._snapshot.best_node = best.id if best else None
+        self._snapshot.best_score = best.score if best else None
+        self.p.reporter.status(self._snapshot)
+
+
+def _archive_outcome(result: TaskResult) -> Outcome:
+    """The evaluator's outcomes mapped onto the archive's (a patch that did not apply is an
+    unresolved task; its reason keeps the detail)."""
+    if result.outcome == "patch_failed":
+        return Outcome.UNRESOLVED
+    return Outcome(result.outcome)
+
+
+def _summary(info: dict[str, Any]) -> str:
+    for key in ("transformation", "improvement_proposal", "problem_description"):
+        if info.get(key):
+            return str(info[key]).splitlines()[0][:100]
+    return str(info.get("kind", ""))
+
+
+def _fmt(score: float | None) -> str:
+    return "—" if score is None else f"{score:.3f}"
+
+
+def _safe(task_id: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in task_id)

@@ -1,0 +1,99 @@
+"""Building a runnable loop from a run dir: config layers, sandbox backend, benchmark, proposer.
+
+This is the one place where configuration turns into components; the loop itself only sees the
+resulting `LoopParts`. The offline mode (no model configured) and the LLM mode differ here only,
+by configuration, never by a code change elsewhere.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from godelbox.archive.store import Archive
+from godelbox.config import CONFIG_FILE_NAME, Config, dump_toml, load_config
+from godelbox.errors import UserError
+from godelbox.evaluator.bench_spec import load_benchmark
+from godelbox.evaluator.context import EvalContext, context_from_config
+from godelbox.loop.display import Reporter
+from godelbox.loop.evolution import LoopParts
+from godelbox.loop.stopping import StopRequest
+from godelbox.paths import seed_agent_dir
+from godelbox.proposer.base import Proposer
+from godelbox.proposer.validate import validate_child
+from godelbox.sandbox.select import backend_for
+
+
+def open_or_create(
+    run_dir: Path, config_file: Path | None, overrides: Mapping[str, str]
+) -> Archive:
+    """Open an existing run dir, or create it from the layered config when absent or empty."""
+    if run_dir.is_dir() and (run_dir / CONFIG_FILE_NAME).is_file():
+        if config_file is not None:
+            raise UserError(
+                f"{run_dir} already has its configuration; drop --config, or use "
+                "--set section.key=value to change a setting for this session"
+            )
+        return Archive.open(run_dir)
+    loaded = load_config(config_file, overrides=overrides)
+    return Archive.create(run_dir, dump_toml(loaded.config))
+
+
+def session_config(archive: Archive, overrides: Mapping[str, str]) -> Config:
+    """The run's snapshot with this session's environment and `--set` layered on top."""
+    config_file = archive.run_dir / CONFIG_FILE_NAME
+    return load_config(config_file, env=os.environ, overrides=overrides).config
+
+
+def offline(config: Config) -> bool:
+    mode = config.proposer.mode
+    if mode == "auto":
+        return not (config.models.diagnose or config.models.implement)
+    return mode == "operators"
+
+
+def build_parts(
+    archive: Archive, config: Config, reporter: Reporter, stop: StopRequest
+) -> LoopParts:
+    # Selection reads the archive's config; this session's layers must apply there too.
+    archive.config = config
+    backend = backend_for(config.sandbox)
+    ctx = context_from_config(config, backend, labels={"run": run_label(archive)})
+    bench = load_benchmark(config.evaluation.bench, ctx)
+    proposer, seed_kind = _proposer(config, ctx, spent_usd=archive.total_cost())
+    return LoopParts(
+        archive=archive,
+        config=config,
+        proposer=proposer,
+        validate=lambda parent, child: validate_child(parent, child, ctx),
+        bench=bench,
+        ctx=ctx,
+        seed_dir=seed_agent_dir(seed_kind),
+        seed_kind=seed_kind,
+        reporter=reporter,
+        stop=stop,
+    )
+
+
+def run_label(archive: Archive) -> str:
+    """The value of the `godelbox.run` label on this run's sandboxes: the run dir's real path,
+    which is unique on a host and lets `godelbox sandbox sweep` name the run."""
+    return str(archive.run_dir.resolve())
+
+
+def _proposer(config: Config, ctx: EvalContext, spent_usd: float) -> tuple[Proposer, str]:
+    if offline(config):
+        from godelbox.proposer.operators import OperatorProposer
+
+        return OperatorProposer(), "repair"
+    from godelbox.proposer.dgm import DGMProposer
+    from godelbox.proposer.llm import LLMClient, RunBudget
+
+    # A resumed run has already spent part of its dollar budget.
+    budget = RunBudget(config.llm.run_budget_usd)
+    budget.add(spent_usd)
+    # Each proposal routes its calls to its own node (DGMProposer.propose rebinds on_call).
+    llm = LLMClient(config.models, config.llm, on_call=lambda _record: None, run_budget=budget)
+    fixed = seed_agent_dir("coder")
+    return DGMProposer(llm, ctx, config.proposer, config.models, fixed), "coder"
