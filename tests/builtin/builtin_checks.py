@@ -48,6 +48,34 @@ def run_tests(repo_dir: Path) -> dict[str, str]:
     return outcomes
 
 
+_FENCED = re.compile(r"```python\n(.*?)```", flags=re.DOTALL)
+
+
+def reproduction_passes(repo_dir: Path, problem_statement: str) -> bool | None:
+    """Run the issue's reproduction (fenced python blocks, else its doctest lines) in the repo.
+
+    True when it runs clean, False when it fails, None when the issue is prose only.
+    """
+    blocks = _FENCED.findall(problem_statement)
+    if blocks:
+        code = "\n".join(blocks)
+    elif ">>> " in problem_statement:
+        code = (
+            "import doctest, sys\n"
+            "parser = doctest.DocTestParser()\n"
+            f"test = parser.get_doctest({problem_statement!r}, {{}}, 'issue', None, 0)\n"
+            "runner = doctest.DocTestRunner()\n"
+            "sys.exit(1 if runner.run(test).failed else 0)\n"
+        )
+    else:
+        return None
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=repo_dir, env=env, capture_output=True, timeout=60
+    )
+    return done.returncode == 0
+
+
 def apply_patch(repo_dir: Path, patch: str) -> None:
     """`git apply` a unified diff (raises CalledProcessError when it does not apply)."""
     subprocess.run(
@@ -88,6 +116,8 @@ def verify_task(task: SWEInstance) -> list[str]:
             problems.append(f"visible tests do not all pass: {visible}")
         if sorted(visible) != sorted(task.PASS_TO_PASS):
             problems.append("PASS_TO_PASS differs from the visible tests")
+        if reproduction_passes(repo, task.problem_statement):
+            problems.append("the issue's reproduction passes on the buggy snapshot")
         apply_patch(repo, task.test_patch)
         before = run_tests(repo)
         if resolved(task, before):
@@ -100,6 +130,8 @@ def verify_task(task: SWEInstance) -> list[str]:
             problems.append(f"PASS_TO_PASS tests fail before the fix: {broken}")
         apply_patch(repo, task.patch)
         after = run_tests(repo)
+        if reproduction_passes(repo, task.problem_statement) is False:
+            problems.append("the issue's reproduction still fails with the gold patch")
         if not resolved(task, after):
             failing = [t for t in task.FAIL_TO_PASS + task.PASS_TO_PASS if after.get(t) != "PASSED"]
             problems.append(f"gold patch does not resolve it; still failing: {failing}")

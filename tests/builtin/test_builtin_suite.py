@@ -4,10 +4,11 @@ the splits and bug classes are spread as the README says, and snapshots hash rep
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from builtin_checks import apply_patch, patched_paths, verify_all
+from builtin_checks import apply_patch, patched_paths, verify_all, verify_task
 
 from godelbox.errors import UserError
 from godelbox.evaluator.builtin import SnapshotMismatchError, load_builtin, materialize
@@ -81,7 +82,7 @@ def test_materialize_detects_edited_snapshot(tmp_path: Path):
     copy = tmp_path / "snapshot"
     materialize(task, copy)
     (copy / patched_paths(task.patch)[0]).write_text("# edited\n")
-    edited = type(task)(**{**task.__dict__, "workspace": copy})
+    edited = replace(task, workspace=copy)
     with pytest.raises(SnapshotMismatchError):
         materialize(edited, tmp_path / "out")
 
@@ -101,3 +102,25 @@ def test_materialize_refuses_non_empty_destination(tmp_path: Path):
     (tmp_path / "junk").write_text("x")
     with pytest.raises(UserError, match="not empty"):
         materialize(load_builtin("dev")[0], tmp_path)
+
+
+NOOP_PATCH = """diff --git a/NOTES.md b/NOTES.md
+new file mode 100644
+index 0000000..3b18e51
+--- /dev/null
++++ b/NOTES.md
+@@ -0,0 +1 @@
++hello world
+"""
+
+
+def test_checker_rejects_a_patch_that_fixes_nothing():
+    task = load_builtin("dev")[0]
+    problems = verify_task(replace(task, patch=NOOP_PATCH))
+    assert any("gold patch does not resolve it" in p for p in problems)
+
+
+def test_checker_rejects_fail_to_pass_that_already_passes():
+    task = load_builtin("heldout")[0]
+    problems = verify_task(replace(task, FAIL_TO_PASS=task.PASS_TO_PASS[:1]))
+    assert any("pass before the fix" in p for p in problems)
