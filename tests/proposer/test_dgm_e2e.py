@@ -17,6 +17,7 @@ import pytest
 
 from godelbox.archive.codestore import CodeStore
 from godelbox.evaluator.workspace import plain_copy
+from godelbox.proposer.llm import BudgetExceeded
 from godelbox.proposer.validate import tree_diff, validate_child
 from tests.fixtures.fake_llm import FAKE_API_KEY
 from tests.proposer.dgm_helpers import CODER, evidence
@@ -131,3 +132,23 @@ def test_fixed_mode_runs_the_pinned_seed_not_the_parent(
     child_config = (proposal.child_dir / "config.py").read_text()
     assert "PARENT-V2" in child_config and "step_limit: int = 80" in child_config
     assert [r.role for r in records] == ["diagnose", "implement", "implement"]
+
+
+def test_a_budget_spent_while_implementing_keeps_the_child_and_stops_the_next(
+    fake_llm, make_proposer, parent_dir, dgm_ctx, records, tmp_path
+) -> None:
+    # Each (10, 5)-token call costs $2e-5: the diagnosis and the agent's first call pass the
+    # check, then the run's $3e-5 is spent; the gateway refuses the agent's second call (402).
+    fake_llm.script(fake_llm.text(json.dumps(DIAGNOSIS)), fake_llm.tool_call("editor", RAISE_LIMIT))
+    proposer = make_proposer(dgm_ctx, run_budget_usd=3e-5)
+    (first := tmp_path / "first").mkdir()
+    (second := tmp_path / "second").mkdir()
+
+    proposal = proposer.propose(evidence(parent_dir), first, random.Random(2), records.append)
+    with pytest.raises(BudgetExceeded):
+        proposer.propose(evidence(parent_dir), second, random.Random(3), records.append)
+
+    assert "step_limit: int = 80" in (proposal.child_dir / "config.py").read_text()
+    assert "budget_exhausted" in proposal.info["implement"]["log_tail"]
+    assert len(fake_llm.requests) == 2 and [r.role for r in records] == ["diagnose", "implement"]
+    assert list(second.iterdir()) == []
