@@ -111,7 +111,7 @@ def rerun_from_snapshot(
 
     config = load_config(reader.run_dir / CONFIG_FILE_NAME, env={}).config
     _require_offline(config)
-    backend = backend_for(config.sandbox, warn=lambda msg: Console(stderr=True).print(msg))
+    backend = backend_for(config.sandbox)
     labels = {"run": str(reader.run_dir.resolve()), "purpose": "rerun"}
     ctx = context_from_config(config, backend, labels=labels)
     return rerun_lineage(

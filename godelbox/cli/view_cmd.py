@@ -36,13 +36,32 @@ def tui(
 def replay(
     run_dir: RunDirArg,
     node: Annotated[int, typer.Argument(help="Node id to replay up to.", show_default=False)],
+    rerun: Annotated[
+        bool,
+        typer.Option(
+            "--rerun",
+            help="Also re-evaluate every node of the lineage in fresh sandboxes on its recorded "
+            "tasks and report whether the recorded scores reproduce (exit 1 if one does not).",
+        ),
+    ] = False,
 ) -> None:
     """Step through the lineage seed → NODE: proposal, diff, score change, flipped tasks."""
     from godelbox.replay import print_replay, replay_lineage
 
+    console = Console()
     reader = ArchiveReader.open(run_dir)
     try:
-        print_replay(replay_lineage(reader, NodeDiffs.for_run(reader), node), Console())
+        print_replay(replay_lineage(reader, NodeDiffs.for_run(reader), node), console)
+        if rerun:
+            from godelbox.rerun import print_rerun_step, rerun_from_snapshot, summary
+
+            console.print("\n== rerun: each node on its recorded tasks, in fresh sandboxes")
+            steps = rerun_from_snapshot(
+                reader, node, on_step=lambda step: print_rerun_step(step, console)
+            )
+            console.print(summary(steps))
+            if not all(s.reproduced for s in steps):
+                raise typer.Exit(1)
     finally:
         reader.close()
 
