@@ -5,8 +5,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+SYSTEM_PACKAGES := docker.io mmdebstrap bubblewrap uidmap chromium chromium-driver \
+	fonts-liberation git patch
 
-.PHONY: demo test lint format venv clean
+.PHONY: demo test lint format venv system clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +18,19 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
+# System parts (as root on Debian): the packages above, a running docker engine, and the agent
+# image + bubblewrap rootfs (built with no registry; cached by recipe hash, so cheap when done).
+# `godelbox doctor --fix` exits non-zero when agents could not be sandboxed at all.
+system: venv
+	@if [ "$$(id -u)" = 0 ] && [ -f /etc/debian_version ]; then \
+	  missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	  if [ -n "$$missing" ]; then \
+	    echo "godelbox: installing" $$missing; \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+	  fi; \
+	else echo "godelbox: not root on Debian: skipping system packages (see godelbox doctor)"; fi
+	$(BIN)/godelbox doctor --fix
+
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -24,10 +39,10 @@ format: venv
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: lint
+test: lint system
 	$(BIN)/pytest
 
-demo: venv
+demo: system
 	@echo "godelbox: the evolution daemon is not yet available; 'make demo' will run it once it lands."
 	$(BIN)/godelbox --help
 
