@@ -250,19 +250,30 @@ def _handler_for(gateway: Gateway) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             try:
+                raw = self._read_body()
                 if self.path.rstrip("/") not in ("/v1/chat/completions", "/chat/completions"):
                     raise _Refusal(404, "not_found", f"no route {self.path}")
-                length = int(self.headers.get("Content-Length") or 0)
-                if length > MAX_BODY_BYTES:
-                    raise _Refusal(413, "invalid_request", "request body larger than 16 MiB")
                 try:
-                    body = json.loads(self.rfile.read(length))
+                    body = json.loads(raw)
                 except ValueError:
                     raise _Refusal(400, "invalid_request", "the body is not JSON") from None
                 self._send(200, gateway.handle(body))
             except _Refusal as refusal:
                 error = {"message": refusal.message, "type": refusal.kind, "code": refusal.status}
                 self._send(refusal.status, {"error": error})
+
+        def _read_body(self) -> bytes:
+            """The whole body is always consumed, even for a refusal: answering before the
+            client finished sending would break its pipe and hide the answer."""
+            length = int(self.headers.get("Content-Length") or 0)
+            if length <= MAX_BODY_BYTES:
+                return self.rfile.read(length)
+            while length > 0:
+                chunk = self.rfile.read(min(length, 1 << 16))
+                if not chunk:
+                    break
+                length -= len(chunk)
+            raise _Refusal(413, "invalid_request", "request body larger than 16 MiB")
 
         def _send(self, status: int, payload: Any) -> None:
             data = json.dumps(payload).encode()

@@ -214,3 +214,10 @@ def test_calls_in_flight_hold_their_share_of_the_budget(fake_llm, open_gateway):
 
 def _content(response: dict) -> str:
     return response["choices"][0]["message"]["content"]
+
+
+def test_oversized_body_is_refused_readably(open_gateway):
+    gateway = open_gateway()
+    huge = b" " * (16 * 1024 * 1024 + 1)
+    raw = _raw_post(gateway.socket_path, "/v1/chat/completions", huge)
+    assert raw["error"]["code"] == 413
