@@ -66,7 +66,9 @@ def build_parts(
         archive=archive,
         config=config,
         proposer=proposer,
-        validate=lambda parent, child: validate_child(parent, child, ctx),
+        validate=lambda parent, child: validate_child(
+            parent, child, ctx, timeout_s=config.proposer.self_test_timeout_s
+        ),
         bench=bench,
         ctx=ctx,
         seed_dir=seed_agent_dir(seed_kind),
