@@ -31,8 +31,11 @@ from godelbox.sandbox.base import SandboxError
 class Solver(Protocol):
     name: str
 
-    def solve(self, ctx: EvalContext, task: Task, workspace: Path, problem: str) -> Solution:
-        """Answer `task`, whose workspace (possibly holding an earlier attempt) is `workspace`."""
+    def solve(
+        self, ctx: EvalContext, task: Task, workspace: Path, problem: str, baseline: Path
+    ) -> Solution:
+        """Answer `task` in `workspace` (which may hold an earlier attempt's changes); the
+        answer is a diff against `baseline`, the pristine workspace."""
 
 
 @dataclass(frozen=True)
@@ -40,15 +43,21 @@ class AgentSolver:
     agent_dir: Path
     name: str = "agent"
 
-    def solve(self, ctx: EvalContext, task: Task, workspace: Path, problem: str) -> Solution:
-        return run_agent(ctx, self.agent_dir, workspace, problem, image=task.image)
+    def solve(
+        self, ctx: EvalContext, task: Task, workspace: Path, problem: str, baseline: Path
+    ) -> Solution:
+        return run_agent(
+            ctx, self.agent_dir, workspace, problem, baseline=baseline, image=task.image
+        )
 
 
 @dataclass(frozen=True)
 class OracleSolver:
     name: str = "oracle"
 
-    def solve(self, ctx: EvalContext, task: Task, workspace: Path, problem: str) -> Solution:
+    def solve(
+        self, ctx: EvalContext, task: Task, workspace: Path, problem: str, baseline: Path
+    ) -> Solution:
         return Solution(patch=task.oracle_patch(), ended="oracle")
 
 
@@ -109,11 +118,13 @@ class _Attempt:
 def _solve(ctx: EvalContext, solver: Solver, attempt: _Attempt, tmp: Path) -> Solution:
     try:
         if not attempt.previous_patch:
-            return solver.solve(ctx, attempt.task, attempt.pristine, attempt.problem)
+            return solver.solve(
+                ctx, attempt.task, attempt.pristine, attempt.problem, attempt.pristine
+            )
         workspace = tmp / _safe(attempt.task.task_id) / f"try{attempt.number}"
         _with_patch(attempt.pristine, attempt.previous_patch, workspace)
-        # The runner diffs against the pristine tree, so this answer includes the earlier one.
-        return solver.solve(ctx, attempt.task, workspace, attempt.problem)
+        # Diffed against the pristine tree, so this answer includes the earlier one's changes.
+        return solver.solve(ctx, attempt.task, workspace, attempt.problem, attempt.pristine)
     except SandboxError as err:
         return Solution(patch="", ended="error", exit_code=None, detail=f"sandbox error: {err}")
 

@@ -40,7 +40,6 @@ def run_agent(
         task_dir = scratch / "task"
         task_dir.mkdir()
         (task_dir / Path(contract.PROBLEM_FILE).name).write_text(problem, encoding="utf-8")
-        (scratch / "logs-in").mkdir()
         plain_copy(baseline, scratch / "diff" / "a")
         result: ExecResult | None = None
         copy_error = ""
@@ -49,9 +48,15 @@ def run_agent(
                 box.copy_in(agent_dir, contract.AGENT_DIR)
                 box.copy_in(workspace, contract.WORKSPACE_DIR)
                 box.copy_in(task_dir, contract.TASK_DIR)
-                box.copy_in(scratch / "logs-in", contract.LOG_DIR)
                 result = box.run(
-                    contract.ENTRYPOINT,
+                    # LOG_DIR is made by the same exec: one engine round trip fewer per task.
+                    [
+                        "sh",
+                        "-c",
+                        'mkdir -p "$0" && exec "$@"',
+                        contract.LOG_DIR,
+                        *contract.ENTRYPOINT,
+                    ],
                     ctx.task_timeout_s,
                     workdir=contract.WORKSPACE_DIR,
                     env=agent_env(ctx),
