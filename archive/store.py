@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import random
 import shutil
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -86,6 +87,8 @@ class Archive:
         self.engine = engine
         self.config = config
         self._graph: ArchiveGraph | None = None
+        self._graph_lock = threading.RLock()
+        """Guards the cached graph: workers of the loop may write from several threads."""
         self._code: CodeStore | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -196,7 +199,7 @@ class Archive:
             insertions=insertions,
             deletions=deletions,
         )
-        with self._session() as session:
+        with self._graph_lock, self._session() as session:
             if parent_id is not None and session.get(AgentNode, parent_id) is None:
                 raise NodeNotFoundError(f"parent node {parent_id} does not exist")
             session.add(node)
@@ -211,8 +214,7 @@ class Archive:
             )
             session.commit()
             node_id = node.id
-        if self._graph is not None:
-            self._graph.add_node(NodeFacts(node_id, parent_id, status))
+            self._in_graph(lambda g: g.add_node(NodeFacts(node_id, parent_id, status)))
         return node_id
 
     def update_node(self, node_id: int, **fields: Any) -> None:
@@ -220,18 +222,18 @@ class Archive:
         unknown = set(fields) - UPDATABLE_FIELDS
         if unknown:
             raise ValueError(f"update_node cannot set {sorted(unknown)}; see UPDATABLE_FIELDS")
-        with self._session() as session:
+        with self._graph_lock, self._session() as session:
             node = self._get(session, node_id)
             for key, value in fields.items():
                 setattr(node, key, value)
             session.commit()
-        if self._graph is not None and "score" in fields:
-            self._graph.update(node_id, score=fields["score"])
+            if "score" in fields:
+                self._in_graph(lambda g: g.update(node_id, score=fields["score"]))
 
     def set_status(self, node_id: int, status: NodeStatus, reason: str | None = None) -> None:
         """Move a node to `status` (final states stamp `finished_at`) and log `node.status`."""
         status = NodeStatus(status)
-        with self._session() as session:
+        with self._graph_lock, self._session() as session:
             node = self._get(session, node_id)
             node.status = status
             if reason is not None:
@@ -246,8 +248,7 @@ class Archive:
                 )
             )
             session.commit()
-        if self._graph is not None:
-            self._graph.update(node_id, status=status)
+            self._in_graph(lambda g: g.update(node_id, status=status))
 
     def node(self, node_id: int) -> AgentNode:
         with self._session() as session:
@@ -310,7 +311,7 @@ class Archive:
             details=dict(details) if details is not None else None,
             log_path=log_path,
         )
-        with self._session() as session:
+        with self._graph_lock, self._session() as session:
             self._get(session, node_id)
             session.add(row)
             session.exec(
@@ -323,8 +324,7 @@ class Archive:
             )
             session.commit()
             row_id = row.id
-        if self._graph is not None:
-            self._graph.add_results(node_id, resolved, 1)
+            self._in_graph(lambda g: g.add_results(node_id, resolved, 1))
         assert row_id is not None
         return row_id
 
@@ -420,20 +420,24 @@ class Archive:
 
     def graph(self) -> ArchiveGraph:
         """The graph view, built on first use and kept in step with this Archive's writes."""
-        if self._graph is None:
-            self._graph = self._build_graph()
-        return self._graph
+        with self._graph_lock:
+            if self._graph is None:
+                self._graph = self._build_graph()
+            return self._graph
 
     def refresh(self) -> None:
         """Forget the graph view so the next `graph()` re-reads the database (for readers)."""
-        self._graph = None
+        with self._graph_lock:
+            self._graph = None
 
     def select_parents(self, rng: random.Random, n: int, policy: str | None = None) -> list[int]:
         """n parent ids by the configured policy (or `policy`), drawn from `rng`."""
         section = self.config.selection
         if policy is not None:
             section = section.model_copy(update={"policy": policy})
-        return policy_from_config(section)(self.graph().candidates(), rng, n)
+        with self._graph_lock:
+            candidates = self.graph().candidates()
+        return policy_from_config(section)(candidates, rng, n)
 
     def export_graph(self) -> ArchiveGraph:
         """A graph carrying every node's descriptive fields and LLM cost, for export."""
@@ -487,6 +491,14 @@ class Archive:
                 )
             )
         return facts
+
+    def _in_graph(self, change: Callable[[ArchiveGraph], None]) -> None:
+        """Apply a committed write to the cached graph, if one has been built. Callers hold
+        the lock across their commit too, so a graph built concurrently from the database
+        can never see a write and then get it applied a second time."""
+        with self._graph_lock:
+            if self._graph is not None:
+                change(self._graph)
 
     def _session(self) -> Session:
         # Objects stay readable after commit: no surprise reload (and connection) per attribute.
