@@ -21,6 +21,7 @@ lowers `max_tokens` to what remains, so a call overshoots only when the model ig
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import socket
 import socketserver
@@ -45,6 +46,9 @@ from godelbox.sandbox.base import GATEWAY_SOCKET
 
 SANDBOX_ENV = {"GODELBOX_LLM_SOCKET": GATEWAY_SOCKET}
 """What to add to a sandbox's environment so `godelbox_llm` finds the gateway (no secrets)."""
+
+SANDBOX_UID = 1000
+"""The uid agents run as inside every sandbox (see sandbox/docker.py and the image's user)."""
 
 MAX_BODY_BYTES = 16 * 1024 * 1024
 SMALL_MAX_TOKENS = 4096
@@ -108,9 +112,9 @@ class Gateway:
     def start(self) -> Gateway:
         self._client.warm_up()  # an agent's first call must not pay litellm's import
         self._dir = Path(tempfile.mkdtemp(prefix="godelbox-gw-"))
-        self._dir.chmod(0o755)  # the sandbox's uid 1000 must traverse it ...
+        self._dir.chmod(0o755)  # the sandbox's uid must traverse it
         self._server = _UnixHTTPServer(str(self.socket_path), _handler_for(self))
-        self.socket_path.chmod(0o666)  # ... and connect() needs write permission on the socket
+        _let_only_the_sandbox_user_connect(self.socket_path)
         # A short poll interval keeps close() (which waits for the serving loop) fast.
         serve = self._server.serve_forever
         threading.Thread(target=serve, kwargs={"poll_interval": 0.05}, daemon=True).start()
@@ -234,6 +238,18 @@ class Gateway:
                 raise LLMConfigError(f"gateway alias {alias!r} names unconfigured role {role!r}")
             names[alias] = role
         return names
+
+
+def _let_only_the_sandbox_user_connect(path: Path) -> None:
+    """connect() needs write permission on the socket: give it to the sandbox's uid (and root),
+    not to every local user, whenever this process can."""
+    if os.geteuid() == 0:
+        os.chown(path, SANDBOX_UID, SANDBOX_UID)
+        path.chmod(0o600)
+    elif os.geteuid() == SANDBOX_UID:
+        path.chmod(0o600)
+    else:
+        path.chmod(0o666)  # we cannot hand it to uid 1000, so it must be open to it
 
 
 class _UnixHTTPServer(ThreadingHTTPServer):
