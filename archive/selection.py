@@ -163,7 +163,10 @@ def _draw(candidates: Candidates, weights: FloatArray, rng: random.Random, n: in
     cumulative = np.cumsum(weights, dtype=np.float64)
     total = float(cumulative[-1])
     if not math.isfinite(total) or total <= 0:
-        raise SelectionError("selection weights sum to zero; the archive's scores are unusable")
+        raise SelectionError(
+            "selection weights are zero or not finite; check the archive's scores "
+            "(`godelbox archive ls --sort score`)"
+        )
     points = np.array([rng.random() * total for _ in range(n)])
     picks = np.minimum(np.searchsorted(cumulative, points, side="right"), len(cumulative) - 1)
     return [int(candidates.ids[i]) for i in picks]

@@ -13,6 +13,7 @@ open their own `Archive`; in WAL mode they never block the writer.
 
 from __future__ import annotations
 
+import math
 import random
 import shutil
 import threading
@@ -222,6 +223,9 @@ class Archive:
         unknown = set(fields) - UPDATABLE_FIELDS
         if unknown:
             raise ValueError(f"update_node cannot set {sorted(unknown)}; see UPDATABLE_FIELDS")
+        score = fields.get("score")
+        if score is not None and not math.isfinite(score):
+            raise ValueError(f"node {node_id}: score must be a finite number, got {score!r}")
         with self._graph_lock, self._session() as session:
             node = self._get(session, node_id)
             for key, value in fields.items():
