@@ -32,8 +32,10 @@ class SortKey(StrEnum):
 
 
 def init(run_dir: RunDirArg, config: ConfigOption = None, set_: SetOption = None) -> None:
-    """Create a run dir: archive database, agent git store and a snapshot of the effective
-    config. Refuses a run dir that already has content."""
+    """Create a run dir: archive database, agent git store, config snapshot.
+
+    The snapshot is the effective config (defaults < --config file < GODELBOX_* env < --set).
+    A run dir that already has content is refused; the run dir can be moved later."""
     loaded = load_config(default_config_file(config), overrides=parse_overrides(set_))
     Archive.create(run_dir, dump_toml(loaded.config)).close()
     Console().print(
@@ -51,7 +53,7 @@ def export(
         Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
     ] = None,
 ) -> None:
-    """Export the archive graph (nodes with scores, status, cost; parent → child edges)."""
+    """Export the archive graph: nodes with score, status, cost; parent → child edges."""
     with Archive.open(run_dir) as archive:
         graph = archive.export_graph()
     text = graph.to_graphml() if format_ is ExportFormat.GRAPHML else graph.to_json_text()
@@ -101,7 +103,9 @@ def select(
     n: Annotated[int, typer.Option("-n", min=1, help="How many parents to draw.")] = 1,
     seed: Annotated[int, typer.Option("--seed", help="Seed of this dry run.")] = 0,
 ) -> None:
-    """Dry run: which parents a policy would draw now (writes nothing, not the run's RNG)."""
+    """Dry run: which parents a policy would draw now.
+
+    Uses its own seed, never the run's saved random stream, and writes nothing."""
     with Archive.open(run_dir) as archive:
         picks = archive.select_parents(random.Random(seed), n, policy)
     typer.echo(" ".join(str(p) for p in picks))
