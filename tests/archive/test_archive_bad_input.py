@@ -4,7 +4,6 @@ policies. Each is one line on stderr, a non-zero exit, and not a byte written.""
 from __future__ import annotations
 
 import sqlite3
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,17 +18,8 @@ from godelbox.archive.db import (
     stored_version,
 )
 from godelbox.archive.store import DB_FILE, Archive, RunDirError
-from godelbox.cli import main
 from godelbox.config import CONFIG_FILE_NAME, Config, dump_toml
-
-
-def run_cli(args: list[str], monkeypatch: pytest.MonkeyPatch, capsys) -> tuple[int, str, str]:
-    """The real entry point (`godelbox ...`), in process: returns exit code, stdout, stderr."""
-    monkeypatch.setattr(sys, "argv", ["godelbox", *args])
-    with pytest.raises(SystemExit) as info:
-        main()
-    out, err = capsys.readouterr()
-    return int(info.value.code or 0), out, err
+from tests.archive.cli_runner import run_cli
 
 
 def snapshot(directory: Path) -> dict[str, bytes]:

@@ -13,7 +13,7 @@ import pytest
 from godelbox.archive.models import NodeStatus, Outcome
 from godelbox.archive.store import CODE_DIR, DB_FILE, Archive
 from godelbox.config import CONFIG_FILE_NAME, load_config
-from tests.archive.test_archive_bad_input import run_cli
+from tests.archive.cli_runner import run_cli
 
 
 def populate(archive: Archive, tmp_path: Path) -> dict[str, int]:
