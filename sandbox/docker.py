@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 
 import docker.errors
+from docker.types import DriverConfig, Mount
 
 from godelbox.sandbox import labels as lbl
 from godelbox.sandbox import transfer
@@ -70,10 +71,9 @@ for _ in range(50):
 
 
 class DockerSandbox:
-    def __init__(self, client, container, volume, spec: SandboxSpec) -> None:
+    def __init__(self, client, container, spec: SandboxSpec) -> None:
         self._client = client
         self._container = container
-        self._volume = volume
         self._spec = spec
         self._dead = False
         self._closed = False
@@ -91,15 +91,19 @@ class DockerSandbox:
     def copy_in(self, src: Path, dest: str) -> None:
         with tempfile.TemporaryFile() as archive:
             transfer.pack(Path(src), transfer.under_work(dest), archive)
-            if not self._container.put_archive(WORK_DIR, archive):
-                raise SandboxError(f"copying {src} into the sandbox at {dest} failed")
+            try:
+                ok = self._container.put_archive(WORK_DIR, archive)
+            except docker.errors.NotFound:
+                ok = False
+            if not ok:
+                raise SandboxError(f"copying {src} into the sandbox at {dest} failed{self._why()}")
 
     def copy_out(self, src: str, dest: Path) -> None:
         transfer.under_work(src)
         try:
             stream, _ = self._container.get_archive(src)
         except docker.errors.NotFound:
-            raise SandboxError(f"{src} does not exist in the sandbox") from None
+            raise SandboxError(f"{src} does not exist in the sandbox{self._why()}") from None
         with tempfile.TemporaryFile() as archive:
             for chunk in stream:
                 archive.write(chunk)
@@ -161,9 +165,18 @@ class DockerSandbox:
         if self._closed:
             return
         self._closed = True
-        for thing in (self._container, self._volume):
+        try:
+            self._container.kill()  # auto_remove: the engine removes it and its work volume
+        except docker.errors.NotFound:
+            pass
+        except docker.errors.APIError:  # not running (keeper gone): remove it ourselves
             with contextlib.suppress(docker.errors.NotFound):
-                thing.remove(force=True)
+                self._container.remove(force=True, v=True)
+
+    def _why(self) -> str:
+        if self._dead:
+            return " (the sandbox was killed: fork bomb or unkillable processes)"
+        return " (the sandbox is closed)" if self._closed else ""
 
     def _exit_code(self, exec_id: str) -> int | None:
         deadline = time.monotonic() + KILL_GRACE_S
@@ -248,58 +261,73 @@ class DockerBackend:
         if not self._swept:
             sweep_docker(self._client)
             self._swept = True
-        limits = spec.limits
+        api, limits = self._client.api, spec.limits
         labels = lbl.owner_labels(spec.labels)
-        name = f"godelbox-{uuid.uuid4().hex[:12]}"
-        volume = self._client.volumes.create(
-            name=f"{name}-work",
-            driver="local",
-            driver_opts={
-                "type": "tmpfs",
-                "device": "tmpfs",
-                "o": f"size={limits.work_mb}m,uid=1000,gid=1000,mode=0700,nosuid,nodev",
-            },
-            labels=labels,
-        )
-        mounts = {volume.name: {"bind": WORK_DIR, "mode": "rw"}}
+        # An anonymous tmpfs-backed volume: the engine removes it with the container
+        # (auto_remove), so close() is one kill and the teardown happens off our clock.
+        mounts = [
+            Mount(
+                WORK_DIR,
+                None,
+                type="volume",
+                no_copy=True,
+                labels=labels,
+                driver_config=DriverConfig(
+                    "local",
+                    {
+                        "type": "tmpfs",
+                        "device": "tmpfs",
+                        "o": f"size={limits.work_mb}m,uid=1000,gid=1000,mode=0700,nosuid,nodev",
+                    },
+                ),
+            )
+        ]
         if spec.gateway_socket is not None:
             # The socket's directory, read-only: the agent can connect() (no EROFS for
             # sockets) but cannot replace the socket with its own.
-            mounts[str(Path(spec.gateway_socket).parent)] = {
-                "bind": str(PurePosixPath(GATEWAY_SOCKET).parent),
-                "mode": "ro",
-            }
+            mounts.append(
+                Mount(
+                    str(PurePosixPath(GATEWAY_SOCKET).parent),
+                    str(Path(spec.gateway_socket).parent),
+                    type="bind",
+                    read_only=True,
+                )
+            )
+        host_config = api.create_host_config(
+            auto_remove=True,
+            init=True,
+            network_mode="none",
+            read_only=True,
+            cap_drop=["ALL"],
+            security_opt=["no-new-privileges"],
+            mem_limit=f"{limits.memory_mb}m",
+            memswap_limit=f"{limits.memory_mb}m",
+            nano_cpus=int(limits.cpus * 1e9),
+            pids_limit=limits.pids,
+            tmpfs={"/tmp": f"size={limits.tmp_mb}m,mode=1777,nosuid,nodev"},
+            mounts=mounts,
+        )
         try:
-            container = self._client.containers.run(
+            cid = api.create_container(
                 spec.image,
                 ["sleep", "infinity"],
-                name=name,
-                detach=True,
-                init=True,
-                network_mode="none",
-                read_only=True,
+                name=f"godelbox-{uuid.uuid4().hex[:12]}",
                 user=USER,
-                cap_drop=["ALL"],
-                security_opt=["no-new-privileges"],
-                mem_limit=f"{limits.memory_mb}m",
-                memswap_limit=f"{limits.memory_mb}m",
-                nano_cpus=int(limits.cpus * 1e9),
-                pids_limit=limits.pids,
-                tmpfs={"/tmp": f"size={limits.tmp_mb}m,mode=1777,nosuid,nodev"},
-                volumes=mounts,
                 working_dir=WORK_DIR,
                 environment=dict(spec.env),
                 labels=labels,
-            )
+                host_config=host_config,
+            )["Id"]
         except docker.errors.ImageNotFound:
-            volume.remove(force=True)
             raise SandboxError(
                 f"image {spec.image} not found; build it with `godelbox sandbox build`"
             ) from None
+        try:
+            api.start(cid)
         except BaseException:
-            volume.remove(force=True)
+            api.remove_container(cid, v=True, force=True)
             raise
-        return DockerSandbox(self._client, container, volume, spec)
+        return DockerSandbox(self._client, self._client.containers.prepare_model({"Id": cid}), spec)
 
 
 def sweep_docker(client=None) -> list[str]:
@@ -311,7 +339,8 @@ def sweep_docker(client=None) -> list[str]:
     selector = {"label": lbl.OWNER_PID}
     for container in client.containers.list(all=True, filters=selector):
         if not lbl.owner_alive(container.labels):
-            container.remove(force=True)
+            with contextlib.suppress(docker.errors.NotFound):
+                container.remove(force=True, v=True)
             removed.append(container.name)
     for volume in client.volumes.list(filters=selector):
         if not lbl.owner_alive(volume.attrs.get("Labels") or {}):

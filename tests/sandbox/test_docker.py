@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import subprocess
 import sys
+import time
 
 import docker.errors
 import pytest
@@ -32,9 +33,30 @@ def test_container_is_labelled_and_removed_on_close(docker_backend, docker_engin
         attrs = container.attrs["HostConfig"]
         assert attrs["NetworkMode"] == "none" and attrs["ReadonlyRootfs"] is True
         assert attrs["CapDrop"] == ["ALL"] and attrs["Memory"] == attrs["MemorySwap"]
-    with pytest.raises(docker.errors.NotFound):
-        docker_engine.containers.get(box.container_id)
+        assert attrs["PidsLimit"] == 256 and attrs["SecurityOpt"] == ["no-new-privileges"]
+        (work,) = [m for m in container.attrs["Mounts"] if m["Destination"] == "/work"]
+        volume = docker_engine.volumes.get(work["Name"])
+        assert volume.attrs["Labels"][lbl.RUN] == "r-7"
+        assert volume.attrs["Options"]["type"] == "tmpfs"
     box.close()  # idempotent
+    deadline = time.monotonic() + 20
+
+    def leftovers() -> bool:
+        return _exists(docker_engine.containers, box.container_id) or _exists(
+            docker_engine.volumes, volume.name
+        )
+
+    while leftovers() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not leftovers(), "container or its work volume still exists 20 s after close()"
+
+
+def _exists(collection, ident: str) -> bool:
+    try:
+        collection.get(ident)
+    except docker.errors.NotFound:
+        return False
+    return True
 
 
 def _dead_pid() -> int:
