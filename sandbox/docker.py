@@ -337,11 +337,12 @@ def sweep_docker(client=None) -> list[str]:
     client = client or require_client()
     removed: list[str] = []
     selector = {"label": lbl.OWNER_PID}
-    for container in client.containers.list(all=True, filters=selector):
-        if not lbl.owner_alive(container.labels):
+    # Low-level listing: no per-container inspect that races with auto-removal.
+    for info in client.api.containers(all=True, filters=selector):
+        if not lbl.owner_alive(info.get("Labels") or {}):
             with contextlib.suppress(docker.errors.NotFound):
-                container.remove(force=True, v=True)
-            removed.append(container.name)
+                client.api.remove_container(info["Id"], force=True, v=True)
+            removed.append(info["Names"][0].lstrip("/"))
     for volume in client.volumes.list(filters=selector):
         if not lbl.owner_alive(volume.attrs.get("Labels") or {}):
             try:
