@@ -29,7 +29,7 @@ from godelbox.evaluator.patching import swebench_guard, touched_paths
 from godelbox.evaluator.results import Grade
 from godelbox.evaluator.swebench_format import InvalidInstanceError, SWEInstance
 from godelbox.evaluator.workspace import commit_snapshot, git_env
-from godelbox.sandbox.base import SandboxError, SandboxSpec
+from godelbox.sandbox.base import WORK_DIR, SandboxError, SandboxSpec
 
 Materializer = Callable[[SWEInstance, Path], str]
 """Writes the instance's repository at `dest` (a git repo at the base commit); returns the sha."""
@@ -80,9 +80,14 @@ class SWEBenchTask:
             )
         workdir = str(self.instance.metadata.get("image_workdir", "/testbed"))
         spec = SandboxSpec(image=self.instance.image or "", limits=self.ctx.limits)
+        staged = f"{WORK_DIR}/snapshot"
         try:
             with self.ctx.backend.start(spec) as box:
-                box.copy_out(workdir, dest)
+                # Sandboxes only hand out their work dir: stage the repository there first.
+                copied = box.run(["cp", "-a", workdir, staged], 600.0)
+                if not copied.ok:
+                    raise SandboxError(copied.stderr.strip() or f"cp ended: {copied.ended}")
+                box.copy_out(staged, dest)
         except SandboxError as err:
             raise WorkspaceUnavailableError(
                 f"task {self.task_id}: could not read {workdir} from image "

@@ -1,4 +1,5 @@
-"""Evaluator fixtures: a real docker backend with the agent image, and the agent fixtures."""
+"""Evaluator fixtures: an evaluation context on the shared docker backend and agent image
+(tests/fixtures/docker_engine.py), and the paths of the fixture agents."""
 
 from __future__ import annotations
 
@@ -9,6 +10,10 @@ import pytest
 from godelbox.evaluator.context import EvalContext
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+# The fixtures are benchmark data (Polyglot exercises with their own *_test.py) and agents run
+# inside sandboxes, not tests of this suite.
+collect_ignore_glob = ["fixtures/*"]
 NOOP_AGENT = FIXTURES / "noop_agent"
 CHEAT_AGENT = FIXTURES / "cheat_agent"
 FIX_AGENT = FIXTURES / "fix_agent"
@@ -17,12 +22,10 @@ POLYGLOT = FIXTURES / "polyglot"
 
 
 @pytest.fixture(scope="session")
-def eval_ctx(agent_image) -> EvalContext:
-    from godelbox.sandbox.docker import DockerBackend
-
+def eval_ctx(docker_backend, agent_image) -> EvalContext:
     return EvalContext(
-        backend=DockerBackend(),
-        image=str(agent_image),
+        backend=docker_backend,
+        image=agent_image,
         labels={"run": "tests-evaluator"},
         task_timeout_s=60.0,
         grade_timeout_s=60.0,
