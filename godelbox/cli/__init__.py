@@ -7,7 +7,15 @@ import sys
 import typer
 from rich.console import Console
 
-from godelbox.cli import archive_cmd, config_cmd, doctor_cmd, run_cmd, sandbox_cmd, view_cmd
+from godelbox.cli import (
+    archive_cmd,
+    config_cmd,
+    doctor_cmd,
+    eval_cmd,
+    run_cmd,
+    sandbox_cmd,
+    view_cmd,
+)
 from godelbox.errors import UserError
 
 app = typer.Typer(
@@ -23,6 +31,7 @@ doctor_cmd.register(app)
 run_cmd.register(app)
 archive_cmd.register(app)
 view_cmd.register(app)
+eval_cmd.register(app)
 
 
 def main() -> None:

@@ -1,0 +1,223 @@
+"""`godelbox eval`: run one agent (or the reference solutions) on a benchmark and report.
+
+Every finished task is appended to a results journal (JSONL, fsynced per line), so an
+evaluation that is killed and rerun with the same `--journal` skips what already finished and
+still reports the right totals.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from godelbox.cli.config_cmd import ConfigOption, SetOption, default_config_file, parse_overrides
+from godelbox.config import StageSection, load_config
+from godelbox.errors import UserError
+from godelbox.evaluator import contract
+from godelbox.evaluator.bench_spec import SPECS, load_benchmark
+from godelbox.evaluator.context import EvalContext, context_from_config
+from godelbox.evaluator.evaluation import (
+    AgentSolver,
+    OracleSolver,
+    Solver,
+    evaluate_benchmark,
+    select_tasks,
+)
+from godelbox.evaluator.journal import Journal
+from godelbox.evaluator.results import OUTCOMES, TaskResult
+from godelbox.sandbox.base import SandboxError
+
+OUTCOME_STYLE = {
+    "resolved": "green",
+    "unresolved": "yellow",
+    "patch_failed": "magenta",
+    "timeout": "red",
+    "oom": "red",
+    "error": "bold red",
+}
+
+
+def eval_command(
+    agent_dir: Annotated[
+        Path | None,
+        typer.Argument(help=f"Agent directory (with {Path(contract.ENTRYPOINT[1]).name})."),
+    ] = None,
+    bench: Annotated[
+        str | None, typer.Option("--bench", help=f"One of {SPECS} (default: config).")
+    ] = None,
+    tasks: Annotated[
+        list[str] | None,
+        typer.Option("--tasks", help="Only these task ids (comma-separated or repeated)."),
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", min=1, help="Parallel tasks (default: config).")
+    ] = None,
+    oracle: Annotated[
+        bool, typer.Option("--oracle", help="Grade the reference solutions instead of an agent.")
+    ] = False,
+    journal: Annotated[
+        Path | None,
+        typer.Option("--journal", help="Results journal (JSONL); rerun with it to resume."),
+    ] = None,
+    staged: Annotated[
+        bool,
+        typer.Option(
+            "--staged", help="Use evaluation.stages (stop early on low scores); default: all."
+        ),
+    ] = False,
+    config: ConfigOption = None,
+    set_: SetOption = None,
+) -> None:
+    """Evaluate an agent (or, with --oracle, the benchmark's own solutions) on a benchmark."""
+    solver = _solver(agent_dir, oracle)
+    cfg = load_config(default_config_file(config), overrides=parse_overrides(set_)).config
+    spec = bench or cfg.evaluation.bench
+    from godelbox.sandbox.select import backend_for
+
+    console = Console()
+    ctx = context_from_config(cfg, backend_for(cfg.sandbox), labels={"run": f"eval-{os.getpid()}"})
+    benchmark = load_benchmark(spec, ctx)
+    wanted = _split_ids(tasks)
+    selected = [t.task_id for t in select_tasks(benchmark, wanted)]
+    log = (
+        Journal(journal, {"bench": spec, "solver": _identity(agent_dir, oracle)})
+        if journal
+        else None
+    )
+    previous = {k: v for k, v in (log.results if log else {}).items() if k in set(selected)}
+    if previous:
+        console.print(f"resuming: {len(previous)} of {len(selected)} tasks already finished")
+    _preflight(ctx)
+    stages = cfg.evaluation.stages if staged else [StageSection(tasks=None)]
+    results: dict[str, TaskResult] = dict(previous)
+    with _progress(console) as progress:
+        bar = progress.add_task(_label(spec, results), total=len(selected), completed=len(previous))
+
+        def on_result(result: TaskResult) -> None:
+            if log is not None:
+                log.append(result)
+            results[result.task_id] = result
+            progress.update(bar, advance=1, description=_label(spec, results))
+            if not result.resolved:
+                style = OUTCOME_STYLE[result.outcome]
+                progress.console.print(
+                    f"[{style}]{result.outcome:>12}[/] {escape(result.task_id)}: "
+                    f"{escape(result.reason[:160])}",
+                    highlight=False,
+                )
+
+        outcome = evaluate_benchmark(
+            ctx,
+            benchmark,
+            solver,
+            stages=stages,
+            workers=workers or cfg.evaluation.workers,
+            task_ids=selected,
+            done={k: r.resolved for k, r in previous.items()},
+            on_result=on_result,
+        )
+    _print_table(console, [results[t] for t in selected if t in results])
+    resolved = sum(r.resolved for r in results.values())
+    rate = resolved / len(results) if results else 0.0
+    console.print(
+        f"[bold]{spec}[/] ({solver.name}): resolved {resolved}/{len(results)} "
+        f"({rate:.1%})"
+        + (" — stopped early by the stage thresholds" if outcome.stopped_early else "")
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("eval")(eval_command)
+
+
+def _solver(agent_dir: Path | None, oracle: bool) -> Solver:
+    if oracle:
+        if agent_dir is not None:
+            raise UserError("give either an AGENT_DIR or --oracle, not both")
+        return OracleSolver()
+    if agent_dir is None:
+        raise UserError("missing AGENT_DIR (or pass --oracle to grade the reference solutions)")
+    entry = agent_dir / Path(contract.ENTRYPOINT[1]).name
+    if not entry.is_file():
+        raise UserError(
+            f"{agent_dir} is not an agent directory: it has no {entry.name} "
+            "(see 'The agent contract' in the README)"
+        )
+    return AgentSolver(agent_dir.resolve())
+
+
+def _identity(agent_dir: Path | None, oracle: bool) -> str:
+    """What the journal's results belong to: the oracle, or the agent's files by content."""
+    if oracle or agent_dir is None:
+        return "oracle"
+    digest = hashlib.sha256()
+    for path in sorted(p for p in agent_dir.rglob("*") if p.is_file()):
+        rel = path.relative_to(agent_dir)
+        if ".git" in rel.parts or "__pycache__" in rel.parts:
+            continue
+        digest.update(str(rel).encode() + b"\0" + path.read_bytes() + b"\0")
+    return f"agent:{agent_dir.resolve()}@{digest.hexdigest()[:16]}"
+
+
+def _split_ids(tasks: list[str] | None) -> list[str] | None:
+    if not tasks:
+        return None
+    return [i.strip() for chunk in tasks for i in chunk.split(",") if i.strip()]
+
+
+def _preflight(ctx: EvalContext) -> None:
+    """Fail once, clearly, when no sandbox can start (image missing, engine down), instead of
+    recording every task as an error."""
+    try:
+        with ctx.backend.start(ctx.spec()) as box:
+            box.run(["true"], 60.0)
+    except SandboxError as err:
+        raise SandboxError(f"cannot start a sandbox for the evaluation: {err}") from None
+
+
+def _progress(console: Console) -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    )
+
+
+def _label(spec: str, results: dict[str, TaskResult]) -> str:
+    resolved = sum(r.resolved for r in results.values())
+    return f"{spec} · resolved {resolved}"
+
+
+def _print_table(console: Console, results: list[TaskResult]) -> None:
+    table = Table(title="results", show_lines=False)
+    table.add_column("task", style="cyan")
+    table.add_column("outcome")
+    table.add_column("tries", justify="right")
+    table.add_column("time", justify="right")
+    table.add_column("reason", overflow="fold")
+    for result in results:
+        style = OUTCOME_STYLE[result.outcome]
+        reason = escape(result.reason if len(result.reason) < 120 else result.reason[:117] + "...")
+        if result.tampering:
+            reason += f" [dim](tampering: {len(result.tampering)})[/]"
+        table.add_row(
+            escape(result.task_id),
+            f"[{style}]{result.outcome}[/]",
+            str(result.attempts),
+            f"{result.duration_s:.1f}s",
+            reason,
+        )
+    console.print(table)
+    counts = {o: sum(r.outcome == o for r in results) for o in OUTCOMES}
+    console.print("  ".join(f"{o}: {n}" for o, n in counts.items() if n), highlight=False)
