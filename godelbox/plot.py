@@ -126,7 +126,8 @@ def plot_progress(series: ProgressSeries, title: str, out_base: Path) -> list[Pa
     ax.set_ylim(-0.02, 1.02)
     ax.set_title(f"{title}: progress")
     ax.grid(alpha=0.3)
-    ax.legend(loc="lower right")
+    if series.x:
+        ax.legend(loc="lower right")
     return _save(fig, out_base)
 
 

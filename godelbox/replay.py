@@ -16,7 +16,7 @@ from rich.syntax import Syntax
 from rich.text import Text
 
 from godelbox.tui.archive_reader import ArchiveReader
-from godelbox.tui.node_detail import PROPOSAL_ORDER
+from godelbox.tui.node_detail import proposal_lines
 from godelbox.tui.node_diffs import NodeDiffs
 from godelbox.tui.node_records import NodeSummary
 from godelbox.tui.score_style import format_delta, format_score
@@ -90,17 +90,17 @@ def _print_step(step: ReplayStep, index: int, total: int, console: Console) -> N
         )
     head.append(f"  [{node.status}]")
     console.print(head, soft_wrap=True)
-    for key in [k for k in PROPOSAL_ORDER if k in step.proposal] + sorted(
-        k for k in step.proposal if k not in PROPOSAL_ORDER
-    ):
-        console.print(f"   {key.replace('_', ' ')}: {step.proposal[key]}", soft_wrap=True)
+    for label, text in proposal_lines(step.proposal):
+        console.print(f"   {label}: {text}", soft_wrap=True)
     if node.parent_id is None:
         console.print(f"   resolved: {', '.join(step.resolved) or '-'}", soft_wrap=True)
         return
     console.print(f"   fixed: {', '.join(step.fixed) or '-'}", soft_wrap=True)
     console.print(f"   broke: {', '.join(step.broken) or '-'}", soft_wrap=True)
     console.print("   diff:")
-    if not (step.diff or "").strip():
+    if step.diff is None:
+        console.print("   (no code yet: the child is still being proposed)")
+    elif not step.diff.strip():
         console.print("   (empty: identical code)")
     elif console.is_terminal:
         console.print(Syntax(step.diff or "", "diff", theme="ansi_dark"))

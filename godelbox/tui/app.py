@@ -93,9 +93,11 @@ class ArchiveApp(App[None]):
     def show_node(self, node_id: int) -> None:
         detail = self.reader.detail(node_id)
         self.shown = detail
-        self.query_one("#detail", Static).update(
-            render_node_detail(detail, self.diffs.vs_parent(node_id))
-        )
+        try:
+            diff = self.diffs.vs_parent(node_id)
+        except UserError as err:  # a damaged code store must not take the viewer down
+            diff = f"(diff unavailable: {err})"
+        self.query_one("#detail", Static).update(render_node_detail(detail, diff))
         self.query_one("#detail-scroll", VerticalScroll).scroll_home(animate=False)
 
     # --- actions ----------------------------------------------------------------------------

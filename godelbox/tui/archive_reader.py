@@ -306,29 +306,26 @@ class ArchiveReader:
         )
 
     def generations(self) -> list[tuple[int, int]]:
-        """(generation, highest node id planned up to it) for every finished generation, from
-        the loop's event log; empty for runs without generations (async schedule)."""
+        """(generation, highest node id created before it finished) per finished generation,
+        from the loop's event log, with generation 0 for the seed(s) created before the first
+        one; empty for runs without generations (asynchronous schedule)."""
+        kinds = (events.GENERATION_PLANNED, events.GENERATION_FINISHED, NODE_ADDED)
         with self._engine.connect() as conn:
             rows = conn.execute(
-                select(EVENT.kind, EVENT.payload)
-                .where(EVENT.kind.in_((events.GENERATION_PLANNED, events.GENERATION_FINISHED)))
+                select(EVENT.kind, EVENT.node_id, EVENT.payload)
+                .where(EVENT.kind.in_(kinds))
                 .order_by(EVENT.seq)
             ).all()
-        last_planned: dict[int, int] = {}
-        finished: list[int] = []
-        for kind, payload in rows:
-            generation = int((payload or {}).get("generation", -1))
-            if kind == events.GENERATION_PLANNED:
-                children = [int(c) for c in (payload or {}).get("children", [])]
-                last_planned[generation] = max(children, default=0)
-            else:
-                finished.append(generation)
-        top = 0
         out: list[tuple[int, int]] = []
-        for generation in sorted(finished):
-            top = max(top, last_planned.get(generation, 0))
-            out.append((generation, top))
-        return out
+        top = 0
+        for kind, node_id, payload in rows:
+            if kind == NODE_ADDED:
+                top = max(top, node_id or 0)
+            elif kind == events.GENERATION_PLANNED and not out and top:
+                out.append((0, top))
+            elif kind == events.GENERATION_FINISHED:
+                out.append((int((payload or {}).get("generation", len(out))), top))
+        return out if any(g for g, _ in out) else []
 
     # --- helpers -------------------------------------------------------------------------------
 
@@ -378,6 +375,8 @@ class ArchiveReader:
         return counts
 
 
+NODE_ADDED = "node.added"
+"""Written by `Archive.add_node` in the same transaction as the node."""
 DAEMON_KINDS = (events.DAEMON_STARTED, events.DAEMON_ACTIVE, events.DAEMON_STOPPED)
 
 

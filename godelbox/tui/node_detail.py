@@ -29,6 +29,8 @@ PROPOSAL_ORDER = (
     "log_summarization",
     "potential_improvements",
     "diagnosis",
+    "description",
+    "changed_files",
 )
 """Proposal keys shown first; anything else the proposer recorded follows in key order."""
 
@@ -38,17 +40,23 @@ def render_node_detail(detail: NodeDetail, diff: str | None) -> RenderableType:
         _heading(detail),
         _stage_table(detail),
         _proposal(detail.proposal),
-        _diff_panel(diff),
+        Panel(
+            render_diff(diff, detail.summary.parent_id is None),
+            title="diff vs parent",
+            title_align="left",
+        ),
         _task_table(detail),
         _llm_table(detail),
         _timings(detail),
     )
 
 
-def render_diff(diff: str | None) -> RenderableType:
+def render_diff(diff: str | None, is_seed: bool) -> RenderableType:
     """A unified diff, syntax-highlighted; an explicit note when there is none."""
-    if diff is None:
+    if diff is None and is_seed:
         return Text("(no parent: this is the seed agent)", style="dim")
+    if diff is None:
+        return Text("(no code yet: the child is still being proposed)", style="dim")
     if not diff.strip():
         return Text("(empty diff: the child's code is identical to its parent's)", style="dim")
     return Syntax(diff, "diff", theme="ansi_dark", word_wrap=False, background_color="default")
@@ -94,15 +102,20 @@ def _stage_table(detail: NodeDetail) -> RenderableType:
     return table
 
 
+def proposal_lines(proposal: dict[str, Any]) -> list[tuple[str, str]]:
+    """(label, text) per proposal field, the most telling fields first (also used by replay)."""
+    keys = [k for k in PROPOSAL_ORDER if k in proposal]
+    keys += sorted(k for k in proposal if k not in PROPOSAL_ORDER)
+    return [(key.replace("_", " "), _as_text(proposal[key])) for key in keys]
+
+
 def _proposal(proposal: dict[str, Any]) -> RenderableType:
     if not proposal:
         return Panel(Text("(no proposal recorded)", style="dim"), title="proposal")
-    keys = [k for k in PROPOSAL_ORDER if k in proposal]
-    keys += sorted(k for k in proposal if k not in PROPOSAL_ORDER)
     body = Text()
-    for key in keys:
-        body.append(f"{key.replace('_', ' ')}: ", style="bold")
-        body.append(f"{_as_text(proposal[key])}\n")
+    for label, text in proposal_lines(proposal):
+        body.append(f"{label}: ", style="bold")
+        body.append(f"{text}\n")
     body.rstrip()
     return Panel(body, title="proposal", title_align="left")
 
@@ -115,10 +128,6 @@ def _as_text(value: Any) -> str:
     if isinstance(value, dict):
         return "; ".join(f"{k}={_as_text(v)}" for k, v in value.items())
     return str(value)
-
-
-def _diff_panel(diff: str | None) -> RenderableType:
-    return Panel(render_diff(diff), title="diff vs parent", title_align="left")
 
 
 def _task_table(detail: NodeDetail) -> RenderableType:

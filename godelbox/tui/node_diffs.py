@@ -22,12 +22,15 @@ class NodeDiffs:
         return cls(reader, CodeStore(reader.code_dir))
 
     def vs_parent(self, node_id: int) -> str | None:
-        """`git diff parent node`, or None for the seed (it has no parent)."""
-        if node_id not in self._cache:
-            node = self._reader.node(node_id)
-            if node.parent_id is None:
-                self._cache[node_id] = None
-            else:
-                shas = self._reader.commits([node.parent_id, node_id])
-                self._cache[node_id] = self._store.diff(shas[node.parent_id], shas[node_id])
+        """`git diff parent node`; None for the seed (no parent) and for a child whose code is
+        not committed yet (a proposed node gets its commit when the proposer is done)."""
+        if node_id in self._cache:
+            return self._cache[node_id]
+        node = self._reader.node(node_id)
+        if node.parent_id is None:
+            return None
+        shas = self._reader.commits([node.parent_id, node_id])
+        if not (shas.get(node.parent_id) and shas.get(node_id)):
+            return None  # not cached: the commit appears later
+        self._cache[node_id] = self._store.diff(shas[node.parent_id], shas[node_id])
         return self._cache[node_id]

@@ -9,12 +9,20 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from godelbox.archive.models import NodeStatus
-from godelbox.archive.store import Archive
 from godelbox.cli import app
 from godelbox.loop import events
 from godelbox.plot import build_graph, layered_layout, progress_series
 from godelbox.tui.archive_reader import ArchiveReader
-from tests.views.archive_builder import BuiltArchive
+from tests.views.archive_builder import (
+    TASKS,
+    BuiltArchive,
+    add_child,
+    add_seed,
+    evaluate,
+    mutate,
+    new_run,
+    seed_source,
+)
 
 
 def test_plot_writes_valid_png_and_svg(generated_archive: BuiltArchive, tmp_path: Path) -> None:
@@ -70,33 +78,40 @@ def test_layered_layout_centres_parents_and_layers_by_depth(
             assert abs(x - sum(pos[c][0] for c in children) / len(children)) < 1e-9
 
 
-def test_progress_follows_the_loops_generations(fresh_archive: BuiltArchive) -> None:
-    built = fresh_archive
-    planned = {1: [2, 3, 4, 5], 2: [6, 7, 8, 9], 3: [10, 11, 12]}
-    with Archive.open(built.run_dir) as archive:
+def test_progress_follows_the_loops_generations(tmp_path: Path) -> None:
+    """Events interleaved as the loop writes them: seed, then per generation `planned`, the
+    children, `finished`. x = generation (0 = the seed alone)."""
+    resolved_by_generation = {1: [{"parse-dates"}, set()], 2: [set(TASKS), {"lru-cache"}]}
+    archive = new_run(tmp_path / "run")
+    with archive:
         archive.append_event(events.DAEMON_STARTED)
-        for generation, children in planned.items():
+        seed = add_seed(archive, seed_source())
+        evaluate(archive, seed, set())
+        plans = [seed]
+        for generation, resolved_sets in resolved_by_generation.items():
             archive.append_event(
-                events.GENERATION_PLANNED,
-                payload={"generation": generation, "parents": [1], "children": children},
+                events.GENERATION_PLANNED, payload={"generation": generation, "parents": [1]}
             )
+            for index, resolved in enumerate(resolved_sets):
+                child = add_child(
+                    archive, seed, mutate(seed.source, index, generation), {"diagnosis": "d"}
+                )
+                evaluate(archive, child, resolved)
+                plans.append(child)
             archive.append_event(events.GENERATION_FINISHED, payload={"generation": generation})
         archive.append_event(events.DAEMON_STOPPED, payload={"active_s": 42.0, "reason": "done"})
-    reader = ArchiveReader.open(built.run_dir)
+    reader = ArchiveReader.open(tmp_path / "run")
     try:
         series = progress_series(reader.all_summaries(), reader.generations())
         progress = reader.progress(reader.best())
     finally:
         reader.close()
-    assert series.x_label == "generation" and series.x == (1, 2, 3)
-    for index, last_id in enumerate((5, 9, 12)):
-        scores = [
-            n.score or 0.0
-            for n in built.nodes.values()
-            if n.id <= last_id and n.status is NodeStatus.EVALUATED
-        ]
+    assert series.x_label == "generation" and series.x == (0, 1, 2)
+    for index, upto in enumerate((1, 3, 5)):
+        scores = [p.score or 0.0 for p in plans[:upto]]
         assert series.best[index] == max(scores)
         assert abs(series.mean[index] - sum(scores) / len(scores)) < 1e-12
-    assert progress.generations == 3
+    assert series.best == (0.0, plans[1].score, 1.0)
+    assert progress.generations == 2
     assert progress.daemon_active_s == 42.0
     assert progress.daemon_state == "daemon stopped: done"

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from typer.testing import CliRunner
 
-from godelbox.archive.store import RunDirError
+from godelbox.archive.store import Archive, RunDirError
 from godelbox.cli import app
 from godelbox.tui.app import ArchiveApp
 from godelbox.tui.archive_reader import ArchiveReader
@@ -96,3 +96,14 @@ def test_views_never_write_to_the_run(fresh_archive: BuiltArchive, tmp_path: Pat
         conn.execute(text("DELETE FROM agent_node"))
     reader.close()
     assert digest(run_dir) == before
+
+
+def test_a_child_still_being_proposed_has_no_diff_yet(fresh_archive: BuiltArchive) -> None:
+    """The loop adds a child before its code exists (empty commit); views must say so."""
+    with Archive.open(fresh_archive.run_dir) as archive:
+        node = archive.add_node(parent_id=1, commit_sha="")
+    out = show(str(fresh_archive.run_dir), str(node))
+    assert f"node #{node}" in out and "proposed" in out
+    assert "no code yet: the child is still being proposed" in out
+    result = CliRunner().invoke(app, ["replay", str(fresh_archive.run_dir), str(node)])
+    assert result.exit_code == 0 and "no code yet" in result.output
