@@ -85,7 +85,7 @@ def status(
     table.add_row("nodes", "  ".join(f"{k.value} {v}" for k, v in counts.items() if v))
     table.add_row("generations", _of(progress.iterations, budget.iterations))
     table.add_row("children", _of(progress.children, budget.children))
-    table.add_row("spent", _of(round(progress.usd, 4), budget.usd, unit="$"))
+    table.add_row("spent", _of(round(progress.usd, 4), budget.usd, unit=" USD"))
     table.add_row("active time", _of(round(progress.wall_clock_s), budget.wall_clock_s, unit="s"))
     best_text = "—" if best is None else f"node {best.id}: {best.score:.3f}"
     table.add_row("best", best_text)

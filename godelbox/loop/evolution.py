@@ -29,7 +29,7 @@ from godelbox.budget import exhausted
 from godelbox.config import Config
 from godelbox.evaluator.benchmark import Benchmark
 from godelbox.evaluator.context import EvalContext
-from godelbox.evaluator.evaluation import AgentSolver, evaluate_benchmark
+from godelbox.evaluator.evaluation import Solver, evaluate_benchmark
 from godelbox.evaluator.results import TaskResult
 from godelbox.evaluator.staged import plan_stages
 from godelbox.loop import events
@@ -37,7 +37,7 @@ from godelbox.loop.display import Reporter, Snapshot
 from godelbox.loop.evidence import parent_evidence
 from godelbox.loop.progress import ProgressReader
 from godelbox.loop.stopping import StopRequest
-from godelbox.proposer.base import Proposal, Proposer
+from godelbox.proposer.base import LLMCallSink, Proposal, Proposer
 from godelbox.proposer.llm import BudgetExceeded
 from godelbox.proposer.validate import Validation
 
@@ -47,6 +47,9 @@ LOG_DIR = "logs"
 Validator = Callable[[Path, Path], Validation]
 """(parent_dir, child_dir) -> verdict; runs the child's own tests in a sandbox."""
 
+SolverFactory = Callable[[Path, LLMCallSink], Solver]
+"""(agent_dir, sink for the agent's LLM calls) -> how to run that agent on a task."""
+
 
 @dataclass(frozen=True)
 class LoopParts:
@@ -55,6 +58,7 @@ class LoopParts:
     archive: Archive
     config: Config
     proposer: Proposer
+    solver_for: SolverFactory
     validate: Validator
     bench: Benchmark
     ctx: EvalContext
@@ -364,7 +368,7 @@ class Evolution:
             outcome = evaluate_benchmark(
                 ctx,
                 self.p.bench,
-                AgentSolver(agent_dir),
+                self.p.solver_for(agent_dir, lambda record: self._llm_call(node_id, record)),
                 stages=self.config.evaluation.stages,
                 workers=self.config.evaluation.workers,
                 done=done,

@@ -16,8 +16,9 @@ from godelbox.config import CONFIG_FILE_NAME, Config, dump_toml, load_config
 from godelbox.errors import UserError
 from godelbox.evaluator.bench_spec import load_benchmark
 from godelbox.evaluator.context import EvalContext, context_from_config
+from godelbox.evaluator.evaluation import AgentSolver
 from godelbox.loop.display import Reporter
-from godelbox.loop.evolution import LoopParts
+from godelbox.loop.evolution import LoopParts, SolverFactory
 from godelbox.loop.stopping import StopRequest
 from godelbox.paths import seed_agent_dir
 from godelbox.proposer.base import Proposer
@@ -61,11 +62,12 @@ def build_parts(
     backend = backend_for(config.sandbox)
     ctx = context_from_config(config, backend, labels={"run": run_label(archive)})
     bench = load_benchmark(config.evaluation.bench, ctx)
-    proposer, seed_kind = _proposer(config, ctx, spent_usd=archive.total_cost())
+    proposer, seed_kind, solver_for = _components(config, ctx, spent_usd=archive.total_cost())
     return LoopParts(
         archive=archive,
         config=config,
         proposer=proposer,
+        solver_for=solver_for,
         validate=lambda parent, child: validate_child(
             parent, child, ctx, timeout_s=config.proposer.self_test_timeout_s
         ),
@@ -84,18 +86,26 @@ def run_label(archive: Archive) -> str:
     return str(archive.run_dir.resolve())
 
 
-def _proposer(config: Config, ctx: EvalContext, spent_usd: float) -> tuple[Proposer, str]:
+def _components(
+    config: Config, ctx: EvalContext, spent_usd: float
+) -> tuple[Proposer, str, SolverFactory]:
+    """(proposer, seed agent name, how to run an agent) for the configured mode."""
     if offline(config):
         from godelbox.proposer.operators import OperatorProposer
 
-        return OperatorProposer(), "repair"
+        return OperatorProposer(), "repair", lambda agent_dir, _on_call: AgentSolver(agent_dir)
+    from godelbox.loop.solvers import GatewayAgentSolver
     from godelbox.proposer.dgm import DGMProposer
     from godelbox.proposer.llm import LLMClient, RunBudget
 
     # A resumed run has already spent part of its dollar budget.
     budget = RunBudget(config.llm.run_budget_usd)
     budget.add(spent_usd)
-    # Each proposal routes its calls to its own node (DGMProposer.propose rebinds on_call).
+    # Every user of this client rebinds on_call to a sink that knows the node id.
     llm = LLMClient(config.models, config.llm, on_call=lambda _record: None, run_budget=budget)
-    fixed = seed_agent_dir("coder")
-    return DGMProposer(llm, ctx, config.proposer, config.models, fixed), "coder"
+    proposer = DGMProposer(llm, ctx, config.proposer, config.models, seed_agent_dir("coder"))
+    return (
+        proposer,
+        "coder",
+        lambda agent_dir, on_call: GatewayAgentSolver(agent_dir, llm, on_call),
+    )
