@@ -21,6 +21,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from godelbox.archive.graph import ArchiveGraph, NodeFacts
 from godelbox.archive.models import NodeStatus
@@ -117,11 +118,30 @@ def plot_progress(series: ProgressSeries, title: str, out_base: Path) -> list[Pa
     fig = Figure(figsize=(8, 4.5), dpi=120)
     ax = fig.add_subplot()
     if series.x:
-        ax.step(series.x, series.best, where="post", label="best score", color="#2a9d4b", lw=2)
-        ax.plot(series.x, series.mean, label="mean score (evaluated)", color="#3b6fb6", lw=1.5)
+        marker = "o" if len(series.x) <= 50 else None  # few points: show where they are
+        ax.step(
+            series.x,
+            series.best,
+            where="post",
+            label="best score",
+            color="#2a9d4b",
+            lw=2,
+            marker=marker,
+            ms=4,
+        )
+        ax.plot(
+            series.x,
+            series.mean,
+            label="mean score (evaluated)",
+            color="#3b6fb6",
+            lw=1.5,
+            marker=marker,
+            ms=3,
+        )
     else:
         ax.text(0.5, 0.5, "no evaluated node yet", ha="center", va="center", transform=ax.transAxes)
     ax.set_xlabel(series.x_label)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel("score (fraction of tasks resolved)")
     ax.set_ylim(-0.02, 1.02)
     ax.set_title(f"{title}: progress")
