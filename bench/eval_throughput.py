@@ -1,0 +1,60 @@
+"""Evaluation throughput: tasks per minute on builtin:dev with the oracle, 1 worker vs 2.
+
+Both runs happen in this process against the same docker engine and image, so the ratio is
+comparable even on a busy machine (absolute rates are not). Goal: ratio >= 1.8 on 2 cores.
+
+    .venv/bin/python bench/eval_throughput.py [--bench builtin:dev] [--tasks 20] [--repeat 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+from godelbox.config import StageSection, load_config
+from godelbox.evaluator.bench_spec import load_benchmark
+from godelbox.evaluator.context import context_from_config
+from godelbox.evaluator.evaluation import OracleSolver, evaluate_benchmark
+from godelbox.sandbox.select import backend_for
+
+
+def tasks_per_minute(ctx, bench, ids: list[str], workers: int) -> tuple[float, int]:
+    started = time.monotonic()
+    outcome = evaluate_benchmark(
+        ctx, bench, OracleSolver(), stages=[StageSection()], workers=workers, task_ids=ids
+    )
+    elapsed = time.monotonic() - started
+    return len(ids) / elapsed * 60.0, outcome.resolved
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bench", default="builtin:dev")
+    parser.add_argument("--tasks", type=int, default=20, help="How many tasks per run.")
+    parser.add_argument("--repeat", type=int, default=1, help="Alternating runs per setting.")
+    args = parser.parse_args()
+    config = load_config().config
+    ctx = context_from_config(
+        config, backend_for(config.sandbox), labels={"run": f"bench-{os.getpid()}"}
+    )
+    bench = load_benchmark(args.bench, ctx)
+    ids = [t.task_id for t in bench.tasks()[: args.tasks]]
+    tasks_per_minute(ctx, bench, ids[:2], 2)  # warm the engine and page cache
+    rates: dict[int, list[float]] = {1: [], 2: []}
+    for _ in range(args.repeat):
+        for workers in (1, 2):
+            rate, resolved = tasks_per_minute(ctx, bench, ids, workers)
+            if resolved != len(ids):
+                raise SystemExit(f"oracle resolved {resolved}/{len(ids)}: harness is broken")
+            rates[workers].append(rate)
+            print(f"workers={workers}: {rate:6.1f} tasks/min ({len(ids)} tasks)", flush=True)
+    one, two = (sum(rates[w]) / len(rates[w]) for w in (1, 2))
+    print(f"{args.bench} oracle, {len(ids)} tasks, {os.cpu_count()} cpus")
+    print(f"1 worker : {one:6.1f} tasks/min")
+    print(f"2 workers: {two:6.1f} tasks/min")
+    print(f"ratio    : {two / one:.2f}  (goal >= 1.8)")
+
+
+if __name__ == "__main__":
+    main()
