@@ -20,6 +20,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
 
 import docker.errors
@@ -71,8 +72,9 @@ for _ in range(50):
 
 
 class DockerSandbox:
-    def __init__(self, client, container, spec: SandboxSpec) -> None:
+    def __init__(self, client, container, spec: SandboxSpec, reaper: Executor) -> None:
         self._client = client
+        self._reaper = reaper
         self._container = container
         self._spec = spec
         self._dead = False
@@ -162,16 +164,13 @@ class DockerSandbox:
         )
 
     def close(self) -> None:
+        """Destroy the container (and its work volume, via auto_remove). The kill is queued on
+        the backend's reaper thread so teardown overlaps the caller's next step; the reaper is
+        joined at interpreter exit, and the sweep catches anything a crash leaves behind."""
         if self._closed:
             return
         self._closed = True
-        try:
-            self._container.kill()  # auto_remove: the engine removes it and its work volume
-        except docker.errors.NotFound:
-            pass
-        except docker.errors.APIError:  # not running (keeper gone): remove it ourselves
-            with contextlib.suppress(docker.errors.NotFound):
-                self._container.remove(force=True, v=True)
+        self._reaper.submit(_destroy, self._container)
 
     def _why(self) -> str:
         if self._dead:
@@ -248,6 +247,16 @@ def _hang_up(sock: socket.socket) -> None:
     sock.close()
 
 
+def _destroy(container) -> None:
+    try:
+        container.kill()  # auto_remove: the engine removes it and its work volume
+    except docker.errors.NotFound:
+        pass
+    except docker.errors.APIError:  # not running (keeper gone): remove it ourselves
+        with contextlib.suppress(docker.errors.NotFound):
+            container.remove(force=True, v=True)
+
+
 class DockerBackend:
     """Starts hardened containers. Sweeps leftovers of dead runs once, when first used."""
 
@@ -256,6 +265,7 @@ class DockerBackend:
     def __init__(self, client=None, *, sweep: bool = True) -> None:
         self._client = client or require_client()
         self._swept = not sweep
+        self._reaper = ThreadPoolExecutor(max_workers=2, thread_name_prefix="godelbox-reaper")
 
     def start(self, spec: SandboxSpec) -> DockerSandbox:
         if not self._swept:
@@ -327,7 +337,8 @@ class DockerBackend:
         except BaseException:
             api.remove_container(cid, v=True, force=True)
             raise
-        return DockerSandbox(self._client, self._client.containers.prepare_model({"Id": cid}), spec)
+        container = self._client.containers.prepare_model({"Id": cid})
+        return DockerSandbox(self._client, container, spec, self._reaper)
 
 
 def sweep_docker(client=None) -> list[str]:
