@@ -33,7 +33,7 @@ class ArchiveApp(App[None]):
 
     TITLE = "godelbox"
     CSS = """
-    #header { height: 2; background: $panel; }
+    #header { height: auto; max-height: 3; background: $panel; }
     #tree { width: 46%; border-right: solid $primary; }
     #detail-scroll { width: 1fr; padding: 0 1; }
     #filter { dock: bottom; display: none; }
