@@ -13,6 +13,7 @@ with the evaluation itself; bench/sandbox_overhead.py measures whether it pays.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import queue
 import threading
@@ -36,6 +37,9 @@ class PooledBackend:
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._fill, name="godelbox-warm-pool", daemon=True)
         self._thread.start()
+        # Pre-started sandboxes must not outlive the process (the sweep would get them only
+        # at the next start).
+        atexit.register(self.close)
 
     def start(self, spec: SandboxSpec) -> Sandbox:
         key = repr(spec)
@@ -50,8 +54,14 @@ class PooledBackend:
         except queue.Empty:
             return self._direct.start(spec)
 
+    def ready(self, spec: SandboxSpec) -> int:
+        """How many pre-started sandboxes for `spec` are waiting."""
+        pool = self._pools.get(repr(spec))
+        return 0 if pool is None else pool.qsize()
+
     def close(self) -> None:
-        """Stop filling and destroy every sandbox not handed out."""
+        """Stop filling and destroy every sandbox not handed out. Idempotent."""
+        atexit.unregister(self.close)
         self._stop.set()
         self._wake.set()
         self._thread.join()

@@ -43,6 +43,10 @@ def backend_for(section: SandboxSection, console: Console | None = None) -> Back
         if client is not None:
             from godelbox.sandbox.docker import DockerBackend
 
+            if section.warm_pool > 0:
+                from godelbox.sandbox.pool import PooledBackend
+
+                return PooledBackend(DockerBackend, size=section.warm_pool)
             return DockerBackend(client)
         if section.backend == "docker":
             raise SandboxError(
