@@ -15,8 +15,8 @@ from godelbox.proposer.operators.agent_source import CONFIG, AgentSource, templa
 
 FORMULAS = ["tarantula", "ochiai", "dstar"]
 SEARCH_ORDERS = ["by_operator", "by_suspiciousness"]
-TOP_LINES_RANGE = (1, 64)
-CANDIDATES_RANGE = (5, 1000)
+TOP_LINES_RANGE = (1, 40)
+CANDIDATES_RANGE = (5, 320)
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,10 @@ class Change:
 
 class Transformation(Protocol):
     name: str
+    weight: float
+    """Prior weight of the draw: transformations that add a capability (an operator, a source
+    of reproductions) are where improvements come from, so they are drawn more often than
+    re-tunings of what is already there."""
     remedies: tuple[str, ...]
     """Agent outcomes (repair.json `outcome`, or "overfit": fixed yet unresolved) this
     transformation is meant to help with; evidence of them makes it likelier to be drawn."""
@@ -40,6 +44,7 @@ def _config(agent: AgentSource, name: str, value: object, description: str) -> C
 
 class AddMutator:
     name = "add_mutator"
+    weight = 3.0
     remedies = ("no_fix",)
 
     def changes(self, agent: AgentSource) -> list[Change]:
@@ -64,6 +69,7 @@ class AddMutator:
 
 class RemoveMutator:
     name = "remove_mutator"
+    weight = 1.0
     remedies = ("overfit",)
 
     def changes(self, agent: AgentSource) -> list[Change]:
@@ -78,6 +84,7 @@ class RemoveMutator:
 
 class PromoteMutator:
     name = "promote_mutator"
+    weight = 1.0
     remedies = ("overfit", "no_fix")
 
     def changes(self, agent: AgentSource) -> list[Change]:
@@ -93,6 +100,7 @@ class PromoteMutator:
 
 class SetFormula:
     name = "set_formula"
+    weight = 1.0
     remedies = ("no_fix",)
 
     def changes(self, agent: AgentSource) -> list[Change]:
@@ -106,6 +114,7 @@ class SetFormula:
 
 class _ScaleInt:
     name = ""
+    weight = 1.0
     constant = ""
     bounds = (1, 1)
     remedies: tuple[str, ...] = ()
@@ -138,6 +147,7 @@ class SetMaxCandidates(_ScaleInt):
 
 class AddReproSource:
     name = "add_repro_source"
+    weight = 3.0
     remedies = ("no_reproduction", "not_reproduced")
 
     def changes(self, agent: AgentSource) -> list[Change]:
@@ -157,6 +167,7 @@ class AddReproSource:
 
 class RemoveReproSource:
     name = "remove_repro_source"
+    weight = 1.0
     remedies = ()
 
     def changes(self, agent: AgentSource) -> list[Change]:
@@ -176,6 +187,7 @@ class RemoveReproSource:
 
 class SetSearchOrder:
     name = "set_search_order"
+    weight = 1.0
     remedies = ("overfit", "no_fix")
 
     def changes(self, agent: AgentSource) -> list[Change]:
@@ -189,6 +201,7 @@ class SetSearchOrder:
 
 class AddPrecheck:
     name = "add_precheck"
+    weight = 1.0
     remedies = ("no_fix",)
 
     def changes(self, agent: AgentSource) -> list[Change]:
@@ -202,6 +215,7 @@ class AddPrecheck:
 
 class RemovePrecheck:
     name = "remove_precheck"
+    weight = 1.0
     remedies = ()
 
     def changes(self, agent: AgentSource) -> list[Change]:

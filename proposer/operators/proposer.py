@@ -13,7 +13,7 @@ import random
 import re
 import shutil
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -60,14 +60,27 @@ class OperatorProposal:
 
 
 def propose(
-    parent_dir: Path, rng: random.Random, evidence: Evidence | None = None
+    parent_dir: Path,
+    rng: random.Random,
+    evidence: Evidence | None = None,
+    tried: Iterable[str] = (),
 ) -> OperatorProposal:
-    """One transformation of the repair agent at `parent_dir` (which is only read)."""
+    """One transformation of the repair agent at `parent_dir` (which is only read).
+
+    `tried` holds the descriptions of changes this parent already received (its children's
+    `description`): they are not proposed again while untried changes remain."""
     agent = AgentSource.read(parent_dir)
-    applicable = [(t, t.changes(agent)) for t in CATALOGUE]
-    applicable = [(t, changes) for t, changes in applicable if changes]
+    done = set(tried)
+    applicable = []
+    for transformation in CATALOGUE:
+        changes = [c for c in transformation.changes(agent) if c.description not in done]
+        if changes:
+            applicable.append((transformation, changes))
     if not applicable:
-        raise ProposalError(f"no transformation applies to the agent at {parent_dir}")
+        raise ProposalError(
+            f"no transformation applies to the agent at {parent_dir} "
+            f"(or all {len(done)} were tried on it already)"
+        )
     weights = [_weight(t, evidence or Evidence()) for t, _ in applicable]
     transformation, changes = rng.choices(applicable, weights=weights)[0]
     change = rng.choice(changes)
@@ -77,9 +90,9 @@ def propose(
 def _weight(transformation: Transformation, evidence: Evidence) -> float:
     total = sum(evidence.failures.values())
     if not total:
-        return 1.0
+        return transformation.weight
     covered = sum(evidence.failures[r] for r in transformation.remedies)
-    return 1.0 + EVIDENCE_WEIGHT * covered / total
+    return transformation.weight * (1.0 + EVIDENCE_WEIGHT * covered / total)
 
 
 class OperatorProposer:
@@ -87,10 +100,16 @@ class OperatorProposer:
 
     kind = "operator"
 
+    def __init__(self, tried: Callable[[int], Iterable[str]] | None = None) -> None:
+        self._tried = tried
+        """Gives the descriptions of changes a node's children already got (from the archive:
+        their proposal's `description`), so they are not proposed again."""
+
     def propose(
         self, parent: ParentEvidence, workdir: Path, rng: random.Random, on_llm_call: object
     ) -> Proposal:
-        offer = propose(parent.agent_dir, rng, Evidence.from_tasks(parent.tasks))
+        tried = self._tried(parent.node_id) if self._tried else ()
+        offer = propose(parent.agent_dir, rng, Evidence.from_tasks(parent.tasks), tried)
         child = workdir / "child"
         shutil.copytree(parent.agent_dir, child, ignore=shutil.ignore_patterns(".git"))
         offer.apply(child)

@@ -35,7 +35,15 @@ PROBLEM = """count_at_least() forgets values equal to the floor
 from shop.counts import count_at_least
 assert count_at_least([2, 3], 2) == 2
 ```
+
+The same as a session:
+
+>>> from shop.counts import count_at_least
+>>> count_at_least([4, 4], 4)
+2
 """
+"""Both a fenced block and a doctest session, so the test holds whichever extractors the
+configuration keeps."""
 
 
 def git(repo, *args):

@@ -1,0 +1,153 @@
+"""Operator proposals: real, non-empty edits that keep the agent's own tests green, drawn
+deterministically from the rng."""
+
+from __future__ import annotations
+
+import random
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from godelbox.proposer.base import ProposalError, TaskEvidence
+from godelbox.proposer.operators import CATALOGUE, Evidence, propose
+from godelbox.proposer.operators.agent_source import AgentSource, NotARepairAgentError
+from godelbox.proposer.operators.catalogue import AddMutator, AddPrecheck, AddReproSource
+from tests.offline.agent_runner import SEED
+
+
+def write(agent: Path, files: dict[str, str]) -> None:
+    for rel, text in files.items():
+        (agent / rel).parent.mkdir(parents=True, exist_ok=True)
+        (agent / rel).write_text(text, encoding="utf-8")
+
+
+def tree(agent: Path) -> dict[str, str]:
+    return {
+        p.relative_to(agent).as_posix(): p.read_text(encoding="utf-8")
+        for p in sorted(agent.rglob("*.py"))
+        if "__pycache__" not in p.parts
+    }
+
+
+@pytest.fixture(scope="module")
+def rich_agent(tmp_path_factory) -> Path:
+    """The seed plus one addition of each kind, so removals have something to remove."""
+    agent = tmp_path_factory.mktemp("rich") / "agent"
+    shutil.copytree(SEED, agent, ignore=shutil.ignore_patterns("__pycache__"))
+    for adder in (AddMutator(), AddReproSource(), AddPrecheck()):
+        write(agent, adder.changes(AgentSource.read(agent))[-1].files)
+    return agent
+
+
+def self_test(agent: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", "tests"],
+        cwd=agent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize("transformation", CATALOGUE, ids=lambda t: t.name)
+def test_transformation_edits_the_agent_and_keeps_it_valid(transformation, rich_agent, tmp_path):
+    parent = next(
+        (a for a in (SEED, rich_agent) if transformation.changes(AgentSource.read(a))), None
+    )
+    assert parent is not None, f"{transformation.name} applies neither to the seed nor beyond"
+    changes = transformation.changes(AgentSource.read(parent))
+    child = tmp_path / "child"
+    shutil.copytree(parent, child, ignore=shutil.ignore_patterns("__pycache__"))
+    change = random.Random(transformation.name).choice(changes)
+    before = tree(child)
+    write(child, change.files)
+    after = tree(child)
+    assert after != before
+    edited = [rel for rel in after if after[rel] != before.get(rel)]
+    assert "config.py" in edited
+    config_lines = set(after["config.py"].splitlines()) ^ set(before["config.py"].splitlines())
+    assert len(config_lines) == 2, "exactly one line of config.py is rewritten"
+    done = self_test(child)
+    assert done.returncode == 0, done.stdout[-2000:]
+
+
+def test_every_listed_change_is_a_real_change(rich_agent):
+    for agent in (SEED, rich_agent):
+        source = AgentSource.read(agent)
+        for transformation in CATALOGUE:
+            for change in transformation.changes(source):
+                assert change.files
+                for rel, text in change.files.items():
+                    old = agent / rel
+                    assert not old.exists() or old.read_text(encoding="utf-8") != text
+                    compile(text, rel, "exec")
+
+
+def test_same_rng_same_proposal_and_seeds_explore(tmp_path):
+    drawn = []
+    for seed in range(25):
+        first = propose(SEED, random.Random(seed))
+        again = propose(SEED, random.Random(seed))
+        assert first == again
+        drawn.append(first.transformation)
+    assert len(set(drawn)) >= 5
+
+
+def test_proposal_does_not_touch_the_parent(tmp_path):
+    parent = tmp_path / "parent"
+    shutil.copytree(SEED, parent)
+    before = tree(parent)
+    offer = propose(parent, random.Random(3))
+    assert tree(parent) == before
+    offer.apply(parent)
+    assert tree(parent) != before
+
+
+def test_evidence_steers_the_draw():
+    no_repro = Evidence.from_tasks(
+        [
+            TaskEvidence(f"t{i}", "unresolved", log="...\noutcome: no_reproduction\n")
+            for i in range(5)
+        ]
+    )
+    assert no_repro.failures == Counter({"no_reproduction": 5})
+    rng_plain, rng_steered = random.Random(7), random.Random(7)
+    plain = Counter(propose(SEED, rng_plain).transformation for _ in range(150))
+    steered = Counter(propose(SEED, rng_steered, no_repro).transformation for _ in range(150))
+    assert steered["add_repro_source"] > 2 * plain["add_repro_source"]
+
+
+def test_evidence_counts_a_wrong_fix_as_overfit():
+    evidence = Evidence.from_tasks(
+        [
+            TaskEvidence("a", "unresolved", log="candidate 1: passes\noutcome: fixed\n"),
+            TaskEvidence("b", "resolved", log="outcome: fixed\n"),
+            TaskEvidence("c", "timeout", log="candidate 9: breaks x"),
+        ]
+    )
+    assert evidence.failures == Counter({"overfit": 1, "timeout": 1})
+
+
+def test_non_repair_agent_is_a_clear_error(tmp_path):
+    (tmp_path / "run.py").write_text("print('hi')\n")
+    with pytest.raises(NotARepairAgentError, match="only edit the repair agent"):
+        propose(tmp_path, random.Random(0))
+
+
+def test_exhausted_catalogue_is_a_proposal_error(tmp_path, monkeypatch):
+    monkeypatch.setattr("godelbox.proposer.operators.proposer.CATALOGUE", ())
+    with pytest.raises(ProposalError, match="no transformation applies"):
+        propose(SEED, random.Random(0))
+
+
+def test_changes_already_tried_on_the_parent_are_not_proposed_again():
+    tried: list[str] = []
+    for i in range(12):
+        offer = propose(SEED, random.Random(i), tried=tried)
+        assert offer.description not in tried
+        tried.append(offer.description)
+    assert len(set(tried)) == 12
