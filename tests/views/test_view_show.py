@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -55,9 +57,10 @@ def test_show_node_has_scores_proposal_and_diff(generated_archive: BuiltArchive)
 
 
 def test_bad_run_dir_is_one_clear_error(tmp_path: Path) -> None:
-    result = CliRunner().invoke(app, ["show", str(tmp_path / "missing")])
-    assert isinstance(result.exception, RunDirError)
-    assert "godelbox init" in str(result.exception)
+    for command in ("show", "tui", "plot"):
+        result = CliRunner().invoke(app, [command, str(tmp_path / "missing")])
+        assert isinstance(result.exception, RunDirError), command
+        assert "godelbox init" in str(result.exception)
     (tmp_path / "not-a-run").mkdir()
     result = CliRunner().invoke(app, ["show", str(tmp_path / "not-a-run")])
     assert isinstance(result.exception, RunDirError)
@@ -107,3 +110,17 @@ def test_a_child_still_being_proposed_has_no_diff_yet(fresh_archive: BuiltArchiv
     assert "no code yet: the child is still being proposed" in out
     result = CliRunner().invoke(app, ["replay", str(fresh_archive.run_dir), str(node)])
     assert result.exit_code == 0 and "no code yet" in result.output
+
+
+def test_entry_point_prints_one_line_and_exits_2(tmp_path: Path) -> None:
+    """An empty dir is not a run: one `error:` line on stderr, exit code 2, nothing else."""
+    entry = "from godelbox.cli import main; main()"
+    done = subprocess.run(
+        [sys.executable, "-c", entry, "replay", str(tmp_path), "3"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith("error:")
+    assert done.stdout == ""
