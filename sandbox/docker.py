@@ -121,39 +121,17 @@ class DockerSandbox:
         env: Mapping[str, str] | None = None,
         stdin: bytes | None = None,
     ) -> ExecResult:
-        if self._dead:
-            raise SandboxError("this sandbox was killed (fork bomb or hung kill); start a new one")
-        api = self._client.api
+        if self._dead or self._closed:
+            raise SandboxError(f"cannot run in this sandbox{self._why()}; start a new one")
         started = time.monotonic()
-        since = time.time()
-        exec_id = api.exec_create(
-            self._container.id,
-            list(cmd),
-            stdout=True,
-            stderr=True,
-            stdin=stdin is not None,
-            user=USER,
-            workdir=workdir,
-            environment=dict(env or {}),
-        )["Id"]
-        raw = api.exec_start(exec_id, socket=True)
-        sock: socket.socket = getattr(raw, "_sock", raw)
-        try:
-            if stdin is not None:
-                sock.sendall(stdin)
-                sock.shutdown(socket.SHUT_WR)
-            out, err, ended = _read_frames(
-                sock, started + timeout_s, self._spec.limits.output_limit_bytes
-            )
-        finally:
-            # shutdown, not just close: the response still holds a reference to this socket,
-            # and an unread, open stream blocks the engine's copier (and our kill exec).
-            _hang_up(sock)
-            raw.close()
+        since = time.time() - 0.5  # the engine's clock is the same host clock; some slack
+        cap = self._spec.limits.output_limit_bytes
+        exec_id, out, err, ended = self._exec(cmd, started + timeout_s, cap, workdir, env, stdin)
         if ended != "exit":
             self._kill_processes()
         code = self._exit_code(exec_id)
-        if ended == "exit" and code == 137 and self._oom_since(since):
+        # Any OOM kill during the command (of it or of a child) is reported as "oom".
+        if ended == "exit" and code != 0 and self._oom_since(since, patient=code == 137):
             ended = "oom"
         return ExecResult(
             exit_code=code if ended == "exit" else None,
@@ -162,6 +140,44 @@ class DockerSandbox:
             duration_s=time.monotonic() - started,
             ended=ended,
         )
+
+    def _exec(
+        self,
+        cmd: Sequence[str],
+        deadline: float,
+        cap: int,
+        workdir: str = WORK_DIR,
+        env: Mapping[str, str] | None = None,
+        stdin: bytes | None = None,
+    ) -> tuple[str, bytes, bytes, EndReason]:
+        api = self._client.api
+        try:
+            exec_id = api.exec_create(
+                self._container.id,
+                list(cmd),
+                stdout=True,
+                stderr=True,
+                stdin=stdin is not None,
+                user=USER,
+                workdir=workdir,
+                environment=dict(env or {}),
+            )["Id"]
+            raw = api.exec_start(exec_id, socket=True)
+        except docker.errors.APIError as err:
+            # The keeper died (e.g. the agent ran `kill -9 -1`): the container is gone.
+            self._dead = True
+            raise SandboxError(f"the sandbox is gone: {err.explanation or err}") from None
+        sock: socket.socket = getattr(raw, "_sock", raw)
+        try:
+            if stdin is not None:
+                sock.sendall(stdin)
+                sock.shutdown(socket.SHUT_WR)
+            return (exec_id, *_read_frames(sock, deadline, cap))
+        finally:
+            # shutdown, not just close: the response still holds a reference to this socket,
+            # and an unread, open stream blocks the engine's copier (and our kill exec).
+            _hang_up(sock)
+            raw.close()
 
     def close(self) -> None:
         """Destroy the container (and its work volume, via auto_remove). The kill is queued on
@@ -187,24 +203,30 @@ class DockerSandbox:
 
     def _kill_processes(self) -> None:
         """Kill everything the command left behind; the container itself if that fails."""
-        try:
-            result = self._container.exec_run(["python3", "-c", _KILL_ALL], user=USER, demux=False)
-            if result.exit_code == 0:
+        with contextlib.suppress(SandboxError):
+            deadline = time.monotonic() + KILL_GRACE_S
+            exec_id, _, _, ended = self._exec(["python3", "-c", _KILL_ALL], deadline, 65536)
+            if ended == "exit" and self._exit_code(exec_id) == 0:
                 return
-        except docker.errors.APIError:
-            pass
         self._dead = True
-        self._container.kill()
+        with contextlib.suppress(docker.errors.APIError):
+            self._container.kill()
 
-    def _oom_since(self, since: float) -> bool:
-        # The engine may publish the event a moment after the exec ends: wait up to 1 s.
-        events = self._client.api.events(
-            since=int(since),
-            until=int(time.time()) + 1,
-            filters={"container": self._container.id, "event": "oom"},
-            decode=True,
-        )
-        return any(True for _ in events)
+    def _oom_since(self, since: float, *, patient: bool) -> bool:
+        """Did the engine report an OOM kill in this container since `since`? When `patient`,
+        look once more a moment later: the event can trail the exec's end."""
+        for attempt in range(2 if patient else 1):
+            if attempt:
+                time.sleep(0.3)
+            events = self._client.api.events(
+                since=since,
+                until=time.time(),
+                filters={"container": self._container.id, "event": "oom"},
+                decode=True,
+            )
+            if any(True for _ in events):
+                return True
+        return False
 
 
 def _read_frames(sock: socket.socket, deadline: float, cap: int) -> tuple[bytes, bytes, EndReason]:

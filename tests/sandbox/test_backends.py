@@ -105,3 +105,10 @@ def test_non_utf8_output_is_decoded_safely(backend, image):
     assert res.ok
     assert res.stdout.startswith("ok ") and res.stdout.endswith(" end")
     assert "\ufffd" in res.stdout and res.stderr == "\ufffd"
+
+
+def test_oom_of_a_child_is_reported_even_if_the_parent_exits(backend, image):
+    script = "python3 -c 'b = bytearray(512 * 1024 * 1024)'; echo survived; exit 3"
+    with backend.start(SandboxSpec(image, limits=Limits(memory_mb=128))) as box:
+        res = box.run(["sh", "-c", script], timeout_s=30)
+    assert res.ended == "oom" and res.stdout == "survived\n", res

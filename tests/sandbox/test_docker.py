@@ -12,7 +12,7 @@ import docker.errors
 import pytest
 
 from godelbox.sandbox import labels as lbl
-from godelbox.sandbox.base import SandboxSpec
+from godelbox.sandbox.base import SandboxError, SandboxSpec
 from godelbox.sandbox.docker import sweep_docker
 
 pytestmark = pytest.mark.docker
@@ -84,3 +84,11 @@ def test_sweep_removes_dead_runs_only(docker_engine, agent_image):
         for c in made:
             with contextlib.suppress(docker.errors.NotFound):
                 c.remove(force=True)
+
+
+def test_a_sandbox_whose_keeper_was_killed_says_so(docker_backend, agent_image):
+    with docker_backend.start(SandboxSpec(agent_image)) as box:
+        box.run(["sh", "-c", "kill -9 -1"], timeout_s=10)
+        time.sleep(0.5)
+        with pytest.raises(SandboxError, match="gone"):
+            box.run(["true"], timeout_s=10)
