@@ -8,22 +8,34 @@ it never reloads the archive.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.text import Text
+from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Input, Static, Tree
 
 from godelbox.errors import UserError
-from godelbox.tui.archive_reader import ArchiveReader, Watermark
+from godelbox.tui.archive_reader import ArchiveReader, Changes, Watermark
 from godelbox.tui.archive_tree import ArchiveTree, Entry
 from godelbox.tui.node_detail import render_node_detail
 from godelbox.tui.node_diffs import NodeDiffs
 from godelbox.tui.node_filter import SYNTAX, NodeFilter, parse_filter
 from godelbox.tui.node_records import NodeDetail, NodeSummary, RunProgress
 from godelbox.tui.run_header import render_progress
+
+
+@dataclass(frozen=True)
+class _Refreshed:
+    """What a refresh looked up after a real change."""
+
+    best: NodeSummary | None
+    lineage: list[int]
+    progress: RunProgress
+
 
 STATUSES = frozenset({"proposed", "invalid", "evaluating", "evaluated", "failed"})
 
@@ -176,10 +188,30 @@ class ArchiveApp(App[None]):
         self.notify(f"children sorted by {'score' if self.tree.order == 'score' else 'age'}")
 
     def action_refresh_archive(self) -> None:
-        """Apply what the writer did since the last refresh; reads only the new rows."""
-        changes = self.reader.changes_since(self.watermark, self.tree.unfinished_ids())
+        """Ask, off the UI thread, what the writer did since the last refresh."""
+        unfinished = self.tree.unfinished_ids()
+        self._fetch_changes(self.watermark, self.tree.known(unfinished))
+
+    @work(thread=True, exclusive=True, group="refresh")
+    def _fetch_changes(self, mark: Watermark, known: dict[int, NodeSummary]) -> None:
+        """Reads only rows newer than `mark` plus the unfinished nodes in `known`; the costly
+        lookups (best node, counts) run only when something really changed. Runs in a thread
+        so a 100k-node archive never freezes the keyboard."""
+        changes = self.reader.changes_since(mark, known)
+        updated = tuple(n for n in changes.updated if known.get(n.id) != n)
+        changes = Changes(changes.new, updated, changes.watermark)
+        refreshed: _Refreshed | None = None
+        if changes.new or changes.updated:
+            best = self.reader.best()
+            lineage = self.reader.lineage(best.id) if best else []
+            refreshed = _Refreshed(best, lineage, self.reader.progress(best))
+        self.call_from_thread(self._apply_changes, changes, refreshed)
+
+    def _apply_changes(self, changes: Changes, refreshed: _Refreshed | None) -> None:
+        if changes.watermark.event_seq < self.watermark.event_seq:
+            return  # an older refresh finishing late
         self.watermark = changes.watermark
-        if not (changes.new or changes.updated):
+        if refreshed is None:
             self._update_header(requery=False)  # the clock moved, the archive did not
             return
         if not self.tree.filter.is_empty:
@@ -189,8 +221,9 @@ class ArchiveApp(App[None]):
                 self.tree.apply_new(node)
             for node in changes.updated:
                 self.tree.apply_update(node)
-            self.tree.refresh_best()
-        self._update_header()
+            self.tree.set_best(refreshed.best, refreshed.lineage)
+        self._progress = refreshed.progress
+        self._update_header(requery=False)
         touched = {n.id for n in changes.new + changes.updated}
         if self.shown is not None and self.shown.summary.id in touched:
             self.show_node(self.shown.summary.id)

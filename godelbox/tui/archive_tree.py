@@ -194,10 +194,21 @@ class ArchiveTree(Tree[Entry]):
         if tree_node is not None:
             self._relabel(tree_node, node)
 
-    def refresh_best(self) -> None:
-        """Re-mark the best node and its lineage when the best changed."""
+    def known(self, ids: list[int]) -> dict[int, NodeSummary]:
+        """What the tree currently shows for `ids` (to tell real changes from re-reads)."""
+        out: dict[int, NodeSummary] = {}
+        for node_id in ids:
+            tree_node = self._by_id.get(node_id)
+            if tree_node is not None and isinstance(tree_node.data, NodeSummary):
+                out[node_id] = tree_node.data
+        return out
+
+    def set_best(self, best: NodeSummary | None, lineage: list[int]) -> None:
+        """Re-mark the best node and its lineage (looked up by the caller, off the UI thread)."""
         old = self.best_lineage | ({self.best_id} if self.best_id is not None else set())
-        self._set_best()
+        self.best = best
+        self.best_id = best.id if best else None
+        self.best_lineage = frozenset(lineage)
         new = self.best_lineage | ({self.best_id} if self.best_id is not None else set())
         for node_id in old | new:
             tree_node = self._by_id.get(node_id)

@@ -14,6 +14,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from godelbox.archive.models import NodeStatus
+from godelbox.archive.store import Archive
 from godelbox.tui.app import ArchiveApp
 from godelbox.tui.archive_reader import ArchiveReader
 from godelbox.tui.node_diffs import NodeDiffs
@@ -275,5 +276,36 @@ def test_step_through_a_lineage_interactively(generated_archive: BuiltArchive) -
             await pilot.press("n")
             await pilot.pause()
             assert cursor_id(app) == node_id
+
+    run_app(built.run_dir, script)
+
+
+def test_refresh_rereads_unfinished_nodes_even_without_an_event(
+    fresh_archive: BuiltArchive,
+) -> None:
+    """Score and stage updates are not logged as events; a shown node that is still proposed
+    or evaluating is re-read on every refresh, so they still show up."""
+    built = fresh_archive
+    seed = min(built.nodes)
+
+    async def refresh(app: ArchiveApp, pilot: Pilot) -> None:
+        await pilot.press("r")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+    async def script(app: ArchiveApp, pilot: Pilot) -> None:
+        with Archive.open(built.run_dir) as archive:  # a second writer connection
+            node_id = archive.add_node(parent_id=seed, commit_sha="")
+        await refresh(app, pilot)
+        shown = app.tree.node_for(node_id)
+        assert shown is not None and isinstance(shown.data, NodeSummary)
+        assert (shown.data.status, shown.data.score) == ("proposed", None)
+        with Archive.open(built.run_dir) as archive:
+            archive.update_node(node_id, score=0.75, stage_reached=2)
+        await refresh(app, pilot)
+        shown = app.tree.node_for(node_id)
+        assert shown is not None and isinstance(shown.data, NodeSummary)
+        assert (shown.data.score, shown.data.stage_reached) == (0.75, 2)
+        assert "0.750" in str(shown.label)
 
     run_app(built.run_dir, script)
