@@ -39,6 +39,8 @@ def test_split_sizes_and_bug_class_spread():
     assert len(dev) + len(heldout) == len(load_builtin("all")) >= 44
     # About two thirds for evolution, one third never shown to the loop.
     assert 0.6 <= len(dev) / (len(dev) + len(heldout)) <= 0.72
+    overall = Counter(t.metadata["bug_class"] for t in dev + heldout)
+    assert overall == dict.fromkeys(BUG_CLASSES, 4), "README: every class has 4 tasks"
     for tasks in (dev, heldout):
         spread = Counter(t.metadata["bug_class"] for t in tasks)
         assert set(spread) == BUG_CLASSES, "every bug class appears in both splits"
