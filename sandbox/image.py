@@ -24,6 +24,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import docker
+import docker.errors
 from filelock import FileLock
 
 from godelbox.sandbox.base import WORK_DIR, SandboxError
@@ -163,11 +165,9 @@ def _say(progress: Progress | None, msg: str) -> None:
         progress(msg)
 
 
-def image_exists(client: object, tag: str) -> bool:
-    import docker.errors
-
+def image_exists(client: docker.DockerClient, tag: str) -> bool:
     try:
-        client.images.get(tag)  # type: ignore[attr-defined]
+        client.images.get(tag)
     except docker.errors.ImageNotFound:
         return False
     return True
@@ -251,7 +251,9 @@ def _download_wheels(recipe: ImageRecipe, progress: Progress | None) -> Path:
     return dest
 
 
-def _build_image(client: object, recipe: ImageRecipe, wheels: Path, progress: Progress | None):
+def _build_image(
+    client: docker.DockerClient, recipe: ImageRecipe, wheels: Path, progress: Progress | None
+) -> None:
     with tempfile.TemporaryDirectory(prefix="godelbox-build-") as tmp:
         ctx = Path(tmp)
         (ctx / "Dockerfile").write_text(recipe.dockerfile(), encoding="utf-8")
@@ -260,7 +262,7 @@ def _build_image(client: object, recipe: ImageRecipe, wheels: Path, progress: Pr
         for f in recipe.client_files():
             shutil.copy2(f, ctx / "client" / f.name)
         _say(progress, f"docker build --network none -t {recipe.tag}")
-        stream = client.api.build(  # type: ignore[attr-defined]
+        stream = client.api.build(
             path=str(ctx),
             tag=recipe.tag,
             network_mode="none",
@@ -278,16 +280,18 @@ def _build_image(client: object, recipe: ImageRecipe, wheels: Path, progress: Pr
             log.append(line)
             if line.startswith("Step "):
                 _say(progress, line.strip())
-    client.images.get(recipe.tag).tag(recipe.name, "latest")  # type: ignore[attr-defined]
+    client.images.get(recipe.tag).tag(recipe.name, "latest")
 
 
-def _export_rootfs(client: object, tag: str, dest: Path, progress: Progress | None) -> None:
+def _export_rootfs(
+    client: docker.DockerClient, tag: str, dest: Path, progress: Progress | None
+) -> None:
     """Unpack the image's filesystem for bubblewrap (same bits as the container sees)."""
     _say(progress, f"exporting rootfs to {dest}")
     partial = dest.with_name(dest.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
-    container = client.containers.create(tag, command=["true"], network_mode="none")  # type: ignore[attr-defined]
+    container = client.containers.create(tag, command=["true"], network_mode="none")
     try:
         tar = subprocess.Popen(
             ["tar", "-x", "--numeric-owner", "-C", str(partial)], stdin=subprocess.PIPE
