@@ -3,12 +3,16 @@ timeout, OOM, output cap without host memory growth, safe decoding."""
 
 from __future__ import annotations
 
+import os
+import socket
+import tempfile
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from godelbox.sandbox.base import Limits, SandboxError, SandboxSpec
+from godelbox.sandbox.base import GATEWAY_SOCKET, Limits, SandboxError, SandboxSpec
 
 pytestmark = pytest.mark.docker
 
@@ -112,3 +116,45 @@ def test_oom_of_a_child_is_reported_even_if_the_parent_exits(backend, image):
     with backend.start(SandboxSpec(image, limits=Limits(memory_mb=128))) as box:
         res = box.run(["sh", "-c", script], timeout_s=30)
     assert res.ended == "oom" and res.stdout == "survived\n", res
+
+
+def test_gateway_socket_is_reachable_but_not_replaceable(backend, image):
+    sock_dir = Path(tempfile.mkdtemp(prefix="godelbox-test-gw-"))  # under /tmp: uid 1000 can reach
+    sock_dir.chmod(0o755)
+    path = sock_dir / "llm.sock"
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(path))
+    os.chmod(path, 0o666)
+    server.listen()
+    server.settimeout(20)
+
+    def answer() -> None:
+        try:
+            conn, _ = server.accept()
+        except TimeoutError:
+            return
+        conn.sendall(b"pong:" + conn.recv(16))
+        conn.close()
+
+    thread = threading.Thread(target=answer, daemon=True)
+    thread.start()
+    probe = (
+        "import socket\n"
+        "s = socket.socket(socket.AF_UNIX)\n"
+        f"s.connect({GATEWAY_SOCKET!r})\n"
+        "s.sendall(b'ping')\n"
+        "print(s.recv(64).decode())\n"
+    )
+    try:
+        with backend.start(SandboxSpec(image, gateway_socket=path)) as box:
+            res = box.run(["python3", "-c", probe], timeout_s=30)
+            tamper = box.run(
+                ["sh", "-c", f"rm -f {GATEWAY_SOCKET}; touch /run/godelbox/evil; ls /run/godelbox"],
+                timeout_s=10,
+            )
+    finally:
+        thread.join(timeout=5)
+        server.close()
+    assert res.ok and res.stdout == "pong:ping\n", res
+    assert tamper.stdout.split() == ["llm.sock"], tamper
+    assert path.exists()
