@@ -26,6 +26,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import IO
 
+from godelbox.sandbox import cgroup as cgroups
+from godelbox.sandbox import labels as lbl
 from godelbox.sandbox import transfer
 from godelbox.sandbox.base import (
     GATEWAY_SOCKET,
@@ -47,6 +49,7 @@ BASE_ENV = {
     "PYTHONUNBUFFERED": "1",
 }
 MB = 1024 * 1024
+WORK_PREFIX = "godelbox-bwrap-"
 
 
 class BubblewrapSandbox:
@@ -55,7 +58,7 @@ class BubblewrapSandbox:
         self._spec = spec
         self._cgroup = cgroup
         self._closed = False
-        self._work = Path(tempfile.mkdtemp(prefix="godelbox-bwrap-"))
+        self._work = Path(tempfile.mkdtemp(prefix=f"{WORK_PREFIX}{lbl.owner_token()}-"))
         self._mounted = False
         if os.geteuid() == 0:
             opts = f"size={spec.limits.work_mb}m,uid={UID},gid={UID},mode=0700,nosuid,nodev"
@@ -228,7 +231,7 @@ class BubblewrapBackend:
 
     name = "bubblewrap"
 
-    def __init__(self, rootfs: Path | None = None) -> None:
+    def __init__(self, rootfs: Path | None = None, *, sweep: bool = True) -> None:
         if shutil.which("bwrap") is None:
             raise SandboxError("bubblewrap is not installed: apt-get install bubblewrap")
         if rootfs is None:
@@ -242,9 +245,13 @@ class BubblewrapBackend:
             )
         self.rootfs = rootfs
         self._warned_no_cgroup = False
+        self._swept = not sweep
 
     def start(self, spec: SandboxSpec) -> BubblewrapSandbox:
-        cgroup = Cgroup.create(spec.limits.memory_mb * MB, spec.limits.pids)
+        if not self._swept:
+            sweep_bubblewrap()
+            self._swept = True
+        cgroup = Cgroup.create(spec.limits.memory_mb * MB, spec.limits.pids, lbl.owner_token())
         if cgroup is None and not self._warned_no_cgroup:
             self._warned_no_cgroup = True
             print(
@@ -258,3 +265,18 @@ class BubblewrapBackend:
             if cgroup is not None:
                 cgroup.remove()
             raise
+
+
+def sweep_bubblewrap() -> list[str]:
+    """Remove work dirs (unmounting their tmpfs) and cgroups whose owning process is gone.
+
+    The sandboxes' processes already died with their owner (--die-with-parent)."""
+    removed: list[str] = []
+    for d in Path(tempfile.gettempdir()).glob(f"{WORK_PREFIX}*"):
+        owner = d.name[len(WORK_PREFIX) :].rsplit("-", 1)[0]
+        if d.is_dir() and not lbl.token_alive(owner):
+            if os.path.ismount(d):
+                subprocess.run(["umount", "-l", str(d)], check=False)
+            shutil.rmtree(d, ignore_errors=True)
+            removed.append(str(d))
+    return removed + cgroups.sweep(lbl.token_alive)

@@ -13,10 +13,12 @@ import os
 import signal
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path("/sys/fs/cgroup")
+PREFIX = "godelbox-"
 
 
 def _own_paths() -> dict[str, str]:
@@ -37,8 +39,10 @@ class Cgroup:
     oom_key: str
 
     @classmethod
-    def create(cls, memory_bytes: int, pids: int) -> Cgroup | None:
-        name = f"godelbox-{uuid.uuid4().hex[:12]}"
+    def create(cls, memory_bytes: int, pids: int, owner: str) -> Cgroup | None:
+        """A new group named `godelbox-<owner>-<random>` (the owner token lets a sweep tell
+        leftovers of dead processes from live ones)."""
+        name = f"{PREFIX}{owner}-{uuid.uuid4().hex[:8]}"
         try:
             if (ROOT / "cgroup.controllers").exists():
                 return cls._create_v2(name, memory_bytes, pids)
@@ -124,3 +128,23 @@ class Cgroup:
             with contextlib.suppress(OSError):
                 pids.update(int(x) for x in (d / "cgroup.procs").read_text().split())
         return pids
+
+
+def sweep(owner_alive: Callable[[str], bool]) -> list[str]:
+    """Remove our groups (siblings of the ones we would create) whose owner is gone."""
+    try:
+        own = _own_paths()
+    except OSError:
+        return []
+    if (ROOT / "cgroup.controllers").exists():
+        parents = [ROOT / own.get("", "/").lstrip("/")]
+    else:
+        parents = [ROOT / c / own[c].lstrip("/") for c in ("memory", "pids") if c in own]
+    removed: list[str] = []
+    for parent in parents:
+        for d in parent.glob(f"{PREFIX}*"):
+            owner = d.name[len(PREFIX) :].rsplit("-", 1)[0]
+            if d.is_dir() and not owner_alive(owner):
+                Cgroup([d], d / "memory.events", "oom_kill").remove()
+                removed.append(str(d))
+    return removed

@@ -55,3 +55,17 @@ def owner_alive(labels: Mapping[str, str]) -> bool:
         return True
     start = process_start_time(pid)
     return start is not None and start == labels.get(OWNER_START, start)
+
+
+def owner_token(pid: int | None = None) -> str:
+    """`<pid>-<start time>`: names host-side leftovers (bubblewrap dirs, cgroups) by owner."""
+    pid = os.getpid() if pid is None else pid
+    return f"{pid}-{process_start_time(pid) or 0}"
+
+
+def token_alive(token: str) -> bool:
+    pid, _, start = token.partition("-")
+    try:
+        return process_start_time(int(pid)) == start
+    except ValueError:
+        return True  # not one of ours: leave it

@@ -33,8 +33,15 @@ def build(
 
 @app.command()
 def sweep() -> None:
-    """Remove containers and volumes left by godelbox processes that are gone (never others)."""
-    from godelbox.sandbox.docker import sweep_docker
+    """Remove containers, volumes, bubblewrap dirs and cgroups left by godelbox processes that
+    are gone (never those of live runs, never anything not ours)."""
+    from godelbox.sandbox.bubblewrap import sweep_bubblewrap
+    from godelbox.sandbox.engine import docker_client
 
-    removed = sweep_docker()
+    removed = sweep_bubblewrap()
+    client = docker_client()
+    if client is not None:
+        from godelbox.sandbox.docker import sweep_docker
+
+        removed += sweep_docker(client)
     Console().print(f"removed {len(removed)} leftover(s)" + "".join(f"\n  {n}" for n in removed))
