@@ -1,12 +1,13 @@
 """The docker backend: one fresh, hardened container per sandbox (settings from DESIGN.md).
 
 The container runs a keeper (`sleep infinity` under docker-init) and every command is an exec in
-it, as uid 1000. The work dir is a size-capped tmpfs-backed named volume (put_archive into a plain
-tmpfs silently does nothing on docker 20.10), /tmp a size-capped tmpfs; both count against the
-memory limit. Timeouts and the output cap are enforced here, on the host: we read the exec's
-multiplexed stream with a deadline, and on expiry kill every process in the container except
-docker-init and the keeper (a second exec), or the whole container when even that cannot start
-(e.g. a fork bomb holds every pid). An exec'd process's OOM does not set State.OOMKilled, so OOM
+it, as uid 1000. The work dir is a size-capped tmpfs-backed anonymous volume (put_archive into a
+plain tmpfs silently does nothing on docker 20.10) that the engine removes with the container
+(auto_remove); /tmp is a size-capped tmpfs; both count against the memory limit. Timeouts and
+the output cap are enforced here, on the host: we read the exec's multiplexed stream with a
+deadline, and on expiry kill every process in the container except docker-init and the keeper
+(a second exec), or the whole container when even that cannot start (e.g. a fork bomb holds
+every pid). An exec'd process's OOM does not set State.OOMKilled, so OOM
 is read from the engine's `oom` events.
 """
 
