@@ -62,9 +62,16 @@ class BubblewrapSandbox:
         self._mounted = False
         if os.geteuid() == 0:
             opts = f"size={spec.limits.work_mb}m,uid={UID},gid={UID},mode=0700,nosuid,nodev"
-            subprocess.run(["mount", "-t", "tmpfs", "-o", opts, "tmpfs", str(self._work)],
-                           check=True)  # fmt: skip
-            self._mounted = True
+            mount = subprocess.run(["mount", "-t", "tmpfs", "-o", opts, "tmpfs", str(self._work)],
+                                   capture_output=True, text=True, check=False)  # fmt: skip
+            self._mounted = mount.returncode == 0
+            if not self._mounted:
+                os.chown(self._work, UID, UID)
+                print(
+                    f"godelbox: warning: no tmpfs for {WORK_DIR} ({mount.stderr.strip()}); "
+                    "its size is bounded only by RLIMIT_FSIZE per file",
+                    file=sys.stderr,
+                )
 
     def __enter__(self) -> BubblewrapSandbox:
         return self
