@@ -13,7 +13,7 @@ import subprocess
 import tempfile
 import traceback
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -24,18 +24,16 @@ from godelbox.evaluator.context import EvalContext
 from godelbox.evaluator.results import Grade, Solution, TaskResult, result_from
 from godelbox.evaluator.runner import run_agent
 from godelbox.evaluator.staged import StagedOutcome, run_staged
-from godelbox.evaluator.workspace import git_env
+from godelbox.evaluator.workspace import diff_trees, git_env, plain_copy
 from godelbox.sandbox.base import SandboxError
 
 
 class Solver(Protocol):
     name: str
 
-    def solve(
-        self, ctx: EvalContext, task: Task, workspace: Path, problem: str, baseline: Path
-    ) -> Solution:
-        """Answer `task` in `workspace` (which may hold an earlier attempt's changes); the
-        answer is a diff against `baseline`, the pristine workspace."""
+    def solve(self, ctx: EvalContext, task: Task, workspace: Path, problem: str) -> Solution:
+        """Answer `task` with a diff against `workspace` (a git repo at the base commit; on a
+        retry it also holds the earlier attempt's changes, which the evaluator adds back)."""
 
 
 @dataclass(frozen=True)
@@ -43,21 +41,15 @@ class AgentSolver:
     agent_dir: Path
     name: str = "agent"
 
-    def solve(
-        self, ctx: EvalContext, task: Task, workspace: Path, problem: str, baseline: Path
-    ) -> Solution:
-        return run_agent(
-            ctx, self.agent_dir, workspace, problem, baseline=baseline, image=task.image
-        )
+    def solve(self, ctx: EvalContext, task: Task, workspace: Path, problem: str) -> Solution:
+        return run_agent(ctx, self.agent_dir, workspace, problem, image=task.image)
 
 
 @dataclass(frozen=True)
 class OracleSolver:
     name: str = "oracle"
 
-    def solve(
-        self, ctx: EvalContext, task: Task, workspace: Path, problem: str, baseline: Path
-    ) -> Solution:
+    def solve(self, ctx: EvalContext, task: Task, workspace: Path, problem: str) -> Solution:
         return Solution(patch=task.oracle_patch(), ended="oracle")
 
 
@@ -118,15 +110,43 @@ class _Attempt:
 def _solve(ctx: EvalContext, solver: Solver, attempt: _Attempt, tmp: Path) -> Solution:
     try:
         if not attempt.previous_patch:
-            return solver.solve(
-                ctx, attempt.task, attempt.pristine, attempt.problem, attempt.pristine
-            )
+            return solver.solve(ctx, attempt.task, attempt.pristine, attempt.problem)
         workspace = tmp / _safe(attempt.task.task_id) / f"try{attempt.number}"
         _with_patch(attempt.pristine, attempt.previous_patch, workspace)
-        # Diffed against the pristine tree, so this answer includes the earlier one's changes.
-        return solver.solve(ctx, attempt.task, workspace, attempt.problem, attempt.pristine)
+        solution = solver.solve(ctx, attempt.task, workspace, attempt.problem)
+        return _cumulative(solution, attempt.pristine, workspace, tmp)
     except SandboxError as err:
         return Solution(patch="", ended="error", exit_code=None, detail=f"sandbox error: {err}")
+
+
+def _cumulative(solution: Solution, pristine: Path, workspace: Path, tmp: Path) -> Solution:
+    """A retry's answer is a diff against the retry workspace (earlier attempt included);
+    grading starts from the pristine tree, so rebase it: apply it to a plain copy of that
+    workspace and diff against the pristine tree. Both trees are ours, not the agent's."""
+    if not solution.patch:
+        return replace(solution, patch=_diff(pristine, workspace, tmp))
+    scratch = tmp / f"rebase-{workspace.name}-{workspace.parent.name}"
+    plain_copy(workspace, scratch / "b")
+    applied = subprocess.run(
+        ["git", "apply", "--whitespace=nowarn", "-"],
+        cwd=scratch / "b",
+        env=git_env(scratch),
+        input=solution.patch.encode("utf-8", "surrogateescape"),
+        capture_output=True,
+        check=False,
+    )
+    if applied.returncode != 0:
+        detail = applied.stderr.decode("utf-8", "replace").strip()
+        return replace(solution, ended="error", detail=f"could not combine two tries: {detail}")
+    plain_copy(pristine, scratch / "a")
+    return replace(solution, patch=diff_trees(scratch))
+
+
+def _diff(pristine: Path, workspace: Path, tmp: Path) -> str:
+    scratch = tmp / f"diff-{workspace.name}-{workspace.parent.name}"
+    plain_copy(pristine, scratch / "a")
+    plain_copy(workspace, scratch / "b")
+    return diff_trees(scratch)
 
 
 def _with_patch(pristine: Path, patch: str, dest: Path) -> None:
