@@ -96,7 +96,9 @@ def run_staged(
                 if task_id in done:
                     outcome.resolved_by_id[task_id] = done[task_id]
             todo = [t for t in stage_ids if t not in done]
-            units = [todo[k : k + unit_size] for k in range(0, len(todo), unit_size)]
+            # Groups no larger than needed to keep every worker busy on this stage.
+            size = max(1, min(unit_size, -(-len(todo) // workers)))
+            units = [todo[k : k + size] for k in range(0, len(todo), size)]
             _run_units(pool, evaluate, units, outcome, on_result)
             evaluated = [t for stage in plan[: index + 1] for t in stage]
             resolved_so_far = sum(outcome.resolved_by_id.get(t, False) for t in evaluated)

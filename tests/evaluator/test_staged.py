@@ -98,3 +98,9 @@ def test_a_crashing_unit_becomes_error_results_and_the_rest_goes_on():
     assert outcome.results["t01"].outcome == "error"
     assert "harness bug" in outcome.results["t01"].reason
     assert outcome.resolved == 3
+
+
+def test_groups_shrink_so_every_worker_gets_some_of_a_small_stage():
+    calls: list[list[str]] = []
+    run_staged(IDS[:10], evaluator(set(), calls), stages=[StageSection()], workers=2, unit_size=41)
+    assert sorted(len(c) for c in calls) == [5, 5]
