@@ -180,7 +180,8 @@ def is_test_path(path: str) -> bool:
     parts = PurePosixPath(path).parts
     name = parts[-1] if parts else ""
     return (
-        any(part in TEST_DIR_NAMES for part in parts[:-1])
+        # The last part too: replacing the tests/ directory with a file or symlink is tampering.
+        any(part in TEST_DIR_NAMES for part in parts)
         or (name.startswith("test_") and name.endswith(".py"))
         or name.endswith("_test.py")
     )

@@ -97,6 +97,7 @@ def test_swebench_guard_rules():
     for path in (
         "tests/test_a.py",
         "test/helpers.py",
+        "tests",
         "pkg/test_b.py",
         "pkg/b_test.py",
         "pkg/conftest.py",
