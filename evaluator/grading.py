@@ -9,13 +9,13 @@ The agent never runs here, and nothing it wrote except its filtered diff is pres
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from godelbox.evaluator import contract
 from godelbox.evaluator.context import EvalContext
 from godelbox.evaluator.patching import (
     APPLIED_MARK,
@@ -35,7 +35,10 @@ from godelbox.evaluator.pytest_report import (
 from godelbox.evaluator.results import Grade, TestOutcome
 from godelbox.sandbox.base import WORK_DIR, ExecResult, SandboxError
 
-GRADER_DIR = f"{WORK_DIR}/grader"
+GRADE_ROOT = f"{WORK_DIR}/grade"
+"""Copied in as one tree (one engine round trip): the workspace and the grader's files."""
+REPO_DIR = f"{GRADE_ROOT}/repo"
+GRADER_DIR = f"{GRADE_ROOT}/grader"
 APPLY_TIMEOUT_S = 120.0
 FEEDBACK_CAP = 6_000
 
@@ -197,22 +200,23 @@ def _apply_and_test(
     python: str = "python3",
 ) -> PytestRun:
     with tempfile.TemporaryDirectory(prefix="godelbox-grade-") as tmp:
-        grader = Path(tmp) / "grader"
-        grader_files(grader, contract.WORKSPACE_DIR)
+        root = Path(tmp) / "grade"
+        shutil.copytree(workspace, root / "repo", symlinks=True)
+        grader = root / "grader"
+        grader_files(grader, REPO_DIR)
         (grader / "apply.sh").write_text(APPLY_SCRIPT, encoding="utf-8")
         (grader / "grade.sh").write_text(GRADE_SCRIPT, encoding="utf-8")
         _write(grader / "model.patch", patch)
         _write(grader / "test.patch", test_patch)
-        cmd = pytest_command(GRADER_DIR, contract.WORKSPACE_DIR, _test_targets(test_ids))
+        cmd = pytest_command(GRADER_DIR, REPO_DIR, _test_targets(test_ids))
         if python != "python3":
             cmd[0] = python
         with ctx.backend.start(ctx.spec(image)) as box:
-            box.copy_in(workspace, contract.WORKSPACE_DIR)
-            box.copy_in(grader, GRADER_DIR)
+            box.copy_in(root, GRADE_ROOT)
             result = box.run(
                 ["bash", f"{GRADER_DIR}/grade.sh", *cmd],
                 ctx.grade_timeout_s + APPLY_TIMEOUT_S,
-                workdir=contract.WORKSPACE_DIR,
+                workdir=REPO_DIR,
                 env={**GIT_IN_SANDBOX_ENV, **pytest_env(GRADER_DIR)},
             )
     return _read_grade_output(result)
