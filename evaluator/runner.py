@@ -8,6 +8,8 @@ did to its repository's metadata matters. Hidden tests never enter this sandbox.
 
 from __future__ import annotations
 
+import contextlib
+import tarfile
 import tempfile
 import time
 from pathlib import Path
@@ -63,9 +65,13 @@ def run_agent(
                 )
                 try:
                     box.copy_out(contract.WORKSPACE_DIR, scratch / "diff" / "b")
+                except (SandboxError, tarfile.TarError, OSError) as err:
+                    # e.g. a link pointing out of the workspace: the extraction filter refuses
+                    # it rather than let the host follow it.
+                    copy_error = f"{type(err).__name__}: {err}"
+                # Logs are best effort: the agent may have removed or poisoned them.
+                with contextlib.suppress(SandboxError, tarfile.TarError, OSError):
                     box.copy_out(contract.LOG_DIR, scratch / "logs")
-                except SandboxError as err:
-                    copy_error = str(err)
         except SandboxError as err:
             return Solution(
                 patch="",
@@ -76,15 +82,23 @@ def run_agent(
                 detail=f"sandbox error: {err}",
             )
         patch = ""
-        if (scratch / "diff" / "b").is_dir():
-            strip_junk(scratch / "diff" / "b")
+        answer = scratch / "diff" / "b"
+        if answer.is_dir() and not answer.is_symlink():
+            strip_junk(answer)
             patch = diff_trees(scratch / "diff")
         log = collect_log(result, scratch / "logs", ctx.log_cap_bytes)
     assert result is not None
-    detail = ""
     if copy_error:
-        detail = f"could not copy the workspace out: {copy_error}"
-    elif result.ended == "output_cap":
+        return Solution(
+            patch="",
+            log=log,
+            duration_s=time.monotonic() - started,
+            ended="error",
+            exit_code=result.exit_code,
+            detail=f"could not copy the workspace out: {copy_error}",
+        )
+    detail = ""
+    if result.ended == "output_cap":
         detail = "the agent's output passed the cap and it was stopped"
     return Solution(
         patch=patch,

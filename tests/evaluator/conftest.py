@@ -18,6 +18,7 @@ NOOP_AGENT = FIXTURES / "noop_agent"
 CHEAT_AGENT = FIXTURES / "cheat_agent"
 FIX_AGENT = FIXTURES / "fix_agent"
 SLEEP_AGENT = FIXTURES / "sleep_agent"
+SYMLINK_AGENT = FIXTURES / "symlink_agent"
 POLYGLOT = FIXTURES / "polyglot"
 
 

@@ -10,7 +10,7 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from conftest import CHEAT_AGENT, FIX_AGENT, NOOP_AGENT, SLEEP_AGENT
+from conftest import CHEAT_AGENT, FIX_AGENT, NOOP_AGENT, SLEEP_AGENT, SYMLINK_AGENT
 from eval_helpers import FUZZ_PATCH, HIDDEN_TESTS, file_diff, swebench_repo, three_way_patch
 
 from godelbox.evaluator.benchmark import GradeItem
@@ -117,6 +117,14 @@ def test_agents_end_to_end(eval_ctx, pristine, bench_file):
     assert fix.outcome == "resolved", fix.reason
     assert "calc/stats.py" in fix.patch and ".git" not in fix.patch
     assert "exit=3" in fix.log and "mean([2, 4, 6])" in fix.log
+
+
+def test_links_out_of_the_workspace_are_refused_not_followed(eval_ctx, pristine):
+    bench, task, _ = pristine
+    [result] = evaluate_tasks(eval_ctx, bench, [task], AgentSolver(SYMLINK_AGENT))
+    assert result.outcome == "error"
+    assert "could not copy the workspace out" in result.reason
+    assert "link" in result.reason
 
 
 def test_an_agent_past_its_budget_is_killed_and_reported_as_timeout(eval_ctx, pristine):
