@@ -176,6 +176,26 @@ class ProposerSection(_Section):
     )
 
 
+class PAESection(_Section):
+    """PAE (task proposer, agent, LLM judge) and SELF refinement; see README "PAE and SELF"."""
+
+    context_bench: str = Field(
+        "builtin:dev", description="Benchmark whose repositories are the proposer's context."
+    )
+    contexts: int = Field(2, ge=1, description="Context tasks (repos) used per `godelbox pae`.")
+    tasks_per_context: int = Field(2, ge=1, description="Tasks the proposer writes per context.")
+    duplicate_jaccard: float = Field(
+        0.8, ge=0, le=1, description="Token Jaccard at or above which a task is a near-duplicate."
+    )
+    judge_min_agreement: float = Field(
+        0.8, ge=0, le=1, description="A judge agreeing less with ground truth is flagged."
+    )
+    context_chars: int = Field(
+        12_000, ge=1000, description="Cap on the repository text shown to the proposer."
+    )
+    self_tasks: int = Field(3, ge=1, description="Tasks `godelbox self` refines per run.")
+
+
 class Config(_Section):
     run: RunSection = Field(default_factory=RunSection)
     archive: ArchiveSection = Field(default_factory=ArchiveSection)
@@ -187,6 +207,7 @@ class Config(_Section):
     budget: BudgetSection = Field(default_factory=BudgetSection)
     loop: LoopSection = Field(default_factory=LoopSection)
     proposer: ProposerSection = Field(default_factory=ProposerSection)
+    pae: PAESection = Field(default_factory=PAESection)
 
 
 @dataclass(frozen=True)
