@@ -19,12 +19,20 @@ from sqlalchemy import Connection, Engine, create_engine, event, inspect, select
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlmodel import SQLModel
 
+from godelbox.archive.jobs import EvalJob
 from godelbox.archive.models import APPLICATION_ID, Meta
+from godelbox.archive.pae_models import PAE_TABLES, SELF_TABLES
 from godelbox.errors import UserError
 
 Migration = Callable[[Connection], None]
 
-MIGRATIONS: Sequence[Migration] = ()
+
+def _add_eval_jobs(conn: Connection) -> None:
+    """v2: the evaluation job queue shared by worker processes (`godelbox.archive.jobs`)."""
+    EvalJob.__table__.create(conn, checkfirst=True)  # type: ignore[attr-defined]
+
+
+MIGRATIONS: Sequence[Migration] = (_add_eval_jobs,)
 """Append a function here (never edit an old one) for every schema change."""
 
 SCHEMA_VERSION = 1 + len(MIGRATIONS)

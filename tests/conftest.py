@@ -3,4 +3,5 @@
 pytest_plugins = [
     "tests.fixtures.fake_llm",
     "tests.fixtures.docker_engine",
+    "tests.fixtures.postgres",
 ]

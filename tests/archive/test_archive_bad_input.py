@@ -10,6 +10,8 @@ import pytest
 from sqlalchemy import inspect, text
 
 from godelbox.archive.db import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
     NewerSchemaError,
     NotAnArchiveError,
     make_engine,
@@ -104,16 +106,18 @@ def test_migrations_run_in_order_and_stamp_the_version(archive: Archive) -> None
 
     def add_tag_column(conn) -> None:
         conn.execute(text("ALTER TABLE agent_node ADD COLUMN tag VARCHAR(32)"))
-        applied.append(2)
+        applied.append(SCHEMA_VERSION + 1)
 
     def backfill(conn) -> None:
         conn.execute(text("UPDATE agent_node SET tag = 'seed'"))
-        applied.append(3)
+        applied.append(SCHEMA_VERSION + 2)
 
-    assert migrate(engine, [add_tag_column, backfill]) == 3
-    assert applied == [2, 3]
+    # Two steps after the current schema's own migrations (a new archive is already current).
+    steps = [*MIGRATIONS, add_tag_column, backfill]
+    assert migrate(engine, steps) == SCHEMA_VERSION + 2
+    assert applied == [SCHEMA_VERSION + 1, SCHEMA_VERSION + 2]
     assert "tag" in {c["name"] for c in inspect(engine).get_columns("agent_node")}
-    assert migrate(engine, [add_tag_column, backfill]) == 3 and applied == [2, 3]
+    assert migrate(engine, steps) == SCHEMA_VERSION + 2 and len(applied) == 2
     with pytest.raises(NewerSchemaError):
         stored_version(engine, "this db")
     engine.dispose()
