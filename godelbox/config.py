@@ -155,6 +155,13 @@ class LoopSection(_Section):
     children_per_generation: int = Field(2, ge=1)
     proposal_workers: int = Field(1, ge=1)
     eval_workers: int = Field(1, ge=1)
+    executor: Literal["local", "ray"] = Field(
+        "local", description="Where evaluation units run: this process, or a Ray cluster."
+    )
+    ray_address: str = Field(
+        "auto", description="Ray cluster to join: auto | HOST:PORT | ray://HOST:PORT | local."
+    )
+    ray_max_retries: int = Field(3, ge=0, description="Ray re-runs of a unit whose node died.")
 
 
 class ProposerSection(_Section):
