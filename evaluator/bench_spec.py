@@ -4,17 +4,26 @@ builtin:dev | builtin:heldout | builtin:all   the built-in suite (SWE-bench form
 swebench:FILE                                 a JSONL of SWE-bench instances
 polyglot:PATH                                 an Aider Polyglot checkout (Python track)
 humaneval                                     the 164 HumanEval problems
+miniwob:TASKS                                 MiniWoB++ web tasks/subsets (load_web_benchmark)
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from godelbox.errors import UserError
 from godelbox.evaluator.benchmark import Benchmark
 from godelbox.evaluator.context import EvalContext
 
-SPECS = "builtin:dev, builtin:heldout, builtin:all, swebench:FILE, polyglot:PATH, humaneval"
+if TYPE_CHECKING:
+    from godelbox.evaluator.web.miniwob import MiniWoBBenchmark
+
+SPECS = (
+    "builtin:dev, builtin:heldout, builtin:all, swebench:FILE, polyglot:PATH, humaneval, "
+    "miniwob:TASKS (web, e.g. miniwob:basic or miniwob:click-button,enter-text)"
+)
 
 
 class UnknownBenchmarkError(UserError):
@@ -39,4 +48,21 @@ def load_benchmark(spec: str, ctx: EvalContext | None = None) -> Benchmark:
         from godelbox.evaluator.humaneval import humaneval_benchmark
 
         return humaneval_benchmark()
+    if kind == "miniwob":
+        raise UnknownBenchmarkError(
+            f"{spec!r} is a web benchmark: its episodes are played, not patched; load it with "
+            "godelbox.evaluator.bench_spec.load_web_benchmark"
+        )
     raise UnknownBenchmarkError(f"unknown benchmark {spec!r}; use one of: {SPECS}")
+
+
+def load_web_benchmark(spec: str, seeds: Sequence[int] = (0,)) -> MiniWoBBenchmark:
+    """`miniwob:TASKS`: comma-separated MiniWoB++ task and subset names, each played per seed."""
+    from godelbox.evaluator.web.miniwob import miniwob_benchmark
+
+    kind, _, arg = spec.partition(":")
+    if kind != "miniwob" or not arg:
+        raise UnknownBenchmarkError(
+            f"unknown web benchmark {spec!r}; use miniwob:TASKS, e.g. miniwob:basic"
+        )
+    return miniwob_benchmark(arg, seeds)

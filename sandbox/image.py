@@ -148,6 +148,21 @@ class ImageRecipe:
 
 AGENT_RECIPE = ImageRecipe()
 
+WEB_RECIPE = AGENT_RECIPE.extend(
+    "godelbox-web",
+    # In the rootfs at mmdebstrap time (bookworm-security carries the current Chromium), so no
+    # build step needs a network; the miniwob wheel ships the MiniWoB++ HTML and reward code.
+    packages=("chromium", "chromium-driver", "fonts-liberation"),
+    wheels=("miniwob", "selenium"),
+    env=(
+        ("MINIWOB_CHROME_BINARY", "/usr/bin/chromium"),
+        ("MINIWOB_CHROMEDRIVER", "/usr/bin/chromedriver"),
+    ),
+)
+"""The web image: the agent image plus Chromium, chromedriver and MiniWoB++ (DESIGN.md)."""
+
+RECIPES = {"agent": AGENT_RECIPE, "web": WEB_RECIPE}
+
 
 @dataclass(frozen=True)
 class BuiltImage:

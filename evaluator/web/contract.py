@@ -1,0 +1,95 @@
+"""The web agent contract: how an agent directory is run on MiniWoB++ episodes in a sandbox.
+
+The evaluator starts one sandbox (the web image: Chromium, chromedriver, MiniWoB++; network
+none) per batch of episodes and runs the *driver* in it. The driver owns the browser and the
+reward; for each episode it starts the agent as a child process and speaks a JSONL protocol
+with it over the agent's stdin/stdout:
+
+    python3 /work/agent/run.py --web --log-dir /work/logs/<episode id>
+
+driver -> agent, one JSON object per line:
+    {"type": "observation", "task": "click-button", "step": 0, "steps_left": 10,
+     "utterance": "Click on the \\"ok\\" button.", "fields": [["target", "ok"]],
+     "elements": [{"ref": 4, "parent": 2, "tag": "button", "text": "ok", "value": "",
+                   "id": "", "classes": "", "left": 12.0, "top": 60.0, "width": 40.0,
+                   "height": 22.0, "focused": false}, ...],
+     "screenshot": "/work/episodes/<id>/step-0.png" | null,
+     "error": null | "why the previous action failed"}
+    {"type": "end", "reason": "terminated" | "done" | "step_limit"}   (then stdin closes)
+
+agent -> driver, one JSON object per line (other lines are ignored, so print logs to stderr):
+    {"action": "click", "ref": 4}
+    {"action": "type", "ref": 7, "text": "hello"}     ("ref" optional: type into the focus)
+    {"action": "press", "key": "Enter"}               (a key of `KEYS`; "<Enter>" also works)
+    {"action": "scroll", "dx": 0, "dy": 100}          (positive dy scrolls down)
+    {"action": "done"}                                (give up / finished without a reward)
+
+An episode ends when MiniWoB reports the task done (the agent submitted something), the agent
+says "done", exits, runs out of `step_limit` actions, or passes the episode time limit (the
+driver kills it). The agent never sees the reward. `GODELBOX_LLM_SOCKET` / `GODELBOX_LLM_MODEL`
+are set as for coding agents when a model is configured; `GODELBOX_TIME_BUDGET_S` is the
+episode time limit.
+
+Result per episode (`godelbox.evaluator.web.miniwob.EpisodeResult`): `reward` (MiniWoB's
+time-decayed reward, clipped to [0, 1]), `raw_reward` (the same without the time decay,
+clipped to [0, 1]), `success` (raw_reward > 0: MiniWoB's binary reward), steps, how it ended,
+the trajectory (observations + actions, capped) and the final observation, so a judge can be
+audited against the ground-truth reward.
+
+Integrity: the driver reads its configuration (including a per-run nonce) from stdin before it
+starts anything, makes itself non-dumpable (the agent, same uid, cannot read its memory or fds),
+and tags every result line with the nonce, so an agent cannot forge results on the driver's
+output. Known limit: the agent shares the container with the browser, so a hostile agent could
+reach Chromium's DevTools port on loopback and tamper with the page's reward; the LLM judge
+audit (PAE) and the trajectories are where that would show.
+"""
+
+from __future__ import annotations
+
+from godelbox.evaluator.contract import AGENT_DIR, ENV_LLM_MODEL, ENV_LLM_SOCKET, ENV_TIME_BUDGET
+from godelbox.sandbox.base import WORK_DIR
+
+__all__ = [
+    "ACTIONS",
+    "AGENT_DIR",
+    "DRIVER_DIR",
+    "ENV_LLM_MODEL",
+    "ENV_LLM_SOCKET",
+    "ENV_TIME_BUDGET",
+    "EPISODES_DIR",
+    "KEYS",
+    "LOG_DIR",
+    "web_entrypoint",
+]
+
+DRIVER_DIR = f"{WORK_DIR}/driver"
+"""Where the evaluator copies the driver (`evaluator/web/driver/`) in the sandbox."""
+LOG_DIR = f"{WORK_DIR}/logs"
+"""Per-episode log dirs `LOG_DIR/<episode id>/` the agent may write its trajectory into."""
+EPISODES_DIR = f"{WORK_DIR}/episodes"
+"""Per-episode screenshots (when enabled) `EPISODES_DIR/<episode id>/step-<n>.png`."""
+
+ACTIONS = ("click", "type", "press", "scroll", "done")
+
+KEYS = (
+    "Enter",
+    "Tab",
+    "Backspace",
+    "Delete",
+    "Space",
+    "ArrowUp",
+    "ArrowDown",
+    "ArrowLeft",
+    "ArrowRight",
+    "PageUp",
+    "PageDown",
+    "C-a",
+    "C-c",
+    "C-v",
+    "C-x",
+)
+"""Keys `press` accepts (MiniWoB's allowed keys; `C-` is Control)."""
+
+
+def web_entrypoint(episode_id: str) -> tuple[str, ...]:
+    return ("python3", f"{AGENT_DIR}/run.py", "--web", "--log-dir", f"{LOG_DIR}/{episode_id}")
