@@ -29,12 +29,13 @@ from godelbox.budget import exhausted
 from godelbox.config import Config
 from godelbox.evaluator.benchmark import Benchmark
 from godelbox.evaluator.context import EvalContext
-from godelbox.evaluator.evaluation import Solver, evaluate_benchmark
+from godelbox.evaluator.evaluation import Solver
 from godelbox.evaluator.results import TaskResult
 from godelbox.evaluator.staged import plan_stages
 from godelbox.loop import events
 from godelbox.loop.display import Reporter, Snapshot
 from godelbox.loop.evidence import parent_evidence
+from godelbox.loop.executors import Executor
 from godelbox.loop.progress import ProgressReader
 from godelbox.loop.stopping import StopRequest
 from godelbox.proposer.base import LLMCallSink, Proposal, Proposer
@@ -66,6 +67,8 @@ class LoopParts:
     seed_kind: str
     reporter: Reporter
     stop: StopRequest
+    executor: Executor
+    """Where evaluation units run (`loop.executor`); the loop closes it when it stops."""
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,7 @@ class Evolution:
                 {"active_s": active, "reason": reason},
             )
             shutil.rmtree(self.scratch, ignore_errors=True)
+            self.p.executor.close()
 
     def _loop(self) -> str:
         try:
@@ -360,15 +364,18 @@ class Evolution:
         self._busy(label, f"evaluating node {node_id}: {len(done)}/{len(tasks)} tasks done")
 
         def on_result(result: TaskResult) -> None:
+            if result.task_id in done:
+                return  # recorded already (a retried unit): one row per (node, task)
             self._record_result(node_id, stage_of.get(result.task_id, 0), result)
             done[result.task_id] = result.resolved
             self._busy(label, f"evaluating node {node_id}: {len(done)}/{len(tasks)} tasks done")
 
         try:
-            outcome = evaluate_benchmark(
+            outcome = self.p.executor.evaluate(
                 ctx,
                 self.p.bench,
                 self.p.solver_for(agent_dir, lambda record: self._llm_call(node_id, record)),
+                agent_dir,
                 stages=self.config.evaluation.stages,
                 workers=self.config.evaluation.workers,
                 done=done,

@@ -19,6 +19,7 @@ from godelbox.evaluator.context import EvalContext, context_from_config
 from godelbox.evaluator.evaluation import AgentSolver
 from godelbox.loop.display import Reporter
 from godelbox.loop.evolution import LoopParts, SolverFactory
+from godelbox.loop.executors import executor_for
 from godelbox.loop.stopping import StopRequest
 from godelbox.paths import seed_agent_dir
 from godelbox.proposer.base import Proposer
@@ -77,6 +78,7 @@ def build_parts(
         seed_kind=seed_kind,
         reporter=reporter,
         stop=stop,
+        executor=executor_for(config, offline(config)),
     )
 
 

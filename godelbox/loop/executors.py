@@ -1,0 +1,270 @@
+"""Where the loop's evaluation units run: in this process (`local`) or as Ray tasks (`ray`).
+
+An executor evaluates one node on the benchmark with the same staged rules either way
+(`evaluator.staged.run_staged`); only the place where a unit of tasks runs differs. With Ray a
+unit becomes a task scheduled on a node that advertises the custom resource `docker` (start each
+machine with `ray start ... --resources '{"docker": N}'`, N = sandboxes it may run at once); it
+runs its sandboxes on that node's own engine. Only small things travel: the agent's tree as a
+tar of a few kB (put in the object store once per node evaluated), the benchmark spec, the
+`sandbox` and `evaluation` config sections, the task ids, and the results as plain dicts (logs
+inline, already capped by the evaluator). The archive never leaves the daemon, which stays its
+only writer.
+
+Node loss: a unit whose worker process or node dies is retried by Ray (`loop.ray_max_retries`);
+when retries run out the evaluation raises `ClusterError`, and the daemon's resume evaluates the
+unfinished tasks again (finished ones are in the archive and skipped). A unit returns its
+results only when all of its tasks are done, so a lost attempt records nothing.
+"""
+
+from __future__ import annotations
+
+import io
+import tarfile
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from godelbox.config import Config, StageSection
+from godelbox.errors import UserError
+from godelbox.evaluator.benchmark import Benchmark
+from godelbox.evaluator.context import EvalContext
+from godelbox.evaluator.evaluation import (
+    AgentSolver,
+    Solver,
+    evaluate_benchmark,
+    evaluate_tasks,
+    select_tasks,
+)
+from godelbox.evaluator.results import TaskResult
+from godelbox.evaluator.staged import StagedOutcome, run_staged
+
+DOCKER_RESOURCE = "docker"
+"""The custom Ray resource a node advertises for each sandbox it can run at once."""
+
+UNIT_SECTIONS = frozenset({"sandbox", "evaluation"})
+"""The config sections a unit needs on its node; nothing else is sent."""
+
+
+class ClusterError(UserError):
+    """The Ray cluster cannot be reached or cannot run the work."""
+
+
+class Executor(Protocol):
+    name: str
+
+    def evaluate(
+        self,
+        ctx: EvalContext,
+        bench: Benchmark,
+        solver: Solver,
+        agent_dir: Path,
+        *,
+        stages: Sequence[StageSection],
+        workers: int,
+        done: Mapping[str, bool],
+        on_result: Callable[[TaskResult], None],
+    ) -> StagedOutcome:
+        """Evaluate the agent in `agent_dir` (run by `solver` locally) on `bench`, skipping
+        `done`; `on_result` is called once per finished task, from any thread."""
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class LocalExecutor:
+    """Units run in this process's threads: the single-machine default, unchanged."""
+
+    name: str = "local"
+
+    def evaluate(
+        self,
+        ctx: EvalContext,
+        bench: Benchmark,
+        solver: Solver,
+        agent_dir: Path,
+        *,
+        stages: Sequence[StageSection],
+        workers: int,
+        done: Mapping[str, bool],
+        on_result: Callable[[TaskResult], None],
+    ) -> StagedOutcome:
+        return evaluate_benchmark(
+            ctx, bench, solver, stages=stages, workers=workers, done=done, on_result=on_result
+        )
+
+    def close(self) -> None:
+        return None
+
+
+@dataclass(frozen=True)
+class UnitSpec:
+    """What a Ray node needs to evaluate units of one node's agent; small by design."""
+
+    agent_tar: bytes
+    config: dict[str, Any]
+    """Only the `UNIT_SECTIONS` of the run's config, as JSON-able data."""
+    labels: dict[str, str]
+
+
+def run_unit(spec: UnitSpec, task_ids: list[str]) -> list[dict[str, Any]]:
+    """Evaluate `task_ids` on this machine (the body of a Ray task); results as dicts."""
+    from godelbox.evaluator.bench_spec import load_benchmark
+    from godelbox.evaluator.context import context_from_config
+    from godelbox.sandbox.select import backend_for
+
+    config = Config.model_validate(spec.config)
+    with tempfile.TemporaryDirectory(prefix="godelbox-unit-") as tmp:
+        agent_dir = Path(tmp) / "agent"
+        unpack_tree(spec.agent_tar, agent_dir)
+        ctx = context_from_config(config, backend_for(config.sandbox), labels=spec.labels)
+        bench = load_benchmark(config.evaluation.bench, ctx)
+        results = evaluate_tasks(ctx, bench, select_tasks(bench, task_ids), AgentSolver(agent_dir))
+    return [result.to_dict() for result in results]
+
+
+class RayExecutor:
+    """Units run as Ray tasks on nodes with a `docker` resource (see the module docstring)."""
+
+    name = "ray"
+
+    def __init__(self, config: Config, address: str, max_retries: int = 3) -> None:
+        try:
+            import ray
+        except ImportError:
+            raise ClusterError(
+                "loop.executor = 'ray' needs Ray: pip install 'godelbox[ray]'"
+            ) from None
+        self._ray = ray
+        self._config = config
+        self._started_here = not ray.is_initialized()
+        if self._started_here:
+            connect_ray(address)
+        slots = ray.cluster_resources().get(DOCKER_RESOURCE, 0)
+        if slots < 1:
+            self.close()
+            raise ClusterError(
+                f"the Ray cluster at {address} has no node with the '{DOCKER_RESOURCE}' "
+                "resource; start workers with: ray start --address HEAD:6379 "
+                f"--resources '{{\"{DOCKER_RESOURCE}\": 1}}'"
+            )
+        self._remote = ray.remote(run_unit).options(
+            num_cpus=0, resources={DOCKER_RESOURCE: 1}, max_retries=max_retries
+        )
+
+    def evaluate(
+        self,
+        ctx: EvalContext,
+        bench: Benchmark,
+        solver: Solver,
+        agent_dir: Path,
+        *,
+        stages: Sequence[StageSection],
+        workers: int,
+        done: Mapping[str, bool],
+        on_result: Callable[[TaskResult], None],
+    ) -> StagedOutcome:
+        """`solver` is not used: the node runs the agent with its own sandbox backend."""
+        ray = self._ray
+        sections = self._config.model_dump(mode="json", include=set(UNIT_SECTIONS))
+        spec = ray.put(UnitSpec(pack_tree(agent_dir), sections, dict(ctx.labels)))
+
+        # Tasks of units the cluster failed to run even after retries: not the agent's result,
+        # so they are not reported (resume runs them again) and the evaluation ends in error.
+        lost: dict[str, str] = {}
+
+        def evaluate_unit(ids: list[str]) -> list[TaskResult]:
+            try:
+                rows = ray.get(self._remote.remote(spec, ids))
+            except ray.exceptions.RayError as err:
+                lost.update(dict.fromkeys(ids, type(err).__name__))
+                raise
+            return [TaskResult.from_dict(row) for row in rows]
+
+        def report(result: TaskResult) -> None:
+            if result.task_id not in lost:
+                on_result(result)
+
+        outcome = run_staged(
+            [task.task_id for task in bench.tasks()],
+            evaluate_unit,
+            stages=stages,
+            workers=workers,
+            unit_size=bench.batch_size,
+            done=done,
+            on_result=report,
+        )
+        if lost:
+            raise ClusterError(
+                f"Ray could not evaluate {', '.join(sorted(lost))} "
+                f"({', '.join(sorted(set(lost.values())))}) even after retries; the finished "
+                "tasks are archived: resume with `godelbox run RUN_DIR`"
+            )
+        return outcome
+
+    def close(self) -> None:
+        if self._started_here and self._ray.is_initialized():
+            self._ray.shutdown()
+
+
+RAY_OBJECT_STORE_BYTES = 200 * 1024 * 1024
+"""Object store of a private `local` cluster: units move kilobytes, not gigabytes."""
+
+
+def connect_ray(address: str) -> None:
+    """Join the cluster at `address` ("auto", "HOST:PORT", "ray://HOST:PORT"), quietly; "local"
+    starts a private one-node cluster in this process (one sandbox slot, no dashboard)."""
+    import ray
+
+    private: dict[str, Any] = {}
+    if address == "local":
+        private = {
+            "num_cpus": 1,
+            "resources": {DOCKER_RESOURCE: 1},
+            "object_store_memory": RAY_OBJECT_STORE_BYTES,
+            "include_dashboard": False,
+        }
+    try:
+        ray.init(address=address, log_to_driver=False, logging_level="warning", **private)
+    except (ConnectionError, RuntimeError, ValueError) as err:
+        raise ClusterError(
+            f"cannot reach the Ray cluster at {address!r} ({err}); start it with "
+            "`ray start --head`, or set loop.executor = 'local'"
+        ) from None
+
+
+def executor_for(config: Config, offline: bool) -> Executor:
+    """The executor the config names. Ray runs offline agents only: an LLM agent's gateway
+    lives in the daemon, next to the LLM client and its budget."""
+    if config.loop.executor == "local":
+        return LocalExecutor()
+    if not offline:
+        raise ClusterError(
+            "loop.executor = 'ray' runs offline (operator mode) agents only for now; "
+            "use loop.executor = 'local' with a model configured"
+        )
+    return RayExecutor(config, config.loop.ray_address, config.loop.ray_max_retries)
+
+
+def pack_tree(root: Path) -> bytes:
+    """`root` as a gzip tar, entries sorted and ownership dropped (same tree, same bytes)."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz", compresslevel=6) as tar:
+        for path in sorted(root.rglob("*")):
+            info = tar.gettarinfo(str(path), arcname=str(path.relative_to(root)))
+            info.uid = info.gid = 0
+            info.uname = info.gname = ""
+            info.mtime = 0
+            if info.isreg():
+                with path.open("rb") as handle:
+                    tar.addfile(info, handle)
+            else:
+                tar.addfile(info)
+    return buffer.getvalue()
+
+
+def unpack_tree(data: bytes, dest: Path) -> None:
+    dest.mkdir(parents=True)
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
+        tar.extractall(dest, filter="data")
