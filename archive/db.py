@@ -32,7 +32,12 @@ def _add_eval_jobs(conn: Connection) -> None:
     EvalJob.__table__.create(conn, checkfirst=True)  # type: ignore[attr-defined]
 
 
-MIGRATIONS: Sequence[Migration] = (_add_eval_jobs,)
+def _add_pae_tables(conn: Connection) -> None:
+    """v3: the PAE and SELF tables (proposed tasks, judged attempts, audits, refinements)."""
+    SQLModel.metadata.create_all(conn, tables=[*PAE_TABLES, *SELF_TABLES])
+
+
+MIGRATIONS: Sequence[Migration] = (_add_eval_jobs, _add_pae_tables)
 """Append a function here (never edit an old one) for every schema change."""
 
 SCHEMA_VERSION = 1 + len(MIGRATIONS)
