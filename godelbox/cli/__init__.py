@@ -12,6 +12,7 @@ from godelbox.cli import (
     config_cmd,
     doctor_cmd,
     eval_cmd,
+    pae_cmd,
     run_cmd,
     sandbox_cmd,
     view_cmd,
@@ -32,6 +33,7 @@ run_cmd.register(app)
 archive_cmd.register(app)
 view_cmd.register(app)
 eval_cmd.register(app)
+pae_cmd.register(app)
 
 
 def main() -> None:

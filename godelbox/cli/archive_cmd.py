@@ -15,6 +15,7 @@ from godelbox.archive.models import NodeStatus
 from godelbox.archive.store import CODE_DIR, DB_FILE, Archive
 from godelbox.cli.config_cmd import ConfigOption, SetOption, default_config_file, parse_overrides
 from godelbox.config import CONFIG_FILE_NAME, dump_toml, load_config
+from godelbox.errors import UserError
 
 archive_app = typer.Typer(help="Inspect a run's archive of agent nodes.", no_args_is_help=True)
 
@@ -24,6 +25,10 @@ RunDirArg = Annotated[Path, typer.Argument(help="The run directory.", show_defau
 class ExportFormat(StrEnum):
     GRAPHML = "graphml"
     JSON = "json"
+    SFT = "sft"
+    """Successful agent trajectories as chat-format fine-tuning JSONL."""
+    SWEBENCH = "swebench"
+    """Accepted PAE-proposed coding tasks as a SWE-bench JSONL (needs --output)."""
 
 
 class SortKey(StrEnum):
@@ -53,10 +58,25 @@ def export(
         Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
     ] = None,
 ) -> None:
-    """Export the archive graph: nodes with score, status, cost; parent → child edges."""
+    """Export the archive graph (json, graphml: nodes with score, status, cost; parent → child
+    edges), successful trajectories as chat JSONL (sft), or accepted PAE-proposed coding tasks
+    as a SWE-bench JSONL for `evaluation.bench = "swebench:FILE"` (swebench)."""
+    from godelbox.proposer.pae.export import sft_jsonl, swebench_export
+
+    if format_ is ExportFormat.SWEBENCH:
+        if output is None:
+            raise UserError("--format swebench writes task snapshots next to it: give --output")
+        with Archive.open(run_dir) as archive:
+            count = swebench_export(archive, output)
+        typer.echo(f"wrote {count} tasks to {output}", err=True)
+        return
     with Archive.open(run_dir) as archive:
-        graph = archive.export_graph()
-    text = graph.to_graphml() if format_ is ExportFormat.GRAPHML else graph.to_json_text()
+        if format_ is ExportFormat.SFT:
+            text = sft_jsonl(archive)
+        elif format_ is ExportFormat.GRAPHML:
+            text = archive.export_graph().to_graphml()
+        else:
+            text = archive.export_graph().to_json_text()
     if output is None:
         typer.echo(text, nl=False)
     else:

@@ -1,0 +1,122 @@
+"""The PAE evaluator: an LLM judge reads the final state of an attempt and says success or not.
+
+Coding: the problem, the agent's patch and the end of its trajectory (its own test runs are the
+tests' outcome it saw). The hidden grade is withheld on purpose: it is the ground truth the judge
+is audited against (`audit.py`). Web: the goal, the last observations, the answer and the path of
+a screenshot when one exists. A reply that is not a verdict gets the client's one repair round;
+after that the attempt is recorded with the error and no verdict, never guessed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from godelbox.proposer.llm import LLMClient, LLMOutputError, LLMRequestError, LLMUnavailable
+
+ROLE = "judge"
+PATCH_CAP = 12_000
+OBSERVATIONS_CAP = 8_000
+
+SYSTEM = """\
+You judge whether an autonomous agent accomplished a task, from the final state of its attempt.
+Be strict: success means the task as stated is done, not that the agent said so."""
+
+CODING_USER = """\
+<task>
+{problem}
+</task>
+
+<patch>
+{patch}
+</patch>
+
+<last_steps>
+{observations}
+</last_steps>
+
+Did the patch accomplish the task?"""
+
+WEB_USER = """\
+<goal>
+{goal}
+</goal>
+
+<last_observations>
+{observations}
+</last_observations>
+
+<answer>
+{answer}
+</answer>
+{screenshot}
+Did the agent accomplish the goal?"""
+
+
+class Verdict(BaseModel):
+    success: bool = Field(description="True only when the task is accomplished.")
+    reason: str = Field(description="One or two sentences: why.")
+
+
+@dataclass(frozen=True)
+class Judgement:
+    success: bool | None
+    reason: str
+    model: str
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Judge:
+    llm: LLMClient
+
+    def coding(self, problem: str, patch: str, observations: str) -> Judgement:
+        user = CODING_USER.format(
+            problem=problem.strip(),
+            patch=_tail(patch, PATCH_CAP) or "(empty: the agent changed nothing)",
+            observations=_tail(observations, OBSERVATIONS_CAP) or "(no trajectory)",
+        )
+        return self._ask(user)
+
+    def web(
+        self, goal: str, observations: str, answer: str, screenshot: str | None = None
+    ) -> Judgement:
+        shot = f"\nA screenshot of the final page is at {screenshot}.\n" if screenshot else ""
+        user = WEB_USER.format(
+            goal=goal.strip(),
+            observations=_tail(observations, OBSERVATIONS_CAP) or "(none)",
+            answer=answer or "(none)",
+            screenshot=shot,
+        )
+        return self._ask(user)
+
+    def _ask(self, user: str) -> Judgement:
+        model = self.llm.model_for(ROLE)
+        messages = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]
+        try:
+            verdict = self.llm.complete_json(ROLE, messages, Verdict)
+        except (LLMOutputError, LLMUnavailable, LLMRequestError) as err:
+            return Judgement(None, "", model, error=str(err))
+        return Judgement(verdict.success, verdict.reason, model)
+
+
+def last_steps(messages: Sequence[dict[str, Any]], keep: int = 6) -> str:
+    """The last `keep` messages of a trajectory as plain text (tool calls shown by name and
+    arguments), which is what the judge reads of a coding attempt."""
+    lines = []
+    for message in list(messages)[-keep:]:
+        content = message.get("content") or ""
+        calls = [
+            f"{c.get('function', {}).get('name')}({c.get('function', {}).get('arguments')})"
+            for c in message.get("tool_calls") or []
+        ]
+        lines.append(f"[{message.get('role')}] {content} {' '.join(calls)}".strip())
+    return "\n".join(lines)
+
+
+def _tail(text: str, cap: int) -> str:
+    text = text.strip()
+    return text if len(text) <= cap else "[...]" + text[-cap:]

@@ -1,0 +1,195 @@
+"""The PAE loop: propose tasks, validate and de-duplicate them, let the agent attempt the
+accepted ones in the sandbox, judge every attempt, and audit the judge against ground truth.
+
+This module never writes the archive: every row it makes goes through the `record` callback
+of the command that runs it (`godelbox pae`), which returns the row with its id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import SQLModel
+
+from godelbox.archive.pae_models import JudgeAudit, JudgedAttempt, ProposedStatus, ProposedTask
+from godelbox.config import PAESection
+from godelbox.evaluator.benchmark import Task
+from godelbox.evaluator.context import EvalContext
+from godelbox.evaluator.evaluation import Solver, evaluate_tasks
+from godelbox.evaluator.results import TaskResult
+from godelbox.evaluator.swebench import SWEBenchmark, SWEBenchTask
+from godelbox.proposer.llm import LLMClient
+from godelbox.proposer.pae.audit import AuditResult, audit
+from godelbox.proposer.pae.context import repo_context
+from godelbox.proposer.pae.dedupe import Known, find_duplicate, text_hash
+from godelbox.proposer.pae.judge import Judge, last_steps
+from godelbox.proposer.pae.proposer import Draft, TaskProposer
+from godelbox.proposer.pae.tasks import coding_task
+from godelbox.proposer.pae.trajectory import trajectory_from_log
+from godelbox.proposer.pae.validate import validate_coding
+
+Record = Callable[[SQLModel], Any]
+"""Stores a row and returns it with its id (the command's archive writer)."""
+
+
+@dataclass
+class PAEReport:
+    proposed: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    duplicates: int = 0
+    attempts: int = 0
+    judged_success: int = 0
+    audit: AuditResult | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        out = [
+            f"proposed {self.proposed} tasks: {self.accepted} accepted, {self.rejected} "
+            f"rejected, {self.duplicates} duplicates",
+            f"attempted {self.attempts}: judged successful {self.judged_success}",
+        ]
+        if self.audit is not None:
+            out.append(self.audit.describe())
+        return out + self.notes
+
+
+@dataclass(frozen=True)
+class PAELoop:
+    ctx: EvalContext
+    llm: LLMClient
+    solver: Solver
+    settings: PAESection
+    record: Record
+    node_id: int | None = None
+    on_progress: Callable[[str], None] = lambda _line: None
+
+    def run_coding(self, contexts: Sequence[Task], known: list[Known]) -> PAEReport:
+        report = PAEReport()
+        proposer = TaskProposer(self.llm)
+        accepted: list[tuple[ProposedTask, SWEBenchTask]] = []
+        for base in contexts:
+            context = repo_context(base, self.settings.context_chars)
+            drafts = proposer.coding(context, self.settings.tasks_per_context)
+            self.on_progress(f"{base.task_id}: {len(drafts)} tasks proposed")
+            for draft in drafts:
+                row = self._admit(draft, base, known, report)
+                if row is not None:
+                    accepted.append((row, coding_task(row, base)))
+        if accepted:
+            self._attempt(accepted, report)
+        return report
+
+    def _admit(
+        self, draft: Draft, base: Task, known: list[Known], report: PAEReport
+    ) -> ProposedTask | None:
+        """Store the draft as duplicate, rejected or accepted; the accepted row or None."""
+        report.proposed += 1
+        digest = text_hash(draft.text)
+        row = ProposedTask(
+            kind=draft.kind,
+            status=ProposedStatus.REJECTED,
+            text_hash=digest,
+            title=draft.title[:256],
+            text=draft.text,
+            payload={**draft.payload, "context_bench": self.settings.context_bench},
+            model=draft.provenance.model,
+            prompt_hash=draft.provenance.prompt_hash,
+            context_id=draft.provenance.context_id,
+            parent_task=draft.provenance.parent_task,
+        )
+        duplicate = find_duplicate(draft.text, known, self.settings.duplicate_jaccard)
+        if duplicate is not None:
+            row.status, row.reason = ProposedStatus.DUPLICATE, duplicate.describe()
+            row.duplicate_of = duplicate.of.task_id
+            report.duplicates += 1
+            self.record(row)
+            return None
+        check = validate_coding(self.ctx, base, draft)
+        row.reason = check.reason
+        if check.accepted:
+            row.status = ProposedStatus.ACCEPTED
+            row.payload = {
+                **(row.payload or {}),
+                "test_patch": check.test_patch,
+                "FAIL_TO_PASS": check.fail_to_pass,
+                "PASS_TO_PASS": check.pass_to_pass,
+            }
+            report.accepted += 1
+        else:
+            report.rejected += 1
+        stored = self.record(row)
+        # Rejected texts are known too: the proposer must not get credit for rephrasing them.
+        known.append(Known(stored.id, draft.text, digest))
+        self.on_progress(f"  task {stored.id} {stored.status.value}: {check.reason}")
+        return stored if check.accepted else None
+
+    def _attempt(
+        self, accepted: list[tuple[ProposedTask, SWEBenchTask]], report: PAEReport
+    ) -> None:
+        tasks = [task for _, task in accepted]
+        bench = SWEBenchmark(name="pae", task_list=tasks)
+        results = evaluate_tasks(self.ctx, bench, tasks, self.solver)
+        judge = Judge(self.llm)
+        rows: list[JudgedAttempt] = []
+        for (task_row, task), result in zip(accepted, results, strict=True):
+            rows.append(self._judged(judge, task_row, task, result))
+            report.attempts += 1
+        report.judged_success = sum(1 for r in rows if r.judge_success)
+        report.audit = self._audit("coding", judge, rows)
+
+    def _judged(
+        self, judge: Judge, task_row: ProposedTask, task: SWEBenchTask, result: TaskResult
+    ) -> JudgedAttempt:
+        messages = trajectory_from_log(result.log)
+        verdict = judge.coding(task.problem(), result.patch, last_steps(messages or []))
+        row = JudgedAttempt(
+            task_id=task.task_id,
+            proposed_task_id=task_row.id,
+            node_id=self.node_id,
+            kind="coding",
+            judge_model=verdict.model,
+            judge_success=verdict.success,
+            judge_reason=verdict.reason,
+            judge_error=verdict.error,
+            ground_truth=None if result.outcome == "error" else result.resolved,
+            outcome=result.outcome,
+            problem=task.problem(),
+            patch=result.patch,
+            trajectory=messages,
+            details={"reason": result.reason, "tests": result.tests},
+        )
+        stored = self.record(row)
+        shown = "error" if verdict.success is None else ("success" if verdict.success else "fail")
+        self.on_progress(f"  {task.task_id}: tests {result.outcome}, judge {shown}")
+        return stored
+
+    def _audit(self, kind: str, judge: Judge, rows: list[JudgedAttempt]) -> AuditResult:
+        result = audit(
+            ((r.judge_success, r.ground_truth) for r in rows), self.settings.judge_min_agreement
+        )
+        stored = self.record(
+            JudgeAudit(
+                kind=kind,
+                judge_model=judge.llm.model_for("judge"),
+                judged=result.judged,
+                judge_errors=result.judge_errors,
+                agreement=result.agreement,
+                true_pos=result.true_pos,
+                false_pos=result.false_pos,
+                false_neg=result.false_neg,
+                true_neg=result.true_neg,
+                min_agreement=result.min_agreement,
+                flagged=result.flagged,
+            )
+        )
+        self.on_progress(result.describe())
+        self._link(rows, stored.id)
+        return result
+
+    def _link(self, rows: list[JudgedAttempt], audit_id: int | None) -> None:
+        for index, row in enumerate(rows):
+            row.audit_id = audit_id
+            rows[index] = self.record(row)

@@ -1,0 +1,1 @@
+"""SELF (c): answer, self-feedback, refinement; keep refinements the evaluator scores higher."""

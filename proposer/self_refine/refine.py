@@ -1,0 +1,164 @@
+"""SELF (c): answer → self-feedback → refinement, each scored by the evaluator, filtered.
+
+The model answers a coding task with the full new content of the files it changes (a format a
+model gets right far more often than a unified diff), critiques its own answer in words, then
+writes a refined answer against that critique. Both answers become diffs against the pristine
+repository and are graded by the benchmark's own grader in fresh sandboxes. The score is the
+fraction of the task's tests that pass (1.0 when resolved), so a refinement that fixes one more
+test counts as better even when neither resolves the task. Only refinements scoring strictly
+higher than the answer are kept: the filter is the point of the loop.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from pydantic import BaseModel, Field
+
+from godelbox.evaluator.benchmark import Benchmark, GradeItem, Task
+from godelbox.evaluator.context import EvalContext
+from godelbox.evaluator.results import Grade, Solution
+from godelbox.evaluator.workspace import diff_trees, plain_copy
+from godelbox.proposer.llm import LLMClient
+from godelbox.proposer.pae.context import repo_context
+
+ROLE = "agent"
+
+SYSTEM = """\
+You fix issues in small Python repositories. You answer with the complete new content of every
+file you change (never a diff, never a partial file). Do not change tests."""
+
+TASK = """\
+Repository:
+
+{files}
+
+<issue>
+{problem}
+</issue>"""
+
+FEEDBACK = """\
+Review your answer above as a strict reviewer would: does it fix the issue completely, does it
+break anything, what is missing or wrong? Reply in plain words (no code), as a short list."""
+
+REFINE = """\
+Now write an improved answer that addresses your review. Give the complete content of every
+file you change."""
+
+
+class FileEdit(BaseModel):
+    path: str = Field(description="Path relative to the repository root.")
+    content: str = Field(description="The complete new content of the file.")
+
+
+class Answer(BaseModel):
+    files: list[FileEdit]
+
+
+@dataclass(frozen=True)
+class RefinementRecord:
+    task_id: str
+    problem: str
+    answer: str
+    feedback: str
+    refinement: str
+    answer_score: float
+    refinement_score: float
+    model: str
+
+    @property
+    def kept(self) -> bool:
+        return self.refinement_score > self.answer_score
+
+    def export(self) -> dict[str, object]:
+        """The exported JSONL record."""
+        return {
+            "task_id": self.task_id,
+            "task": self.problem,
+            "answer": self.answer,
+            "feedback": self.feedback,
+            "refinement": self.refinement,
+            "answer_score": self.answer_score,
+            "refinement_score": self.refinement_score,
+        }
+
+
+def grade_score(grade: Grade) -> float:
+    if grade.outcome == "resolved":
+        return 1.0
+    if not grade.tests:
+        return 0.0
+    return sum(1 for o in grade.tests.values() if o == "passed") / len(grade.tests)
+
+
+@dataclass(frozen=True)
+class SelfRefiner:
+    llm: LLMClient
+    ctx: EvalContext
+    bench: Benchmark
+    context_chars: int = 12_000
+
+    def refine(self, task: Task) -> RefinementRecord:
+        context = repo_context(task, self.context_chars)
+        task_text = TASK.format(files=context.files, problem=task.problem().strip())
+        conversation: list[dict[str, str]] = [
+            {"role": "system", "content": SYSTEM},
+            {"role": "user", "content": task_text},
+        ]
+        answer = self.llm.complete_json(ROLE, conversation, Answer)
+        answer_text = answer.model_dump_json(indent=1)
+        conversation += [
+            {"role": "assistant", "content": answer_text},
+            {"role": "user", "content": FEEDBACK},
+        ]
+        feedback = (self.llm.complete(ROLE, conversation).content or "").strip()
+        conversation += [
+            {"role": "assistant", "content": feedback},
+            {"role": "user", "content": REFINE},
+        ]
+        refined = self.llm.complete_json(ROLE, conversation, Answer)
+        return RefinementRecord(
+            task_id=task.task_id,
+            problem=task.problem(),
+            answer=answer_text,
+            feedback=feedback,
+            refinement=refined.model_dump_json(indent=1),
+            answer_score=self.score(task, answer),
+            refinement_score=self.score(task, refined),
+            model=self.llm.model_for(ROLE),
+        )
+
+    def score(self, task: Task, answer: Answer) -> float:
+        """Grade `answer` alone in a fresh sandbox; an answer that cannot be laid out (a path
+        leaving the repository) scores 0."""
+        with tempfile.TemporaryDirectory(prefix="godelbox-self-") as tmp:
+            pristine = Path(tmp) / "pristine"
+            task.materialize(pristine)
+            try:
+                patch = answer_patch(pristine, answer, Path(tmp) / "diff")
+            except ValueError:
+                return 0.0
+            item = GradeItem(task, pristine, Solution(patch=patch))
+            return grade_score(self.bench.grade(self.ctx, [item])[0])
+
+
+def answer_patch(pristine: Path, answer: Answer, scratch: Path) -> str:
+    """The answer's files written over a copy of `pristine`, as a diff against it."""
+    plain_copy(pristine, scratch / "a")
+    plain_copy(pristine, scratch / "b")
+    for edit in answer.files:
+        pure = PurePosixPath(edit.path)
+        if not edit.path or pure.is_absolute() or ".." in pure.parts:
+            raise ValueError(f"answer path {edit.path!r} leaves the repository")
+        target = scratch / "b" / pure
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(edit.content, encoding="utf-8")
+    return diff_trees(scratch)
+
+
+def export_jsonl(records: list[RefinementRecord]) -> str:
+    """The kept records, one JSON object per line."""
+    return "".join(json.dumps(r.export(), ensure_ascii=False) + "\n" for r in records if r.kept)
