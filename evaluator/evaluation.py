@@ -232,9 +232,11 @@ def evaluate_benchmark(
     task_ids: Sequence[str] | None = None,
     done: Mapping[str, bool] | None = None,
     on_result: Callable[[TaskResult], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> StagedOutcome:
     """Run `solver` on `bench` in stages (see `staged.run_staged`); `task_ids` restricts and
-    keeps the benchmark's order; `done` (id -> resolved) is skipped, for resume."""
+    keeps the benchmark's order; `done` (id -> resolved) is skipped, for resume; once
+    `should_stop()` is true no further task starts."""
     tasks = select_tasks(bench, task_ids)
     by_id = {task.task_id: task for task in tasks}
 
@@ -249,6 +251,7 @@ def evaluate_benchmark(
         unit_size=bench.batch_size,
         done=done,
         on_result=on_result,
+        should_stop=should_stop,
     )
 
 

@@ -47,6 +47,9 @@ class StagedOutcome:
     """Every evaluated task, this run's and earlier ones'."""
     stopped_early: bool = False
     """A stage missed its threshold while later stages had tasks left."""
+    interrupted: bool = False
+    """The caller asked to stop: units not yet started were skipped (and not reported), so the
+    evaluation is incomplete and resumes later from `done`."""
 
     @property
     def evaluated(self) -> int:
@@ -82,14 +85,23 @@ def run_staged(
     unit_size: int = 1,
     done: Mapping[str, bool] | None = None,
     on_result: Callable[[TaskResult], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> StagedOutcome:
-    """Evaluate `task_ids` stage by stage; see the module docstring for the rules."""
+    """Evaluate `task_ids` stage by stage; see the module docstring for the rules.
+    `should_stop` is asked before each unit starts; once it says yes, running units finish and
+    the rest are skipped (`outcome.interrupted`)."""
     if len(set(task_ids)) != len(task_ids):
         raise ValueError("task ids must be unique")
     done = dict(done or {})
     outcome = StagedOutcome()
     plan = plan_stages(task_ids, stages)
     thresholds = [s.min_score_to_continue for s in stages]
+
+    def guarded(unit: list[str]) -> list[TaskResult]:
+        if should_stop is not None and should_stop():
+            raise _Skipped
+        return evaluate(unit)
+
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="godelbox-eval") as pool:
         for index, stage_ids in enumerate(plan):
             for task_id in stage_ids:
@@ -99,7 +111,9 @@ def run_staged(
             # Groups no larger than needed to keep every worker busy on this stage.
             size = max(1, min(unit_size, -(-len(todo) // workers)))
             units = [todo[k : k + size] for k in range(0, len(todo), size)]
-            _run_units(pool, evaluate, units, outcome, on_result)
+            _run_units(pool, guarded, units, outcome, on_result)
+            if outcome.interrupted:
+                break
             evaluated = [t for stage in plan[: index + 1] for t in stage]
             resolved_so_far = sum(outcome.resolved_by_id.get(t, False) for t in evaluated)
             score = resolved_so_far / len(evaluated)
@@ -119,6 +133,10 @@ def run_staged(
     return outcome
 
 
+class _Skipped(Exception):
+    """A unit that was not started because the caller asked to stop."""
+
+
 def _run_units(
     pool: ThreadPoolExecutor,
     evaluate: EvaluateUnit,
@@ -134,6 +152,9 @@ def _run_units(
             finished, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in finished:
                 unit = pending.pop(future)
+                if isinstance(future.exception(), _Skipped):
+                    outcome.interrupted = True
+                    continue
                 for result in _unit_results(future, unit):
                     outcome.results[result.task_id] = result
                     outcome.resolved_by_id[result.task_id] = result.resolved

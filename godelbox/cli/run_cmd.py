@@ -104,16 +104,27 @@ def _of(spent: float, limit: float | None, unit: str = "") -> str:
 
 
 def _print_summary(run_dir: Path) -> None:
+    """The best agent, how it got there (its lineage with score changes), and what to do next."""
     with Archive.open(run_dir) as archive:
         best = archive.best_node()
-        seed = archive.nodes()[0] if archive.nodes() else None
+        if best is None or best.id is None:
+            return
+        lineage = [best]
+        while lineage[-1].parent_id is not None:
+            lineage.append(archive.node(lineage[-1].parent_id))
+    lineage.reverse()
+    seed = lineage[0]
     console = Console()
-    if best is None or seed is None:
-        return
+    gain = (best.score or 0.0) - (seed.score or 0.0)
     console.print(
-        f"\nbest agent: node {best.id}, score {best.score:.3f} "
-        f"(seed {seed.score if seed.score is not None else 0:.3f})"
+        f"\n[bold]best agent:[/] node {best.id}, score {best.score:.3f} "
+        f"(seed {seed.score or 0.0:.3f}, {gain:+.3f})"
     )
-    console.print(f"  godelbox replay {run_dir} {best.id}   # how it got there, step by step")
-    console.print(f"  godelbox tui {run_dir}            # browse the archive")
-    console.print(f"  godelbox run {run_dir} --iterations N  # continue evolving")
+    for node in lineage:
+        info = node.proposal or {}
+        change = info.get("description") or info.get("improvement_proposal") or ""
+        score = "—" if node.score is None else f"{node.score:.3f}"
+        console.print(f"  node {node.id:>4}  {score}  {str(change)[:70]}", highlight=False)
+    console.print(f"\n  godelbox replay {run_dir} {best.id}    # each step: proposal, diff, flips")
+    console.print(f"  godelbox tui {run_dir}             # browse the archive live")
+    console.print(f"  godelbox run {run_dir} --iterations N   # continue evolving")

@@ -18,7 +18,7 @@ import shutil
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -115,19 +115,52 @@ class Evolution:
     def _loop(self) -> str:
         try:
             self._ensure_seed()
-            self._finish_open_generation()
-            while not (reason := self._stop_reason()):
-                self._generation(self._next_generation())
-            return reason
+            if self.config.loop.schedule == "async":
+                return self._asynchronous()
+            return self._generational()
         except BudgetExceeded as err:
             return f"budget reached: {err}"
 
-    def _stop_reason(self) -> str:
+    def _generational(self) -> str:
+        """DGM: a generation of k children from parents drawn together, evaluated, then the
+        next generation sees all of them."""
+        for plan in self._open_plans():
+            self.p.reporter.event("generation.resumed", f"generation {plan['generation']}")
+            self._run_planned(plan)
+        while not (reason := self._stop_reason()):
+            self._run_planned(self._plan(self.config.loop.children_per_generation))
+        return reason
+
+    def _asynchronous(self) -> str:
+        """HGM-style: `workers` expansions in flight, and a worker that frees up expands at once
+        the parent the policy picks from the archive as it is then (no generation barrier).
+        Each expansion is recorded as a generation of one child, so budgets, resume and the
+        views work unchanged. Which parent a worker gets depends on completion order, so only
+        the generational schedule promises identical archives for any worker count."""
+        workers = max(self.config.loop.proposal_workers, self.config.loop.eval_workers)
+        pending = self._open_plans()
+        running: set[Future[None]] = set()
+        reason = ""
+        with ThreadPoolExecutor(workers, thread_name_prefix="godelbox-expand") as pool:
+            while True:
+                while len(running) < workers and not (reason := self._stop_reason(len(running))):
+                    plan = pending.pop(0) if pending else self._plan(1)
+                    running.add(pool.submit(self._run_planned, plan))
+                if not running:
+                    return reason
+                done, running = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    future.result()
+
+    def _stop_reason(self, in_flight: int = 0) -> str:
+        """Why no new work may start, or "". `in_flight` expansions count as iterations already,
+        so the async schedule never starts more than the iteration budget allows."""
         if self.p.stop.requested:
             return self.p.stop.reason
         progress = self._progress.read()
         self._snapshot.usd = progress.usd
-        return exhausted(self.config.budget, progress) or ""
+        planned = replace(progress, iterations=progress.iterations + in_flight)
+        return exhausted(self.config.budget, planned) or ""
 
     # -- seed ------------------------------------------------------------------------------
 
@@ -152,50 +185,47 @@ class Evolution:
 
     # -- generations -----------------------------------------------------------------------
 
-    def _next_generation(self) -> int:
-        return self._last_planned()[0] + 1
-
-    def _last_planned(self) -> tuple[int, dict[str, Any] | None]:
-        """(generation number, payload) of the newest planned generation; (0, None) if none."""
-        last: dict[str, Any] | None = None
+    def _plans(self) -> tuple[list[dict[str, Any]], set[int]]:
+        """Every planned generation's payload, oldest first, and the finished generations."""
+        planned: list[dict[str, Any]] = []
+        finished: set[int] = set()
         for event in self.archive.events():
-            if event.kind == events.GENERATION_PLANNED:
-                last = event.payload
-        return (int(last["generation"]), last) if last else (0, None)
+            if event.kind == events.GENERATION_PLANNED and event.payload:
+                planned.append(event.payload)
+            elif event.kind == events.GENERATION_FINISHED and event.payload:
+                finished.add(int(event.payload["generation"]))
+        return planned, finished
 
-    def _finished(self, generation: int) -> bool:
-        return any(
-            e.kind == events.GENERATION_FINISHED
-            and (e.payload or {}).get("generation") == generation
-            for e in self.archive.events()
-        )
+    def _open_plans(self) -> list[dict[str, Any]]:
+        """Generations planned but not finished when the last daemon stopped. The selection
+        RNG is put back to the state after the newest plan, in case the crash came between
+        writing the plan and saving the RNG."""
+        planned, finished = self._plans()
+        if planned:
+            self._write(self.archive.save_rng, SELECTION_RNG, _rng_from(planned[-1]["rng"]))
+        return [p for p in planned if int(p["generation"]) not in finished]
 
-    def _finish_open_generation(self) -> None:
-        generation, plan = self._last_planned()
-        if plan is not None and not self._finished(generation):
-            self.p.reporter.event("generation.resumed", f"generation {generation}")
-            self._run_planned(plan)
-
-    def _generation(self, generation: int) -> None:
-        rng = self.archive.load_rng(SELECTION_RNG) or random.Random(self.config.run.seed)
-        parents = self.archive.select_parents(rng, self.config.loop.children_per_generation)
-        version, internal, gauss = rng.getstate()
-        plan = {
-            "generation": generation,
-            "parents": parents,
-            "rng": {"version": version, "internal": list(internal), "gauss_next": gauss},
-        }
-        self._write(self.archive.append_event, events.GENERATION_PLANNED, None, plan)
-        self._run_planned(plan)
+    def _plan(self, children: int) -> dict[str, Any]:
+        """Draw the parents of the next generation and write the plan before acting on it."""
+        with self._lock:
+            planned, _ = self._plans()
+            generation = int(planned[-1]["generation"]) + 1 if planned else 1
+            rng = self.archive.load_rng(SELECTION_RNG) or random.Random(self.config.run.seed)
+            parents = self.archive.select_parents(rng, children)
+            version, internal, gauss = rng.getstate()
+            plan = {
+                "generation": generation,
+                "parents": parents,
+                "rng": {"version": version, "internal": list(internal), "gauss_next": gauss},
+            }
+            self.archive.append_event(events.GENERATION_PLANNED, None, plan)
+            self.archive.save_rng(SELECTION_RNG, rng)
+        return plan
 
     def _run_planned(self, plan: dict[str, Any]) -> None:
         generation = int(plan["generation"])
         self._snapshot.generation = generation
         children = self._create_children(generation, [int(p) for p in plan["parents"]])
-        rng_state = plan["rng"]
-        rng = random.Random()
-        rng.setstate((rng_state["version"], tuple(rng_state["internal"]), rng_state["gauss_next"]))
-        self._write(self.archive.save_rng, SELECTION_RNG, rng)
 
         self._phase("proposing")
         self._propose([c for c in children if c.status == NodeStatus.PROPOSED])
@@ -204,6 +234,8 @@ class Evolution:
         self._phase("evaluating")
         refreshed = [self.archive.node(c.id or 0) for c in children]
         self._evaluate_nodes([c for c in refreshed if c.status == NodeStatus.EVALUATING])
+        if self.p.stop.requested:
+            return
         best = self.archive.best_node()
         self._write(
             self.archive.append_event,
@@ -215,8 +247,9 @@ class Evolution:
                 "best_score": best.score if best else None,
             },
         )
-        active = self._progress.mark_recorded()
-        self._write(self.archive.append_event, events.DAEMON_ACTIVE, None, {"active_s": active})
+        with self._lock:
+            active = self._progress.mark_recorded()
+            self.archive.append_event(events.DAEMON_ACTIVE, None, {"active_s": active})
         self._refresh_snapshot()
         self.p.reporter.event(
             "generation.finished",
@@ -380,9 +413,12 @@ class Evolution:
                 workers=self.config.evaluation.workers,
                 done=done,
                 on_result=on_result,
+                should_stop=lambda: self.p.stop.requested,
             )
         finally:
             self._busy(label, None)
+        if outcome.interrupted:
+            return  # stays `evaluating`; a resumed daemon finishes it from the recorded tasks
         rows = self.archive.evaluations(node_id)
         resolved = sum(1 for r in rows if r.outcome == Outcome.RESOLVED)
         score = resolved / len(rows) if rows else 0.0
@@ -436,6 +472,12 @@ class Evolution:
         self._snapshot.best_node = best.id if best else None
         self._snapshot.best_score = best.score if best else None
         self.p.reporter.status(self._snapshot)
+
+
+def _rng_from(state: dict[str, Any]) -> random.Random:
+    rng = random.Random()
+    rng.setstate((state["version"], tuple(state["internal"]), state["gauss_next"]))
+    return rng
 
 
 def _archive_outcome(result: TaskResult) -> Outcome:

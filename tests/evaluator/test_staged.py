@@ -104,3 +104,28 @@ def test_groups_shrink_so_every_worker_gets_some_of_a_small_stage():
     calls: list[list[str]] = []
     run_staged(IDS[:10], evaluator(set(), calls), stages=[StageSection()], workers=2, unit_size=41)
     assert sorted(len(c) for c in calls) == [5, 5]
+
+
+def test_a_stop_request_skips_units_not_started_and_reports_none_of_them():
+    seen: list[str] = []
+    stop = threading.Event()
+
+    def on_result(result: TaskResult) -> None:
+        seen.append(result.task_id)
+        if len(seen) == 3:
+            stop.set()
+
+    outcome = run_staged(
+        IDS,
+        evaluator(set(IDS)),
+        stages=DGM_LIKE,
+        workers=1,
+        on_result=on_result,
+        should_stop=stop.is_set,
+    )
+    assert outcome.interrupted
+    # Units already running when the stop came may finish; nothing else starts.
+    assert sorted(seen) == IDS[: len(seen)] and 3 <= len(seen) <= 5
+    assert outcome.evaluated == len(seen) < len(IDS)
+    resumed = run_staged(IDS, evaluator(set(IDS)), stages=DGM_LIKE, done=dict.fromkeys(seen, True))
+    assert not resumed.interrupted and resumed.evaluated == 30
