@@ -28,8 +28,6 @@ from godelbox.sandbox.image import WEB_RECIPE
 
 DRIVER_SRC = Path(__file__).resolve().parent / "driver"
 DRIVER_ARGV = ("python3", f"{contract.DRIVER_DIR}/miniwob_driver.py")
-STARTUP_S = 30.0
-"""Host allowance per batch for the container and the first browser start."""
 PER_EPISODE_SLACK_S = 6.0
 """Per episode on top of its time limit: browser reset, the agent's exit grace, the reward."""
 
@@ -48,6 +46,8 @@ class WebSettings:
     """Save a PNG per observation in the sandbox and give its path to the agent (slower)."""
     trajectory_cap: int = 30
     """Steps kept per episode result (the last ones)."""
+    startup_s: float = 30.0
+    """Host allowance per batch for the container and the first browser start (≈ 1.3 s)."""
 
 
 @dataclass(frozen=True)
@@ -163,7 +163,7 @@ def web_limits(limits: Limits) -> Limits:
 
 
 def batch_timeout_s(n_episodes: int, settings: WebSettings) -> float:
-    return STARTUP_S + n_episodes * (settings.episode_timeout_s + PER_EPISODE_SLACK_S)
+    return settings.startup_s + n_episodes * (settings.episode_timeout_s + PER_EPISODE_SLACK_S)
 
 
 def run_episodes(

@@ -15,18 +15,27 @@ app = typer.Typer(
 @app.command()
 def build(
     force: Annotated[bool, typer.Option("--force", help="Rebuild even if cached.")] = False,
+    image: Annotated[
+        str, typer.Option("--image", help="Which image: agent, or web (+ Chromium, MiniWoB++).")
+    ] = "agent",
+    web: Annotated[bool, typer.Option("--web", help="Same as --image web.")] = False,
 ) -> None:
     """Build the agent image with no registry (mmdebstrap + docker import + wheelhouse)."""
-    from godelbox.sandbox.image import AGENT_RECIPE, ensure_image
+    from godelbox.sandbox.base import SandboxError
+    from godelbox.sandbox.image import RECIPES, ensure_image
 
+    name = "web" if web else image
+    if name not in RECIPES:
+        raise SandboxError(f"unknown image {name!r}; use --image {' or --image '.join(RECIPES)}")
+    recipe = RECIPES[name]
     console = Console(stderr=True)
-    with console.status(f"building {AGENT_RECIPE.name}…") as status:
+    with console.status(f"building {recipe.name}…") as status:
 
         def progress(msg: str) -> None:
             console.log(msg)
             status.update(msg)
 
-        built = ensure_image(AGENT_RECIPE, force=force, progress=progress)
+        built = ensure_image(recipe, force=force, progress=progress)
     state = "built" if built.rebuilt else "up to date"
     console.print(f"[green]{built.tag}[/] {state}; rootfs {built.rootfs}")
 
