@@ -65,9 +65,11 @@ class Executor(Protocol):
         workers: int,
         done: Mapping[str, bool],
         on_result: Callable[[TaskResult], None],
+        should_stop: Callable[[], bool] | None = None,
     ) -> StagedOutcome:
         """Evaluate the agent in `agent_dir` (run by `solver` locally) on `bench`, skipping
-        `done`; `on_result` is called once per finished task, from any thread."""
+        `done`; `on_result` is called once per finished task, from any thread; no unit starts
+        once `should_stop()` is true."""
 
     def close(self) -> None: ...
 
@@ -89,9 +91,17 @@ class LocalExecutor:
         workers: int,
         done: Mapping[str, bool],
         on_result: Callable[[TaskResult], None],
+        should_stop: Callable[[], bool] | None = None,
     ) -> StagedOutcome:
         return evaluate_benchmark(
-            ctx, bench, solver, stages=stages, workers=workers, done=done, on_result=on_result
+            ctx,
+            bench,
+            solver,
+            stages=stages,
+            workers=workers,
+            done=done,
+            on_result=on_result,
+            should_stop=should_stop,
         )
 
     def close(self) -> None:
@@ -164,6 +174,7 @@ class RayExecutor:
         workers: int,
         done: Mapping[str, bool],
         on_result: Callable[[TaskResult], None],
+        should_stop: Callable[[], bool] | None = None,
     ) -> StagedOutcome:
         """`solver` is not used: the node runs the agent with its own sandbox backend."""
         ray = self._ray
@@ -194,6 +205,7 @@ class RayExecutor:
             unit_size=bench.batch_size,
             done=done,
             on_result=report,
+            should_stop=should_stop,
         )
         if lost:
             raise ClusterError(
