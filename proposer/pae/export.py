@@ -2,8 +2,9 @@
 coding tasks as a SWE-bench JSONL that `godelbox run` can use (`evaluation.bench =
 "swebench:FILE"`).
 
-SFT sources: PAE attempts the judge called successful, and evolution evaluations that resolved
-their task and left a trajectory in their log file.
+SFT sources: PAE attempts the judge called successful (unless ground truth says otherwise: a
+judge's false positive is not a demonstration), and evolution evaluations that resolved their
+task and left a trajectory in their log file.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from godelbox.proposer.pae.trajectory import trajectory_from_log
 def sft_records(archive: Archive) -> Iterator[dict[str, Any]]:
     """Every successful trajectory of the run as a validated chat record."""
     for attempt in PAEStore(archive.engine).attempts(judged_success=True):
+        if attempt.ground_truth is False:
+            continue
         record = chat_record(attempt.trajectory or [])
         if record is not None:
             yield record
