@@ -37,7 +37,7 @@ from godelbox.sandbox.base import (
     SandboxSpec,
 )
 from godelbox.sandbox.cgroup import Cgroup
-from godelbox.sandbox.process import read_capped
+from godelbox.sandbox.process import read_capped, wait_until
 
 UID = 1000
 BASE_ENV = {
@@ -147,6 +147,8 @@ class BubblewrapSandbox:
             feeder.start()
         cap = limits.work_mb * MB + MB if stdout_to is not None else limits.output_limit_bytes
         out, err, ended = read_capped(proc, started + timeout_s, cap, stdout_to)
+        if ended == "exit":
+            ended = wait_until(proc, started + timeout_s)
         if ended != "exit":
             self._kill(proc)
         code = proc.wait()

@@ -127,10 +127,14 @@ class DockerSandbox:
         started = time.monotonic()
         since = time.time() - 0.5  # the engine's clock is the same host clock; some slack
         cap = self._spec.limits.output_limit_bytes
-        exec_id, out, err, ended = self._exec(cmd, started + timeout_s, cap, workdir, env, stdin)
+        deadline = started + timeout_s
+        exec_id, out, err, ended = self._exec(cmd, deadline, cap, workdir, env, stdin)
+        # EOF is not the end: a process may close its output and keep running.
+        if ended == "exit" and self._exit_code(exec_id, deadline) is None:
+            ended = "timeout"
         if ended != "exit":
             self._kill_processes()
-        code = self._exit_code(exec_id)
+        code = self._exit_code(exec_id, time.monotonic() + KILL_GRACE_S)
         # Any OOM kill during the command (of it or of a child) is reported as "oom".
         if ended == "exit" and code != 0 and self._oom_since(since, patient=code == 137):
             ended = "oom"
@@ -194,12 +198,14 @@ class DockerSandbox:
             return " (the sandbox was killed: fork bomb or unkillable processes)"
         return " (the sandbox is closed)" if self._closed else ""
 
-    def _exit_code(self, exec_id: str) -> int | None:
-        deadline = time.monotonic() + KILL_GRACE_S
+    def _exit_code(self, exec_id: str, deadline: float) -> int | None:
+        """The exec's exit code once it has finished, or None if still running at `deadline`."""
         while True:
             info = self._client.api.exec_inspect(exec_id)
-            if not info["Running"] or time.monotonic() > deadline:
+            if not info["Running"]:
                 return info["ExitCode"]
+            if time.monotonic() > deadline:
+                return None
             time.sleep(0.02)
 
     def _kill_processes(self) -> None:
@@ -207,7 +213,7 @@ class DockerSandbox:
         with contextlib.suppress(SandboxError):
             deadline = time.monotonic() + KILL_GRACE_S
             exec_id, _, _, ended = self._exec(["python3", "-c", _KILL_ALL], deadline, 65536)
-            if ended == "exit" and self._exit_code(exec_id) == 0:
+            if ended == "exit" and self._exit_code(exec_id, deadline) == 0:
                 return
         self._dead = True
         with contextlib.suppress(docker.errors.APIError):

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from godelbox.sandbox import transfer
 from godelbox.sandbox.base import WORK_DIR, ExecResult, SandboxError, SandboxSpec
-from godelbox.sandbox.process import read_capped
+from godelbox.sandbox.process import read_capped, wait_until
 
 _WORK_PATH = re.compile(rf"(?<![\w./-]){re.escape(WORK_DIR)}(?=/|$|[\s'\";:)])")
 
@@ -79,6 +79,8 @@ class LocalSandbox:
             threading.Thread(target=_feed, args=(proc, stdin), daemon=True).start()
         limit = self._spec.limits.output_limit_bytes
         out, err, ended = read_capped(proc, started + timeout_s, limit, None)
+        if ended == "exit":
+            ended = wait_until(proc, started + timeout_s)
         if ended != "exit":
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)

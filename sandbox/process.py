@@ -42,3 +42,13 @@ def read_capped(
                 out, err = bufs[proc.stdout.fileno()], bufs[proc.stderr.fileno()]
                 return bytes(out), bytes(err), "output_cap"
     return bytes(bufs[proc.stdout.fileno()]), bytes(bufs[proc.stderr.fileno()]), "exit"
+
+
+def wait_until(proc: subprocess.Popen[bytes], deadline: float) -> EndReason:
+    """After EOF on its pipes: "exit" if `proc` ends by `deadline`, else "timeout" (a process
+    can close its output and keep running)."""
+    try:
+        proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+    except subprocess.TimeoutExpired:
+        return "timeout"
+    return "exit"

@@ -158,3 +158,13 @@ def test_gateway_socket_is_reachable_but_not_replaceable(backend, image):
     assert res.ok and res.stdout == "pong:ping\n", res
     assert tamper.stdout.split() == ["llm.sock"], tamper
     assert path.exists()
+
+
+def test_closing_output_does_not_escape_the_timeout(backend, image):
+    with backend.start(SandboxSpec(image)) as box:
+        started = time.monotonic()
+        res = box.run(["sh", "-c", "exec >&- 2>&-; sleep 1000"], timeout_s=2)
+        elapsed = time.monotonic() - started
+        assert res.ended == "timeout" and elapsed < 4.0, res
+        ps = box.run(["ps", "-eo", "args"], timeout_s=10)
+        assert "sleep 1000" not in ps.stdout
