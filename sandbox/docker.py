@@ -175,8 +175,14 @@ class DockerSandbox:
         sock: socket.socket = getattr(raw, "_sock", raw)
         try:
             if stdin is not None:
-                sock.sendall(stdin)
+                # A process that never reads its stdin must not hang us past the deadline.
+                sock.settimeout(max(0.01, deadline - time.monotonic()))
+                try:
+                    sock.sendall(stdin)
+                except TimeoutError:
+                    return exec_id, b"", b"", "timeout"
                 sock.shutdown(socket.SHUT_WR)
+                sock.settimeout(None)
             return (exec_id, *_read_frames(sock, deadline, cap))
         finally:
             # shutdown, not just close: the response still holds a reference to this socket,

@@ -168,3 +168,10 @@ def test_closing_output_does_not_escape_the_timeout(backend, image):
         assert res.ended == "timeout" and elapsed < 4.0, res
         ps = box.run(["ps", "-eo", "args"], timeout_s=10)
         assert "sleep 1000" not in ps.stdout
+
+
+def test_unread_stdin_does_not_escape_the_timeout(backend, image):
+    with backend.start(SandboxSpec(image)) as box:
+        started = time.monotonic()
+        res = box.run(["sleep", "1000"], timeout_s=2, stdin=b"x" * 50_000_000)
+        assert res.ended == "timeout" and time.monotonic() - started < 4.0, res
