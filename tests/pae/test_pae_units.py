@@ -1,0 +1,129 @@
+"""PAE parts without a sandbox: de-duplication, the audit's arithmetic, SFT record validation,
+trajectory extraction, the judge's structured output and its failure on garbage, and the
+schema migration that adds the PAE tables to an older archive."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect
+
+from godelbox.archive.db import MIGRATIONS, migrate
+from godelbox.archive.pae_models import PAE_TABLES, SELF_TABLES
+from godelbox.archive.store import Archive
+from godelbox.config import Config, dump_toml
+from godelbox.proposer.llm import LLMCallRecord, LLMClient
+from godelbox.proposer.pae.audit import audit
+from godelbox.proposer.pae.dedupe import Known, find_duplicate, jaccard, text_hash
+from godelbox.proposer.pae.judge import Judge
+from godelbox.proposer.pae.sft import InvalidRecordError, chat_record, validate_jsonl
+from godelbox.proposer.pae.trajectory import trajectory_from_log
+from tests.fixtures.fake_llm import FakeLLM
+
+
+def test_exact_and_near_duplicates_are_found_unrelated_text_is_not() -> None:
+    known = [Known(1, "Parse dates in ISO format.", text_hash("Parse dates in ISO format."))]
+    exact = find_duplicate("parse   DATES in iso format", known, threshold=0.8)
+    assert exact is not None and exact.exact and exact.of.task_id == 1
+    text = "the cache never evicts old entries when it is full so memory grows"
+    near = find_duplicate(text + " forever", [Known(2, text, text_hash(text))], 0.8)
+    assert near is not None and not near.exact and near.similarity == pytest.approx(13 / 14)
+    assert find_duplicate("add a --verbose flag", known, 0.8) is None
+    assert jaccard("a b", "c d") == 0.0
+
+
+def test_audit_counts_the_confusion_matrix_and_flags_a_weak_judge() -> None:
+    pairs = [(True, True), (True, False), (False, True), (False, False), (True, True)]
+    pairs += [(None, True), (True, None)]  # a judge error; an attempt without ground truth
+    result = audit(pairs, min_agreement=0.8)
+    assert (result.true_pos, result.false_pos, result.false_neg, result.true_neg) == (2, 1, 1, 1)
+    assert result.judged == 5 and result.judge_errors == 1
+    assert result.agreement == pytest.approx(0.6) and result.flagged
+    assert "BELOW pae.judge_min_agreement" in result.describe()
+    good = audit([(True, True), (False, False)], min_agreement=0.8)
+    assert good.agreement == 1.0 and not good.flagged
+    erring = audit([(None, True), (None, False), (True, True)], min_agreement=0.5)
+    assert erring.flagged  # more judge errors than verdicts: unusable whatever its agreement
+
+
+def test_chat_records_end_with_the_assistant_and_bad_lines_are_named() -> None:
+    messages = [
+        {"role": "system", "content": "sys"},
+        {"role": "user", "content": "task"},
+        {"role": "assistant", "content": None, "tool_calls": [{"id": "c1", "type": "function"}]},
+        {"role": "tool", "tool_call_id": "c1", "content": "ok"},
+        {"role": "assistant", "content": "done"},
+        {"role": "user", "content": "a trailing observation"},
+    ]
+    record = chat_record(messages)
+    assert record is not None
+    assert [m["role"] for m in record["messages"]] == [
+        "system",
+        "user",
+        "assistant",
+        "tool",
+        "assistant",
+    ]
+    assert record["messages"][2]["content"] == ""
+    assert chat_record([{"role": "user", "content": "no system"}]) is None
+    good = json.dumps(record)
+    assert validate_jsonl(good + "\n" + good) == 2
+    bad = json.dumps({"messages": [{"role": "system", "content": "s"}]})
+    with pytest.raises(InvalidRecordError, match="line 2"):
+        validate_jsonl(good + "\n" + bad)
+
+
+def test_trajectory_is_read_from_the_collected_log_and_a_cut_one_is_refused() -> None:
+    messages = [{"role": "system", "content": "== not a header =="}]
+    body = json.dumps({"messages": messages}, indent=1)
+    log = f"== agent ended: exit ==\n== agent.log ==\nhi\n== trajectory.json ==\n{body}\n"
+    assert trajectory_from_log(log) == messages
+    assert trajectory_from_log(log + "== zz.txt ==\nmore") == messages
+    assert trajectory_from_log(log[: len(log) // 2 + 40]) is None
+    assert trajectory_from_log("no trajectory here") is None
+
+
+def _judge(fake_llm: FakeLLM, calls: list[LLMCallRecord]) -> Judge:
+    return Judge(LLMClient(fake_llm.models(), fake_llm.llm_section(), calls.append))
+
+
+def test_judge_returns_a_structured_verdict(fake_llm: FakeLLM) -> None:
+    fake_llm.script(fake_llm.text('```json\n{"success": false, "reason": "no change"}\n```'))
+    calls: list[LLMCallRecord] = []
+    verdict = _judge(fake_llm, calls).coding("fix it", "", "[assistant] submit")
+    assert (verdict.success, verdict.reason, verdict.error) == (False, "no change", None)
+    sent = fake_llm.requests[0].body
+    assert sent["model"] == "fake-judge"
+    assert "(empty: the agent changed nothing)" in sent["messages"][1]["content"]
+
+
+def test_judge_with_garbage_output_gets_one_repair_then_a_recorded_failure(
+    fake_llm: FakeLLM,
+) -> None:
+    fake_llm.script(fake_llm.text("I think it worked?"), fake_llm.text("{'success': maybe}"))
+    calls: list[LLMCallRecord] = []
+    verdict = _judge(fake_llm, calls).web("click the button", "<button>", "clicked")
+    assert verdict.success is None
+    assert verdict.error is not None and "after one repair attempt" in verdict.error
+    assert len(fake_llm.requests) == 2 and len(calls) == 2
+    repair = fake_llm.requests[1].body["messages"]
+    assert "could not be used" in repair[-1]["content"]
+    assert audit([(verdict.success, True)], 0.8).judge_errors == 1
+
+
+def test_an_older_archive_gains_the_pae_tables_on_open(tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    Archive.create(run_dir, dump_toml(Config())).close()
+    archive = Archive.open(run_dir)
+    names = [t.name for t in (*PAE_TABLES, *SELF_TABLES)]
+    with archive.engine.begin() as conn:
+        for name in reversed(names):
+            conn.exec_driver_sql(f"DROP TABLE {name}")
+        conn.exec_driver_sql(
+            f"UPDATE godelbox_meta SET value = '{len(MIGRATIONS)}' WHERE key = 'schema_version'"
+        )
+    assert migrate(archive.engine) == 1 + len(MIGRATIONS)
+    assert set(names) <= set(inspect(archive.engine).get_table_names())
+    archive.close()
