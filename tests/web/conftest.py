@@ -1,0 +1,43 @@
+"""Fixtures for the web tests: the web image (built once through the recipe cache; fails under
+CI when docker is missing, like every sandbox fixture) and a scripted-policy agent directory."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from godelbox.evaluator.context import EvalContext
+from godelbox.sandbox.base import Limits
+
+SCRIPTED_AGENT = Path(__file__).resolve().parent / "scripted_agent"
+
+
+@pytest.fixture(scope="session")
+def web_image(docker_engine) -> str:
+    from godelbox.sandbox.image import WEB_RECIPE, ensure_image
+
+    return ensure_image(WEB_RECIPE).tag
+
+
+@pytest.fixture
+def web_ctx(docker_backend, web_image) -> EvalContext:
+    return EvalContext(backend=docker_backend, image=web_image, limits=Limits())
+
+
+@pytest.fixture
+def scripted_agent(tmp_path: Path) -> Callable[..., Path]:
+    """`scripted_agent(task=policy, ...)` -> a copy of the scripted policy with that mapping."""
+
+    def make(**policies: str) -> Path:
+        dest = tmp_path / "agent"
+        shutil.rmtree(dest, ignore_errors=True)
+        shutil.copytree(SCRIPTED_AGENT, dest, ignore=shutil.ignore_patterns("__pycache__"))
+        named = {task.replace("_", "-"): policy for task, policy in policies.items()}
+        (dest / "policy.json").write_text(json.dumps(named))
+        return dest
+
+    return make

@@ -1,0 +1,110 @@
+"""MiniWoB++ episodes with the real Chromium inside the real web sandbox (network none),
+driven by the scripted test policy: rewards are MiniWoB's own, never computed by us."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from godelbox.evaluator.web.miniwob import (
+    Episode,
+    WebSettings,
+    batch_timeout_s,
+    run_episodes,
+)
+from godelbox.evaluator.web.tasks import MINIWOB_TASKS
+from godelbox.sandbox.base import SandboxSpec
+
+pytestmark = pytest.mark.docker
+
+FAST = WebSettings(step_limit=5, episode_timeout_s=20, startup_s=20)
+
+
+def test_scripted_policy_is_rewarded_on_basic_tasks(web_ctx, scripted_agent) -> None:
+    episodes = [
+        Episode("click-button", 0),
+        Episode("click-button", 1),
+        Episode("click-test", 0),
+        Episode("enter-text", 0),
+        Episode("enter-text", 3),
+    ]
+    results = run_episodes(web_ctx, scripted_agent(), episodes, FAST)
+
+    assert [(r.task, r.seed) for r in results] == [(e.task, e.seed) for e in episodes]
+    for r in results:
+        assert r.ended == "terminated", (r.task, r.reason, r.log)
+        assert r.success and r.raw_reward == 1.0 and 0 < r.reward <= 1.0, r
+        assert r.outcome == "resolved" and r.to_task_result().resolved
+    enter = results[3]
+    assert [s["action"]["action"] for s in enter.trajectory] == ["type", "click"]
+    target = dict(enter.trajectory[0]["observation"]["fields"])["target"]
+    assert enter.trajectory[0]["action"]["text"] == target
+    assert enter.final_observation is not None
+    assert enter.final_observation["utterance"] == enter.trajectory[-1]["observation"]["utterance"]
+    # Seeds matter: two click-button seeds ask for different things or lay out differently.
+    first, second = (r.trajectory[0]["observation"] for r in results[:2])
+    assert (first["utterance"], first["elements"]) != (second["utterance"], second["elements"])
+
+
+def test_a_wrong_click_gets_zero_and_forged_results_do_not_count(web_ctx, scripted_agent) -> None:
+    wrong, forged = run_episodes(
+        web_ctx,
+        scripted_agent(click_button="wrong", click_test="forge"),
+        [Episode("click-button", 0), Episode("click-test", 0)],
+        FAST,
+    )
+    assert wrong.ended == "terminated"  # MiniWoB itself ended the episode...
+    assert (wrong.reward, wrong.raw_reward, wrong.success) == (0.0, 0.0, False)  # ...failed
+    assert wrong.outcome == "unresolved" and wrong.steps == 1
+    # The forger printed a fake result line and tried the driver's stdout, memory and environ.
+    assert (forged.success, forged.ended, forged.reward) == (False, "done", 0.0)
+    for attempt in ("write-stdout", "read-mem", "read-environ"):
+        assert f"{attempt}: PermissionError" in forged.log, forged.log
+
+
+def test_a_hung_agent_is_killed_at_the_episode_limit(web_ctx, scripted_agent) -> None:
+    settings = WebSettings(step_limit=5, episode_timeout_s=4, startup_s=20)
+    started = time.monotonic()
+    hung, after = run_episodes(
+        web_ctx,
+        scripted_agent(click_test="hang"),
+        [Episode("click-test", 0), Episode("click-button", 0)],
+        settings,
+    )
+    assert hung.ended == "timeout" and hung.outcome == "timeout" and not hung.success
+    assert 4 <= hung.duration_s < 4 + 5  # the episode limit plus the kill grace
+    assert after.success  # the batch went on with a fresh agent process
+    assert time.monotonic() - started < batch_timeout_s(2, settings)
+
+
+def test_a_hung_browser_is_killed_at_the_batch_limit(web_ctx, scripted_agent) -> None:
+    settings = WebSettings(step_limit=5, episode_timeout_s=3, startup_s=10)
+    limit = batch_timeout_s(2, settings)
+    started = time.monotonic()
+    results = run_episodes(
+        web_ctx,
+        scripted_agent(click_button="freeze-browser"),
+        [Episode("click-button", 0), Episode("click-test", 0)],
+        settings,
+    )
+    took = time.monotonic() - started
+    assert [r.ended for r in results] == ["timeout", "timeout"]
+    assert all(not r.success and "time limit" in r.reason for r in results)
+    assert limit <= took < limit + 30  # killed at the limit, not after selenium's 120 s
+
+
+def test_the_task_list_matches_the_package_in_the_image(docker_backend, web_image) -> None:
+    listing = (
+        "import gymnasium, miniwob; gymnasium.register_envs(miniwob); "
+        "print('\\n'.join(sorted(k[8:-3] for k in gymnasium.registry "
+        "if k.startswith('miniwob/') and not k.startswith('miniwob/flight.'))))"
+    )
+    with docker_backend.start(SandboxSpec(web_image)) as box:
+        out = box.run(["python3", "-c", listing], timeout_s=60)
+        tools = box.run(
+            ["sh", "-c", "test -x $MINIWOB_CHROME_BINARY -a -x $MINIWOB_CHROMEDRIVER"], 10
+        )
+    assert out.ok, out.stderr
+    assert tuple(out.stdout.split()) == MINIWOB_TASKS
+    assert tools.ok
