@@ -15,9 +15,10 @@ from typing import Any
 
 from config import AgentConfig, render
 from environment import Environment
-from errors import FormatError, LimitsExceeded, Recoverable, Terminating, ToolError
+from errors import FormatError, LimitsExceeded, Recoverable, Submitted, Terminating, ToolError
 from model import Model
 from recorder import Recorder
+from self_refine import SelfRefiner
 from tools import Action, Toolbox, parse_actions
 
 
@@ -33,6 +34,7 @@ class Agent:
         self.model, self.config, self.recorder = model, config, recorder
         self.workspace = workspace
         self.toolbox = Toolbox(env, workspace, config)
+        self.refiner = SelfRefiner(model, env, config)
         self.messages: list[dict[str, Any]] = []
         self.steps: list[dict[str, Any]] = []
         self.status, self.exit_message = "running", ""
@@ -54,6 +56,9 @@ class Agent:
                 except FormatError as err:
                     feedback = render(c.format_error_template, error=err)
                     self.add({"role": "user", "content": feedback}, "format error")
+                except Submitted:
+                    if not self.revise():
+                        raise
         except Terminating as end:
             self.status, self.exit_message = end.status, str(end)
         except BaseException as exc:  # a bug or a signal: keep the evidence, then let it crash
@@ -89,6 +94,31 @@ class Agent:
         finally:
             record["elapsed_s"] = round(time.monotonic() - self.started, 3)
             self.save()
+
+    def revise(self) -> bool:
+        """The optional self-refine step: True when the model's review of its own diff found
+        a problem, which then goes back into the conversation and the run continues."""
+        if self.refiner.rounds >= self.config.self_refine_rounds:
+            return False
+        self.answer_pending_calls("Submission held for your review.")
+        critique = self.refiner.wants_revision(
+            self.messages, self.remaining(self.config.model_timeout_s)
+        )
+        if critique is None:
+            return False
+        self.steps[-1]["self_review"] = critique
+        self.add({"role": "assistant", "content": critique}, "self review")
+        self.add({"role": "user", "content": self.config.self_refine_continue_template}, "revise")
+        return True
+
+    def answer_pending_calls(self, text: str) -> None:
+        """Answer the last assistant message's tool calls that have no tool reply yet (the
+        submit call): a conversation with an unanswered call is rejected by providers."""
+        last = max(i for i, m in enumerate(self.messages) if m["role"] == "assistant")
+        answered = {m.get("tool_call_id") for m in self.messages[last + 1 :]}
+        for call in self.messages[last].get("tool_calls") or []:
+            if call.get("id") not in answered:
+                self.add({"role": "tool", "tool_call_id": call.get("id"), "content": text}, "held")
 
     def execute(self, action: Action) -> str:
         """Run one action and answer it: a tool message for a tool call, else a user message."""

@@ -57,6 +57,16 @@ Run long jobs with a smaller scope, or in the background with output redirected 
 
 TOOL_ERROR_TEMPLATE = "ERROR: $error"
 
+SELF_REFINE_TEMPLATE = """\
+Before your submission is accepted, review your own change as a strict reviewer would.
+<diff>
+$diff</diff>
+Does it solve the task completely without breaking anything? If yes, reply with exactly
+$approve. Otherwise reply with a short critique of what is wrong or missing (no tool calls)."""
+
+SELF_REFINE_CONTINUE_TEMPLATE = """\
+Address your review above: fix what it found, check your change, then submit again."""
+
 BASH_DESCRIPTION = (
     "Run a bash command in the repository (current directory) and return its exit code and "
     "combined stdout/stderr. Each call is a fresh non-interactive shell: `cd` does not persist. "
@@ -86,6 +96,9 @@ class AgentConfig:
     bash_description: str = BASH_DESCRIPTION
     editor_description: str = EDITOR_DESCRIPTION
     submit_description: str = SUBMIT_DESCRIPTION
+    self_refine_template: str = SELF_REFINE_TEMPLATE
+    self_refine_continue_template: str = SELF_REFINE_CONTINUE_TEMPLATE
+    self_refine_approve: str = "APPROVE"
 
     step_limit: int = 60
     """Model calls per run; 0 = unlimited."""
@@ -103,6 +116,8 @@ class AgentConfig:
     """Extra attempts on transient gateway errors (429, 5xx, connection failures)."""
     model_backoff_s: float = 2.0
     """Wait before the first retry; doubles each retry."""
+    self_refine_rounds: int = 0
+    """SELF: reviews of its own diff when the model submits (self_refine.py); 0 = off."""
 
     def with_env(self, env: Mapping[str, str]) -> AgentConfig:
         """Apply the agent contract's environment (today only the time budget)."""
