@@ -201,6 +201,10 @@ class PAESection(_Section):
         12_000, ge=1000, description="Cap on the repository text shown to the proposer."
     )
     self_tasks: int = Field(3, ge=1, description="Tasks `godelbox self` refines per run.")
+    web_bench: str = Field(
+        "miniwob:basic", description="`godelbox pae --web`: environments played and proposed for."
+    )
+    web_seeds: int = Field(1, ge=1, description="Episodes (seeds 0..n-1) per web environment.")
 
 
 class Config(_Section):
