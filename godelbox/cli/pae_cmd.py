@@ -19,7 +19,7 @@ from godelbox.archive.store import Archive
 from godelbox.cli.config_cmd import SetOption, parse_overrides
 from godelbox.config import Config
 from godelbox.errors import UserError
-from godelbox.evaluator.bench_spec import load_benchmark
+from godelbox.evaluator.bench_spec import load_benchmark, load_web_benchmark
 from godelbox.evaluator.context import EvalContext, context_from_config
 from godelbox.loop.setup import run_label, session_config
 from godelbox.loop.solvers import GatewayAgentSolver
@@ -100,12 +100,16 @@ def _session(run_dir: Path, set_: list[str] | None, roles: tuple[str, ...]) -> I
 
 
 @contextmanager
-def _agent_dir(archive: Archive, node: int | None) -> Iterator[tuple[Path, int | None, str]]:
-    """(checkout of the agent, its node id, a description): `node`, else the best node, else
-    the seed coding agent when the run has no evaluated node yet."""
-    chosen = archive.node(node) if node is not None else archive.best_node()
+def _agent_dir(
+    archive: Archive, node: int | None, seed: str
+) -> Iterator[tuple[Path, int | None, str]]:
+    """(checkout of the agent, its node id, a description): `node`; else, for coding, the best
+    node; else the seed agent `seed` (a fresh run, or the web, whose lineage is not the run's)."""
+    chosen = archive.node(node) if node is not None else None
+    if chosen is None and seed == "coder":
+        chosen = archive.best_node()
     if chosen is None:
-        yield seed_agent_dir("coder"), None, "the seed coding agent (the run has no best node)"
+        yield seed_agent_dir(seed), None, f"the seed {seed} agent"
         return
     with tempfile.TemporaryDirectory(prefix="godelbox-pae-agent-") as tmp:
         dest = Path(tmp) / f"agent-{chosen.id}"
@@ -113,31 +117,51 @@ def _agent_dir(archive: Archive, node: int | None) -> Iterator[tuple[Path, int |
         yield dest, chosen.id, f"node {chosen.id}"
 
 
-def pae(run_dir: RunDirArg, agent: AgentOption = None, set_: SetOption = None) -> None:
-    """PAE: propose practice tasks from repositories, let the agent attempt them in the sandbox,
-    judge every attempt with an LLM and audit the judge against the tests.
+def pae(
+    run_dir: RunDirArg,
+    agent: AgentOption = None,
+    web: Annotated[
+        bool, typer.Option("--web", help="MiniWoB++ (pae.web_bench) instead of repositories.")
+    ] = False,
+    set_: SetOption = None,
+) -> None:
+    """PAE: propose practice tasks, let the agent attempt tasks in the sandbox, judge every
+    attempt with an LLM and audit the judge against ground truth (tests, MiniWoB rewards).
 
-    Settings: [pae] (context_bench, contexts, tasks_per_context, duplicate_jaccard,
-    judge_min_agreement); models.task_proposer, models.agent and models.judge must be set."""
+    Coding (default): tasks and their tests are proposed from repositories (pae.context_bench),
+    validated in the sandbox and attempted by the best node (or --agent). Web (--web): the web
+    agent (--agent, else the seed web agent) plays pae.web_bench, the judge is audited against
+    the rewards, and new goals are proposed per environment. Settings: the pae section;
+    models.agent, models.judge and models.task_proposer must be set."""
     with _session(run_dir, set_, ("task_proposer", "agent", "judge")) as s:
         settings = s.config.pae
-        contexts = load_benchmark(settings.context_bench, s.ctx).tasks()[: settings.contexts]
-        with _agent_dir(s.archive, agent) as (agent_dir, node_id, described):
-            s.console.print(f"PAE with {described} on {len(contexts)} repositories")
-            solver = GatewayAgentSolver(
-                agent_dir, s.llm, on_call=lambda record: s.record_call(record, node_id)
-            )
+        known = [Known(t.id, t.text, t.text_hash) for t in s.store.tasks()]
+        with _agent_dir(s.archive, agent, "web" if web else "coder") as (
+            agent_dir,
+            node_id,
+            described,
+        ):
             loop = PAELoop(
                 ctx=s.ctx,
                 llm=s.llm,
-                solver=solver,
+                solver=GatewayAgentSolver(
+                    agent_dir, s.llm, on_call=lambda record: s.record_call(record, node_id)
+                ),
                 settings=settings,
                 record=s.store.put,
                 node_id=node_id,
                 on_progress=lambda line: s.console.print(line, highlight=False),
+                on_agent_call=lambda record: s.record_call(record, node_id),
             )
-            known = [Known(t.id, t.text, t.text_hash) for t in s.store.tasks()]
-            report = loop.run_coding(contexts, known)
+            if web:
+                bench = load_web_benchmark(settings.web_bench, range(settings.web_seeds))
+                s.console.print(f"PAE (web) with {described} on {settings.web_bench}")
+                report = loop.run_web(bench, agent_dir, known)
+            else:
+                spec = settings.context_bench
+                contexts = load_benchmark(spec, s.ctx).tasks()[: settings.contexts]
+                s.console.print(f"PAE with {described} on {len(contexts)} repositories")
+                report = loop.run_coding(contexts, known)
         for line in report.lines():
             s.console.print(line, highlight=False)
         if report.audit is not None and report.audit.flagged:

@@ -38,6 +38,7 @@ class Known:
     """A task already in the archive (or earlier in the same batch)."""
 
     task_id: int | None
+    """None for a text that is not a stored task (the example the proposer was shown)."""
     text: str
     text_hash: str
 
@@ -50,7 +51,8 @@ class Duplicate:
 
     def describe(self) -> str:
         which = "same text as" if self.exact else f"{self.similarity:.2f} token Jaccard with"
-        return f"duplicate: {which} task {self.of.task_id}"
+        other = "the example" if self.of.task_id is None else f"task {self.of.task_id}"
+        return f"duplicate: {which} {other}"
 
 
 def find_duplicate(text: str, known: Iterable[Known], threshold: float) -> Duplicate | None:

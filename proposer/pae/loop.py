@@ -8,7 +8,8 @@ of the command that runs it (`godelbox pae`), which returns the row with its id.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from sqlmodel import SQLModel
@@ -20,6 +21,8 @@ from godelbox.evaluator.context import EvalContext
 from godelbox.evaluator.evaluation import Solver, evaluate_tasks
 from godelbox.evaluator.results import TaskResult
 from godelbox.evaluator.swebench import SWEBenchmark, SWEBenchTask
+from godelbox.evaluator.web.miniwob import EpisodeResult, MiniWoBBenchmark
+from godelbox.proposer.base import LLMCallSink
 from godelbox.proposer.llm import LLMClient
 from godelbox.proposer.pae.audit import AuditResult, audit
 from godelbox.proposer.pae.context import repo_context
@@ -29,6 +32,14 @@ from godelbox.proposer.pae.proposer import Draft, TaskProposer
 from godelbox.proposer.pae.tasks import coding_task
 from godelbox.proposer.pae.trajectory import trajectory_from_log
 from godelbox.proposer.pae.validate import validate_coding
+from godelbox.proposer.pae.web import (
+    goal_of,
+    last_action,
+    observations_text,
+    web_context,
+    web_messages,
+)
+from godelbox.sandbox.gateway import Gateway
 
 Record = Callable[[SQLModel], Any]
 """Stores a row and returns it with its id (the command's archive writer)."""
@@ -65,6 +76,8 @@ class PAELoop:
     record: Record
     node_id: int | None = None
     on_progress: Callable[[str], None] = lambda _line: None
+    on_agent_call: LLMCallSink = lambda _record: None
+    """Where the web agent's model calls (through its gateway) are reported."""
 
     def run_coding(self, contexts: Sequence[Task], known: list[Known]) -> PAEReport:
         report = PAEReport()
@@ -81,6 +94,104 @@ class PAELoop:
         if accepted:
             self._attempt(accepted, report)
         return report
+
+    def run_web(self, bench: MiniWoBBenchmark, agent_dir: Path, known: list[Known]) -> PAEReport:
+        """Play the benchmark's episodes, judge each against MiniWoB's reward (the audit),
+        then propose new goals for every environment from the page the agent saw first."""
+        report = PAEReport()
+        budget = self.llm.llm
+        with Gateway(
+            self.llm,
+            on_call=self.on_agent_call,
+            budget_usd=budget.sandbox_budget_usd,
+            budget_tokens=budget.sandbox_budget_tokens,
+        ) as gateway:
+            ctx = replace(self.ctx, gateway_socket=gateway.socket_path)
+            results = bench.run(ctx, agent_dir)
+        judge = Judge(self.llm)
+        rows = [self._judged_episode(judge, result) for result in results]
+        report.attempts = len(rows)
+        report.judged_success = sum(1 for r in rows if r.judge_success)
+        report.audit = self._audit("web", judge, rows)
+        proposer = TaskProposer(self.llm)
+        first_pages = {}
+        for result in results:
+            if result.trajectory and result.task not in first_pages:
+                first_pages[result.task] = result.trajectory[0].get("observation") or {}
+        for task, page in first_pages.items():
+            context = web_context(task, page)
+            example = Known(None, context.example_goal, text_hash(context.example_goal))
+            drafts = proposer.web(context, self.settings.tasks_per_context)
+            self.on_progress(f"{task}: {len(drafts)} goals proposed")
+            for draft in drafts:
+                self._admit_goal(draft, known, example, report)
+        return report
+
+    def _judged_episode(self, judge: Judge, result: EpisodeResult) -> JudgedAttempt:
+        final = result.final_observation
+        goal = goal_of(result.trajectory, final)
+        screenshot = (final or {}).get("screenshot")
+        verdict = judge.web(
+            goal,
+            observations_text(result.trajectory, final),
+            last_action(result.trajectory),
+            screenshot=str(screenshot) if screenshot else None,
+        )
+        row = JudgedAttempt(
+            task_id=result.task_id,
+            node_id=self.node_id,
+            kind="web",
+            judge_model=verdict.model,
+            judge_success=verdict.success,
+            judge_reason=verdict.reason,
+            judge_error=verdict.error,
+            ground_truth=None if result.ended == "error" else result.success,
+            outcome=result.outcome,
+            problem=goal,
+            trajectory=web_messages(result.trajectory),
+            details={
+                "reward": result.reward,
+                "raw_reward": result.raw_reward,
+                "ended": result.ended,
+                "steps": result.steps,
+                "reason": result.reason,
+            },
+        )
+        stored = self.record(row)
+        shown = "error" if verdict.success is None else ("success" if verdict.success else "fail")
+        self.on_progress(f"  {result.task_id}: reward {result.raw_reward:.2f}, judge {shown}")
+        return stored
+
+    def _admit_goal(
+        self, draft: Draft, known: list[Known], example: Known, report: PAEReport
+    ) -> None:
+        """Web goals are checked for duplicates (of stored goals and of the example) only:
+        MiniWoB rewards its own goals, so a proposed goal is judged, never sandbox-validated."""
+        report.proposed += 1
+        digest = text_hash(draft.text)
+        row = ProposedTask(
+            kind="web",
+            status=ProposedStatus.ACCEPTED,
+            text_hash=digest,
+            title=draft.title[:256],
+            text=draft.text,
+            payload=draft.payload,
+            reason=f"goal for MiniWoB environment {draft.provenance.context_id}",
+            model=draft.provenance.model,
+            prompt_hash=draft.provenance.prompt_hash,
+            context_id=draft.provenance.context_id,
+            parent_task=draft.provenance.parent_task,
+        )
+        duplicate = find_duplicate(draft.text, [*known, example], self.settings.duplicate_jaccard)
+        if duplicate is not None:
+            row.status, row.reason = ProposedStatus.DUPLICATE, duplicate.describe()
+            row.duplicate_of = duplicate.of.task_id
+            report.duplicates += 1
+        else:
+            report.accepted += 1
+        stored = self.record(row)
+        if duplicate is None:
+            known.append(Known(stored.id, draft.text, digest))
 
     def _admit(
         self, draft: Draft, base: Task, known: list[Known], report: PAEReport
