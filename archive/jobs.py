@@ -58,9 +58,7 @@ class Claim:
 def enqueue(engine: Engine, node_id: int, task_ids: Sequence[str]) -> int:
     """Add the jobs of `node_id` not queued yet; returns how many were new (idempotent)."""
     with Session(engine) as session:
-        known = set(
-            session.exec(select(EvalJob.task_id).where(EvalJob.node_id == node_id)).all()
-        )
+        known = set(session.exec(select(EvalJob.task_id).where(EvalJob.node_id == node_id)).all())
         new = [t for t in dict.fromkeys(task_ids) if t not in known]
         session.add_all(EvalJob(node_id=node_id, task_id=t) for t in new)
         session.commit()
@@ -70,27 +68,28 @@ def enqueue(engine: Engine, node_id: int, task_ids: Sequence[str]) -> int:
 def claim(engine: Engine, worker: str, limit: int = 1) -> list[Claim]:
     """Take up to `limit` pending jobs, oldest first, for `worker`."""
     with Session(engine) as session:
+        # Plain columns, not ORM objects: the UPDATE below must not refresh what was read.
         rows = session.exec(
-            select(EvalJob)
+            select(EvalJob.id, EvalJob.node_id, EvalJob.task_id, EvalJob.attempts)
             .where(EvalJob.state == JobState.PENDING)
             .order_by(col(EvalJob.id))
             .limit(limit)
             .with_for_update(skip_locked=True)
         ).all()
         claims = []
-        for row in rows:
+        for job_id, node_id, task_id, attempts in rows:
             taken = session.exec(  # type: ignore[call-overload]
                 update(EvalJob)
-                .where(col(EvalJob.id) == row.id, col(EvalJob.state) == JobState.PENDING)
+                .where(col(EvalJob.id) == job_id, col(EvalJob.state) == JobState.PENDING)
                 .values(
                     state=JobState.CLAIMED,
                     worker=worker,
                     claimed_at=utcnow(),
-                    attempts=EvalJob.attempts + 1,
+                    attempts=attempts + 1,
                 )
             )
             if taken.rowcount == 1:
-                claims.append(Claim(row.id or 0, row.node_id, row.task_id, row.attempts + 1))
+                claims.append(Claim(job_id or 0, node_id, task_id, attempts + 1))
         session.commit()
     return claims
 
