@@ -13,7 +13,7 @@ SYSTEM_PACKAGES := docker.io mmdebstrap bubblewrap uidmap chromium chromium-driv
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,ray,postgres]'
 	touch $(STAMP)
 
 venv: $(STAMP)
