@@ -135,7 +135,9 @@ class MiniWoBBenchmark:
     ) -> list[EpisodeResult]:
         """One result per episode, in order; `workers` sandboxes run in parallel."""
         todo = list(self.episodes() if episodes is None else episodes)
-        batches = [todo[i::workers] for i in range(max(1, workers)) if todo[i::workers]]
+        grouped = by_task(todo)
+        size = -(-len(grouped) // max(1, workers))
+        batches = [grouped[i : i + size] for i in range(0, len(grouped), size)]
         with ThreadPoolExecutor(max_workers=max(1, len(batches))) as pool:
             done = pool.map(
                 lambda batch: run_episodes(ctx, agent_dir, batch, self.settings, image=image),
@@ -150,6 +152,13 @@ def miniwob_benchmark(
 ) -> MiniWoBBenchmark:
     """From the argument of a `miniwob:TASKS` spec: task and subset names, comma-separated."""
     return MiniWoBBenchmark(tuple(parse_tasks(spec)), tuple(seeds), settings or WebSettings())
+
+
+def by_task(episodes: Sequence[Episode]) -> list[Episode]:
+    """Episodes of one task next to each other (tasks in first-seen order): the driver keeps a
+    task's browser across its episodes and starts a new one only when the task changes."""
+    first = {e.task: i for i, e in reversed(list(enumerate(episodes)))}
+    return sorted(episodes, key=lambda e: first[e.task])
 
 
 def web_limits(limits: Limits) -> Limits:
@@ -174,9 +183,10 @@ def run_episodes(
     *,
     image: str | None = None,
 ) -> list[EpisodeResult]:
-    """Play `episodes` in order in one fresh web sandbox; one result per episode."""
+    """Play `episodes` (grouped by task) in one fresh web sandbox; one result per episode, in
+    the order given."""
     nonce = secrets.token_hex(16)
-    config = driver_config(nonce, episodes, settings, ctx)
+    config = driver_config(nonce, by_task(episodes), settings, ctx)
     gateway = ctx.gateway_socket is not None
     spec = replace(
         ctx.spec(image or WEB_RECIPE.latest, gateway=gateway), limits=web_limits(ctx.limits)

@@ -29,7 +29,7 @@ def test_scripted_policy_is_rewarded_on_basic_tasks(web_ctx, scripted_agent) -> 
         Episode("enter-text", 0),
         Episode("enter-text", 3),
     ]
-    results = run_episodes(web_ctx, scripted_agent(), episodes, FAST)
+    results = run_episodes(web_ctx, scripted_agent(enter_text="bad-ref"), episodes, FAST)
 
     assert [(r.task, r.seed) for r in results] == [(e.task, e.seed) for e in episodes]
     for r in results:
@@ -37,9 +37,12 @@ def test_scripted_policy_is_rewarded_on_basic_tasks(web_ctx, scripted_agent) -> 
         assert r.success and r.raw_reward == 1.0 and 0 < r.reward <= 1.0, r
         assert r.outcome == "resolved" and r.to_task_result().resolved
     enter = results[3]
-    assert [s["action"]["action"] for s in enter.trajectory] == ["type", "click"]
-    target = dict(enter.trajectory[0]["observation"]["fields"])["target"]
-    assert enter.trajectory[0]["action"]["text"] == target
+    # The bad ref was refused with a reason on the next observation; the page was untouched.
+    assert [s["action"]["action"] for s in enter.trajectory] == ["click", "type", "click"]
+    retry = enter.trajectory[1]["observation"]
+    assert retry["error"] == "no element with ref 99999 on the page" and retry["step"] == 1
+    target = dict(retry["fields"])["target"]
+    assert enter.trajectory[1]["action"]["text"] == target
     assert enter.final_observation is not None
     assert enter.final_observation["utterance"] == enter.trajectory[-1]["observation"]["utterance"]
     # Seeds matter: two click-button seeds ask for different things or lay out differently.

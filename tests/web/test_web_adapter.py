@@ -9,7 +9,7 @@ import pytest
 
 from godelbox.errors import UserError
 from godelbox.evaluator.bench_spec import load_benchmark, load_web_benchmark
-from godelbox.evaluator.web.miniwob import Episode, EpisodeResult, collect
+from godelbox.evaluator.web.miniwob import Episode, EpisodeResult, by_task, collect
 from godelbox.evaluator.web.tasks import MINIWOB_TASKS, SUBSETS, parse_tasks
 from godelbox.sandbox.base import ExecResult
 
@@ -91,3 +91,14 @@ def test_results_survive_a_json_round_trip() -> None:
     again = EpisodeResult.from_dict(json.loads(json.dumps(result.to_dict())))
     assert again == result
     assert again.to_task_result().task_id == "miniwob/click-test#0"
+
+
+def test_episodes_are_grouped_by_task_in_first_seen_order() -> None:
+    mixed = [Episode("b", 0), Episode("a", 0), Episode("b", 1), Episode("c", 0), Episode("a", 1)]
+    assert [(e.task, e.seed) for e in by_task(mixed)] == [
+        ("b", 0),
+        ("b", 1),
+        ("a", 0),
+        ("a", 1),
+        ("c", 0),
+    ]

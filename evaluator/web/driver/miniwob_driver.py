@@ -138,7 +138,8 @@ def run_episode(env: Any, episode: dict[str, Any], config: dict[str, Any]) -> di
             if action is not None and action.get("action") == "done":
                 ended = "done"
                 break
-            error = error or _step_error(env, action)
+            refs = {e["ref"] for e in current["elements"]}
+            error = error or _step_error(env, action, refs)
             if error is None:
                 obs, _r, terminated, _t, info = env.step(to_miniwob(env, action))
                 if terminated:
@@ -328,13 +329,15 @@ def record(
         del trajectory[:cap]
 
 
-def _step_error(env: Any, action: dict[str, Any] | None) -> str | None:
+def _step_error(env: Any, action: dict[str, Any] | None, refs: set[int]) -> str | None:
     """Why `action` cannot be executed (checked before MiniWoB sees it), else None."""
     if action is None:
         return "no action"
     kind = action["action"]
     if kind in ("click", "type") and "ref" in action and not isinstance(action["ref"], int):
         return "ref must be an integer from the observation's elements"
+    if kind in ("click", "type") and "ref" in action and action["ref"] not in refs:
+        return f"no element with ref {action['ref']} on the page"
     if kind == "click" and "ref" not in action:
         return "click needs a ref"
     if kind == "type" and not isinstance(action.get("text"), str):

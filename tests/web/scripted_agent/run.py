@@ -5,6 +5,7 @@ task name to a behaviour (default "solve"):
 - solve: click-test / click-button / enter-text style: type the target into an empty text
   input, then click the button whose text is the target, else Submit, else the only button;
 - wrong: click a button whose text is NOT the target;
+- bad-ref: first click a ref that is not on the page, then solve;
 - hang: never answer (the driver must kill it at the episode limit);
 - freeze-browser: SIGSTOP every Chromium and chromedriver process, then act (the browser hangs,
   the host must kill the batch);
@@ -98,6 +99,9 @@ def main():
         if policy == "freeze-browser":
             freeze_browser()
             policy = "solve"
+        if policy == "bad-ref" and obs["step"] == 0:
+            say({"action": "click", "ref": 99999})
+            continue
         if policy == "forge":
             say(forge(obs))
             continue
