@@ -24,7 +24,13 @@ from godelbox.evaluator.context import EvalContext, context_from_config
 from godelbox.loop.setup import run_label, session_config
 from godelbox.loop.solvers import GatewayAgentSolver
 from godelbox.paths import seed_agent_dir
-from godelbox.proposer.llm import LLMClient, LLMError, RunBudget
+from godelbox.proposer.llm import (
+    BudgetExceeded,
+    LLMClient,
+    LLMConfigError,
+    LLMError,
+    RunBudget,
+)
 from godelbox.proposer.pae.dedupe import Known
 from godelbox.proposer.pae.loop import PAELoop
 from godelbox.proposer.self_refine.refine import SelfRefiner, export_jsonl
@@ -196,7 +202,9 @@ def self_refine(
         for task in chosen:
             try:
                 record = refiner.refine(task)
-            except LLMError as err:
+            except (BudgetExceeded, LLMConfigError):  # the same for every task: stop
+                raise
+            except LLMError as err:  # an unusable reply for one task: skip it, keep going
                 s.console.print(f"{task.task_id}: skipped ({err})", highlight=False)
                 continue
             records.append(record)

@@ -23,7 +23,7 @@ from godelbox.evaluator.results import TaskResult
 from godelbox.evaluator.swebench import SWEBenchmark, SWEBenchTask
 from godelbox.evaluator.web.miniwob import EpisodeResult, MiniWoBBenchmark
 from godelbox.proposer.base import LLMCallSink
-from godelbox.proposer.llm import LLMClient
+from godelbox.proposer.llm import LLMClient, LLMOutputError
 from godelbox.proposer.pae.audit import AuditResult, audit
 from godelbox.proposer.pae.context import repo_context
 from godelbox.proposer.pae.dedupe import Known, find_duplicate, text_hash
@@ -85,7 +85,11 @@ class PAELoop:
         accepted: list[tuple[ProposedTask, SWEBenchTask]] = []
         for base in contexts:
             context = repo_context(base, self.settings.context_chars)
-            drafts = proposer.coding(context, self.settings.tasks_per_context)
+            try:
+                drafts = proposer.coding(context, self.settings.tasks_per_context)
+            except LLMOutputError as err:  # one unusable reply must not end the whole run
+                report.notes.append(f"{base.task_id}: no tasks proposed ({err})")
+                continue
             self.on_progress(f"{base.task_id}: {len(drafts)} tasks proposed")
             for draft in drafts:
                 row = self._admit(draft, base, known, report)
@@ -121,7 +125,11 @@ class PAELoop:
         for task, page in first_pages.items():
             context = web_context(task, page)
             example = Known(None, context.example_goal, text_hash(context.example_goal))
-            drafts = proposer.web(context, self.settings.tasks_per_context)
+            try:
+                drafts = proposer.web(context, self.settings.tasks_per_context)
+            except LLMOutputError as err:
+                report.notes.append(f"{task}: no goals proposed ({err})")
+                continue
             self.on_progress(f"{task}: {len(drafts)} goals proposed")
             for draft in drafts:
                 self._admit_goal(draft, known, example, report)

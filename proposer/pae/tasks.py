@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from godelbox.archive.pae_models import ProposedTask
 from godelbox.evaluator.benchmark import Task
 from godelbox.evaluator.swebench import SWEBenchTask
@@ -40,7 +42,7 @@ def coding_instance(row: ProposedTask, base_commit: str) -> SWEInstance:
 def coding_task(row: ProposedTask, base: Task) -> SWEBenchTask:
     """The proposed task on `base`'s repository snapshot (laid out by `base` itself)."""
 
-    def materialize(_instance: SWEInstance, dest) -> str:  # type: ignore[no-untyped-def]
+    def materialize(_instance: SWEInstance, dest: Path) -> str:
         base.materialize(dest)
         return ""
 

@@ -127,3 +127,38 @@ def test_an_older_archive_gains_the_pae_tables_on_open(tmp_path: Path) -> None:
     assert migrate(archive.engine) == 1 + len(MIGRATIONS)
     assert set(names) <= set(inspect(archive.engine).get_table_names())
     archive.close()
+
+
+def test_sft_export_takes_resolved_evolution_evaluations_with_a_trajectory(
+    tmp_path: Path,
+) -> None:
+    from godelbox.archive.models import Outcome
+    from godelbox.proposer.pae.export import sft_jsonl
+
+    run_dir = tmp_path / "run"
+    archive = Archive.create(run_dir, dump_toml(Config()))
+    node = archive.add_node(parent_id=None, commit_sha="0" * 40)
+    chat = [
+        {"role": "system", "content": "sys"},
+        {"role": "user", "content": "fix the bug"},
+        {"role": "assistant", "content": "", "tool_calls": [{"id": "c", "type": "function"}]},
+    ]
+    body = json.dumps({"messages": chat}, indent=1)
+    for task, outcome, log in [
+        ("solved", Outcome.RESOLVED, f"== agent ended: exit ==\n== trajectory.json ==\n{body}\n"),
+        ("failed", Outcome.UNRESOLVED, f"== trajectory.json ==\n{body}\n"),
+        ("no-trajectory", Outcome.RESOLVED, "== agent ended: exit ==\nstdout only\n"),
+    ]:
+        (run_dir / "logs").mkdir(exist_ok=True)
+        (run_dir / "logs" / f"{task}.log").write_text(log)
+        archive.record_evaluation(
+            node, stage=0, task_id=task, outcome=outcome, log_path=f"logs/{task}.log"
+        )
+    text = sft_jsonl(archive)
+    archive.close()
+    assert validate_jsonl(text) == 1
+    assert json.loads(text)["messages"] == [
+        {"role": "system", "content": "sys"},
+        {"role": "user", "content": "fix the bug"},
+        {"role": "assistant", "content": "", "tool_calls": [{"id": "c", "type": "function"}]},
+    ]
