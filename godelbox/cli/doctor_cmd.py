@@ -50,7 +50,8 @@ def run_checks(fix: bool) -> list[Check]:
             required=False,
         )
     )
-    models = load_config().config.models
+    config = load_config().config
+    models = config.models
     roles = {k: v for k, v in models.model_dump().items() if v and k != "api_base"}
     checks.append(
         Check(
@@ -61,7 +62,59 @@ def run_checks(fix: bool) -> list[Check]:
             required=False,
         )
     )
+    if config.loop.executor == "ray":
+        checks.append(_cluster_check(config.loop.ray_address))
+    if config.archive.database_url:
+        checks.append(_database_check(config.archive.database_url))
     return checks
+
+
+def _cluster_check(address: str) -> Check:
+    """loop.executor = ray: the cluster answers and has sandbox slots (`docker` resources)."""
+    from godelbox.errors import UserError
+    from godelbox.loop.executors import DOCKER_RESOURCE, connect_ray
+
+    try:
+        import ray
+    except ImportError:
+        return Check("ray cluster", False, "Ray is not installed: pip install 'godelbox[ray]'")
+    try:
+        connect_ray(address)
+    except UserError as err:
+        return Check("ray cluster", False, str(err))
+    try:
+        nodes = [n for n in ray.nodes() if n.get("Alive")]
+        slots = ray.cluster_resources().get(DOCKER_RESOURCE, 0)
+    finally:
+        ray.shutdown()
+    detail = f"{address}: {len(nodes)} node(s), {slots:g} '{DOCKER_RESOURCE}' slot(s)"
+    if slots < 1:
+        detail += f"; start workers with --resources '{{\"{DOCKER_RESOURCE}\": 1}}'"
+    return Check("ray cluster", slots >= 1, detail)
+
+
+def _database_check(url: str) -> Check:
+    """archive.database_url: the server answers (the archive itself is checked on open)."""
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
+    shown = make_url(url).render_as_string(hide_password=True)
+    try:
+        from godelbox.archive.db import make_engine
+
+        engine = make_engine(url)
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+                version = ".".join(map(str, conn.dialect.server_version_info or ()))
+        finally:
+            engine.dispose()
+    except (SQLAlchemyError, ImportError) as err:
+        first = str(err).splitlines()[0] if str(err) else type(err).__name__
+        hint = " (pip install 'godelbox[postgres]')" if isinstance(err, ImportError) else ""
+        return Check("database", False, f"{shown}: {first}{hint}")
+    return Check("database", True, f"{shown}: {engine.dialect.name} {version}")
 
 
 def _image_check(recipe, fix: bool, image_exists) -> Check:

@@ -19,6 +19,7 @@ results only when all of its tasks are done, so a lost attempt records nothing.
 from __future__ import annotations
 
 import io
+import socket
 import tarfile
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
@@ -237,11 +238,28 @@ def connect_ray(address: str) -> None:
             "object_store_memory": RAY_OBJECT_STORE_BYTES,
             "include_dashboard": False,
         }
+    _check_reachable(address)
     try:
         ray.init(address=address, log_to_driver=False, logging_level="warning", **private)
     except (ConnectionError, RuntimeError, ValueError) as err:
         raise ClusterError(
             f"cannot reach the Ray cluster at {address!r} ({err}); start it with "
+            "`ray start --head`, or set loop.executor = 'local'"
+        ) from None
+
+
+def _check_reachable(address: str) -> None:
+    """Fail in seconds, not after Ray's minute of retries, when HOST:PORT does not answer."""
+    if address in ("auto", "local"):
+        return
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not port.isdigit():
+        raise ClusterError(f"loop.ray_address {address!r} is not auto, local, HOST:PORT or ray://")
+    try:
+        socket.create_connection((host, int(port)), timeout=5).close()
+    except OSError as err:
+        raise ClusterError(
+            f"nothing answers at Ray address {address!r} ({err}); start the head with "
             "`ray start --head`, or set loop.executor = 'local'"
         ) from None
 
