@@ -116,7 +116,9 @@ def _solve(ctx: EvalContext, solver: Solver, attempt: _Attempt, tmp: Path) -> So
         solution = solver.solve(ctx, attempt.task, workspace, attempt.problem)
         return _cumulative(solution, attempt.pristine, workspace, tmp)
     except SandboxError as err:
-        return Solution(patch="", ended="error", exit_code=None, detail=f"sandbox error: {err}")
+        return Solution(
+            patch="", ended="error", exit_code=None, detail=f"sandbox error: {err}", infra=True
+        )
 
 
 def _cumulative(solution: Solution, pristine: Path, workspace: Path, tmp: Path) -> Solution:
@@ -181,7 +183,7 @@ def _grade(
         try:
             got = bench.grade(ctx, items)
         except Exception as err:  # the grader itself broke: report it per task, keep going
-            got = [Grade("error", f"grader crashed: {_describe(err)}") for _ in items]
+            got = [Grade("error", f"grader crashed: {_describe(err)}", infra=True) for _ in items]
         grades.update(zip(batch, got, strict=True))
     return [grades[i] for i in range(len(gradable))]
 
@@ -202,6 +204,7 @@ def _ungraded(attempt: _Attempt, solution: Solution) -> TaskResult:
         patch=solution.patch,
         log=solution.log,
         attempts=attempt.number,
+        infra=solution.infra,
     )
 
 
@@ -211,6 +214,7 @@ def _error(task_id: str, what: str, err: BaseException) -> TaskResult:
         outcome="error",
         reason=f"{what}: {_describe(err)}",
         log="".join(traceback.format_exception(err)),
+        infra=True,
     )
 
 

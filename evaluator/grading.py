@@ -94,6 +94,7 @@ def grade_swebench(
             f"sandbox error while grading: {err}",
             tampering=tampering,
             duration_s=_since(started),
+            infra=True,
         )
     tests = outcomes_for(ids, run.reported)
     outcome, reason = _verdict(run, tests, fail_to_pass, pass_to_pass)
@@ -135,6 +136,7 @@ def grade_exit_code(
             f"sandbox error while grading: {err}",
             tampering=filtered.tampering,
             duration_s=_since(started),
+            infra=True,
         )
     if run.ended in ("timeout", "oom"):
         outcome, reason = _verdict(run, {}, [], [])

@@ -16,7 +16,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 
@@ -197,7 +197,9 @@ class HumanEvalBenchmark:
         grades = []
         for index, kept in enumerate(filtered):
             status, output = verdicts.get(str(index), ("error", failure or "no verdict"))
-            grades.append(_grade(status, output, kept.tampering, share))
+            grade = _grade(status, output, kept.tampering, share)
+            # No verdict at all means the grading sandbox failed, not the completion.
+            grades.append(replace(grade, infra=bool(failure)) if status == "error" else grade)
         return grades
 
     def _run_batch(

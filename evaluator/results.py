@@ -35,6 +35,8 @@ class Solution:
     exit_code: int | None = 0
     detail: str = ""
     """Why the run ended abnormally (sandbox error text, ...); empty on a normal exit."""
+    infra: bool = False
+    """The sandbox itself failed (engine error): the run says nothing about the agent."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,8 @@ class Grade:
     feedback: str = ""
     """Test output worth showing an agent on a second try (Polyglot)."""
     duration_s: float = 0.0
+    infra: bool = False
+    """The grader could not run (engine error, harness bug), so the verdict is no verdict."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,9 @@ class TaskResult:
     log: str = ""
     tampering: list[str] = field(default_factory=list)
     attempts: int = 1
+    infra: bool = False
+    """The harness, not the agent, failed (sandbox engine, grader, workspace layout): the loop
+    retries such a task instead of counting it against the agent."""
 
     @property
     def resolved(self) -> bool:
@@ -84,6 +91,7 @@ class TaskResult:
             log=str(data.get("log", "")),
             tampering=list(data.get("tampering") or []),
             attempts=int(data.get("attempts", 1)),
+            infra=bool(data.get("infra", False)),
         )
 
 
@@ -98,4 +106,5 @@ def result_from(task_id: str, solution: Solution, grade: Grade, attempts: int = 
         log=solution.log,
         tampering=list(grade.tampering),
         attempts=attempts,
+        infra=grade.infra,
     )

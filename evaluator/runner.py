@@ -80,6 +80,7 @@ def run_agent(
                 ended="error",
                 exit_code=None,
                 detail=f"sandbox error: {err}",
+                infra=True,
             )
         patch = ""
         answer = scratch / "diff" / "b"

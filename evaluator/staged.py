@@ -174,12 +174,20 @@ def _unit_results(future: Future[list[TaskResult]], unit: list[str]) -> list[Tas
     except Exception as err:
         text = "".join(traceback.format_exception(err))
         return [
-            TaskResult(task_id, "error", f"harness error: {type(err).__name__}: {err}", log=text)
+            TaskResult(
+                task_id,
+                "error",
+                f"harness error: {type(err).__name__}: {err}",
+                log=text,
+                infra=True,
+            )
             for task_id in unit
         ]
     if [r.task_id for r in results] != unit:
         return [
-            TaskResult(task_id, "error", "harness error: results do not match the task ids")
+            TaskResult(
+                task_id, "error", "harness error: results do not match the task ids", infra=True
+            )
             for task_id in unit
         ]
     return results

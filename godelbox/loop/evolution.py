@@ -43,6 +43,9 @@ from godelbox.proposer.llm import BudgetExceeded
 from godelbox.proposer.validate import Validation
 
 SELECTION_RNG = "selection"
+INFRA_RETRIES = 2
+"""Extra evaluation rounds for tasks whose harness failed (engine errors under load); after
+them such a task is recorded as an error so the run always moves on."""
 LOG_DIR = "logs"
 
 Validator = Callable[[Path, Path], Validation]
@@ -394,31 +397,41 @@ class Evolution:
         }
         ctx = replace(self.p.ctx, labels={**self.p.ctx.labels, "node": str(node_id)})
         label = f"evaluate-{node_id}"
-        self._busy(label, f"evaluating node {node_id}: {len(done)}/{len(tasks)} tasks done")
+        self._busy(label, f"evaluating node {node_id}: {len(done)}/{len(tasks)} done")
 
-        def on_result(result: TaskResult) -> None:
-            if result.task_id in done:
-                return  # recorded already (a retried unit): one row per (node, task)
+        solver = self.p.solver_for(agent_dir, lambda record: self._llm_call(node_id, record))
+
+        def record(result: TaskResult) -> None:
             self._record_result(node_id, stage_of.get(result.task_id, 0), result)
             done[result.task_id] = result.resolved
             self._busy(label, f"evaluating node {node_id}: {len(done)}/{len(tasks)} tasks done")
 
-        try:
-            outcome = self.p.executor.evaluate(
-                ctx,
-                self.p.bench,
-                self.p.solver_for(agent_dir, lambda record: self._llm_call(node_id, record)),
-                agent_dir,
-                stages=self.config.evaluation.stages,
-                workers=self.config.evaluation.workers,
-                done=done,
-                on_result=on_result,
-                should_stop=lambda: self.p.stop.requested,
+        for attempt in range(INFRA_RETRIES + 1):
+            failed: list[TaskResult] = []
+            keep_failed = attempt == INFRA_RETRIES
+            try:
+                outcome = self.p.executor.evaluate(
+                    ctx,
+                    self.p.bench,
+                    solver,
+                    agent_dir,
+                    stages=self.config.evaluation.stages,
+                    workers=self.config.evaluation.workers,
+                    done=done,
+                    on_result=_record_once(done, record, None if keep_failed else failed),
+                    should_stop=lambda: self.p.stop.requested,
+                )
+            finally:
+                self._busy(label, None)
+            if outcome.interrupted:
+                return  # stays `evaluating`; a resumed daemon finishes it from the recorded tasks
+            if not failed:
+                break
+            self.p.reporter.event(
+                "sandbox.error",
+                f"node {node_id}: {len(failed)} task(s) hit a harness failure, running them "
+                f"again: {failed[0].reason[:200]}",
             )
-        finally:
-            self._busy(label, None)
-        if outcome.interrupted:
-            return  # stays `evaluating`; a resumed daemon finishes it from the recorded tasks
         rows = self.archive.evaluations(node_id)
         resolved = sum(1 for r in rows if r.outcome == Outcome.RESOLVED)
         score = resolved / len(rows) if rows else 0.0
@@ -472,6 +485,26 @@ class Evolution:
         self._snapshot.best_node = best.id if best else None
         self._snapshot.best_score = best.score if best else None
         self.p.reporter.status(self._snapshot)
+
+
+def _record_once(
+    done: dict[str, bool],
+    record: Callable[[TaskResult], None],
+    failed: list[TaskResult] | None,
+) -> Callable[[TaskResult], None]:
+    """The `on_result` of one evaluation round: each task is recorded once per node (a unit
+    retried by an executor may report it again), and when `failed` is given, results whose
+    harness failed go there instead of into the archive, to be run again."""
+
+    def on_result(result: TaskResult) -> None:
+        if result.task_id in done:
+            return
+        if result.infra and failed is not None:
+            failed.append(result)
+            return
+        record(result)
+
+    return on_result
 
 
 def _rng_from(state: dict[str, Any]) -> random.Random:

@@ -117,3 +117,26 @@ def test_async_schedule_overlaps_expansions_and_keeps_budget(tmp_path, agent_ima
     assert len(nodes) == 4  # the seed and exactly `iterations` expansions
     planned_before_first_finished = timeline.index(("generation.finished", 1))
     assert planned_before_first_finished >= 2, f"expansions never overlapped: {timeline}"
+
+
+def test_sigint_stops_gracefully_and_the_run_resumes(tmp_path, agent_image) -> None:
+    config = write_config(tmp_path / "stop.toml", agent_image, tasks=4, iterations=1)
+    run_dir = tmp_path / "stop"
+    proc = start_run(run_dir, "--config", str(config))
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if "1/32 tasks done" in line:
+            break
+    asked = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=120)
+    waited = time.monotonic() - asked
+    assert proc.returncode == 0
+    assert '"kind": "run.stopped"' in out and "SIGINT" in out
+    with Archive.open(run_dir) as archive:
+        seed = archive.nodes()[0]
+        assert str(seed.status) == "evaluating"
+        assert 1 <= len(archive.evaluations(seed.id or 0)) < 4
+    assert waited < 120
+    run_to_end(run_dir)
+    check_invariants(run_dir)
