@@ -3,7 +3,9 @@ driven by the scripted test policy: rewards are MiniWoB's own, never computed by
 
 from __future__ import annotations
 
+import re
 import time
+from dataclasses import replace
 
 import pytest
 
@@ -29,7 +31,8 @@ def test_scripted_policy_is_rewarded_on_basic_tasks(web_ctx, scripted_agent) -> 
         Episode("enter-text", 0),
         Episode("enter-text", 3),
     ]
-    results = run_episodes(web_ctx, scripted_agent(enter_text="bad-ref"), episodes, FAST)
+    settings = replace(FAST, screenshots=True)
+    results = run_episodes(web_ctx, scripted_agent(enter_text="bad-ref"), episodes, settings)
 
     assert [(r.task, r.seed) for r in results] == [(e.task, e.seed) for e in episodes]
     for r in results:
@@ -45,6 +48,11 @@ def test_scripted_policy_is_rewarded_on_basic_tasks(web_ctx, scripted_agent) -> 
     assert enter.trajectory[1]["action"]["text"] == target
     assert enter.final_observation is not None
     assert enter.final_observation["utterance"] == enter.trajectory[-1]["observation"]["utterance"]
+    # Each observation came with a real PNG the agent could open.
+    shot = enter.trajectory[0]["observation"]["screenshot"]
+    assert shot == "/work/episodes/enter-text-0/step-0.png"
+    sizes = [int(n) for n in re.findall(r"screenshot \d: (\d+) bytes", enter.log)]
+    assert len(sizes) == 3 and min(sizes) > 1000, enter.log
     # Seeds matter: two click-button seeds ask for different things or lay out differently.
     first, second = (r.trajectory[0]["observation"] for r in results[:2])
     assert (first["utterance"], first["elements"]) != (second["utterance"], second["elements"])

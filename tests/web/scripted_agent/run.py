@@ -94,6 +94,11 @@ def main():
         if obs["type"] != "observation":
             break
         policy = POLICY.get(obs["task"], "solve")
+        if obs["screenshot"]:
+            print(
+                f"screenshot {obs['step']}: {os.path.getsize(obs['screenshot'])} bytes",
+                file=sys.stderr,
+            )
         if policy == "hang":
             time.sleep(3600)
         if policy == "freeze-browser":
