@@ -164,3 +164,45 @@ def test_sft_export_takes_resolved_evolution_evaluations_with_a_trajectory(
         {"role": "user", "content": "fix the bug"},
         {"role": "assistant", "content": "", "tool_calls": [{"id": "c", "type": "function"}]},
     ]
+
+
+def test_pae_rows_round_trip_on_postgresql(tmp_path: Path, postgres_url: str) -> None:
+    from godelbox.archive.pae_models import JudgeAudit, JudgedAttempt, ProposedStatus, ProposedTask
+    from godelbox.archive.pae_store import PAEStore
+
+    config = Config()
+    config.archive.database_url = postgres_url
+    archive = Archive.create(tmp_path / "run", dump_toml(config))
+    store = PAEStore(archive.engine)
+    task = store.put(
+        ProposedTask(
+            kind="coding",
+            status=ProposedStatus.ACCEPTED,
+            text_hash=text_hash("t"),
+            text="t",
+            payload={"FAIL_TO_PASS": ["tests/test_a.py::test_a"]},
+            model="m",
+            prompt_hash="0" * 64,
+            context_id="ctx",
+        )
+    )
+    audit_row = store.put(JudgeAudit(kind="coding", judge_model="j", judged=1, agreement=1.0))
+    attempt = store.put(
+        JudgedAttempt(
+            task_id="pae__ctx-1",
+            proposed_task_id=task.id,
+            kind="coding",
+            judge_success=True,
+            ground_truth=True,
+            trajectory=[{"role": "system", "content": "s"}],
+        )
+    )
+    attempt.audit_id = audit_row.id
+    store.put(attempt)
+    [stored] = store.attempts(judged_success=True)
+    [accepted] = store.tasks(status=ProposedStatus.ACCEPTED)
+    archive.close()
+    assert stored.audit_id == audit_row.id and stored.trajectory == [
+        {"role": "system", "content": "s"}
+    ]
+    assert accepted.payload == task.payload
