@@ -9,13 +9,15 @@ batches run in parallel sandboxes (`workers`).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
+import tarfile
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 from godelbox.evaluator.context import EvalContext
@@ -132,15 +134,19 @@ class MiniWoBBenchmark:
         *,
         image: str | None = None,
         workers: int = 1,
+        artifacts: Path | None = None,
     ) -> list[EpisodeResult]:
-        """One result per episode, in order; `workers` sandboxes run in parallel."""
+        """One result per episode, in order; `workers` sandboxes run in parallel. With
+        `settings.screenshots`, the PNGs are copied to `artifacts/<episode id>/` when given."""
         todo = list(self.episodes() if episodes is None else episodes)
         grouped = by_task(todo)
         size = -(-len(grouped) // max(1, workers))
         batches = [grouped[i : i + size] for i in range(0, len(grouped), size)]
         with ThreadPoolExecutor(max_workers=max(1, len(batches))) as pool:
             done = pool.map(
-                lambda batch: run_episodes(ctx, agent_dir, batch, self.settings, image=image),
+                lambda batch: run_episodes(
+                    ctx, agent_dir, batch, self.settings, image=image, artifacts=artifacts
+                ),
                 batches,
             )
             by_episode = {(r.task, r.seed): r for results in done for r in results}
@@ -182,9 +188,11 @@ def run_episodes(
     settings: WebSettings = WebSettings(),
     *,
     image: str | None = None,
+    artifacts: Path | None = None,
 ) -> list[EpisodeResult]:
     """Play `episodes` (grouped by task) in one fresh web sandbox; one result per episode, in
-    the order given."""
+    the order given. With `settings.screenshots` and `artifacts`, the screenshots are copied to
+    `artifacts/<episode id>/step-<n>.png` and the results point there (the sandbox is gone)."""
     nonce = secrets.token_hex(16)
     config = driver_config(nonce, by_task(episodes), settings, ctx)
     gateway = ctx.gateway_socket is not None
@@ -203,10 +211,31 @@ def run_episodes(
                 env={"HOME": "/tmp", "TMPDIR": "/tmp", "PYTHONDONTWRITEBYTECODE": "1"},
                 stdin=json.dumps(config).encode(),
             )
+            if settings.screenshots and artifacts is not None:
+                # Best effort: a killed batch may have left none.
+                with contextlib.suppress(SandboxError, tarfile.TarError, OSError):
+                    box.copy_out(contract.EPISODES_DIR, artifacts)
     except SandboxError as err:
         took = time.monotonic() - started
         return [_missing(e, "error", f"sandbox error: {err}", took) for e in episodes]
-    return collect(nonce, episodes, result, ctx.log_cap_bytes)
+    results = collect(nonce, episodes, result, ctx.log_cap_bytes)
+    if settings.screenshots and artifacts is not None:
+        results = [_relocate_screenshots(r, artifacts) for r in results]
+    return results
+
+
+def _relocate_screenshots(result: EpisodeResult, artifacts: Path) -> EpisodeResult:
+    """Point screenshot paths at the host copies (None where no copy exists)."""
+
+    def moved(obs: dict[str, Any] | None) -> dict[str, Any] | None:
+        if not obs or not obs.get("screenshot"):
+            return obs
+        rel = PurePosixPath(obs["screenshot"]).relative_to(contract.EPISODES_DIR)
+        host = artifacts / rel
+        return {**obs, "screenshot": str(host) if host.is_file() else None}
+
+    steps = [{**s, "observation": moved(s.get("observation"))} for s in result.trajectory]
+    return replace(result, trajectory=steps, final_observation=moved(result.final_observation))
 
 
 def driver_config(

@@ -28,16 +28,17 @@ def web_ctx(docker_backend, web_image) -> EvalContext:
     return EvalContext(backend=docker_backend, image=web_image, limits=Limits())
 
 
+def make_scripted_agent(dest: Path, **policies: str) -> Path:
+    """A copy of the scripted policy at `dest` with `policies` ({task or episode id: policy},
+    underscores for dashes)."""
+    shutil.rmtree(dest, ignore_errors=True)
+    shutil.copytree(SCRIPTED_AGENT, dest, ignore=shutil.ignore_patterns("__pycache__"))
+    named = {key.replace("_", "-"): policy for key, policy in policies.items()}
+    (dest / "policy.json").write_text(json.dumps(named))
+    return dest
+
+
 @pytest.fixture
 def scripted_agent(tmp_path: Path) -> Callable[..., Path]:
     """`scripted_agent(task=policy, ...)` -> a copy of the scripted policy with that mapping."""
-
-    def make(**policies: str) -> Path:
-        dest = tmp_path / "agent"
-        shutil.rmtree(dest, ignore_errors=True)
-        shutil.copytree(SCRIPTED_AGENT, dest, ignore=shutil.ignore_patterns("__pycache__"))
-        named = {task.replace("_", "-"): policy for task, policy in policies.items()}
-        (dest / "policy.json").write_text(json.dumps(named))
-        return dest
-
-    return make
+    return lambda **policies: make_scripted_agent(tmp_path / "agent", **policies)

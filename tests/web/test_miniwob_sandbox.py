@@ -6,9 +6,11 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
+from godelbox.evaluator.context import EvalContext
 from godelbox.evaluator.web.miniwob import (
     Episode,
     WebSettings,
@@ -16,14 +18,15 @@ from godelbox.evaluator.web.miniwob import (
     run_episodes,
 )
 from godelbox.evaluator.web.tasks import MINIWOB_TASKS
-from godelbox.sandbox.base import SandboxSpec
+from godelbox.sandbox.base import Limits, SandboxSpec
+from tests.web.conftest import make_scripted_agent
 
 pytestmark = pytest.mark.docker
 
 FAST = WebSettings(step_limit=5, episode_timeout_s=20, startup_s=20)
 
 
-def test_scripted_policy_is_rewarded_on_basic_tasks(web_ctx, scripted_agent) -> None:
+def test_scripted_policy_is_rewarded_on_basic_tasks(web_ctx, scripted_agent, tmp_path) -> None:
     episodes = [
         Episode("click-button", 0),
         Episode("click-button", 1),
@@ -32,7 +35,10 @@ def test_scripted_policy_is_rewarded_on_basic_tasks(web_ctx, scripted_agent) -> 
         Episode("enter-text", 3),
     ]
     settings = replace(FAST, screenshots=True)
-    results = run_episodes(web_ctx, scripted_agent(enter_text="bad-ref"), episodes, settings)
+    shots = tmp_path / "shots"
+    results = run_episodes(
+        web_ctx, scripted_agent(enter_text="bad-ref"), episodes, settings, artifacts=shots
+    )
 
     assert [(r.task, r.seed) for r in results] == [(e.task, e.seed) for e in episodes]
     for r in results:
@@ -48,60 +54,75 @@ def test_scripted_policy_is_rewarded_on_basic_tasks(web_ctx, scripted_agent) -> 
     assert enter.trajectory[1]["action"]["text"] == target
     assert enter.final_observation is not None
     assert enter.final_observation["utterance"] == enter.trajectory[-1]["observation"]["utterance"]
-    # Each observation came with a real PNG the agent could open.
-    shot = enter.trajectory[0]["observation"]["screenshot"]
-    assert shot == "/work/episodes/enter-text-0/step-0.png"
+    # Each observation came with a real PNG the agent could open; copies came out for a judge.
     sizes = [int(n) for n in re.findall(r"screenshot \d: (\d+) bytes", enter.log)]
     assert len(sizes) == 3 and min(sizes) > 1000, enter.log
+    shot = Path(enter.final_observation["screenshot"])
+    assert shot == shots / "enter-text-0" / "step-2.png"
+    assert shot.read_bytes().startswith(b"\x89PNG") and shot.stat().st_size == sizes[-1]
     # Seeds matter: two click-button seeds ask for different things or lay out differently.
     first, second = (r.trajectory[0]["observation"] for r in results[:2])
     assert (first["utterance"], first["elements"]) != (second["utterance"], second["elements"])
 
 
-def test_a_wrong_click_gets_zero_and_forged_results_do_not_count(web_ctx, scripted_agent) -> None:
-    wrong, forged = run_episodes(
-        web_ctx,
-        scripted_agent(click_button="wrong", click_test="forge"),
-        [Episode("click-button", 0), Episode("click-test", 0)],
-        FAST,
+HUNG_S = 4.0
+
+
+@pytest.fixture(scope="module")
+def misbehaving(docker_backend, web_image, tmp_path_factory) -> tuple[list, float]:
+    """One batch (one sandbox, one browser start) of agents that misbehave, plus its wall time:
+    a wrong click, a forger, an agent that hangs, and a good episode after it."""
+    agent = make_scripted_agent(
+        tmp_path_factory.mktemp("web") / "agent",
+        click_button_0="wrong",
+        click_test_0="forge",
+        click_test_1="hang",
     )
+    ctx = EvalContext(backend=docker_backend, image=web_image, limits=Limits())
+    settings = WebSettings(step_limit=5, episode_timeout_s=HUNG_S, startup_s=20)
+    episodes = [Episode("click-button", 0), *(Episode("click-test", seed) for seed in range(3))]
+    started = time.monotonic()
+    results = run_episodes(ctx, agent, episodes, settings)
+    return results, time.monotonic() - started
+
+
+def test_a_wrong_click_gets_zero(misbehaving) -> None:
+    wrong = misbehaving[0][0]
     assert wrong.ended == "terminated"  # MiniWoB itself ended the episode...
     assert (wrong.reward, wrong.raw_reward, wrong.success) == (0.0, 0.0, False)  # ...failed
     assert wrong.outcome == "unresolved" and wrong.steps == 1
+
+
+def test_forged_results_do_not_count(misbehaving) -> None:
     # The forger printed a fake result line and tried the driver's stdout, memory and environ.
+    forged = misbehaving[0][1]
     assert (forged.success, forged.ended, forged.reward) == (False, "done", 0.0)
     for attempt in ("write-stdout", "read-mem", "read-environ"):
         assert f"{attempt}: PermissionError" in forged.log, forged.log
 
 
-def test_a_hung_agent_is_killed_at_the_episode_limit(web_ctx, scripted_agent) -> None:
-    settings = WebSettings(step_limit=5, episode_timeout_s=4, startup_s=20)
-    started = time.monotonic()
-    hung, after = run_episodes(
-        web_ctx,
-        scripted_agent(click_test="hang"),
-        [Episode("click-test", 0), Episode("click-button", 0)],
-        settings,
-    )
+def test_a_hung_agent_is_killed_at_the_episode_limit(misbehaving) -> None:
+    (_, _, hung, after), took = misbehaving
     assert hung.ended == "timeout" and hung.outcome == "timeout" and not hung.success
-    assert 4 <= hung.duration_s < 4 + 5  # the episode limit plus the kill grace
+    assert HUNG_S <= hung.duration_s < HUNG_S + 5  # the episode limit plus the kill grace
     assert after.success  # the batch went on with a fresh agent process
-    assert time.monotonic() - started < batch_timeout_s(2, settings)
+    assert took < batch_timeout_s(4, WebSettings(episode_timeout_s=HUNG_S, startup_s=20))
 
 
 def test_a_hung_browser_is_killed_at_the_batch_limit(web_ctx, scripted_agent) -> None:
-    settings = WebSettings(step_limit=5, episode_timeout_s=3, startup_s=10)
+    settings = WebSettings(step_limit=5, episode_timeout_s=3, startup_s=15)
     limit = batch_timeout_s(2, settings)
     started = time.monotonic()
-    results = run_episodes(
+    before, frozen = run_episodes(
         web_ctx,
-        scripted_agent(click_button="freeze-browser"),
-        [Episode("click-button", 0), Episode("click-test", 0)],
+        scripted_agent(click_test_1="freeze-browser"),
+        [Episode("click-test", 0), Episode("click-test", 1)],
         settings,
     )
     took = time.monotonic() - started
-    assert [r.ended for r in results] == ["timeout", "timeout"]
-    assert all(not r.success and "time limit" in r.reason for r in results)
+    assert before.success  # the browser did start and work before the agent froze it
+    assert (frozen.ended, frozen.success) == ("timeout", False)
+    assert "time limit" in frozen.reason
     assert limit <= took < limit + 30  # killed at the limit, not after selenium's 120 s
 
 

@@ -1,7 +1,8 @@
 """An LLM-free scripted policy for the web harness tests: NEVER an agent of the system.
 
-Speaks the web agent contract (JSONL on stdin/stdout). `policy.json` next to this file maps a
-task name to a behaviour (default "solve"):
+Speaks the web agent contract (JSONL on stdin/stdout). `policy.json` next to this file maps an
+episode id (`<task>-<seed>`, the name of the --log-dir) or a task name to a behaviour (default
+"solve"):
 - solve: click-test / click-button / enter-text style: type the target into an empty text
   input, then click the button whose text is the target, else Submit, else the only button;
 - wrong: click a button whose text is NOT the target;
@@ -22,6 +23,7 @@ import time
 from pathlib import Path
 
 POLICY = json.loads((Path(__file__).parent / "policy.json").read_text())
+EPISODE = Path(sys.argv[sys.argv.index("--log-dir") + 1]).name
 
 
 def say(action):
@@ -93,7 +95,7 @@ def main():
         obs = json.loads(line)
         if obs["type"] != "observation":
             break
-        policy = POLICY.get(obs["task"], "solve")
+        policy = POLICY.get(EPISODE, POLICY.get(obs["task"], "solve"))
         if obs["screenshot"]:
             print(
                 f"screenshot {obs['step']}: {os.path.getsize(obs['screenshot'])} bytes",
