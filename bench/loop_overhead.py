@@ -42,7 +42,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -300,6 +300,21 @@ class ScriptedModel:
         return FakeLLM.tool_call("submit", {"summary": "done"}, call_id="submit")
 
 
+class RequestLog:
+    """The fake server keeps every request it gets (for tests to assert on); over 1,000
+    iterations that is tens of MB of prompts in this process, which would pass for the loop's
+    own RSS growth. It is counted and dropped after every generation."""
+
+    def __init__(self, fake: FakeLLM) -> None:
+        self._fake = fake
+        self.count = 0
+
+    def forget(self) -> int:
+        self.count += len(self._fake.requests)
+        self._fake.requests.clear()  # no request is in flight between generations
+        return self.count
+
+
 # -- the run -------------------------------------------------------------------------------------
 
 
@@ -321,6 +336,7 @@ class ProgressReporter:
     counts: dict[str, int] = field(default_factory=dict)
     finished: int = 0
     started: float = field(default_factory=time.monotonic)
+    after_generation: Callable[[], None] = lambda: None
 
     def event(self, kind: str, message: str, **fields: Any) -> None:
         self.counts[kind] = self.counts.get(kind, 0) + 1
@@ -330,6 +346,7 @@ class ProgressReporter:
             return
         generation = int(message.split(":", 1)[0].split()[-1])
         self.finished = generation
+        self.after_generation()
         self.progress.update(self.bar, completed=generation)
         if generation in self.checkpoints:
             self.checkpoint()
@@ -535,6 +552,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["OPENAI_API_KEY"] = FAKE_API_KEY  # litellm insists on a key; this one is a dummy
     fake = FakeLLM().start()
     fake.fallback = ScriptedModel()
+    log = RequestLog(fake)
     sandbox_spans, llm_spans = Intervals(), Intervals()
     with tempfile.TemporaryDirectory(prefix="godelbox-loop-overhead-") as tmp:
         run_dir = args.keep or Path(tmp) / "run"
@@ -555,6 +573,7 @@ def main(argv: list[str] | None = None) -> int:
             parts, backend = build_parts(
                 archive, config, reporter, sandbox_spans, llm_spans, args.full_self_tests
             )
+            reporter.after_generation = log.forget
             parts.stop.install()  # Ctrl-C: finish the iteration, then print the table
             with progress:
                 started = reporter.started = time.monotonic()
@@ -566,7 +585,7 @@ def main(argv: list[str] | None = None) -> int:
             fake.stop()
     console.print(
         f"backend {args.backend}: {reason}; {backend.started} sandboxes, "
-        f"{len(fake.requests)} LLM requests; children valid "
+        f"{log.forget()} LLM requests; children valid "
         f"{reporter.counts.get('child.valid', 0)}, invalid "
         f"{reporter.counts.get('child.invalid', 0)}, failed "
         f"{reporter.counts.get('child.failed', 0)}"
