@@ -7,7 +7,7 @@ inside the sandbox so symlinks resolve there, never on the host) is one `bwrap` 
 bound from a host directory that persists for the sandbox's life (a size-capped tmpfs when we
 are root). As root we drop to uid 1000 with `setpriv` before `bwrap`, so the sandbox's user
 namespace maps to an unprivileged host uid. Limits: a memory+pids cgroup when the host offers
-one (then OOM kills are counted), otherwise rlimits only; NPROC, FSIZE and CPU rlimits always.
+one (then OOM kills are counted), otherwise AS and NPROC rlimits; FSIZE and CPU rlimits always.
 """
 
 from __future__ import annotations
@@ -206,7 +206,9 @@ class BubblewrapSandbox:
             # No cgroup: address space is the only memory bound we have (generous, because
             # virtual size overstates use), so a memory bomb fails instead of hitting the host.
             _limit(resource.RLIMIT_AS, 4 * limits.memory_mb * MB)
-        _limit(resource.RLIMIT_NPROC, limits.pids)
+            # And NPROC the only pids bound. It counts every process of host uid 1000 (docker
+            # containers' included), which is why the cgroup's pids.max is preferred.
+            _limit(resource.RLIMIT_NPROC, limits.pids)
         _limit(resource.RLIMIT_FSIZE, max(limits.work_mb, limits.tmp_mb) * MB)
         _limit(resource.RLIMIT_CPU, int(timeout_s * max(limits.cpus, 1)) + 2)
         _limit(resource.RLIMIT_CORE, 0)
