@@ -139,6 +139,8 @@ class MiniWoBBenchmark:
         """One result per episode, in order; `workers` sandboxes run in parallel. With
         `settings.screenshots`, the PNGs are copied to `artifacts/<episode id>/` when given."""
         todo = list(self.episodes() if episodes is None else episodes)
+        if not todo:
+            return []
         grouped = by_task(todo)
         size = -(-len(grouped) // max(1, workers))
         batches = [grouped[i : i + size] for i in range(0, len(grouped), size)]

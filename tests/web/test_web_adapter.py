@@ -102,3 +102,16 @@ def test_episodes_are_grouped_by_task_in_first_seen_order() -> None:
         ("a", 1),
         ("c", 0),
     ]
+
+
+def test_the_web_recipe_is_the_agent_recipe_plus_the_browser_stack() -> None:
+    from godelbox.sandbox.image import AGENT_RECIPE, RECIPES, WEB_RECIPE
+
+    assert RECIPES == {"agent": AGENT_RECIPE, "web": WEB_RECIPE}
+    assert WEB_RECIPE.packages[: len(AGENT_RECIPE.packages)] == AGENT_RECIPE.packages
+    assert {"chromium", "chromium-driver", "fonts-liberation"} <= set(WEB_RECIPE.packages)
+    assert {"miniwob", "selenium"} <= set(WEB_RECIPE.wheels)
+    assert "ENV MINIWOB_CHROMEDRIVER=/usr/bin/chromedriver" in WEB_RECIPE.dockerfile()
+    assert (
+        WEB_RECIPE.tag.startswith("godelbox-web:") and WEB_RECIPE.digest() != AGENT_RECIPE.digest()
+    )
