@@ -11,6 +11,8 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from godelbox.archive.store import Archive
 from tests.daemon.runs import (
     check_invariants,
@@ -24,31 +26,49 @@ from tests.daemon.runs import (
 # Kill points, cycled: each kill comes shortly after the daemon's output shows this text, so
 # kills land in every phase (a fresh seed, proposing, validating, evaluating, right after an
 # archive write); "" kills at a random moment.
-KILL_AT = ["seed.added", "proposing", "validating", "tasks done", "node.evaluated", ""]
+KILL_AT = [
+    "seed.added",
+    "proposing",
+    "validating",
+    "child.valid",
+    "tasks done",
+    "node.evaluated",
+    "generation.finished",
+    "",
+]
 
 
-def test_seeded_runs_are_identical_with_one_or_two_workers(tmp_path, agent_image) -> None:
-    one = tmp_path / "one"
-    run_to_end(one, "--config", str(write_config(tmp_path / "one.toml", agent_image)))
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory, agent_image) -> tuple[Path, Path]:
+    """(config, run dir) of one uninterrupted seeded run, shared by the tests that compare
+    other runs of the same config against it."""
+    base = tmp_path_factory.mktemp("reference")
+    config = write_config(base / "run.toml", agent_image, tasks=1, iterations=3)
+    run_to_end(base / "run", "--config", str(config))
+    check_invariants(base / "run")
+    return config, base / "run"
+
+
+def test_seeded_runs_are_identical_with_one_or_two_workers(tmp_path, reference) -> None:
+    config, one = reference
+    two_workers = config.read_text().replace("workers = 1", "workers = 2")
+    assert two_workers != config.read_text()
+    (tmp_path / "two.toml").write_text(two_workers)
     two = tmp_path / "two"
-    run_to_end(two, "--config", str(write_config(tmp_path / "two.toml", agent_image, workers=2)))
-    check_invariants(one)
+    run_to_end(two, "--config", str(tmp_path / "two.toml"))
     check_invariants(two)
     first = fingerprint(one)
-    assert len(first) == 3  # seed + two children
+    assert len(first) == 7  # seed + three generations of two children
     assert first == fingerprint(two)
 
 
-def test_kill_9_at_random_moments_then_resume(tmp_path, agent_image, docker_engine) -> None:
-    config = write_config(tmp_path / "run.toml", agent_image, tasks=1, iterations=3)
-    reference = tmp_path / "reference"
-    run_to_end(reference, "--config", str(config))
-
+def test_kill_9_at_random_moments_then_resume(tmp_path, reference, docker_engine) -> None:
+    config, uninterrupted = reference
     crashed = tmp_path / "crashed"
     rng = random.Random(5)
     kills: list[str] = []
     attempt = 0
-    while len(kills) < 10 and attempt < 30:
+    while len(kills) < 10 and attempt < 40:
         args = ("--config", str(config)) if attempt == 0 else ()
         phase = _run_and_kill(crashed, args, KILL_AT[attempt % len(KILL_AT)], rng)
         attempt += 1
@@ -60,7 +80,7 @@ def test_kill_9_at_random_moments_then_resume(tmp_path, agent_image, docker_engi
 
     run_to_end(crashed)
     check_invariants(crashed)
-    assert fingerprint(crashed) == fingerprint(reference)
+    assert fingerprint(crashed) == fingerprint(uninterrupted)
     assert leftover_containers(docker_engine, crashed) == []
 
 
@@ -84,7 +104,7 @@ def _run_and_kill(run_dir: Path, args: tuple[str, ...], kill_at: str, rng: rando
     reader = threading.Thread(target=watch, daemon=True)
     reader.start()
     hit.wait(timeout=60.0 if kill_at else rng.uniform(2.0, 8.0))
-    time.sleep(rng.uniform(0.0, 1.5))
+    time.sleep(rng.uniform(0.0, 1.0))
     if proc.poll() is not None:
         proc.wait()
         return None
