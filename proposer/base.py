@@ -42,6 +42,10 @@ class ParentEvidence:
     """A checkout of the parent's code; proposers copy it, never edit it in place."""
     score: float | None
     tasks: list[TaskEvidence]
+    tried: tuple[str, ...] = ()
+    """What the parent's children from earlier generations already changed (their proposals'
+    descriptions), so a proposer can avoid repeating itself. Earlier generations only, so the
+    evidence is the same whatever order this generation's proposals run in."""
 
 
 @dataclass(frozen=True)

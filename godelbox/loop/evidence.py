@@ -25,11 +25,21 @@ def parent_evidence(
     agent_dir: Path,
     problems: Mapping[str, str],
     lock: threading.Lock,
+    generation: int,
 ) -> ParentEvidence:
-    """`problems` maps task ids to problem statements (from the benchmark, not the archive)."""
+    """`problems` maps task ids to problem statements (from the benchmark, not the archive);
+    `generation` is the child's, so only changes tried in earlier generations are reported."""
     with lock:
         node = archive.node(node_id)
         rows = archive.evaluations(node_id)
+        siblings = [n for n in archive.nodes() if n.parent_id == node_id and n.proposal]
+    tried = tuple(
+        str(n.proposal["description"])
+        for n in siblings
+        if n.proposal
+        and "description" in n.proposal
+        and int(n.proposal.get("generation", generation)) < generation
+    )
     attempts: dict[str, int] = defaultdict(int)
     resolved: dict[str, int] = defaultdict(int)
     for row in rows:
@@ -49,7 +59,9 @@ def parent_evidence(
         )
         for task_id, row in latest.items()
     ]
-    return ParentEvidence(node_id=node_id, agent_dir=agent_dir, score=node.score, tasks=tasks)
+    return ParentEvidence(
+        node_id=node_id, agent_dir=agent_dir, score=node.score, tasks=tasks, tried=tried
+    )
 
 
 def _read_log(run_dir: Path, log_path: str | None) -> str:

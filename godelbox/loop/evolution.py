@@ -306,7 +306,12 @@ class Evolution:
         self._busy(f"propose-{node_id}", f"proposing node {node_id} from {child.parent_id}")
         try:
             evidence = parent_evidence(
-                self.archive, child.parent_id or 0, parent_dir, self._problems, self._lock
+                self.archive,
+                child.parent_id or 0,
+                parent_dir,
+                self._problems,
+                self._lock,
+                generation=int((child.proposal or {}).get("generation", 0)),
             )
             workdir = self.scratch / f"draft-{node_id}"
             shutil.rmtree(workdir, ignore_errors=True)

@@ -13,7 +13,7 @@ import random
 import re
 import shutil
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -100,16 +100,10 @@ class OperatorProposer:
 
     kind = "operator"
 
-    def __init__(self, tried: Callable[[int], Iterable[str]] | None = None) -> None:
-        self._tried = tried
-        """Gives the descriptions of changes a node's children already got (from the archive:
-        their proposal's `description`), so they are not proposed again."""
-
     def propose(
         self, parent: ParentEvidence, workdir: Path, rng: random.Random, on_llm_call: object
     ) -> Proposal:
-        tried = self._tried(parent.node_id) if self._tried else ()
-        offer = propose(parent.agent_dir, rng, Evidence.from_tasks(parent.tasks), tried)
+        offer = propose(parent.agent_dir, rng, Evidence.from_tasks(parent.tasks), parent.tried)
         child = workdir / "child"
         shutil.copytree(parent.agent_dir, child, ignore=shutil.ignore_patterns(".git"))
         offer.apply(child)

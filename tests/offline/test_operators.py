@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from godelbox.proposer.base import ProposalError, TaskEvidence
-from godelbox.proposer.operators import CATALOGUE, Evidence, propose
+from godelbox.proposer.base import ParentEvidence, ProposalError, TaskEvidence
+from godelbox.proposer.operators import CATALOGUE, Evidence, OperatorProposer, propose
 from godelbox.proposer.operators.agent_source import AgentSource, NotARepairAgentError
 from godelbox.proposer.operators.catalogue import AddMutator, AddPrecheck, AddReproSource
 from tests.offline.agent_runner import SEED
@@ -151,3 +151,16 @@ def test_changes_already_tried_on_the_parent_are_not_proposed_again():
         assert offer.description not in tried
         tried.append(offer.description)
     assert len(set(tried)) == 12
+
+
+def test_the_loop_proposer_skips_what_earlier_children_of_the_parent_tried(tmp_path):
+    first = OperatorProposer().propose(
+        ParentEvidence(1, SEED, 0.1, []), tmp_path / "a", random.Random(3), print
+    )
+    again = OperatorProposer().propose(
+        ParentEvidence(1, SEED, 0.1, [], tried=(first.info["description"],)),
+        tmp_path / "b",
+        random.Random(3),
+        print,
+    )
+    assert again.info["description"] != first.info["description"]
