@@ -301,9 +301,9 @@ class ScriptedModel:
 
 
 class RequestLog:
-    """The fake server keeps every request it gets (for tests to assert on); over 1,000
-    iterations that is tens of MB of prompts in this process, which would pass for the loop's
-    own RSS growth. It is counted and dropped after every generation."""
+    """The fake server keeps every request it gets (for tests to assert on): prompts that pile
+    up in this process and would pass for the loop's own RSS growth. They are counted and
+    dropped after every generation."""
 
     def __init__(self, fake: FakeLLM) -> None:
         self._fake = fake
