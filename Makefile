@@ -42,9 +42,14 @@ format: venv
 test: lint system
 	$(BIN)/pytest
 
+# The main job on the embedded defaults (offline mode, SQLite, docker or the bubblewrap fallback):
+# a fresh run for a few generations, then the best agent, its lineage and what to look at next.
+DEMO_RUN ?= demo-run
+DEMO_ITERATIONS ?= 4
+
 demo: system
-	@echo "godelbox: the evolution daemon is not yet available; 'make demo' will run it once it lands."
-	$(BIN)/godelbox --help
+	rm -rf $(DEMO_RUN)
+	$(BIN)/godelbox run $(DEMO_RUN) --iterations $(DEMO_ITERATIONS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -125,6 +125,13 @@ def _print_summary(run_dir: Path) -> None:
         change = info.get("description") or info.get("improvement_proposal") or ""
         score = "—" if node.score is None else f"{node.score:.3f}"
         console.print(f"  node {node.id:>4}  {score}  {str(change)[:70]}", highlight=False)
-    console.print(f"\n  godelbox replay {run_dir} {best.id}    # each step: proposal, diff, flips")
-    console.print(f"  godelbox tui {run_dir}             # browse the archive live")
-    console.print(f"  godelbox run {run_dir} --iterations N   # continue evolving")
+    hints = [
+        (f"godelbox replay {run_dir} {best.id}", "each step: proposal, diff, tasks flipped"),
+        (f"godelbox tui {run_dir}", "browse the archive live"),
+        (f"godelbox plot {run_dir}", "progress and tree plots (PNG, SVG)"),
+        (f"godelbox run {run_dir} --iterations N", "continue evolving"),
+    ]
+    width = max(len(command) for command, _ in hints)
+    console.print()
+    for command, why in hints:
+        console.print(f"  {command:<{width}}  [dim]# {why}[/]", highlight=False)
