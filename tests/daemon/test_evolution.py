@@ -23,10 +23,10 @@ from tests.daemon.runs import (
     write_config,
 )
 
-# Kill points, cycled: each kill comes shortly after the daemon's output shows this text, so
-# kills land in every phase (a fresh seed, proposing, validating, evaluating, right after an
-# archive write); "" kills at a random moment.
-KILL_AT = [
+# Kill points, cycled: a kill comes shortly after the daemon's output shows the text, so kills
+# land in every phase (a fresh seed, proposing, validating, evaluating, right after an archive
+# write) and each such attempt moves the run on; "" kills at a random moment, often early.
+PHASES = [
     "seed.added",
     "proposing",
     "validating",
@@ -34,8 +34,8 @@ KILL_AT = [
     "tasks done",
     "node.evaluated",
     "generation.finished",
-    "",
 ]
+KILL_AT = [point for phase in PHASES for point in (phase, "")]
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +103,7 @@ def _run_and_kill(run_dir: Path, args: tuple[str, ...], kill_at: str, rng: rando
 
     reader = threading.Thread(target=watch, daemon=True)
     reader.start()
-    hit.wait(timeout=60.0 if kill_at else rng.uniform(2.0, 8.0))
+    hit.wait(timeout=60.0 if kill_at else rng.uniform(2.0, 5.0))
     time.sleep(rng.uniform(0.0, 1.0))
     if proc.poll() is not None:
         proc.wait()
