@@ -36,6 +36,12 @@ clipped to [0, 1]), `success` (raw_reward > 0: MiniWoB's binary reward), steps, 
 the trajectory (observations + actions, capped) and the final observation, so a judge can be
 audited against the ground-truth reward.
 
+Goal override (PAE practice goals): an `Episode` with `goal_override` plays the same seeded page
+but every observation's "utterance" is the override and "fields" is empty (MiniWoB's fields
+describe its own goal; MiniWoB already keeps the goal text out of "elements"). MiniWoB still
+rewards its own goal (`env_goal` in the result), so `raw_reward` is recorded but is NOT ground
+truth for the override: `EpisodeResult.ground_truth` is None and `outcome` never `resolved`.
+
 Integrity: the driver reads its configuration (including a per-run nonce) from stdin before it
 starts anything, makes itself non-dumpable (the agent, same uid, cannot read its memory or fds),
 and tags every result line with the nonce, so an agent cannot forge results on the driver's

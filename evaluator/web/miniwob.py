@@ -10,6 +10,7 @@ batches run in parallel sandboxes (`workers`).
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import secrets
 import tarfile
@@ -56,10 +57,21 @@ class WebSettings:
 class Episode:
     task: str
     seed: int
+    goal_override: str | None = None
+    """Shown to the agent as the utterance INSTEAD of the environment's own goal (same page,
+    same seed; MiniWoB's `fields`, which describe its own goal, are withheld). MiniWoB still
+    computes its reward for its own goal, so that reward is no ground truth for this one: a
+    PAE proposed goal is graded by the judge."""
 
     @property
     def episode_id(self) -> str:
-        return f"{self.task}-{self.seed}"
+        base = f"{self.task}-{self.seed}"
+        return base if self.goal_override is None else f"{base}-goal-{goal_digest(self)}"
+
+
+def goal_digest(episode: Episode) -> str:
+    """Tells apart episodes of one page (task, seed) played with different goal overrides."""
+    return hashlib.sha256((episode.goal_override or "").encode()).hexdigest()[:12]
 
 
 @dataclass(frozen=True)
@@ -71,7 +83,7 @@ class EpisodeResult:
     raw_reward: float
     """The task's reward without time decay, clipped to [0, 1]: the ground truth for judges."""
     success: bool
-    """raw_reward > 0 (MiniWoB's binary reward)."""
+    """raw_reward > 0 (MiniWoB's binary reward for the environment's OWN goal)."""
     steps: int
     ended: EpisodeEnd
     reason: str = ""
@@ -82,14 +94,32 @@ class EpisodeResult:
     """The last observation the agent saw before the episode ended (what a judge reads)."""
     log: str = ""
     """The agent's stderr tail (and, on errors, the driver's)."""
+    goal_override: str | None = None
+    """The goal the agent was shown instead of the environment's (see `Episode`)."""
+    env_goal: str = ""
+    """The environment's own goal on this page (what `raw_reward` grades)."""
+
+    @property
+    def episode(self) -> Episode:
+        return Episode(self.task, self.seed, self.goal_override)
 
     @property
     def task_id(self) -> str:
-        return f"miniwob/{self.task}#{self.seed}"
+        base = f"miniwob/{self.task}#{self.seed}"
+        return base if self.goal_override is None else f"{base}+goal-{goal_digest(self.episode)}"
+
+    @property
+    def ground_truth(self) -> bool | None:
+        """Whether the goal the agent was shown was achieved, where MiniWoB knows: None under a
+        goal override (MiniWoB graded a goal the agent never saw) or when the episode errored."""
+        if self.goal_override is not None or self.ended == "error":
+            return None
+        return self.success
 
     @property
     def outcome(self) -> Outcome:
-        if self.success:
+        """An overridden goal is never `resolved` here: only a judge can grade it."""
+        if self.success and self.goal_override is None:
             return "resolved"
         if self.ended in ("timeout", "error"):
             return self.ended
@@ -151,8 +181,8 @@ class MiniWoBBenchmark:
                 ),
                 batches,
             )
-            by_episode = {(r.task, r.seed): r for results in done for r in results}
-        return [by_episode[(e.task, e.seed)] for e in todo]
+            by_episode = {r.episode.episode_id: r for results in done for r in results}
+        return [by_episode[e.episode_id] for e in todo]
 
 
 def miniwob_benchmark(
@@ -256,7 +286,7 @@ def driver_config(
         agent_env[contract.ENV_LLM_MODEL] = ctx.llm_model
     return {
         "nonce": nonce,
-        "episodes": [{"id": e.episode_id, "task": e.task, "seed": e.seed} for e in episodes],
+        "episodes": [_driver_episode(e) for e in episodes],
         "step_limit": settings.step_limit,
         "episode_timeout_s": settings.episode_timeout_s,
         "screenshots": settings.screenshots,
@@ -268,6 +298,13 @@ def driver_config(
         "log_dir": contract.LOG_DIR,
         "episodes_dir": contract.EPISODES_DIR,
     }
+
+
+def _driver_episode(episode: Episode) -> dict[str, Any]:
+    entry: dict[str, Any] = {"id": episode.episode_id, "task": episode.task, "seed": episode.seed}
+    if episode.goal_override is not None:
+        entry["goal_override"] = episode.goal_override
+    return entry
 
 
 def collect(
@@ -291,8 +328,11 @@ def collect(
         else f"the driver ended ({result.ended}, exit {result.exit_code}) before this episode"
     )
     detail = cap_text(f"{why}\n== driver stderr ==\n{result.stderr}", log_cap)
+    # The episode (and its goal override) is the host's own, never read back from the driver.
     return [
-        found.get(e.episode_id) or _missing(e, ended, why, result.duration_s, detail)
+        replace(found[e.episode_id], goal_override=e.goal_override)
+        if e.episode_id in found
+        else _missing(e, ended, why, result.duration_s, detail)
         for e in episodes
     ]
 
@@ -312,6 +352,7 @@ def _from_driver(data: dict[str, Any], log_cap: int) -> EpisodeResult:
         trajectory=list(data.get("trajectory") or []),
         final_observation=data.get("final_observation"),
         log=cap_text(str(data.get("agent_stderr") or ""), log_cap),
+        env_goal=str(data.get("env_goal") or ""),
     )
 
 
@@ -329,4 +370,5 @@ def _missing(
         reason=why,
         duration_s=round(duration_s, 3),
         log=log or why,
+        goal_override=episode.goal_override,
     )

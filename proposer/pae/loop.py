@@ -21,7 +21,7 @@ from godelbox.evaluator.context import EvalContext
 from godelbox.evaluator.evaluation import Solver, evaluate_tasks
 from godelbox.evaluator.results import TaskResult
 from godelbox.evaluator.swebench import SWEBenchmark, SWEBenchTask
-from godelbox.evaluator.web.miniwob import EpisodeResult, MiniWoBBenchmark
+from godelbox.evaluator.web.miniwob import Episode, EpisodeResult, MiniWoBBenchmark
 from godelbox.proposer.base import LLMCallSink
 from godelbox.proposer.llm import LLMClient, LLMOutputError
 from godelbox.proposer.pae.audit import AuditResult, audit
@@ -53,6 +53,9 @@ class PAEReport:
     duplicates: int = 0
     attempts: int = 0
     judged_success: int = 0
+    goal_attempts: int = 0
+    """Web: attempts at accepted proposed goals (judged only: MiniWoB cannot grade them)."""
+    goal_judged_success: int = 0
     audit: AuditResult | None = None
     notes: list[str] = field(default_factory=list)
 
@@ -62,6 +65,11 @@ class PAEReport:
             f"rejected, {self.duplicates} duplicates",
             f"attempted {self.attempts}: judged successful {self.judged_success}",
         ]
+        if self.goal_attempts:
+            out.append(
+                f"attempted {self.goal_attempts} proposed goals: judged successful "
+                f"{self.goal_judged_success} (no ground truth; not in the audit)"
+            )
         if self.audit is not None:
             out.append(self.audit.describe())
         return out + self.notes
@@ -100,10 +108,14 @@ class PAELoop:
         return report
 
     def run_web(self, bench: MiniWoBBenchmark, agent_dir: Path, known: list[Known]) -> PAEReport:
-        """Play the benchmark's episodes, judge each against MiniWoB's reward (the audit),
-        then propose new goals for every environment from the page the agent saw first."""
+        """Play the benchmark's episodes and audit the judge against MiniWoB's rewards; propose
+        new goals for every environment from the page the agent saw first; then the agent
+        attempts each accepted goal on that same seeded page, shown the goal instead of the
+        environment's own, and the judge alone grades the attempt (MiniWoB's reward is for a
+        goal the agent never saw, so it is kept as a detail, not as ground truth)."""
         report = PAEReport()
         budget = self.llm.llm
+        judge = Judge(self.llm)
         with Gateway(
             self.llm,
             on_call=self.on_agent_call,
@@ -112,17 +124,28 @@ class PAELoop:
         ) as gateway:
             ctx = replace(self.ctx, gateway_socket=gateway.socket_path)
             results = bench.run(ctx, agent_dir)
-        judge = Judge(self.llm)
-        rows = [self._judged_episode(judge, result) for result in results]
-        report.attempts = len(rows)
-        report.judged_success = sum(1 for r in rows if r.judge_success)
-        report.audit = self._audit("web", judge, rows)
+            rows = [self._judged_episode(judge, result) for result in results]
+            report.attempts = len(rows)
+            report.judged_success = sum(1 for r in rows if r.judge_success)
+            report.audit = self._audit("web", judge, rows)
+            goals = self._propose_goals(results, known, report)
+            if goals:
+                self._attempt_goals(ctx, bench, agent_dir, judge, goals, report)
+        return report
+
+    def _propose_goals(
+        self, results: Sequence[EpisodeResult], known: list[Known], report: PAEReport
+    ) -> list[ProposedTask]:
+        """New goals per environment from the first page its episodes showed; the accepted
+        rows, each with the seed of that page in its payload (the goal is about that page)."""
         proposer = TaskProposer(self.llm)
-        first_pages = {}
+        first_pages: dict[str, tuple[int, dict[str, Any]]] = {}
         for result in results:
             if result.trajectory and result.task not in first_pages:
-                first_pages[result.task] = result.trajectory[0].get("observation") or {}
-        for task, page in first_pages.items():
+                page = result.trajectory[0].get("observation") or {}
+                first_pages[result.task] = (result.seed, page)
+        accepted: list[ProposedTask] = []
+        for task, (seed, page) in first_pages.items():
             context = web_context(task, page)
             example = Known(None, context.example_goal, text_hash(context.example_goal))
             try:
@@ -132,12 +155,35 @@ class PAELoop:
                 continue
             self.on_progress(f"{task}: {len(drafts)} goals proposed")
             for draft in drafts:
-                self._admit_goal(draft, known, example, report)
-        return report
+                row = self._admit_goal(draft, seed, known, example, report)
+                if row is not None:
+                    accepted.append(row)
+        return accepted
 
-    def _judged_episode(self, judge: Judge, result: EpisodeResult) -> JudgedAttempt:
+    def _attempt_goals(
+        self,
+        ctx: EvalContext,
+        bench: MiniWoBBenchmark,
+        agent_dir: Path,
+        judge: Judge,
+        goals: Sequence[ProposedTask],
+        report: PAEReport,
+    ) -> None:
+        episodes = [
+            Episode(row.context_id, int((row.payload or {})["seed"]), goal_override=row.text)
+            for row in goals
+        ]
+        results = bench.run(ctx, agent_dir, episodes)
+        for row, result in zip(goals, results, strict=True):
+            stored = self._judged_episode(judge, result, proposed=row)
+            report.goal_attempts += 1
+            report.goal_judged_success += 1 if stored.judge_success else 0
+
+    def _judged_episode(
+        self, judge: Judge, result: EpisodeResult, proposed: ProposedTask | None = None
+    ) -> JudgedAttempt:
         final = result.final_observation
-        goal = goal_of(result.trajectory, final)
+        goal = result.goal_override or goal_of(result.trajectory, final)
         screenshot = (final or {}).get("screenshot")
         verdict = judge.web(
             goal,
@@ -145,21 +191,27 @@ class PAELoop:
             last_action(result.trajectory),
             screenshot=str(screenshot) if screenshot else None,
         )
+        graded = result.ground_truth is not None or result.ended in ("timeout", "error")
         row = JudgedAttempt(
             task_id=result.task_id,
+            proposed_task_id=None if proposed is None else proposed.id,
             node_id=self.node_id,
             kind="web",
             judge_model=verdict.model,
             judge_success=verdict.success,
             judge_reason=verdict.reason,
             judge_error=verdict.error,
-            ground_truth=None if result.ended == "error" else result.success,
-            outcome=result.outcome,
+            ground_truth=result.ground_truth,
+            outcome=result.outcome if graded else "judged_only",
             problem=goal,
             trajectory=web_messages(result.trajectory),
             details={
                 "reward": result.reward,
                 "raw_reward": result.raw_reward,
+                # Under a goal override MiniWoB rewarded its own goal (env_goal), not `problem`.
+                "raw_reward_is_ground_truth": result.goal_override is None,
+                "env_goal": result.env_goal,
+                "seed": result.seed,
                 "ended": result.ended,
                 "steps": result.steps,
                 "reason": result.reason,
@@ -167,14 +219,16 @@ class PAELoop:
         )
         stored = self.record(row)
         shown = "error" if verdict.success is None else ("success" if verdict.success else "fail")
-        self.on_progress(f"  {result.task_id}: reward {result.raw_reward:.2f}, judge {shown}")
+        what = "reward" if proposed is None else f"proposed goal {proposed.id}: env reward"
+        self.on_progress(f"  {result.task_id}: {what} {result.raw_reward:.2f}, judge {shown}")
         return stored
 
     def _admit_goal(
-        self, draft: Draft, known: list[Known], example: Known, report: PAEReport
-    ) -> None:
+        self, draft: Draft, seed: int, known: list[Known], example: Known, report: PAEReport
+    ) -> ProposedTask | None:
         """Web goals are checked for duplicates (of stored goals and of the example) only:
-        MiniWoB rewards its own goals, so a proposed goal is judged, never sandbox-validated."""
+        MiniWoB rewards its own goals, so a proposed goal is judged, never sandbox-validated.
+        The accepted row (to attempt on the page of `seed`) or None."""
         report.proposed += 1
         digest = text_hash(draft.text)
         row = ProposedTask(
@@ -183,7 +237,7 @@ class PAELoop:
             text_hash=digest,
             title=draft.title[:256],
             text=draft.text,
-            payload=draft.payload,
+            payload={**draft.payload, "seed": seed},
             reason=f"goal for MiniWoB environment {draft.provenance.context_id}",
             model=draft.provenance.model,
             prompt_hash=draft.provenance.prompt_hash,
@@ -198,8 +252,10 @@ class PAELoop:
         else:
             report.accepted += 1
         stored = self.record(row)
-        if duplicate is None:
-            known.append(Known(stored.id, draft.text, digest))
+        if duplicate is not None:
+            return None
+        known.append(Known(stored.id, draft.text, digest))
+        return stored
 
     def _admit(
         self, draft: Draft, base: Task, known: list[Known], report: PAEReport

@@ -4,7 +4,10 @@ and SFT demonstrations.
 Each episode result carries MiniWoB's reward (the ground truth: raw reward > 0), the trajectory
 of observations and actions, and the final observation. The judge reads the goal, the last
 observations, the agent's last action (its answer) and a screenshot path when screenshots were
-on. The first observation of each environment describes its page for the task proposer.
+on. The first observation of each environment describes its page for the task proposer; an
+accepted proposed goal is then played on that same seeded page with the goal shown instead of the
+environment's (`Episode.goal_override`), so its episode's utterance is the proposed goal and its
+reward is no ground truth.
 """
 
 from __future__ import annotations

@@ -65,6 +65,39 @@ def test_scripted_policy_is_rewarded_on_basic_tasks(web_ctx, scripted_agent, tmp
     assert (first["utterance"], first["elements"]) != (second["utterance"], second["elements"])
 
 
+def test_a_goal_override_replaces_the_goal_the_agent_is_told(web_ctx, scripted_agent) -> None:
+    goal = "Press the only button on the page."
+    own, practice = run_episodes(
+        web_ctx,
+        scripted_agent(),
+        [Episode("click-test", 0), Episode("click-test", 0, goal_override=goal)],
+        FAST,
+    )
+    assert own.trajectory[0]["observation"]["utterance"] == "Click the button."
+    assert own.ground_truth is True and own.goal_override is None
+    # Every observation the agent got carried the override and no fields; the agent itself
+    # was told only the override (it logs what it was told).
+    told = [s["observation"] for s in practice.trajectory] + [practice.final_observation]
+    assert all(o["utterance"] == goal and o["fields"] == [] for o in told), told
+    assert f"told 0: {goal!r} fields=[]" in practice.log and "Click the button." not in practice.log
+
+    # Same seeded page (layout and texts; focus differs after the previous episode).
+    def page(result):
+        return [
+            (e["tag"], e["text"], e["left"], e["top"])
+            for e in result.trajectory[0]["observation"]["elements"]
+        ]
+
+    assert page(practice) == page(own)
+    # MiniWoB still rewarded its own goal: recorded, but not ground truth for the override.
+    assert (practice.ended, practice.raw_reward, practice.env_goal) == (
+        "terminated",
+        1.0,
+        "Click the button.",
+    )
+    assert practice.ground_truth is None and practice.outcome == "unresolved"
+
+
 HUNG_S = 4.0
 
 

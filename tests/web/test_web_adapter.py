@@ -84,6 +84,42 @@ def test_episodes_without_a_result_failed_with_the_batch(ended, outcome, why) ->
     assert why in missing.reason and "boom" in missing.log
 
 
+def test_a_goal_override_is_its_own_episode_and_never_ground_truth() -> None:
+    own, practice = Episode("click-test", 0), Episode("click-test", 0, goal_override="Press it.")
+    assert own.episode_id == "click-test-0" and practice.episode_id.startswith("click-test-0-goal-")
+    out = "\n".join(
+        [
+            line("n", id=own.episode_id, env_goal="Click the button."),
+            line("n", id=practice.episode_id, raw_reward=0.0, env_goal="Click the button."),
+        ]
+    )
+    done = collect("n", [practice, own], ExecResult(0, out, "", 2.0, "exit"), 1000)
+    assert [r.episode for r in done] == [practice, own]  # matched by id, not by (task, seed)
+    assert (done[1].ground_truth, done[1].outcome, done[1].goal_override) == (
+        True,
+        "resolved",
+        None,
+    )
+    graded_elsewhere = done[0]
+    assert (graded_elsewhere.goal_override, graded_elsewhere.env_goal) == (
+        "Press it.",
+        "Click the button.",
+    )
+    assert graded_elsewhere.ground_truth is None and graded_elsewhere.outcome == "unresolved"
+    assert graded_elsewhere.task_id.startswith("miniwob/click-test#0+goal-")
+    # Even a MiniWoB reward for its own goal does not make the overridden goal resolved.
+    rewarded = collect(
+        "n", [practice], ExecResult(0, line("n", id=practice.episode_id), "", 1, "exit"), 1000
+    )[0]
+    assert (rewarded.raw_reward, rewarded.ground_truth, rewarded.outcome) == (
+        1.0,
+        None,
+        "unresolved",
+    )
+    lost = collect("n", [practice], ExecResult(None, "", "", 9.0, "timeout"), 1000)[0]
+    assert (lost.goal_override, lost.outcome, lost.ground_truth) == ("Press it.", "timeout", None)
+
+
 def test_results_survive_a_json_round_trip() -> None:
     result = collect(
         "n", EPISODES[:1], ExecResult(0, line("n", id="click-test-0"), "", 1.0, "exit"), 1000

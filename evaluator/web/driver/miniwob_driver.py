@@ -3,7 +3,10 @@
 Reads its configuration (JSON) from stdin, runs each episode by starting the agent as a child
 process and speaking the JSONL protocol of `godelbox.evaluator.web.contract` with it, and prints
 one result line per episode, `<nonce> <json>`, on stdout. It owns the browser and the reward;
-the agent only ever sees observations.
+the agent only ever sees observations. An episode's optional `goal_override` replaces the
+environment's goal in every observation the agent gets (its `fields` are withheld: they describe
+the environment's own goal); the reward stays MiniWoB's, for its own goal, reported with
+`env_goal` so the host can tell the two apart.
 """
 
 from __future__ import annotations
@@ -117,9 +120,11 @@ def run_episode(env: Any, episode: dict[str, Any], config: dict[str, Any]) -> di
     step_limit = int(config["step_limit"])
     shots = _screenshot_dir(episode, config)
     obs, _info = env.reset(seed=int(episode["seed"]), options={"record_screenshots": bool(shots)})
+    env_goal = str(obs["utterance"])
+    goal = episode.get("goal_override")
     meta = {"env_reward": 0.0, "raw_reward": 0.0, "reason": None}
     trajectory: list[dict[str, Any]] = []
-    current = observation(env, obs, episode["task"], 0, step_limit, None, shots)
+    current = observation(env, obs, episode["task"], 0, step_limit, goal, shots)
     ended = "step_limit"
     log_dir = os.path.join(config["log_dir"], episode["id"])
     agent = start_agent(log_dir, config)
@@ -146,7 +151,7 @@ def run_episode(env: Any, episode: dict[str, Any], config: dict[str, Any]) -> di
                     meta = info
                     ended = "terminated"
                     break
-                current = observation(env, obs, episode["task"], step + 1, step_limit, None, shots)
+                current = observation(env, obs, episode["task"], step + 1, step_limit, goal, shots)
             else:
                 current = {
                     **current,
@@ -171,6 +176,7 @@ def run_episode(env: Any, episode: dict[str, Any], config: dict[str, Any]) -> di
         "trajectory": trajectory[-int(config["trajectory_cap"]) :],
         "final_observation": current,
         "agent_stderr": stderr,
+        "env_goal": env_goal,
     }
 
 
@@ -188,9 +194,12 @@ def observation(
     task: str,
     step: int,
     step_limit: int,
-    error: str | None,
+    goal: str | None,
     shots: str | None,
 ) -> dict[str, Any]:
+    """What the agent is sent; `goal` (a goal override) replaces MiniWoB's utterance and drops
+    its fields. MiniWoB keeps the goal out of `dom_elements` (it skips `#query`), so the page
+    part never leaks the environment's goal; a screenshot does show it (known limit)."""
     screenshot = None
     if shots is not None and obs.get("screenshot") is not None:
         from PIL import Image
@@ -202,11 +211,11 @@ def observation(
         "task": task,
         "step": step,
         "steps_left": step_limit - step,
-        "utterance": str(obs["utterance"]),
-        "fields": [[str(k), str(v)] for k, v in obs.get("fields", ())],
+        "utterance": str(obs["utterance"]) if goal is None else goal,
+        "fields": [] if goal is not None else [[str(k), str(v)] for k, v in obs.get("fields", ())],
         "elements": [element(e) for e in obs["dom_elements"][:ELEMENT_CAP]],
         "screenshot": screenshot,
-        "error": error,
+        "error": None,
     }
 
 

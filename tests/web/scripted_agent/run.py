@@ -96,6 +96,7 @@ def main():
         if obs["type"] != "observation":
             break
         policy = POLICY.get(EPISODE, POLICY.get(obs["task"], "solve"))
+        print(f"told {obs['step']}: {obs['utterance']!r} fields={obs['fields']!r}", file=sys.stderr)
         if obs["screenshot"]:
             print(
                 f"screenshot {obs['step']}: {os.path.getsize(obs['screenshot'])} bytes",
