@@ -39,7 +39,8 @@ class ProposedTask(SQLModel, table=True):
     text: str = Field(sa_column=Column(Text, nullable=False))
     """The problem statement (coding) or the goal utterance (web)."""
     payload: dict[str, Any] | None = _json_column()
-    """Coding: test_path, test_content, test_patch, FAIL_TO_PASS, PASS_TO_PASS. Web: env."""
+    """Coding: test_path, test_content, test_patch, FAIL_TO_PASS, PASS_TO_PASS. Web: env and
+    the seed of the page the goal was proposed from (where it is attempted)."""
     reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     """Why it was rejected, or which task it duplicates."""
     model: str = Field(max_length=256)

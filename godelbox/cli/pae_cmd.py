@@ -137,7 +137,8 @@ def pae(
     Coding (default): tasks and their tests are proposed from repositories (pae.context_bench),
     validated in the sandbox and attempted by the best node (or --agent). Web (--web): the web
     agent (--agent, else the seed web agent) plays pae.web_bench, the judge is audited against
-    the rewards, and new goals are proposed per environment. Settings: the pae section;
+    the rewards, then new goals are proposed per environment and attempted on their pages (the
+    judge's verdict is their only verdict: no reward exists for them). Settings: the pae section;
     models.agent, models.judge and models.task_proposer must be set."""
     with _session(run_dir, set_, ("task_proposer", "agent", "judge")) as s:
         settings = s.config.pae
