@@ -135,6 +135,10 @@ class ArchiveGraph:
     def children_count(self, node_id: int) -> int:
         return int(self.g.out_degree(node_id))
 
+    def children(self, node_id: int) -> list[int]:
+        """Ids of the node's children, oldest first."""
+        return sorted(self.g.successors(node_id))
+
     def clade(self, node_id: int) -> CladeStats:
         data = self.g.nodes[node_id]
         return CladeStats(data["clade_resolved"], data["clade_attempted"] - data["clade_resolved"])

@@ -32,7 +32,7 @@ def parent_evidence(
     with lock:
         node = archive.node(node_id)
         rows = archive.evaluations(node_id)
-        siblings = [n for n in archive.nodes() if n.parent_id == node_id and n.proposal]
+        siblings = [archive.node(child) for child in archive.graph().children(node_id)]
     tried = tuple(
         str(n.proposal["description"])
         for n in siblings

@@ -93,6 +93,11 @@ class Evolution:
         self._progress = ProgressReader(self.archive, session_started=time.monotonic())
         self._snapshot = Snapshot(run_dir=str(self.run_dir))
         self._problems = {task.task_id: task.problem() for task in parts.bench.tasks()}
+        self._plans_seq = 0
+        self._planned: list[dict[str, Any]] = []
+        self._finished: set[int] = set()
+        self._fresh: set[int] = set()
+        """Generations planned by this session: they cannot have children from a crash."""
 
     # -- the daemon's life -------------------------------------------------------------------
 
@@ -189,15 +194,15 @@ class Evolution:
     # -- generations -----------------------------------------------------------------------
 
     def _plans(self) -> tuple[list[dict[str, Any]], set[int]]:
-        """Every planned generation's payload, oldest first, and the finished generations."""
-        planned: list[dict[str, Any]] = []
-        finished: set[int] = set()
-        for event in self.archive.events():
+        """Every planned generation's payload, oldest first, and the finished generations.
+        Read incrementally: only events newer than the last call are fetched."""
+        for event in self.archive.events(after_seq=self._plans_seq):
+            self._plans_seq = event.seq or self._plans_seq
             if event.kind == events.GENERATION_PLANNED and event.payload:
-                planned.append(event.payload)
+                self._planned.append(event.payload)
             elif event.kind == events.GENERATION_FINISHED and event.payload:
-                finished.add(int(event.payload["generation"]))
-        return planned, finished
+                self._finished.add(int(event.payload["generation"]))
+        return self._planned, self._finished
 
     def _open_plans(self) -> list[dict[str, Any]]:
         """Generations planned but not finished when the last daemon stopped. The selection
@@ -223,6 +228,7 @@ class Evolution:
             }
             self.archive.append_event(events.GENERATION_PLANNED, None, plan)
             self.archive.save_rng(SELECTION_RNG, rng)
+            self._fresh.add(generation)
         return plan
 
     def _run_planned(self, plan: dict[str, Any]) -> None:
@@ -262,9 +268,11 @@ class Evolution:
 
     def _create_children(self, generation: int, parents: list[int]) -> list[AgentNode]:
         """The generation's child nodes, one per slot, creating those a crash left out."""
+        # Only a generation planned before a crash can have children already.
+        resumed = [] if generation in self._fresh else self.archive.nodes()
         existing = {
             int(n.proposal["slot"]): n
-            for n in self.archive.nodes()
+            for n in resumed
             if n.proposal and n.proposal.get("generation") == generation and "slot" in n.proposal
         }
         children = []

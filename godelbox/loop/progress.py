@@ -39,10 +39,9 @@ class ProgressReader:
             elif event.kind == events.GENERATION_FINISHED:
                 self._generations += 1
                 self._best_scores.append(float(payload.get("best_score") or 0.0))
-        nodes = self.archive.nodes()
         return Progress(
             iterations=self._generations,
-            children=sum(1 for n in nodes if n.parent_id is not None),
+            children=sum(self.archive.children_counts().values()),
             usd=self.archive.total_cost(),
             wall_clock_s=self._active_s + self.unrecorded_active_s(),
             generations_since_improvement=_since_improvement(self._best_scores),

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from godelbox.archive.store import Archive
 from tests.daemon.runs import (
     check_invariants,
     fingerprint,
@@ -23,19 +22,10 @@ from tests.daemon.runs import (
     write_config,
 )
 
-# Kill points, cycled: a kill comes shortly after the daemon's output shows the text, so kills
-# land in every phase (a fresh seed, proposing, validating, evaluating, right after an archive
-# write) and each such attempt moves the run on; "" kills at a random moment, often early.
-PHASES = [
-    "seed.added",
-    "proposing",
-    "validating",
-    "child.valid",
-    "tasks done",
-    "node.evaluated",
-    "generation.finished",
-]
-KILL_AT = [point for phase in PHASES for point in (phase, "")]
+# Each attempt is killed a random moment (up to a second) after the daemon reports its next
+# state change, so every attempt moves the run on by at least one step and the kills land in
+# every phase: proposing, validating, evaluating, planning, and the archive writes around them.
+PROGRESS = {"seed.added", "child.valid", "child.invalid", "node.evaluated", "generation.finished"}
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +60,7 @@ def test_kill_9_at_random_moments_then_resume(tmp_path, reference, docker_engine
     attempt = 0
     while len(kills) < 10 and attempt < 40:
         args = ("--config", str(config)) if attempt == 0 else ()
-        phase = _run_and_kill(crashed, args, KILL_AT[attempt % len(KILL_AT)], rng)
+        phase = _run_and_kill(crashed, args, rng)
         attempt += 1
         if phase is not None:
             kills.append(phase)
@@ -84,12 +74,12 @@ def test_kill_9_at_random_moments_then_resume(tmp_path, reference, docker_engine
     assert leftover_containers(docker_engine, crashed) == []
 
 
-def _run_and_kill(run_dir: Path, args: tuple[str, ...], kill_at: str, rng: random.Random):
-    """Start the daemon and kill -9 it soon after `kill_at` shows in its output; returns what
-    it was doing then, or None when the run ended first."""
+def _run_and_kill(run_dir: Path, args: tuple[str, ...], rng: random.Random) -> str | None:
+    """Start the daemon and kill -9 it soon after its next state change; returns what it was
+    doing then, or None when the run ended first."""
     proc = start_run(run_dir, *args)
     doing = {"now": "starting"}
-    hit = threading.Event()
+    progressed = threading.Event()
 
     def watch() -> None:
         assert proc.stdout is not None
@@ -97,13 +87,13 @@ def _run_and_kill(run_dir: Path, args: tuple[str, ...], kill_at: str, rng: rando
             record = json.loads(line)
             busy = record.get("busy")
             doing["now"] = "; ".join(busy.values()) if busy else record["kind"]
-            if kill_at and kill_at in line:
-                hit.set()
-        hit.set()  # the daemon exited: nothing left to wait for
+            if record["kind"] in PROGRESS:
+                progressed.set()
+        progressed.set()  # the daemon exited: nothing left to wait for
 
     reader = threading.Thread(target=watch, daemon=True)
     reader.start()
-    hit.wait(timeout=60.0 if kill_at else rng.uniform(2.0, 5.0))
+    progressed.wait(timeout=120.0)
     time.sleep(rng.uniform(0.0, 1.0))
     if proc.poll() is not None:
         proc.wait()
@@ -112,51 +102,3 @@ def _run_and_kill(run_dir: Path, args: tuple[str, ...], kill_at: str, rng: rando
     proc.wait()
     reader.join(timeout=5)
     return doing["now"]
-
-
-def test_async_schedule_overlaps_expansions_and_keeps_budget(tmp_path, agent_image) -> None:
-    config = write_config(
-        tmp_path / "async.toml",
-        agent_image,
-        workers=2,
-        tasks=1,
-        iterations=3,
-        children=1,
-        schedule="async",
-    )
-    run_dir = tmp_path / "async"
-    run_to_end(run_dir, "--config", str(config))
-    check_invariants(run_dir)
-    with Archive.open(run_dir) as archive:
-        nodes = archive.nodes()
-        timeline = [
-            (e.kind, (e.payload or {}).get("generation"))
-            for e in archive.events()
-            if e.kind in ("generation.planned", "generation.finished")
-        ]
-    assert len(nodes) == 4  # the seed and exactly `iterations` expansions
-    planned_before_first_finished = timeline.index(("generation.finished", 1))
-    assert planned_before_first_finished >= 2, f"expansions never overlapped: {timeline}"
-
-
-def test_sigint_stops_gracefully_and_the_run_resumes(tmp_path, agent_image) -> None:
-    config = write_config(tmp_path / "stop.toml", agent_image, tasks=4, iterations=1)
-    run_dir = tmp_path / "stop"
-    proc = start_run(run_dir, "--config", str(config))
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        if "1/32 tasks done" in line:
-            break
-    asked = time.monotonic()
-    proc.send_signal(signal.SIGINT)
-    out, _ = proc.communicate(timeout=120)
-    waited = time.monotonic() - asked
-    assert proc.returncode == 0
-    assert '"kind": "run.stopped"' in out and "SIGINT" in out
-    with Archive.open(run_dir) as archive:
-        seed = archive.nodes()[0]
-        assert str(seed.status) == "evaluating"
-        assert 1 <= len(archive.evaluations(seed.id or 0)) < 4
-    assert waited < 120
-    run_to_end(run_dir)
-    check_invariants(run_dir)
