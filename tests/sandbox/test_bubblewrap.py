@@ -33,13 +33,15 @@ def test_sweep_removes_dead_owners_leftovers_only(bwrap_backend, agent_image):
     assert lbl.token_alive(lbl.owner_token())
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to make a cgroup")
 def test_sweep_removes_a_dead_owners_cgroup(bwrap_backend):
     from godelbox.sandbox.cgroup import Cgroup
 
-    group = Cgroup.create(64 * 1024 * 1024, 16, _dead_token())
+    group = Cgroup.create(64 * 1024 * 1024, 16, _dead_token()) if os.geteuid() == 0 else None
     if group is None:
-        pytest.skip("this host offers no writable cgroup")
+        # CI runs as root on a host with cgroups: there the sweep must be shown, not skipped.
+        if os.environ.get("CI"):
+            pytest.fail("no writable cgroup (needs root and a cgroup v1/v2 hierarchy)")
+        pytest.skip("needs root and a writable cgroup")
     assert all(d.exists() for d in group.dirs)
     removed = sweep_bubblewrap()
     assert all(str(d) in removed and not d.exists() for d in group.dirs)
