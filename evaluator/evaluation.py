@@ -66,7 +66,7 @@ def evaluate_tasks(
         live: list[_Attempt] = []
         for task in tasks:
             try:
-                pristine = Path(tmp) / _safe(task.task_id) / "pristine"
+                pristine = Path(tmp) / safe_name(task.task_id) / "pristine"
                 task.materialize(pristine)
                 live.append(_Attempt(task, pristine, task.problem(), 1))
             except Exception as err:  # a broken task must not stop the others
@@ -111,7 +111,7 @@ def _solve(ctx: EvalContext, solver: Solver, attempt: _Attempt, tmp: Path) -> So
     try:
         if not attempt.previous_patch:
             return solver.solve(ctx, attempt.task, attempt.pristine, attempt.problem)
-        workspace = tmp / _safe(attempt.task.task_id) / f"try{attempt.number}"
+        workspace = tmp / safe_name(attempt.task.task_id) / f"try{attempt.number}"
         _with_patch(attempt.pristine, attempt.previous_patch, workspace)
         solution = solver.solve(ctx, attempt.task, workspace, attempt.problem)
         return _cumulative(solution, attempt.pristine, workspace, tmp)
@@ -222,8 +222,9 @@ def _describe(err: BaseException) -> str:
     return f"{type(err).__name__}: {err}"
 
 
-def _safe(task_id: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in task_id)
+def safe_name(text: str) -> str:
+    """`text` (a task id, a context id) as a file name: anything but [A-Za-z0-9-_.] becomes _."""
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in text)
 
 
 def evaluate_benchmark(

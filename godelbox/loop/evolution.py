@@ -29,7 +29,7 @@ from godelbox.budget import exhausted
 from godelbox.config import Config
 from godelbox.evaluator.benchmark import Benchmark
 from godelbox.evaluator.context import EvalContext
-from godelbox.evaluator.evaluation import Solver
+from godelbox.evaluator.evaluation import Solver, safe_name
 from godelbox.evaluator.results import TaskResult
 from godelbox.evaluator.staged import plan_stages
 from godelbox.loop import events
@@ -457,7 +457,7 @@ class Evolution:
         )
 
     def _record_result(self, node_id: int, stage: int, result: TaskResult) -> None:
-        log_rel = Path(LOG_DIR) / f"node-{node_id}" / f"{_safe(result.task_id)}.log"
+        log_rel = Path(LOG_DIR) / f"node-{node_id}" / f"{safe_name(result.task_id)}.log"
         log_file = self.run_dir / log_rel
         log_file.parent.mkdir(parents=True, exist_ok=True)
         log_file.write_text(result.log, encoding="utf-8")
@@ -543,7 +543,3 @@ def _summary(info: dict[str, Any]) -> str:
 
 def _fmt(score: float | None) -> str:
     return "—" if score is None else f"{score:.3f}"
-
-
-def _safe(task_id: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in task_id)

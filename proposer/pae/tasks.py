@@ -7,12 +7,13 @@ from pathlib import Path
 
 from godelbox.archive.pae_models import ProposedTask
 from godelbox.evaluator.benchmark import Task
+from godelbox.evaluator.evaluation import safe_name
 from godelbox.evaluator.swebench import SWEBenchTask
 from godelbox.evaluator.swebench_format import SWEInstance
 
 
 def instance_id(row: ProposedTask) -> str:
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in row.context_id)
+    safe = safe_name(row.context_id)
     return f"pae__{safe}-{row.id}"
 
 
