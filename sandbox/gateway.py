@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import selectors
 import shutil
 import socket
 import socketserver
@@ -102,6 +103,7 @@ class Gateway:
         self._reserved_tokens = 0
         self._dir: Path | None = None
         self._server: _UnixHTTPServer | None = None
+        self._serving: threading.Thread | None = None
 
     @property
     def socket_path(self) -> Path:
@@ -115,16 +117,18 @@ class Gateway:
         self._dir.chmod(0o755)  # the sandbox's uid must traverse it
         self._server = _UnixHTTPServer(str(self.socket_path), _handler_for(self))
         _let_only_the_sandbox_user_connect(self.socket_path)
-        # A short poll interval keeps close() (which waits for the serving loop) fast.
-        serve = self._server.serve_forever
-        threading.Thread(target=serve, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        self._serving = threading.Thread(target=self._server.serve_until_stopped, daemon=True)
+        self._serving.start()
         return self
 
     def close(self) -> None:
         if self._server is not None:
-            self._server.shutdown()
+            self._server.stop()
+            if self._serving is not None:
+                self._serving.join()
             self._server.server_close()
             self._server = None
+            self._serving = None
         if self._dir is not None:
             shutil.rmtree(self._dir, ignore_errors=True)
             self._dir = None
@@ -253,13 +257,42 @@ def _let_only_the_sandbox_user_connect(path: Path) -> None:
 
 
 class _UnixHTTPServer(ThreadingHTTPServer):
+    """The HTTP server on the unix socket, stopped by a wake-up rather than by polling.
+
+    `serve_forever` notices `shutdown` only at its next poll, and every sandbox run closes a
+    gateway: a poll interval would be paid per agent run. Here the serving thread sleeps in
+    select on the socket and a pipe, and `stop` writes to the pipe."""
+
     address_family = socket.AF_UNIX
     daemon_threads = True
+    timeout = 0  # handle_request never blocks: it is only called when a client is waiting
+
+    def __init__(self, path: str, handler: type[BaseHTTPRequestHandler]) -> None:
+        super().__init__(path, handler)
+        self._wake_r, self._wake_w = os.pipe()
 
     def server_bind(self) -> None:
         # HTTPServer.server_bind would treat the path as (host, port) and resolve it.
         socketserver.TCPServer.server_bind(self)
         self.server_name, self.server_port = "godelbox-gateway", 0
+
+    def serve_until_stopped(self) -> None:
+        with selectors.DefaultSelector() as selector:
+            selector.register(self, selectors.EVENT_READ)
+            selector.register(self._wake_r, selectors.EVENT_READ)
+            while True:
+                ready = {key.fileobj for key, _ in selector.select()}
+                if self._wake_r in ready:
+                    return
+                self.handle_request()
+
+    def stop(self) -> None:
+        os.write(self._wake_w, b"x")
+
+    def server_close(self) -> None:
+        super().server_close()
+        os.close(self._wake_r)
+        os.close(self._wake_w)
 
 
 def _handler_for(gateway: Gateway) -> type[BaseHTTPRequestHandler]:
