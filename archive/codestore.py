@@ -14,6 +14,7 @@ index, so no work tree is ever dirty; every git call ignores system/global confi
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -76,6 +77,9 @@ class CodeStore:
                 f"{path} is not an agent code store; is this a run dir made by `godelbox init`?"
             ) from None
         self.path = path
+        # Commits never change once written: what git said about one is asked only once.
+        # (Plain dict reads and writes: safe from the loop's worker threads.)
+        self._commit_times: dict[str, int] = {}
 
     @classmethod
     def init(cls, path: Path) -> CodeStore:
@@ -119,8 +123,7 @@ class CodeStore:
             raise CodeStoreError(f"{dest} is not empty; check agents out into a fresh directory")
         dest.mkdir(parents=True, exist_ok=True)
         with self._scratch_index() as env:
-            self._git(["read-tree", sha], env)
-            self._git(["--work-tree", str(dest.resolve()), "checkout-index", "-a", "-f"], env)
+            self._git(["--work-tree", str(dest.resolve()), "read-tree", "--reset", "-u", sha], env)
 
     def diff(self, a: str, b: str) -> str:
         """`git diff a b` as text (binary files included, so it can be re-applied)."""
@@ -146,10 +149,14 @@ class CodeStore:
         return self._git(["rev-list", "--first-parent", "--reverse", sha]).split()
 
     def has(self, sha: str) -> bool:
+        if sha in self._commit_times:
+            return True
         try:
-            self._git(["cat-file", "-e", f"{sha}^{{commit}}"])
+            when = self._git(["show", "-s", "--format=%ct", f"{sha}^{{commit}}"])
         except git.GitCommandError:
             return False
+        if _FULL_SHA.fullmatch(sha):  # a name that could move later is asked again every time
+            self._commit_times[sha] = int(when.strip())
         return True
 
     def _commit_dir(self, src: Path, parent: str | None, message: str) -> str:
@@ -169,9 +176,13 @@ class CodeStore:
             args += ["-p", parent]
         sha = self._git(args, env).strip()
         self._git(["update-ref", f"refs/agents/{sha}", sha])
+        self._commit_times[sha] = when
         return sha
 
     def _commit_time(self, sha: str) -> int:
+        self._require_commit(sha)
+        if sha in self._commit_times:
+            return self._commit_times[sha]
         return int(self._git(["show", "-s", "--format=%ct", sha]).strip())
 
     def _require_commit(self, sha: str) -> None:
@@ -192,6 +203,7 @@ class CodeStore:
         )
 
 
+_FULL_SHA = re.compile(r"[0-9a-f]{40}")
 _DIFF_FLAGS = ("--no-color", "--no-ext-diff", "--no-textconv", "--no-renames")
 
 
