@@ -42,7 +42,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -58,10 +58,10 @@ from godelbox.archive.store import Archive  # noqa: E402
 from godelbox.config import Config, dump_toml  # noqa: E402
 from godelbox.evaluator import contract  # noqa: E402
 from godelbox.evaluator.bench_spec import load_benchmark  # noqa: E402
-from godelbox.evaluator.context import context_from_config  # noqa: E402
 from godelbox.loop.display import Snapshot  # noqa: E402
 from godelbox.loop.evolution import Evolution, LoopParts  # noqa: E402
 from godelbox.loop.executors import LocalExecutor  # noqa: E402
+from godelbox.loop.setup import loop_context  # noqa: E402
 from godelbox.loop.solvers import GatewayAgentSolver  # noqa: E402
 from godelbox.loop.stopping import StopRequest  # noqa: E402
 from godelbox.paths import seed_agent_dir  # noqa: E402
@@ -171,8 +171,8 @@ class TimedSandbox(_Timed):
             extra["workdir"] = workdir
         return self._timed(_run_label(cmd), self._inner.run, cmd, timeout_s, **extra)
 
-    def copy_out(self, src: str, dest: Path) -> None:
-        self._timed("copy_out", self._inner.copy_out, src, dest)
+    def copy_out(self, src: str, dest: Path, *, skip: Collection[str] = ()) -> None:
+        self._timed("copy_out", self._inner.copy_out, src, dest, skip=skip)
 
     def close(self) -> None:
         self._timed("close", self._inner.close)
@@ -410,7 +410,7 @@ def build_parts(
     archive.config = config
     scratch = archive.run_dir.parent
     backend = TimedBackend(backend_for(config.sandbox), sandbox_spans, scratch)
-    ctx = context_from_config(config, backend, labels={"run": str(archive.run_dir.resolve())})
+    ctx = loop_context(archive, config, backend)
     llm = TimedLLMClient(
         config.models,
         config.llm,

@@ -9,9 +9,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from godelbox.config import Config
 from godelbox.sandbox.base import Backend, Limits, SandboxSpec
+from godelbox.trash import Trash
+
+if TYPE_CHECKING:
+    from godelbox.evaluator.pristine import PristineCache
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,12 @@ class EvalContext:
     """Attempts for benchmarks that feed failures back (Polyglot); others use one."""
     gateway_socket: Path | None = None
     llm_model: str = "agent"
+    pristine: PristineCache | None = None
+    trash: Trash = field(default_factory=Trash)
+    """Deletes the evaluation's scratch trees in the background (shared by `replace` copies)."""
+    pristine: PristineCache | None = None
+    """Where tasks' pristine workspaces are kept between evaluations (a daemon sets one);
+    without it every evaluation lays out its own."""
 
     def spec(self, image: str | None = None, *, gateway: bool = False) -> SandboxSpec:
         return SandboxSpec(

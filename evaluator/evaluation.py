@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import tempfile
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -24,7 +23,7 @@ from godelbox.evaluator.context import EvalContext
 from godelbox.evaluator.results import Grade, Solution, TaskResult, result_from
 from godelbox.evaluator.runner import run_agent
 from godelbox.evaluator.staged import StagedOutcome, run_staged
-from godelbox.evaluator.workspace import diff_trees, git_env, plain_copy
+from godelbox.evaluator.workspace import diff_trees, git_env, plain_copy, plain_view
 from godelbox.sandbox.base import SandboxError
 
 
@@ -62,12 +61,11 @@ def evaluate_tasks(
     """Results for `tasks`, in order. Never raises for a task's failure: it becomes an `error`
     result carrying the reason."""
     results: dict[str, TaskResult] = {}
-    with tempfile.TemporaryDirectory(prefix="godelbox-eval-") as tmp:
+    with ctx.trash.temporary("godelbox-eval-") as tmp:
         live: list[_Attempt] = []
         for task in tasks:
             try:
-                pristine = Path(tmp) / safe_name(task.task_id) / "pristine"
-                task.materialize(pristine)
+                pristine = _pristine(ctx, task, Path(tmp))
                 live.append(_Attempt(task, pristine, task.problem(), 1))
             except Exception as err:  # a broken task must not stop the others
                 results[task.task_id] = _error(task.task_id, "could not lay out workspace", err)
@@ -107,6 +105,14 @@ class _Attempt:
         return _Attempt(self.task, self.pristine, problem, self.number + 1, patch)
 
 
+def _pristine(ctx: EvalContext, task: Task, tmp: Path) -> Path:
+    if ctx.pristine is not None:
+        return ctx.pristine.task(task)
+    pristine = tmp / safe_name(task.task_id) / "pristine"
+    task.materialize(pristine)
+    return pristine
+
+
 def _solve(ctx: EvalContext, solver: Solver, attempt: _Attempt, tmp: Path) -> Solution:
     try:
         if not attempt.previous_patch:
@@ -140,14 +146,14 @@ def _cumulative(solution: Solution, pristine: Path, workspace: Path, tmp: Path) 
     if applied.returncode != 0:
         detail = applied.stderr.decode("utf-8", "replace").strip()
         return replace(solution, ended="error", detail=f"could not combine two tries: {detail}")
-    plain_copy(pristine, scratch / "a")
+    plain_view(pristine, scratch / "a")
     return replace(solution, patch=diff_trees(scratch))
 
 
 def _diff(pristine: Path, workspace: Path, tmp: Path) -> str:
     scratch = tmp / f"diff-{workspace.name}-{workspace.parent.name}"
-    plain_copy(pristine, scratch / "a")
-    plain_copy(workspace, scratch / "b")
+    plain_view(pristine, scratch / "a")
+    plain_view(workspace, scratch / "b")
     return diff_trees(scratch)
 
 

@@ -9,8 +9,6 @@ The agent never runs here, and nothing it wrote except its filtered diff is pres
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,6 +31,7 @@ from godelbox.evaluator.pytest_report import (
     pytest_env,
 )
 from godelbox.evaluator.results import Grade, TestOutcome
+from godelbox.evaluator.workspace import full_view
 from godelbox.sandbox.base import WORK_DIR, ExecResult, SandboxError
 
 GRADE_ROOT = f"{WORK_DIR}/grade"
@@ -201,9 +200,9 @@ def _apply_and_test(
     image: str | None,
     python: str = "python3",
 ) -> PytestRun:
-    with tempfile.TemporaryDirectory(prefix="godelbox-grade-") as tmp:
-        root = Path(tmp) / "grade"
-        shutil.copytree(workspace, root / "repo", symlinks=True)
+    with ctx.trash.temporary("godelbox-grade-") as tmp:
+        root = tmp / "grade"
+        full_view(workspace, root / "repo")
         grader = root / "grader"
         grader_files(grader, REPO_DIR)
         (grader / "apply.sh").write_text(APPLY_SCRIPT, encoding="utf-8")

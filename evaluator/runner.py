@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import tarfile
-import tempfile
 import time
 from pathlib import Path
 
 from godelbox.evaluator import contract
 from godelbox.evaluator.context import EvalContext
 from godelbox.evaluator.results import Solution
-from godelbox.evaluator.workspace import diff_trees, plain_copy, strip_junk
+from godelbox.evaluator.workspace import JUNK, diff_trees, plain_view
 from godelbox.sandbox.base import GATEWAY_SOCKET, ExecResult, SandboxError
 
 LOG_FILE_CAP = 64_000
@@ -37,12 +36,11 @@ def run_agent(
     changes of an earlier attempt); return its diff against `baseline` (default: `workspace`)."""
     baseline = baseline or workspace
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="godelbox-run-") as tmp:
-        scratch = Path(tmp)
+    with ctx.trash.temporary("godelbox-run-") as scratch:
         task_dir = scratch / "task"
         task_dir.mkdir()
         (task_dir / Path(contract.PROBLEM_FILE).name).write_text(problem, encoding="utf-8")
-        plain_copy(baseline, scratch / "diff" / "a")
+        plain_view(baseline, scratch / "diff" / "a")
         result: ExecResult | None = None
         copy_error = ""
         try:
@@ -64,7 +62,8 @@ def run_agent(
                     env=agent_env(ctx),
                 )
                 try:
-                    box.copy_out(contract.WORKSPACE_DIR, scratch / "diff" / "b")
+                    # The agent's .git and caches never reach the host.
+                    box.copy_out(contract.WORKSPACE_DIR, scratch / "diff" / "b", skip=JUNK)
                 except (SandboxError, tarfile.TarError, OSError) as err:
                     # e.g. a link pointing out of the workspace: the extraction filter refuses
                     # it rather than let the host follow it.
@@ -85,7 +84,6 @@ def run_agent(
         patch = ""
         answer = scratch / "diff" / "b"
         if answer.is_dir() and not answer.is_symlink():
-            strip_junk(answer)
             patch = diff_trees(scratch / "diff")
         log = collect_log(result, scratch / "logs", ctx.log_cap_bytes)
     assert result is not None

@@ -18,6 +18,8 @@ from godelbox.errors import UserError
 
 JUNK_DIRS = frozenset({".git", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"})
 JUNK_SUFFIXES = (".pyc", ".pyo")
+JUNK = (*sorted(JUNK_DIRS), *(f"*{suffix}" for suffix in JUNK_SUFFIXES))
+"""The same, as the glob patterns `Sandbox.copy_out(skip=...)` takes."""
 
 SAFE_GIT_ENV = {
     "GIT_CONFIG_NOSYSTEM": "1",
@@ -39,31 +41,35 @@ def git_env(home: Path | None = None) -> dict[str, str]:
     return env
 
 
-def strip_junk(root: Path) -> None:
-    """Delete VCS metadata and caches from a copied-out tree (in place)."""
-    for dirpath, dirnames, filenames in os.walk(root, topdown=True):
-        for name in list(dirnames):
-            if name in JUNK_DIRS:
-                target = Path(dirpath) / name
-                if target.is_symlink():
-                    target.unlink()
-                else:
-                    shutil.rmtree(target, ignore_errors=True)
-                dirnames.remove(name)
-        for name in filenames:
-            if name.endswith(JUNK_SUFFIXES) or name in JUNK_DIRS:
-                (Path(dirpath) / name).unlink(missing_ok=True)
-
-
 def plain_copy(src: Path, dest: Path) -> Path:
     """Copy a workspace without its VCS metadata and caches (symlinks copied as links)."""
-    shutil.copytree(
-        src,
-        dest,
-        symlinks=True,
-        ignore=lambda _d, names: [n for n in names if n in JUNK_DIRS or n.endswith(JUNK_SUFFIXES)],
-    )
+    shutil.copytree(src, dest, symlinks=True, ignore=_junk)
     return dest
+
+
+def plain_view(src: Path, dest: Path) -> Path:
+    """`plain_copy` for a tree that is only ever read (one side of a diff, a tree packed into a
+    sandbox): files are hard links where the filesystem allows, which spares copying their
+    bytes and metadata. Never write into a view: the write would change `src`."""
+    shutil.copytree(src, dest, symlinks=True, ignore=_junk, copy_function=_link_or_copy)
+    return dest
+
+
+def full_view(src: Path, dest: Path) -> Path:
+    """`plain_view` keeping everything, `.git` included."""
+    shutil.copytree(src, dest, symlinks=True, copy_function=_link_or_copy)
+    return dest
+
+
+def _junk(_directory: str, names: list[str]) -> list[str]:
+    return [n for n in names if n in JUNK_DIRS or n.endswith(JUNK_SUFFIXES)]
+
+
+def _link_or_copy(src: str, dest: str) -> None:
+    try:
+        os.link(src, dest)
+    except OSError:  # another filesystem, or links refused: a real copy
+        shutil.copy2(src, dest)
 
 
 def diff_trees(parent: Path) -> str:
@@ -99,24 +105,41 @@ def diff_trees(parent: Path) -> str:
     return done.stdout.decode("utf-8", "surrogateescape")
 
 
-def commit_snapshot(tree: Path, message: str = "base") -> str:
-    """Turn a plain directory into a one-commit git repository (in place); return the sha."""
+SNAPSHOT_EMAIL = "eval@godelbox.invalid"
+SNAPSHOT_DATE = "2024-01-01T00:00:00+00:00"
+
+
+def commit_snapshot(tree: Path, message: str = "base", *, email: str = SNAPSHOT_EMAIL) -> str:
+    """Turn a plain directory into a one-commit git repository (in place); return the sha.
+
+    The identity and clock are fixed, so the sha depends only on the files, `message` and
+    `email`. The repository gets no template (no sample hooks, no description): these trees are
+    copied and deleted many times per task, and every file in `.git` is paid for each time.
+    """
     env = git_env(tree)
     env.update(
         GIT_AUTHOR_NAME="godelbox",
-        GIT_AUTHOR_EMAIL="eval@godelbox.invalid",
+        GIT_AUTHOR_EMAIL=email,
         GIT_COMMITTER_NAME="godelbox",
-        GIT_COMMITTER_EMAIL="eval@godelbox.invalid",
-        GIT_AUTHOR_DATE="2024-01-01T00:00:00+00:00",
-        GIT_COMMITTER_DATE="2024-01-01T00:00:00+00:00",
+        GIT_COMMITTER_EMAIL=email,
+        GIT_AUTHOR_DATE=SNAPSHOT_DATE,
+        GIT_COMMITTER_DATE=SNAPSHOT_DATE,
     )
     for argv in (
-        ["git", "init", "-q", "-b", "main"],
+        ["git", "init", "-q", "--template=", "-b", "main"],
         ["git", "add", "-A"],
-        ["git", "-c", "commit.gpgsign=false", "commit", "-q", "--allow-empty", "-m", message],
+        [
+            "git",
+            "-c",
+            "commit.gpgsign=false",
+            "commit",
+            "-q",
+            "--no-verify",
+            "--allow-empty",
+            "-m",
+            message,
+        ],
     ):
         subprocess.run(argv, cwd=tree, env=env, check=True, capture_output=True)
-    done = subprocess.run(
-        ["git", "rev-parse", "HEAD"], cwd=tree, env=env, check=True, capture_output=True, text=True
-    )
-    return done.stdout.strip()
+    # The branch was born a moment ago, loose and unpacked: reading the ref saves a process.
+    return (tree / ".git" / "refs" / "heads" / "main").read_text(encoding="ascii").strip()

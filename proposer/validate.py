@@ -12,15 +12,15 @@ answer; the code runs only in the sandbox, with no gateway: an agent's own tests
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from godelbox.evaluator import contract
 from godelbox.evaluator.context import EvalContext
 from godelbox.evaluator.patching import is_test_path, split_patch, touched_paths
-from godelbox.evaluator.workspace import diff_trees, plain_copy
+from godelbox.evaluator.workspace import diff_trees, plain_view
 from godelbox.sandbox.base import ExecResult
+from godelbox.trash import Trash
 
 DOC_SUFFIXES = frozenset({".md", ".rst", ".txt"})
 DOC_DIRS = frozenset({"docs", "doc"})
@@ -52,7 +52,7 @@ def validate_child(
 ) -> Validation:
     """Check `child_dir` against `parent_dir`; the self test gets `timeout_s` seconds.
     A sandbox that cannot start raises SandboxError (the engine's fault, not the child's)."""
-    patch = tree_diff(parent_dir, child_dir)
+    patch = tree_diff(parent_dir, child_dir, ctx.trash)
     stats = diff_stats(patch)
     if not patch.strip():
         return Validation(False, "empty diff", stats)
@@ -68,11 +68,11 @@ def is_agent_code(path: str) -> bool:
     return not (is_doc or is_test_path(path))
 
 
-def tree_diff(parent_dir: Path, child_dir: Path) -> str:
-    with tempfile.TemporaryDirectory(prefix="godelbox-validate-") as tmp:
-        plain_copy(parent_dir, Path(tmp) / "a")
-        plain_copy(child_dir, Path(tmp) / "b")
-        return diff_trees(Path(tmp))
+def tree_diff(parent_dir: Path, child_dir: Path, trash: Trash) -> str:
+    with trash.temporary("godelbox-validate-") as tmp:
+        plain_view(parent_dir, tmp / "a")
+        plain_view(child_dir, tmp / "b")
+        return diff_trees(tmp)
 
 
 def diff_stats(patch: str) -> DiffStats:

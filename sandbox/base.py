@@ -8,7 +8,7 @@ proposer never know which one they talk to.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol
@@ -79,8 +79,10 @@ class Sandbox(Protocol):
     ) -> ExecResult:
         """Run `cmd`; kill it at `timeout_s` (host-enforced) or when output passes the cap."""
 
-    def copy_out(self, src: str, dest: Path) -> None:
-        """Copy directory `src` inside the sandbox to host directory `dest` (created)."""
+    def copy_out(self, src: str, dest: Path, *, skip: Collection[str] = ()) -> None:
+        """Copy directory `src` inside the sandbox to host directory `dest` (created), leaving
+        out every entry whose name matches one of the glob patterns in `skip`, and everything
+        under it (see `transfer.skipped`)."""
 
     def close(self) -> None:
         """Destroy the sandbox and everything in it. Idempotent."""

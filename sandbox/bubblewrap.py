@@ -22,7 +22,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import IO
 
@@ -87,7 +87,7 @@ class BubblewrapSandbox:
         if not res.ok:
             raise SandboxError(f"copying {src} into the sandbox at {dest} failed: {res.stderr}")
 
-    def copy_out(self, src: str, dest: Path) -> None:
+    def copy_out(self, src: str, dest: Path, *, skip: Collection[str] = ()) -> None:
         rel = transfer.under_work(src)
         parent = str(PurePosixPath(WORK_DIR, *rel.parts[:-1]))
         with tempfile.TemporaryFile() as archive:
@@ -95,7 +95,7 @@ class BubblewrapSandbox:
             if not res.ok:
                 raise SandboxError(f"{src} does not exist in the sandbox: {res.stderr.strip()}")
             archive.seek(0)
-            transfer.unpack(archive, rel.name, Path(dest))
+            transfer.unpack(archive, rel.name, Path(dest), skip)
 
     def run(
         self,

@@ -20,7 +20,7 @@ import struct
 import tempfile
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
 
@@ -101,7 +101,7 @@ class DockerSandbox:
             if not ok:
                 raise SandboxError(f"copying {src} into the sandbox at {dest} failed{self._why()}")
 
-    def copy_out(self, src: str, dest: Path) -> None:
+    def copy_out(self, src: str, dest: Path, *, skip: Collection[str] = ()) -> None:
         transfer.under_work(src)
         try:
             stream, _ = self._container.get_archive(src)
@@ -111,7 +111,7 @@ class DockerSandbox:
             for chunk in stream:
                 archive.write(chunk)
             archive.seek(0)
-            transfer.unpack(archive, PurePosixPath(src).name, Path(dest))
+            transfer.unpack(archive, PurePosixPath(src).name, Path(dest), skip)
 
     def run(
         self,

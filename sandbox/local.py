@@ -18,7 +18,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
 from godelbox.sandbox import transfer
@@ -49,11 +49,17 @@ class LocalSandbox:
         target = self._root / transfer.under_work(dest)
         shutil.copytree(src, target, symlinks=True, dirs_exist_ok=True)
 
-    def copy_out(self, src: str, dest: Path) -> None:
+    def copy_out(self, src: str, dest: Path, *, skip: Collection[str] = ()) -> None:
         source = self._root / transfer.under_work(src)
         if not source.is_dir():
             raise SandboxError(f"{src} does not exist in the sandbox")
-        shutil.copytree(source, dest, symlinks=True, dirs_exist_ok=True)
+        shutil.copytree(
+            source,
+            dest,
+            symlinks=True,
+            dirs_exist_ok=True,
+            ignore=lambda _d, names: [n for n in names if transfer.skipped(n, skip)],
+        )
 
     def run(
         self,

@@ -9,10 +9,12 @@ by the host, so an agent cannot redirect a copy onto a host path.
 
 from __future__ import annotations
 
+import fnmatch
 import shutil
 import tarfile
 import tempfile
 import time
+from collections.abc import Callable, Collection
 from pathlib import Path, PurePosixPath
 from typing import IO
 
@@ -43,8 +45,9 @@ def pack(src: Path, rel: PurePosixPath, buf: IO[bytes]) -> None:
     buf.seek(0)
 
 
-def unpack(archive: IO[bytes], top: str, dest: Path) -> None:
-    """Extract the tree `top` from `archive` to `dest` (which must not exist or be empty)."""
+def unpack(archive: IO[bytes], top: str, dest: Path, skip: Collection[str] = ()) -> None:
+    """Extract the tree `top` from `archive` to `dest` (which must not exist or be empty),
+    leaving out what `skip` names (never written to the host, so never deleted either)."""
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     if dest.exists() and any(dest.iterdir()):
@@ -53,13 +56,31 @@ def unpack(archive: IO[bytes], top: str, dest: Path) -> None:
         tempfile.TemporaryDirectory(dir=dest.parent) as tmp,
         tarfile.open(fileobj=archive) as tar,
     ):
-        tar.extractall(tmp, filter="data")
+        tar.extractall(tmp, filter=_data_without(skip))
         extracted = Path(tmp) / top
         if not extracted.is_dir():
             raise SandboxError(f"{top} is not a directory in the sandbox")
         if dest.exists():
             dest.rmdir()
         shutil.move(str(extracted), dest)
+
+
+def skipped(path: str, skip: Collection[str]) -> bool:
+    """Whether any part of the relative `path` matches a glob pattern in `skip`."""
+    return bool(skip) and any(
+        fnmatch.fnmatchcase(part, pattern) for part in PurePosixPath(path).parts for pattern in skip
+    )
+
+
+def _data_without(
+    skip: Collection[str],
+) -> Callable[[tarfile.TarInfo, str], tarfile.TarInfo | None]:
+    def keep(member: tarfile.TarInfo, dest: str) -> tarfile.TarInfo | None:
+        if skipped(member.name, skip):
+            return None
+        return tarfile.data_filter(member, dest)
+
+    return keep
 
 
 def _dir_info(name: str) -> tarfile.TarInfo:

@@ -9,31 +9,20 @@ the same on every machine, so `base_commit` in `task.json` can be checked, not t
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Literal
 
 from godelbox.errors import UserError
 from godelbox.evaluator.swebench_format import SWEInstance
+from godelbox.evaluator.workspace import commit_snapshot
 
 TASKS_DIR = Path(__file__).resolve().parent / "tasks"
 SPLITS = ("dev", "heldout")
 Split = Literal["dev", "heldout", "all"]
 
-# Fixed identity and clock: the commit sha depends only on the snapshot's files.
-_GIT_ENV = {
-    "GIT_AUTHOR_NAME": "godelbox",
-    "GIT_AUTHOR_EMAIL": "builtin@godelbox.invalid",
-    "GIT_AUTHOR_DATE": "2024-01-01T00:00:00+00:00",
-    "GIT_COMMITTER_NAME": "godelbox",
-    "GIT_COMMITTER_EMAIL": "builtin@godelbox.invalid",
-    "GIT_COMMITTER_DATE": "2024-01-01T00:00:00+00:00",
-    # A user's ~/.gitconfig (signing, hooks, autocrlf) must not change the commit.
-    "GIT_CONFIG_GLOBAL": os.devnull,
-    "GIT_CONFIG_NOSYSTEM": "1",
-}
+SNAPSHOT_EMAIL = "builtin@godelbox.invalid"
+"""Part of every base_commit in task.json: changing it changes every sha."""
 COMMIT_MESSAGE = "snapshot"
 
 
@@ -86,31 +75,10 @@ def materialize(instance: SWEInstance, dest: Path) -> str:
             target = dest / src.relative_to(instance.workspace)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(src, target)
-    sha = commit_snapshot(dest)
+    sha = commit_snapshot(dest, COMMIT_MESSAGE, email=SNAPSHOT_EMAIL)
     if instance.base_commit and sha != instance.base_commit:
         raise SnapshotMismatchError(
             f"task {instance.instance_id}: snapshot hashes to {sha}, task.json says "
             f"{instance.base_commit}; regenerate the task or restore its repo/ files"
         )
     return sha
-
-
-def commit_snapshot(repo_dir: Path) -> str:
-    """`git init` + commit everything in `repo_dir` with the fixed identity; return the sha."""
-    env = {**os.environ, **_GIT_ENV}
-
-    def git(*args: str) -> str:
-        done = subprocess.run(
-            ["git", "-c", "init.defaultBranch=main", *args],
-            cwd=repo_dir,
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        return done.stdout.strip()
-
-    git("init", "-q")
-    git("add", "-A")
-    git("commit", "-q", "--no-verify", "-m", COMMIT_MESSAGE)
-    return git("rev-parse", "HEAD")

@@ -74,6 +74,12 @@ class LoopParts:
     """Where evaluation units run (`loop.executor`); the loop closes it when it stops."""
 
 
+def scratch_dir(run_dir: Path) -> Path:
+    """The daemon's working trees (checkouts, drafts, pristine workspaces): emptied whenever a
+    daemon starts or stops."""
+    return run_dir / "scratch"
+
+
 @dataclass(frozen=True)
 class _Drafted:
     node_id: int
@@ -88,14 +94,16 @@ class Evolution:
         self.archive = parts.archive
         self.config = parts.config
         self.run_dir = parts.archive.run_dir
-        self.scratch = self.run_dir / "scratch"
+        self.scratch = scratch_dir(self.run_dir)
         self._lock = threading.Lock()
         self._progress = ProgressReader(self.archive, session_started=time.monotonic())
         self._snapshot = Snapshot(run_dir=str(self.run_dir))
         self._problems = {task.task_id: task.problem() for task in parts.bench.tasks()}
         self._plans_seq = 0
-        self._planned: list[dict[str, Any]] = []
-        self._finished: set[int] = set()
+        self._newest_plan: dict[str, Any] | None = None
+        self._unfinished: dict[int, dict[str, Any]] = {}
+        """Plans without a `generation.finished` event: only these and the newest are kept (a
+        plan holds the whole RNG state, and a daemon plans thousands of generations)."""
         self._fresh: set[int] = set()
         """Generations planned by this session: they cannot have children from a crash."""
 
@@ -117,6 +125,7 @@ class Evolution:
                 None,
                 {"active_s": active, "reason": reason},
             )
+            self.p.ctx.trash.close()
             shutil.rmtree(self.scratch, ignore_errors=True)
             self.p.executor.close()
 
@@ -193,31 +202,33 @@ class Evolution:
 
     # -- generations -----------------------------------------------------------------------
 
-    def _plans(self) -> tuple[list[dict[str, Any]], set[int]]:
-        """Every planned generation's payload, oldest first, and the finished generations.
-        Read incrementally: only events newer than the last call are fetched."""
+    def _plans(self) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+        """The newest planned generation's payload, and the generations planned but not
+        finished, oldest first. Read incrementally: only events newer than the last call are
+        fetched."""
         for event in self.archive.events(after_seq=self._plans_seq):
             self._plans_seq = event.seq or self._plans_seq
             if event.kind == events.GENERATION_PLANNED and event.payload:
-                self._planned.append(event.payload)
+                self._newest_plan = event.payload
+                self._unfinished[int(event.payload["generation"])] = event.payload
             elif event.kind == events.GENERATION_FINISHED and event.payload:
-                self._finished.add(int(event.payload["generation"]))
-        return self._planned, self._finished
+                self._unfinished.pop(int(event.payload["generation"]), None)
+        return self._newest_plan, [self._unfinished[g] for g in sorted(self._unfinished)]
 
     def _open_plans(self) -> list[dict[str, Any]]:
         """Generations planned but not finished when the last daemon stopped. The selection
         RNG is put back to the state after the newest plan, in case the crash came between
         writing the plan and saving the RNG."""
-        planned, finished = self._plans()
-        if planned:
-            self._write(self.archive.save_rng, SELECTION_RNG, _rng_from(planned[-1]["rng"]))
-        return [p for p in planned if int(p["generation"]) not in finished]
+        newest, unfinished = self._plans()
+        if newest is not None:
+            self._write(self.archive.save_rng, SELECTION_RNG, _rng_from(newest["rng"]))
+        return unfinished
 
     def _plan(self, children: int) -> dict[str, Any]:
         """Draw the parents of the next generation and write the plan before acting on it."""
         with self._lock:
-            planned, _ = self._plans()
-            generation = int(planned[-1]["generation"]) + 1 if planned else 1
+            newest, _ = self._plans()
+            generation = int(newest["generation"]) + 1 if newest is not None else 1
             rng = self.archive.load_rng(SELECTION_RNG) or random.Random(self.config.run.seed)
             parents = self.archive.select_parents(rng, children)
             version, internal, gauss = rng.getstate()
@@ -372,7 +383,7 @@ class Evolution:
             self._write(self.archive.set_status, node_id, NodeStatus.INVALID, validation.reason)
             self._snapshot.invalid += 1
             self.p.reporter.event("child.invalid", f"node {node_id}: {validation.reason}")
-        shutil.rmtree(proposal.child_dir.parent, ignore_errors=True)
+        self.p.ctx.trash.discard(proposal.child_dir.parent)
 
     def _llm_call(self, node_id: int, record: Any) -> None:
         self._write(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from godelbox.archive.store import Archive
@@ -17,13 +18,15 @@ from godelbox.errors import UserError
 from godelbox.evaluator.bench_spec import load_benchmark
 from godelbox.evaluator.context import EvalContext, context_from_config
 from godelbox.evaluator.evaluation import AgentSolver
+from godelbox.evaluator.pristine import PristineCache
 from godelbox.loop.display import Reporter
-from godelbox.loop.evolution import LoopParts, SolverFactory
+from godelbox.loop.evolution import LoopParts, SolverFactory, scratch_dir
 from godelbox.loop.executors import executor_for
 from godelbox.loop.stopping import StopRequest
 from godelbox.paths import seed_agent_dir
 from godelbox.proposer.base import Proposer
 from godelbox.proposer.validate import validate_child
+from godelbox.sandbox.base import Backend
 from godelbox.sandbox.select import backend_for
 
 
@@ -60,8 +63,7 @@ def build_parts(
 ) -> LoopParts:
     # Selection reads the archive's config; this session's layers must apply there too.
     archive.config = config
-    backend = backend_for(config.sandbox)
-    ctx = context_from_config(config, backend, labels={"run": run_label(archive)})
+    ctx = loop_context(archive, config, backend_for(config.sandbox))
     bench = load_benchmark(config.evaluation.bench, ctx)
     proposer, seed_kind, solver_for = _components(config, ctx, spent_usd=archive.total_cost())
     return LoopParts(
@@ -79,6 +81,15 @@ def build_parts(
         reporter=reporter,
         stop=stop,
         executor=executor_for(config, offline(config)),
+    )
+
+
+def loop_context(archive: Archive, config: Config, backend: Backend) -> EvalContext:
+    """What every proposal and evaluation of the run shares: its sandbox settings, the run
+    label on its sandboxes, and pristine workspaces kept for the daemon's life."""
+    return replace(
+        context_from_config(config, backend, labels={"run": run_label(archive)}),
+        pristine=PristineCache(scratch_dir(archive.run_dir) / "pristine"),
     )
 
 

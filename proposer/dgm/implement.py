@@ -13,22 +13,21 @@ gateway maps it to `models.implement` when that is set.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
-import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from godelbox.evaluator.context import EvalContext
 from godelbox.evaluator.results import Solution
 from godelbox.evaluator.runner import cap_text, run_agent
-from godelbox.evaluator.workspace import commit_snapshot, git_env, plain_copy
+from godelbox.evaluator.workspace import commit_snapshot, git_env, plain_copy, plain_view
 from godelbox.proposer.base import LLMCallSink, ProposalError
 from godelbox.proposer.dgm.diagnose import Diagnosis
 from godelbox.proposer.dgm.prompts import DGMPrompts, render
 from godelbox.proposer.llm import LLMClient
 from godelbox.sandbox.gateway import Gateway
 
+PARENT_COMMIT_MESSAGE = "parent agent"
 EDITOR_ROLE = "agent"
 """The role the editor asks the gateway for (what every agent asks for by contract)."""
 
@@ -57,9 +56,8 @@ def implement(
 ) -> Implementation:
     """Run the agent at `editor_dir` on a repository of `parent_dir`; the child tree goes to
     `workdir/child`. A sandbox failure raises ProposalError; a timeout keeps the work so far."""
-    workspace = plain_copy(parent_dir, workdir / "workspace")
-    commit_snapshot(workspace, "parent agent")
-    editor = plain_copy(editor_dir, workdir / "editor")
+    workspace = _parent_repository(ctx, parent_dir, workdir)
+    editor = plain_view(editor_dir, workdir / "editor")
     problem = render(
         prompts.implement_problem,
         problem_description=diagnosis.problem_description.strip(),
@@ -88,27 +86,35 @@ def implement(
     return Implementation(child, solution.patch, solution, role)
 
 
+def _parent_repository(ctx: EvalContext, parent_dir: Path, workdir: Path) -> Path:
+    """The parent's tree as a one-commit repository; the editor's sandbox gets a copy of it."""
+    if ctx.pristine is not None:
+        return ctx.pristine.snapshot(parent_dir, PARENT_COMMIT_MESSAGE)
+    workspace = plain_copy(parent_dir, workdir / "workspace")
+    commit_snapshot(workspace, PARENT_COMMIT_MESSAGE)
+    return workspace
+
+
 def apply_patch(tree: Path, patch: str) -> None:
     """Apply a `diff_trees` patch to the plain directory `tree` in place.
 
-    git apply runs in a throw-away repository made from the tree, so a `workdir` that sits inside
-    some other repository cannot change which root the patch paths are read against."""
+    git apply runs outside any repository: the ceiling stops its search for one at `tree`, so
+    a `workdir` that sits inside some other repository cannot change which root the patch
+    paths are read against."""
     if not patch.strip():
         return
-    commit_snapshot(tree, "parent")
-    with tempfile.NamedTemporaryFile("w", suffix=".patch", encoding="utf-8") as fh:
-        fh.write(patch)
-        fh.flush()
-        done = subprocess.run(
-            ["git", "apply", "--binary", "--whitespace=nowarn", fh.name],
-            cwd=tree,
-            env=git_env(tree),
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-    shutil.rmtree(tree / ".git")
+    env = git_env(tree)
+    env["GIT_CEILING_DIRECTORIES"] = str(tree.resolve().parent)
+    done = subprocess.run(
+        ["git", "apply", "--binary", "--whitespace=nowarn", "-"],
+        cwd=tree,
+        env=env,
+        input=patch.encode("utf-8", "surrogateescape"),
+        capture_output=True,
+        check=False,
+    )
     if done.returncode != 0:
+        stderr = done.stderr.decode("utf-8", "replace")
         raise ProposalError(
-            f"the editor's diff does not apply to the parent: {cap_text(done.stderr, 500)}"
+            f"the editor's diff does not apply to the parent: {cap_text(stderr, 500)}"
         )

@@ -19,6 +19,7 @@ from godelbox.archive.codestore import CodeStore
 from godelbox.evaluator.workspace import plain_copy
 from godelbox.proposer.llm import BudgetExceeded
 from godelbox.proposer.validate import tree_diff, validate_child
+from godelbox.trash import Trash
 from tests.fixtures.fake_llm import FAKE_API_KEY
 from tests.proposer.dgm_helpers import CODER, evidence
 
@@ -67,9 +68,9 @@ def test_parent_diagnoses_and_edits_itself(
     proposal = proposer.propose(evidence(parent_dir), workdir, random.Random(7), records.append)
 
     # The child is the parent plus exactly the scripted edits; the parent was not touched.
-    assert tree_diff(pristine, parent_dir) == ""
+    assert tree_diff(pristine, parent_dir, Trash()) == ""
     assert proposal.child_dir.is_relative_to(workdir)
-    patch = tree_diff(parent_dir, proposal.child_dir)
+    patch = tree_diff(parent_dir, proposal.child_dir, Trash())
     assert "-    step_limit: int = 60\n+    step_limit: int = 80\n" in patch
     assert (proposal.child_dir / "tests" / "test_limits.py").read_text() == LIMIT_TEST
     validation = validate_child(parent_dir, proposal.child_dir, dgm_ctx, timeout_s=120)

@@ -9,6 +9,7 @@ import pytest
 
 from godelbox.evaluator.workspace import plain_copy
 from godelbox.proposer.validate import diff_stats, is_agent_code, tree_diff, validate_child
+from godelbox.trash import Trash
 from tests.proposer.dgm_helpers import no_sandbox
 
 docker = pytest.mark.docker
@@ -154,7 +155,7 @@ def test_diff_stats_count_lines_and_files(tmp_path) -> None:
     (tmp_path / "b" / "m.py").write_text("one\n--two\nthree\n+four\n")
     (tmp_path / "b" / "n.py").write_text("new\n")
 
-    stats = diff_stats(tree_diff(tmp_path / "a", tmp_path / "b"))
+    stats = diff_stats(tree_diff(tmp_path / "a", tmp_path / "b", Trash()))
 
     # Content lines that start with +/- ("--two", "+four") are counted as content, not headers.
     assert (stats.files, stats.insertions, stats.deletions) == (2, 3, 1)

@@ -45,6 +45,30 @@ def test_copy_in_out_round_trip(backend, image, tmp_path):
     assert (out / "pkg" / "added.txt").read_text() == "new\n"
 
 
+SKIP_SCRIPT = (
+    "mkdir -p .git/objects/ab pkg/__pycache__ deep/.git && echo x > .git/objects/ab/cd && "
+    "echo y > pkg/__pycache__/m.cpython-311.pyc && echo z > pkg/stale.pyc && "
+    "echo g > deep/.git/HEAD && echo keep > pkg/git.py && echo keep > pkg/notes.pyc.txt"
+)
+
+
+def test_copy_out_leaves_out_what_skip_names_at_any_depth(backend, image, tmp_path):
+    with backend.start(SandboxSpec(image)) as box:
+        box.copy_in(_one_file_tree(tmp_path / "src"), "/work/ws")
+        assert box.run(["sh", "-c", SKIP_SCRIPT], timeout_s=20, workdir="/work/ws").ok
+        box.copy_out("/work/ws", tmp_path / "out", skip=(".git", "__pycache__", "*.pyc"))
+    out = tmp_path / "out"
+    kept = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert kept == ["deep/.keep", "pkg/git.py", "pkg/notes.pyc.txt", "top.py"]
+
+
+def _one_file_tree(root: Path) -> Path:
+    (root / "deep").mkdir(parents=True)
+    (root / "top.py").write_text("T = 1\n")
+    (root / "deep" / ".keep").write_text("")
+    return root
+
+
 def test_copy_in_refuses_paths_outside_work_dir(backend, image, tmp_path):
     with backend.start(SandboxSpec(image)) as box:
         with pytest.raises(SandboxError, match="must be under /work"):

@@ -52,5 +52,7 @@ def test_local_backend_maps_work_dir_and_still_times_out(tmp_path):
         slow = box.run(["sleep", "100"], timeout_s=0.5)
         assert slow.ended == "timeout" and slow.duration_s < 3
         box.run(["sh", "-c", "echo out > /work/in/g.txt"], timeout_s=10)
-        box.copy_out("/work/in", tmp_path / "out")
+        box.run(["sh", "-c", "mkdir -p /work/in/sub/.git && touch /work/in/sub/.git/x"], 10)
+        box.copy_out("/work/in", tmp_path / "out", skip=(".git",))
     assert (tmp_path / "out" / "g.txt").read_text() == "out\n"
+    assert (tmp_path / "out" / "sub").is_dir() and not (tmp_path / "out" / "sub" / ".git").exists()

@@ -1,0 +1,55 @@
+"""The background deleter: names are free at once, trees are gone after close, nothing else is."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from godelbox.trash import Trash
+
+
+def _tree(root: Path, files: int = 20) -> Path:
+    for i in range(files):
+        (root / f"d{i % 4}").mkdir(parents=True, exist_ok=True)
+        (root / f"d{i % 4}" / f"f{i}.txt").write_text("x" * 100)
+    return root
+
+
+def test_discarded_name_is_free_at_once_and_the_tree_is_gone_after_close(tmp_path: Path) -> None:
+    trash = Trash()
+    draft = _tree(tmp_path / "draft-7")
+    keep = _tree(tmp_path / "keep")
+
+    trash.discard(draft)
+    assert not draft.exists()
+    _tree(draft)  # the same name is used again while the old tree may still be deleting
+    trash.close()
+
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["draft-7", "keep"]
+    assert len(list(draft.rglob("*.txt"))) == 20 and len(list(keep.rglob("*.txt"))) == 20
+
+
+def test_temporary_dirs_are_deleted_and_a_missing_path_is_no_error(tmp_path: Path) -> None:
+    trash = Trash()
+    with trash.temporary("godelbox-test-", tmp_path) as scratch:
+        _tree(scratch)
+        seen = scratch
+    trash.discard(tmp_path / "never-made")
+    trash.close()
+    assert not seen.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_usable_after_close_and_from_many_threads(tmp_path: Path) -> None:
+    trash = Trash()
+    trash.discard(_tree(tmp_path / "first"))
+    trash.close()
+    trees = [_tree(tmp_path / f"t{i}", files=5) for i in range(40)]
+    workers = [threading.Thread(target=trash.discard, args=(t,)) for t in trees]
+    for w in workers:
+        w.start()
+    trash.close()  # may run while discards still arrive: those go to a fresh worker
+    for w in workers:
+        w.join()
+    trash.close()
+    assert list(tmp_path.iterdir()) == []
