@@ -220,12 +220,7 @@ class Archive:
 
     def update_node(self, node_id: int, **fields: Any) -> None:
         """Change descriptive fields of a node (see `UPDATABLE_FIELDS`)."""
-        unknown = set(fields) - UPDATABLE_FIELDS
-        if unknown:
-            raise ValueError(f"update_node cannot set {sorted(unknown)}; see UPDATABLE_FIELDS")
-        score = fields.get("score")
-        if score is not None and not math.isfinite(score):
-            raise ValueError(f"node {node_id}: score must be a finite number, got {score!r}")
+        _check_fields(node_id, fields)
         with self._graph_lock, self._session() as session:
             node = self._get(session, node_id)
             for key, value in fields.items():
@@ -234,11 +229,17 @@ class Archive:
             if "score" in fields:
                 self._in_graph(lambda g: g.update(node_id, score=fields["score"]))
 
-    def set_status(self, node_id: int, status: NodeStatus, reason: str | None = None) -> None:
-        """Move a node to `status` (final states stamp `finished_at`) and log `node.status`."""
+    def set_status(
+        self, node_id: int, status: NodeStatus, reason: str | None = None, **fields: Any
+    ) -> None:
+        """Move a node to `status` (final states stamp `finished_at`) and log `node.status`;
+        `fields` (as for `update_node`) change in the same transaction."""
         status = NodeStatus(status)
+        _check_fields(node_id, fields)
         with self._graph_lock, self._session() as session:
             node = self._get(session, node_id)
+            for key, value in fields.items():
+                setattr(node, key, value)
             node.status = status
             if reason is not None:
                 node.reason = reason
@@ -252,7 +253,7 @@ class Archive:
                 )
             )
             session.commit()
-            self._in_graph(lambda g: g.update(node_id, status=status))
+            self._in_graph(lambda g: g.update(node_id, status=status, score=fields.get("score")))
 
     def node(self, node_id: int) -> AgentNode:
         with self._session() as session:
@@ -514,6 +515,15 @@ class Archive:
         if node is None:
             raise NodeNotFoundError(f"no node {node_id} in this archive; see `godelbox archive ls`")
         return node
+
+
+def _check_fields(node_id: int, fields: Mapping[str, Any]) -> None:
+    unknown = set(fields) - UPDATABLE_FIELDS
+    if unknown:
+        raise ValueError(f"cannot set {sorted(unknown)} on a node; see UPDATABLE_FIELDS")
+    score = fields.get("score")
+    if score is not None and not math.isfinite(score):
+        raise ValueError(f"node {node_id}: score must be a finite number, got {score!r}")
 
 
 def _database_url(run_dir: Path, config: Config) -> str:

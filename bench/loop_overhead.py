@@ -61,13 +61,12 @@ from godelbox.evaluator.bench_spec import load_benchmark  # noqa: E402
 from godelbox.loop.display import Snapshot  # noqa: E402
 from godelbox.loop.evolution import Evolution, LoopParts  # noqa: E402
 from godelbox.loop.executors import LocalExecutor  # noqa: E402
-from godelbox.loop.setup import loop_context  # noqa: E402
+from godelbox.loop.setup import loop_context, validator  # noqa: E402
 from godelbox.loop.solvers import GatewayAgentSolver  # noqa: E402
 from godelbox.loop.stopping import StopRequest  # noqa: E402
 from godelbox.paths import seed_agent_dir  # noqa: E402
 from godelbox.proposer.dgm import DGMProposer  # noqa: E402
 from godelbox.proposer.llm import LLMClient, Message, OnCall, Reply, RunBudget  # noqa: E402
-from godelbox.proposer.validate import validate_child  # noqa: E402
 from godelbox.sandbox.base import (  # noqa: E402
     GATEWAY_SOCKET,
     Backend,
@@ -427,9 +426,7 @@ def build_parts(
         config=config,
         proposer=proposer,
         solver_for=lambda agent_dir, on_call: GatewayAgentSolver(agent_dir, llm, on_call),
-        validate=lambda parent, child: validate_child(
-            parent, child, ctx, timeout_s=config.proposer.self_test_timeout_s
-        ),
+        validate=validator(config, ctx),
         bench=load_benchmark(config.evaluation.bench, ctx),
         ctx=ctx,
         seed_dir=seed,

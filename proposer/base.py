@@ -56,6 +56,9 @@ class Proposal:
     """How it was made: "dgm-self", "dgm-fixed", "operator", ..."""
     info: dict[str, Any]
     """Stored as the node's proposal: diagnosis fields, problem description, transformation."""
+    patch: str | None = None
+    """The change as a `diff_trees` diff against the parent, when the proposer computed it on
+    the host (validation then uses it instead of diffing the trees again)."""
 
 
 class ProposalError(UserError):

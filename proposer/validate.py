@@ -48,11 +48,19 @@ class Validation:
 
 
 def validate_child(
-    parent_dir: Path, child_dir: Path, ctx: EvalContext, *, timeout_s: float = 300.0
+    parent_dir: Path,
+    child_dir: Path,
+    ctx: EvalContext,
+    *,
+    patch: str | None = None,
+    timeout_s: float = 300.0,
 ) -> Validation:
     """Check `child_dir` against `parent_dir`; the self test gets `timeout_s` seconds.
-    A sandbox that cannot start raises SandboxError (the engine's fault, not the child's)."""
-    patch = tree_diff(parent_dir, child_dir, ctx.trash)
+    `patch` is the child's diff against the parent when the caller has it from the host (it
+    is computed here otherwise). A sandbox that cannot start raises SandboxError (the
+    engine's fault, not the child's)."""
+    if patch is None:
+        patch = tree_diff(parent_dir, child_dir, ctx.trash)
     stats = diff_stats(patch)
     if not patch.strip():
         return Validation(False, "empty diff", stats)

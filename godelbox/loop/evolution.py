@@ -48,7 +48,8 @@ INFRA_RETRIES = 2
 them such a task is recorded as an error so the run always moves on."""
 LOG_DIR = "logs"
 
-Validator = Callable[[Path, Path], Validation]
+Validator = Callable[[Path, Proposal], Validation]
+"""(parent tree, proposal) -> whether the child is worth evaluating."""
 """(parent_dir, child_dir) -> verdict; runs the child's own tests in a sandbox."""
 
 SolverFactory = Callable[[Path, LLMCallSink], Solver]
@@ -270,7 +271,7 @@ class Evolution:
         with self._lock:
             active = self._progress.mark_recorded()
             self.archive.append_event(events.DAEMON_ACTIVE, None, {"active_s": active})
-        self._refresh_snapshot()
+        self._show_best(best)
         self.p.reporter.event(
             "generation.finished",
             f"generation {generation}: best {_fmt(best.score if best else None)} (node "
@@ -340,7 +341,7 @@ class Evolution:
                 evidence, workdir, rng, lambda record: self._llm_call(node_id, record)
             )
             self._busy(f"propose-{node_id}", f"validating node {node_id}")
-            validation = self.p.validate(parent_dir, proposal.child_dir)
+            validation = self.p.validate(parent_dir, proposal)
             return _Drafted(node_id, proposal, validation)
         except BudgetExceeded:
             raise  # not this child's fault: the run stops, the child is proposed again on resume
@@ -353,8 +354,9 @@ class Evolution:
         node_id = child.id or 0
         info = dict(child.proposal or {})
         if drafted.proposal is None:
-            self._write(self.archive.update_node, node_id, proposal=info)
-            self._write(self.archive.set_status, node_id, NodeStatus.FAILED, drafted.error)
+            self._write(
+                self.archive.set_status, node_id, NodeStatus.FAILED, drafted.error, proposal=info
+            )
             self._snapshot.failed += 1
             self.p.reporter.event("child.failed", f"node {node_id}: {drafted.error}")
             return
@@ -363,24 +365,25 @@ class Evolution:
         info["kind"] = proposal.kind
         parent_sha = self.archive.node(child.parent_id or 0).commit_sha
         sha = self._write(self.archive.code.add_child, parent_sha, proposal.child_dir)
-        stats = self.archive.code.diff_stats(parent_sha, sha)
+        validation = drafted.validation
+        assert validation is not None
+        stats = validation.diff_stats  # the child's change as validation saw it
+        status = NodeStatus.EVALUATING if validation.ok else NodeStatus.INVALID
         self._write(
-            self.archive.update_node,
+            self.archive.set_status,
             node_id,
+            status,
+            None if validation.ok else validation.reason,
             commit_sha=sha,
             proposal=info,
             files_changed=stats.files,
             insertions=stats.insertions,
             deletions=stats.deletions,
         )
-        validation = drafted.validation
-        assert validation is not None
         if validation.ok:
-            self._write(self.archive.set_status, node_id, NodeStatus.EVALUATING)
             self._snapshot.valid += 1
             self.p.reporter.event("child.valid", f"node {node_id}: {_summary(info)}")
         else:
-            self._write(self.archive.set_status, node_id, NodeStatus.INVALID, validation.reason)
             self._snapshot.invalid += 1
             self.p.reporter.event("child.invalid", f"node {node_id}: {validation.reason}")
         self.p.ctx.trash.discard(proposal.child_dir.parent)
@@ -460,9 +463,12 @@ class Evolution:
         resolved = sum(1 for r in rows if r.outcome == Outcome.RESOLVED)
         score = resolved / len(rows) if rows else 0.0
         self._write(
-            self.archive.update_node, node_id, score=score, stage_reached=len(outcome.stages)
+            self.archive.set_status,
+            node_id,
+            NodeStatus.EVALUATED,
+            score=score,
+            stage_reached=len(outcome.stages),
         )
-        self._write(self.archive.set_status, node_id, NodeStatus.EVALUATED)
         self.p.reporter.event(
             "node.evaluated", f"node {node_id}: {resolved}/{len(rows)} resolved ({score:.3f})"
         )
@@ -505,7 +511,9 @@ class Evolution:
         self.p.reporter.status(self._snapshot)
 
     def _refresh_snapshot(self) -> None:
-        best = self.archive.best_node()
+        self._show_best(self.archive.best_node())
+
+    def _show_best(self, best: AgentNode | None) -> None:
         self._snapshot.best_node = best.id if best else None
         self._snapshot.best_score = best.score if best else None
         self.p.reporter.status(self._snapshot)

@@ -20,12 +20,12 @@ from godelbox.evaluator.context import EvalContext, context_from_config
 from godelbox.evaluator.evaluation import AgentSolver
 from godelbox.evaluator.pristine import PristineCache
 from godelbox.loop.display import Reporter
-from godelbox.loop.evolution import LoopParts, SolverFactory, scratch_dir
+from godelbox.loop.evolution import LoopParts, SolverFactory, Validator, scratch_dir
 from godelbox.loop.executors import executor_for
 from godelbox.loop.stopping import StopRequest
 from godelbox.paths import seed_agent_dir
-from godelbox.proposer.base import Proposer
-from godelbox.proposer.validate import validate_child
+from godelbox.proposer.base import Proposal, Proposer
+from godelbox.proposer.validate import Validation, validate_child
 from godelbox.sandbox.base import Backend
 from godelbox.sandbox.select import backend_for
 
@@ -71,9 +71,7 @@ def build_parts(
         config=config,
         proposer=proposer,
         solver_for=solver_for,
-        validate=lambda parent, child: validate_child(
-            parent, child, ctx, timeout_s=config.proposer.self_test_timeout_s
-        ),
+        validate=validator(config, ctx),
         bench=bench,
         ctx=ctx,
         seed_dir=seed_agent_dir(seed_kind),
@@ -91,6 +89,19 @@ def loop_context(archive: Archive, config: Config, backend: Backend) -> EvalCont
         context_from_config(config, backend, labels={"run": run_label(archive)}),
         pristine=PristineCache(scratch_dir(archive.run_dir) / "pristine"),
     )
+
+
+def validator(config: Config, ctx: EvalContext) -> Validator:
+    def validate(parent_dir: Path, proposal: Proposal) -> Validation:
+        return validate_child(
+            parent_dir,
+            proposal.child_dir,
+            ctx,
+            patch=proposal.patch,
+            timeout_s=config.proposer.self_test_timeout_s,
+        )
+
+    return validate
 
 
 def run_label(archive: Archive) -> str:

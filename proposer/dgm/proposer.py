@@ -99,4 +99,4 @@ class DGMProposer:
                 "log_tail": cap_text(done.solution.log, IMPLEMENT_LOG_CHARS),
             },
         }
-        return Proposal(child_dir=done.child_dir, kind=self.kind, info=info)
+        return Proposal(child_dir=done.child_dir, kind=self.kind, info=info, patch=done.patch)

@@ -111,6 +111,21 @@ def test_status_changes_stamp_finish_and_are_logged(archive: Archive) -> None:
     assert [n.id for n in archive.nodes(NodeStatus.INVALID)] == [node]
 
 
+def test_a_status_and_its_fields_are_written_together_or_not_at_all(archive: Archive) -> None:
+    node = archive.add_node(parent_id=None, commit_sha="e" * 40)
+    archive.set_status(node, NodeStatus.EVALUATED, score=0.75, stage_reached=2)
+    got = archive.node(node)
+    assert (got.status, got.score, got.stage_reached) == (NodeStatus.EVALUATED, 0.75, 2)
+    assert archive.graph().g.nodes[node]["score"] == 0.75
+    for bad in ({"score": float("nan")}, {"parent_id": 3}):
+        with pytest.raises(ValueError):
+            archive.set_status(node, NodeStatus.FAILED, "boom", **bad)
+    got = archive.node(node)
+    assert (got.status, got.score, got.reason) == (NodeStatus.EVALUATED, 0.75, None)
+    statuses = [e.payload["status"] for e in archive.events() if e.kind == "node.status"]
+    assert statuses == ["evaluated"]
+
+
 ops = st.lists(
     st.tuples(
         st.sampled_from(["child", "result", "score", "status"]),

@@ -44,6 +44,22 @@ def test_a_good_child_is_valid(parent_dir, dgm_ctx, tmp_path) -> None:
     assert (stats.files, stats.insertions, stats.deletions, stats.paths) == (1, 1, 1, ["config.py"])
 
 
+def test_the_proposers_own_diff_is_judged_when_given(parent_dir, tmp_path) -> None:
+    # The loop passes the diff the proposer computed on the host; validation does not diff the
+    # trees again. A tests-only diff is refused before any sandbox (no_sandbox would raise).
+    child = child_of(
+        parent_dir, tmp_path, {"config.py": ("step_limit: int = 60", "step_limit: int = 90")}
+    )
+    only_tests = tree_diff(
+        parent_dir, child_of(parent_dir, tmp_path / "t", {"tests/test_x.py": "X = 1\n"}), Trash()
+    )
+
+    result = validate_child(parent_dir, child, no_sandbox(), patch=only_tests)
+
+    assert (result.ok, result.reason) == (False, "diff only touches tests: tests/test_x.py")
+    assert validate_child(parent_dir, child, no_sandbox(), patch="").reason == "empty diff"
+
+
 @docker
 def test_a_child_that_breaks_its_own_tests_is_invalid(parent_dir, dgm_ctx, tmp_path) -> None:
     # The editor's error message is asserted by tests/test_editor.py.
