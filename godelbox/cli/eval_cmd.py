@@ -3,6 +3,10 @@
 Every finished task is appended to a results journal (JSONL, fsynced per line), so an
 evaluation that is killed and rerun with the same `--journal` skips what already finished and
 still reports the right totals.
+
+With models configured (the loop's rule, see `eval_llm.uses_models`) or `--model`, the agent runs
+behind a per-task LLM gateway, every call is tallied per task into the journal and the summary,
+and `llm.run_budget_usd` stops the evaluation cleanly (see godelbox/cli/eval_llm.py).
 """
 
 from __future__ import annotations
@@ -19,7 +23,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from godelbox.cli.config_cmd import ConfigOption, SetOption, default_config_file, parse_overrides
-from godelbox.config import StageSection, load_config
+from godelbox.cli.eval_llm import (
+    MeteredSolver,
+    ModelEndpointError,
+    TaskUsage,
+    check_agent_model,
+    total_usage,
+    uses_models,
+)
+from godelbox.config import Config, StageSection, load_config
 from godelbox.errors import UserError
 from godelbox.evaluator import contract
 from godelbox.evaluator.bench_spec import SPECS, load_benchmark
@@ -73,12 +85,27 @@ def eval_command(
             "--staged", help="Use evaluation.stages (stop early on low scores); default: all."
         ),
     ] = False,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            "--model",
+            help="The agent's model for this command (models.agent, litellm name, e.g. "
+            "openai/gpt-4o-mini); the agent then reaches it through a per-task gateway.",
+        ),
+    ] = None,
     config: ConfigOption = None,
     set_: SetOption = None,
 ) -> None:
     """Evaluate an agent (or, with --oracle, the benchmark's own solutions) on a benchmark."""
+    if model is not None and oracle:
+        raise UserError("--model sets the agent's model, but --oracle runs no agent: drop one")
+    overrides = parse_overrides(set_)
+    if model is not None:
+        overrides["models.agent"] = model
+    cfg = load_config(default_config_file(config), overrides=overrides).config
     solver = _solver(agent_dir, oracle)
-    cfg = load_config(default_config_file(config), overrides=parse_overrides(set_)).config
+    metered = None if oracle else _metered(solver, cfg)
+    solver = metered or solver
     spec = bench or cfg.evaluation.bench
     from godelbox.sandbox.select import backend_for
 
@@ -87,12 +114,19 @@ def eval_command(
     benchmark = load_benchmark(spec, ctx)
     wanted = _split_ids(tasks)
     selected = [t.task_id for t in select_tasks(benchmark, wanted)]
-    log = (
-        Journal(journal, {"bench": spec, "solver": _identity(agent_dir, oracle)})
-        if journal
-        else None
-    )
+    header = {"bench": spec, "solver": _identity(agent_dir, oracle)}
+    if metered is not None:
+        header["model"] = cfg.models.agent
+    log = Journal(journal, header) if journal else None
     previous = {k: v for k, v in (log.results if log else {}).items() if k in set(selected)}
+    usage = {
+        k: TaskUsage.from_dict(v)
+        for k, v in (log.llm_usage if log else {}).items()
+        if k in previous
+    }
+    if metered is not None:
+        # Finished tasks already spent part of the dollar budget (as a resumed loop run does).
+        metered.llm.run_budget.add(sum(u.cost_usd for u in usage.values()))
     if previous:
         console.print(f"resuming: {len(previous)} of {len(selected)} tasks already finished")
     _preflight(ctx)
@@ -102,8 +136,13 @@ def eval_command(
         bar = progress.add_task(_label(spec, results), total=len(selected), completed=len(previous))
 
         def on_result(result: TaskResult) -> None:
+            if metered is not None and result.task_id in metered.not_run:
+                return  # never started: a rerun with the same --journal does it
+            if metered is not None:
+                usage[result.task_id] = metered.usage(result.task_id)
             if log is not None:
-                log.append(result)
+                spent = usage[result.task_id].to_dict() if metered is not None else None
+                log.append(result, llm=spent)
             results[result.task_id] = result
             progress.update(bar, advance=1, description=_label(spec, results))
             if not result.resolved:
@@ -123,15 +162,25 @@ def eval_command(
             task_ids=selected,
             done={k: r.resolved for k, r in previous.items()},
             on_result=on_result,
+            should_stop=metered.should_stop if metered is not None else None,
         )
-    _print_table(console, [results[t] for t in selected if t in results])
+    if metered is not None and metered.endpoint_error:
+        raise ModelEndpointError(metered.endpoint_error)
+    _print_table(console, [results[t] for t in selected if t in results], usage)
     resolved = sum(r.resolved for r in results.values())
     rate = resolved / len(results) if results else 0.0
     console.print(
         f"[bold]{spec}[/] ({solver.name}): resolved {resolved}/{len(results)} "
         f"({rate:.1%})"
-        + (" — stopped early by the stage thresholds" if outcome.stopped_early else "")
+        + (_usage_line(total_usage(usage.values())) if metered is not None else "")
+        + (" — stopped early by the stage thresholds" if outcome.stopped_early else ""),
+        highlight=False,
     )
+    if metered is None:
+        return
+    not_run = [t for t in selected if t not in results]
+    if not_run and metered.budget_spent():
+        console.print(_budget_message(cfg, metered, not_run, journal), highlight=False)
 
 
 def register(app: typer.Typer) -> None:
@@ -152,6 +201,42 @@ def _solver(agent_dir: Path | None, oracle: bool) -> Solver:
             "(see 'The agent contract' in the README)"
         )
     return AgentSolver(agent_dir.resolve())
+
+
+def _metered(solver: Solver, cfg: Config) -> MeteredSolver | None:
+    """The agent behind a per-task gateway when models are configured, else None (offline)."""
+    if not isinstance(solver, AgentSolver) or not uses_models(cfg):
+        return None
+    from godelbox.loop.solvers import run_llm_client
+
+    llm = run_llm_client(cfg)
+    check_agent_model(cfg, llm)
+    return MeteredSolver(solver.agent_dir, llm)
+
+
+def _usage_line(usage: TaskUsage) -> str:
+    failed = f", {usage.errors} failed" if usage.errors else ""
+    return (
+        f" · LLM {usage.calls} calls{failed}, {usage.tokens_in + usage.tokens_out} tokens "
+        f"({usage.tokens_in} in, {usage.tokens_out} out), ${usage.cost_usd:.4f}"
+    )
+
+
+def _budget_message(
+    cfg: Config, metered: MeteredSolver, not_run: list[str], journal: Path | None
+) -> str:
+    budget = metered.llm.run_budget
+    shown = ", ".join(not_run[:5]) + (f" (+{len(not_run) - 5} more)" if len(not_run) > 5 else "")
+    rerun = (
+        f"rerun with the same --journal {journal}"
+        if journal
+        else "rerun (with --journal FILE to keep finished tasks)"
+    )
+    return (
+        f"[bold yellow]LLM run budget reached[/]: ${budget.spent_usd:.4f} spent of "
+        f"${cfg.llm.run_budget_usd:g} (llm.run_budget_usd); {len(not_run)} task(s) not run: "
+        f"{escape(shown)}. Raise it with --set llm.run_budget_usd=... and {escape(rerun)}."
+    )
 
 
 def _identity(agent_dir: Path | None, oracle: bool) -> str:
@@ -199,23 +284,38 @@ def _label(spec: str, results: dict[str, TaskResult]) -> str:
     return f"{spec} · resolved {resolved}"
 
 
-def _print_table(console: Console, results: list[TaskResult]) -> None:
+def _print_table(console: Console, results: list[TaskResult], usage: dict[str, TaskUsage]) -> None:
     table = Table(title="results", show_lines=False)
     table.add_column("task", style="cyan")
     table.add_column("outcome")
     table.add_column("tries", justify="right")
     table.add_column("time", justify="right")
+    if usage:
+        table.add_column("LLM calls", justify="right")
+        table.add_column("tokens", justify="right")
+        table.add_column("cost", justify="right")
     table.add_column("reason", overflow="fold")
     for result in results:
         style = OUTCOME_STYLE[result.outcome]
         reason = escape(result.reason if len(result.reason) < 120 else result.reason[:117] + "...")
         if result.tampering:
             reason += f" [dim](tampering: {len(result.tampering)})[/]"
+        spent = usage.get(result.task_id, TaskUsage())
+        llm_cells = (
+            [
+                str(spent.calls) + (f" ({spent.errors} failed)" if spent.errors else ""),
+                str(spent.tokens_in + spent.tokens_out),
+                f"${spent.cost_usd:.4f}",
+            ]
+            if usage
+            else []
+        )
         table.add_row(
             escape(result.task_id),
             f"[{style}]{result.outcome}[/]",
             str(result.attempts),
             f"{result.duration_s:.1f}s",
+            *llm_cells,
             reason,
         )
     console.print(table)

@@ -2,6 +2,7 @@
 
 An LLM agent gets a fresh gateway for every task sandbox, so the per-sandbox token and dollar
 budget holds per task, and every call it makes is recorded against the node being evaluated.
+`godelbox eval` runs LLM agents the same way (see godelbox/cli/eval_llm.py).
 """
 
 from __future__ import annotations
@@ -9,12 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from godelbox.config import Config
 from godelbox.evaluator.benchmark import Task
 from godelbox.evaluator.context import EvalContext
 from godelbox.evaluator.results import Solution
 from godelbox.evaluator.runner import run_agent
 from godelbox.proposer.base import LLMCallSink
-from godelbox.proposer.llm import LLMClient
+from godelbox.proposer.llm import LLMClient, RunBudget
 from godelbox.sandbox.gateway import Gateway
 
 
@@ -35,3 +37,13 @@ class GatewayAgentSolver:
         ) as gateway:
             task_ctx = replace(ctx, gateway_socket=gateway.socket_path)
             return run_agent(task_ctx, self.agent_dir, workspace, problem, image=task.image)
+
+
+def run_llm_client(config: Config, spent_usd: float = 0.0) -> LLMClient:
+    """The one LLM client of a run, whose `RunBudget` (llm.run_budget_usd) every call shares;
+    `spent_usd` is what earlier sessions of the run already spent. It records nothing itself:
+    each user rebinds `on_call` (a gateway, `with_on_call`) to a sink that knows what the call
+    was for."""
+    budget = RunBudget(config.llm.run_budget_usd)
+    budget.add(spent_usd)
+    return LLMClient(config.models, config.llm, on_call=lambda _record: None, run_budget=budget)
