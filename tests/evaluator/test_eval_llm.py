@@ -14,6 +14,9 @@ from typing import Any
 
 import pytest
 
+from godelbox.cli.eval_llm import TaskUsage
+from godelbox.evaluator.journal import Journal, JournalMismatchError
+from godelbox.evaluator.results import TaskResult
 from godelbox.paths import seed_agent_dir
 from tests.fixtures.fake_llm import FAKE_API_KEY, FAKE_PRICE_IN, FAKE_PRICE_OUT, FakeLLM
 
@@ -212,3 +215,19 @@ def test_bad_model_settings_are_clear_errors(fake_llm, tmp_path):
         assert run.returncode == 2, run.stdout
         assert message in run.stdout and "Traceback" not in run.stdout
     assert fake_llm.requests == []
+
+
+def test_journal_keeps_each_tasks_llm_usage_with_its_result(tmp_path):
+    path = tmp_path / "j.jsonl"
+    journal = Journal(path, {"bench": "builtin:dev", "solver": "agent:x", "model": "m"})
+    spent = TaskUsage(calls=3, errors=1, tokens_in=30, tokens_out=6, cost_usd=4.2e-5)
+    journal.append(TaskResult("t1", "resolved", "ok"), llm=spent.to_dict())
+    journal.append(TaskResult("t2", "unresolved", "no"))
+    journal.append(TaskResult("t3", "resolved", "ok"), llm=TaskUsage(calls=1).to_dict())
+    raw = path.read_bytes()
+    path.write_bytes(raw[: raw.rfind(b'"llm"') + 3])  # killed while writing t3's line
+    reopened = Journal(path, {"bench": "builtin:dev", "solver": "agent:x", "model": "m"})
+    assert set(reopened.results) == {"t1", "t2"}
+    assert {k: TaskUsage.from_dict(v) for k, v in reopened.llm_usage.items()} == {"t1": spent}
+    with pytest.raises(JournalMismatchError):
+        Journal(path, {"bench": "builtin:dev", "solver": "agent:x", "model": "other"})
