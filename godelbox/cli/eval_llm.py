@@ -88,9 +88,9 @@ def uses_models(config: Config) -> bool:
     return not offline(config) or bool(config.models.agent)
 
 
-def check_agent_model(config: Config, llm: LLMClient) -> str:
-    """The agent's model, or a clear error when it is missing or its dollar cost unknowable
-    while a dollar budget is set (the budget could never be reached: every call would cost 0)."""
+def check_agent_model(config: Config, llm: LLMClient) -> None:
+    """A clear error when the agent has no model, or its dollar cost is unknowable while a
+    dollar budget is set (the budget could never be reached: every call would cost 0)."""
     model = config.models.agent
     if not model:
         raise EvalModelError(
@@ -104,7 +104,6 @@ def check_agent_model(config: Config, llm: LLMClient) -> str:
             "budget could not be enforced: add a [[llm.prices]] table for it to the config "
             "(model, input_usd_per_token, output_usd_per_token), or use a model litellm knows"
         )
-    return model
 
 
 def _priced(llm: LLMClient, model: str) -> bool:
