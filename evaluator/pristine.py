@@ -12,67 +12,53 @@ it, diffs compare against copies of it.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
-import shutil
-import tempfile
-import threading
-from collections.abc import Callable
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from godelbox.evaluator.benchmark import Task
 from godelbox.evaluator.evaluation import safe_name
 from godelbox.evaluator.workspace import JUNK_DIRS, JUNK_SUFFIXES, commit_snapshot, plain_copy
+from godelbox.trash import Trash
+from godelbox.treecache import TreeCache
 
 
 class PristineCache:
-    """Pristine workspaces under `root`, each built on first use.
+    """Pristine workspaces under `root`, each built on first use, safe to share across threads.
 
-    Thread-safe: concurrent users of the same workspace wait for the one that lays it out. A
-    workspace that fails to build is not cached, so the next user tries again (and gets the
-    same error)."""
+    Every task's workspace is kept for the run (there are as many as the benchmark has tasks).
+    Snapshots of agent trees are leased: one per parent would otherwise pile up over a run of
+    thousands of nodes, so only the `keep` most recently used idle ones stay."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, trash: Trash, keep: int = 16) -> None:
         self.root = root
-        self._guard = threading.Lock()
-        self._locks: dict[str, threading.Lock] = {}
+        self._tasks = TreeCache(root / "tasks", trash, keep=None)
+        self._snapshots = TreeCache(root / "trees", trash, keep=keep)
 
     def task(self, task: Task) -> Path:
-        """The task's workspace: a git repository at its base commit."""
+        """The task's workspace: a git repository at its base commit. Never write into it."""
         # Readable, and unique: safe_name alone maps "a/b" and "a_b" to the same directory.
         digest = hashlib.sha256(task.task_id.encode()).hexdigest()[:12]
-        return self._built(f"task-{safe_name(task.task_id)[:80]}-{digest}", task.materialize)
+        with self._tasks.lease(
+            f"{safe_name(task.task_id)[:80]}-{digest}", task.materialize
+        ) as path:
+            return path  # never evicted: the lease need not outlive the lookup
 
-    def snapshot(self, tree: Path, message: str) -> Path:
-        """A one-commit git repository (`commit_snapshot`) of a plain copy of `tree`.
+    @contextlib.contextmanager
+    def snapshot(self, tree: Path, message: str) -> Iterator[Path]:
+        """A one-commit git repository (`commit_snapshot`) of a plain copy of `tree`, kept at
+        least until the block ends. Never write into it.
 
         Keyed by what the copy would hold, so a changed tree is never served stale."""
 
         def build(dest: Path) -> None:
             commit_snapshot(plain_copy(tree, dest), message)
 
-        return self._built(f"tree-{tree_digest(tree, message)}", build)
-
-    def _built(self, name: str, build: Callable[[Path], object]) -> Path:
-        dest = self.root / name
-        with self._lock_for(name):
-            if dest.is_dir():
-                return dest
-            self.root.mkdir(parents=True, exist_ok=True)
-            # Built aside and renamed into place: a half-made tree is never served, even to a
-            # later process reusing this directory after a crash.
-            staging = Path(tempfile.mkdtemp(prefix=f".{name[:40]}-", dir=self.root))
-            try:
-                build(staging / "repo")
-                (staging / "repo").rename(dest)
-            finally:
-                shutil.rmtree(staging, ignore_errors=True)
-            return dest
-
-    def _lock_for(self, name: str) -> threading.Lock:
-        with self._guard:
-            return self._locks.setdefault(name, threading.Lock())
+        with self._snapshots.lease(tree_digest(tree, message), build) as path:
+            yield path
 
 
 def tree_digest(tree: Path, salt: str = "") -> str:

@@ -76,7 +76,8 @@ def _data_without(
     skip: Collection[str],
 ) -> Callable[[tarfile.TarInfo, str], tarfile.TarInfo | None]:
     def keep(member: tarfile.TarInfo, dest: str) -> tarfile.TarInfo | None:
-        if skipped(member.name, skip):
+        below_top = PurePosixPath(*PurePosixPath(member.name).parts[1:])
+        if skipped(str(below_top), skip):
             return None
         return tarfile.data_filter(member, dest)
 

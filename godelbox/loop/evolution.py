@@ -13,6 +13,7 @@ so the archive is the same whatever the worker count or the order in which work 
 
 from __future__ import annotations
 
+import contextlib
 import random
 import shutil
 import threading
@@ -41,6 +42,7 @@ from godelbox.loop.stopping import StopRequest
 from godelbox.proposer.base import LLMCallSink, Proposal, Proposer
 from godelbox.proposer.llm import BudgetExceeded
 from godelbox.proposer.validate import Validation
+from godelbox.treecache import TreeCache
 
 SELECTION_RNG = "selection"
 INFRA_RETRIES = 2
@@ -75,6 +77,11 @@ class LoopParts:
     """Where evaluation units run (`loop.executor`); the loop closes it when it stops."""
 
 
+KEEP_CHECKOUTS = 32
+"""Idle agent checkouts kept for reuse as parents; older ones are deleted (and checked out
+again if picked later: a run of thousands of nodes must not keep thousands of trees)."""
+
+
 def scratch_dir(run_dir: Path) -> Path:
     """The daemon's working trees (checkouts, drafts, pristine workspaces): emptied whenever a
     daemon starts or stops."""
@@ -96,6 +103,7 @@ class Evolution:
         self.config = parts.config
         self.run_dir = parts.archive.run_dir
         self.scratch = scratch_dir(self.run_dir)
+        self._checkouts = TreeCache(self.scratch / "agents", parts.ctx.trash, keep=KEEP_CHECKOUTS)
         self._lock = threading.Lock()
         self._progress = ProgressReader(self.archive, session_started=time.monotonic())
         self._snapshot = Snapshot(run_dir=str(self.run_dir))
@@ -307,19 +315,24 @@ class Evolution:
     def _propose(self, children: list[AgentNode]) -> None:
         if not children:
             return
-        jobs = [(c, self._checkout(c.parent_id or 0)) for c in children]
         workers = self.config.loop.proposal_workers
-        with ThreadPoolExecutor(workers, thread_name_prefix="godelbox-propose") as pool:
+        with (
+            contextlib.ExitStack() as held,
+            ThreadPoolExecutor(workers, thread_name_prefix="godelbox-propose") as pool,
+        ):
+            jobs = [(c, held.enter_context(self._checkout(c.parent_id or 0))) for c in children]
             futures = [pool.submit(self._draft, child, parent_dir) for child, parent_dir in jobs]
             # Results are written in slot order, not completion order (determinism).
             for (child, parent_dir), future in zip(jobs, futures, strict=True):
                 self._record_draft(child, parent_dir, future.result())
 
-    def _checkout(self, node_id: int) -> Path:
-        dest = self.scratch / f"agent-{node_id}"
-        if not dest.exists():
-            self.archive.code.checkout(self.archive.node(node_id).commit_sha, dest)
-        return dest
+    def _checkout(self, node_id: int) -> contextlib.AbstractContextManager[Path]:
+        """The agent's code, checked out while the block runs (and kept a while after, for the
+        next generation that picks it as a parent)."""
+        sha = self.archive.node(node_id).commit_sha
+        return self._checkouts.lease(
+            f"agent-{node_id}", lambda dest: self.archive.code.checkout(sha, dest)
+        )
 
     def _draft(self, child: AgentNode, parent_dir: Path) -> _Drafted:
         node_id = child.id or 0
@@ -412,8 +425,11 @@ class Evolution:
                 future.result()
 
     def _evaluate(self, node: AgentNode) -> None:
+        with self._checkout(node.id or 0) as agent_dir:
+            self._evaluate_agent(node, agent_dir)
+
+    def _evaluate_agent(self, node: AgentNode, agent_dir: Path) -> None:
         node_id = node.id or 0
-        agent_dir = self._checkout(node_id)
         rows = self.archive.evaluations(node_id)
         done = {r.task_id: r.outcome == Outcome.RESOLVED for r in rows}
         tasks = [t.task_id for t in self.p.bench.tasks()]

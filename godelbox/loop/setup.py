@@ -28,6 +28,7 @@ from godelbox.proposer.base import Proposal, Proposer
 from godelbox.proposer.validate import Validation, validate_child
 from godelbox.sandbox.base import Backend
 from godelbox.sandbox.select import backend_for
+from godelbox.trash import Trash
 
 
 def open_or_create(
@@ -85,9 +86,11 @@ def build_parts(
 def loop_context(archive: Archive, config: Config, backend: Backend) -> EvalContext:
     """What every proposal and evaluation of the run shares: its sandbox settings, the run
     label on its sandboxes, and pristine workspaces kept for the daemon's life."""
+    trash = Trash()
     return replace(
         context_from_config(config, backend, labels={"run": run_label(archive)}),
-        pristine=PristineCache(scratch_dir(archive.run_dir) / "pristine"),
+        trash=trash,
+        pristine=PristineCache(scratch_dir(archive.run_dir) / "pristine", trash),
     )
 
 
@@ -118,15 +121,11 @@ def _components(
         from godelbox.proposer.operators import OperatorProposer
 
         return OperatorProposer(), "repair", lambda agent_dir, _on_call: AgentSolver(agent_dir)
-    from godelbox.loop.solvers import GatewayAgentSolver
+    from godelbox.loop.solvers import GatewayAgentSolver, run_llm_client
     from godelbox.proposer.dgm import DGMProposer
-    from godelbox.proposer.llm import LLMClient, RunBudget
 
     # A resumed run has already spent part of its dollar budget.
-    budget = RunBudget(config.llm.run_budget_usd)
-    budget.add(spent_usd)
-    # Every user of this client rebinds on_call to a sink that knows the node id.
-    llm = LLMClient(config.models, config.llm, on_call=lambda _record: None, run_budget=budget)
+    llm = run_llm_client(config, spent_usd=spent_usd)
     proposer = DGMProposer(llm, ctx, config.proposer, config.models, seed_agent_dir("coder"))
     return (
         proposer,

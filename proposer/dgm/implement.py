@@ -13,7 +13,9 @@ gateway maps it to `models.implement` when that is set.
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -56,7 +58,6 @@ def implement(
 ) -> Implementation:
     """Run the agent at `editor_dir` on a repository of `parent_dir`; the child tree goes to
     `workdir/child`. A sandbox failure raises ProposalError; a timeout keeps the work so far."""
-    workspace = _parent_repository(ctx, parent_dir, workdir)
     editor = plain_view(editor_dir, workdir / "editor")
     problem = render(
         prompts.implement_problem,
@@ -78,7 +79,8 @@ def implement(
             task_timeout_s=timeout_s,
             llm_model=EDITOR_ROLE,
         )
-        solution = run_agent(run_ctx, editor, workspace, problem)
+        with _parent_repository(ctx, parent_dir, workdir) as workspace:
+            solution = run_agent(run_ctx, editor, workspace, problem)
     if solution.ended == "error":
         raise ProposalError(f"the implement step could not run: {solution.detail}")
     child = plain_copy(parent_dir, workdir / "child")
@@ -86,13 +88,16 @@ def implement(
     return Implementation(child, solution.patch, solution, role)
 
 
-def _parent_repository(ctx: EvalContext, parent_dir: Path, workdir: Path) -> Path:
+@contextlib.contextmanager
+def _parent_repository(ctx: EvalContext, parent_dir: Path, workdir: Path) -> Iterator[Path]:
     """The parent's tree as a one-commit repository; the editor's sandbox gets a copy of it."""
     if ctx.pristine is not None:
-        return ctx.pristine.snapshot(parent_dir, PARENT_COMMIT_MESSAGE)
+        with ctx.pristine.snapshot(parent_dir, PARENT_COMMIT_MESSAGE) as workspace:
+            yield workspace
+        return
     workspace = plain_copy(parent_dir, workdir / "workspace")
     commit_snapshot(workspace, PARENT_COMMIT_MESSAGE)
-    return workspace
+    yield workspace
 
 
 def apply_patch(tree: Path, patch: str) -> None:

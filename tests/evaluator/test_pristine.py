@@ -11,6 +11,7 @@ import pytest
 
 from godelbox.evaluator.pristine import PristineCache, tree_digest
 from godelbox.evaluator.workspace import commit_snapshot
+from godelbox.trash import Trash
 
 
 @dataclass
@@ -45,7 +46,7 @@ def _head(repo: Path) -> str:
 
 
 def test_a_task_is_laid_out_once_even_when_asked_from_many_threads(tmp_path: Path) -> None:
-    cache = PristineCache(tmp_path / "cache")
+    cache = PristineCache(tmp_path / "cache", Trash())
     task = CountingTask("repo/issue-1", {"a.py": "x = 1\n"})
     got: list[Path] = []
     threads = [threading.Thread(target=lambda: got.append(cache.task(task))) for _ in range(8)]
@@ -58,7 +59,7 @@ def test_a_task_is_laid_out_once_even_when_asked_from_many_threads(tmp_path: Pat
 
 
 def test_task_ids_that_share_a_file_name_get_their_own_workspaces(tmp_path: Path) -> None:
-    cache = PristineCache(tmp_path / "cache")
+    cache = PristineCache(tmp_path / "cache", Trash())
     slash = cache.task(CountingTask("a/b", {"f.py": "SLASH = 1\n"}))
     underscore = cache.task(CountingTask("a_b", {"f.py": "UNDERSCORE = 1\n"}))
     assert slash != underscore
@@ -66,33 +67,34 @@ def test_task_ids_that_share_a_file_name_get_their_own_workspaces(tmp_path: Path
 
 
 def test_a_failed_layout_is_not_cached_and_leaves_nothing_behind(tmp_path: Path) -> None:
-    cache = PristineCache(tmp_path / "cache")
+    cache = PristineCache(tmp_path / "cache", Trash())
     task = CountingTask("t", {"a.py": "x = 1\n"}, fail=True)
     with pytest.raises(RuntimeError, match="broken"):
         cache.task(task)
-    assert list((tmp_path / "cache").iterdir()) == []
+    assert list((tmp_path / "cache" / "tasks").iterdir()) == []
     task.fail = False
     assert (cache.task(task) / "a.py").exists() and len(task.calls) == 2
 
 
 def test_tree_snapshots_follow_the_content_not_the_path(tmp_path: Path) -> None:
-    cache = PristineCache(tmp_path / "cache")
+    cache = PristineCache(tmp_path / "cache", Trash())
     tree = tmp_path / "agent"
     (tree / "pkg").mkdir(parents=True)
     (tree / "pkg" / "core.py").write_text("A = 1\n")
     (tree / "pkg" / "__pycache__").mkdir()
     (tree / "pkg" / "__pycache__" / "core.cpython-311.pyc").write_bytes(b"\0")
 
-    first = cache.snapshot(tree, "parent agent")
-    assert cache.snapshot(tree, "parent agent") == first
-    assert not (first / "pkg" / "__pycache__").exists() and _head(first)
-
-    (tree / "pkg" / "__pycache__" / "other.pyc").write_bytes(b"\1")  # junk: same snapshot
-    assert cache.snapshot(tree, "parent agent") == first
-    (tree / "pkg" / "core.py").write_text("A = 2\n")
-    second = cache.snapshot(tree, "parent agent")
-    assert second != first and (second / "pkg" / "core.py").read_text() == "A = 2\n"
-    assert (first / "pkg" / "core.py").read_text() == "A = 1\n"
+    with cache.snapshot(tree, "parent agent") as first:
+        with cache.snapshot(tree, "parent agent") as again:
+            assert again == first
+        assert not (first / "pkg" / "__pycache__").exists() and _head(first)
+        (tree / "pkg" / "__pycache__" / "other.pyc").write_bytes(b"\1")  # junk: same snapshot
+        with cache.snapshot(tree, "parent agent") as again:
+            assert again == first
+        (tree / "pkg" / "core.py").write_text("A = 2\n")
+        with cache.snapshot(tree, "parent agent") as second:
+            assert second != first and (second / "pkg" / "core.py").read_text() == "A = 2\n"
+        assert (first / "pkg" / "core.py").read_text() == "A = 1\n"
 
 
 def test_digest_sees_modes_links_and_moves(tmp_path: Path) -> None:
