@@ -33,7 +33,7 @@ class PristineCache:
     Snapshots of agent trees are leased: one per parent would otherwise pile up over a run of
     thousands of nodes, so only the `keep` most recently used idle ones stay."""
 
-    def __init__(self, root: Path, trash: Trash, keep: int = 16) -> None:
+    def __init__(self, root: Path, trash: Trash, keep: int = 64) -> None:
         self.root = root
         self._tasks = TreeCache(root / "tasks", trash, keep=None)
         self._snapshots = TreeCache(root / "trees", trash, keep=keep)

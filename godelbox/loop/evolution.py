@@ -77,7 +77,7 @@ class LoopParts:
     """Where evaluation units run (`loop.executor`); the loop closes it when it stops."""
 
 
-KEEP_CHECKOUTS = 32
+KEEP_CHECKOUTS = 128
 """Idle agent checkouts kept for reuse as parents; older ones are deleted (and checked out
 again if picked later: a run of thousands of nodes must not keep thousands of trees)."""
 
