@@ -4,7 +4,7 @@ Laying out a workspace (copy a tree, `git init`, `add`, `commit`) costs several 
 tree of files to write and later delete. A daemon starts from the same workspaces again and
 again: every child is evaluated on the same tasks, and a parent chosen again is edited from
 the same tree. The loop hands a `PristineCache` to evaluations and proposals (through
-`EvalContext.pristine`), so each is laid out once per run.
+`EvalContext.pristine`), so each is laid out once and reused while it stays in the cache.
 
 A pristine workspace is never written to: agents get copies in their sandbox, graders copy
 it, diffs compare against copies of it.
@@ -42,9 +42,8 @@ class PristineCache:
         """The task's workspace: a git repository at its base commit. Never write into it."""
         # Readable, and unique: safe_name alone maps "a/b" and "a_b" to the same directory.
         digest = hashlib.sha256(task.task_id.encode()).hexdigest()[:12]
-        with self._tasks.lease(
-            f"{safe_name(task.task_id)[:80]}-{digest}", task.materialize
-        ) as path:
+        name = f"{safe_name(task.task_id)[:80]}-{digest}"
+        with self._tasks.lease(name, task.materialize) as path:
             return path  # never evicted: the lease need not outlive the lookup
 
     @contextlib.contextmanager
