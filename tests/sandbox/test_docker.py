@@ -4,6 +4,7 @@ labels and the leftover sweep."""
 from __future__ import annotations
 
 import contextlib
+import os
 import subprocess
 import sys
 import time
@@ -12,7 +13,7 @@ import docker.errors
 import pytest
 
 from godelbox.sandbox import labels as lbl
-from godelbox.sandbox.base import SandboxError, SandboxSpec
+from godelbox.sandbox.base import Limits, SandboxError, SandboxSpec
 from godelbox.sandbox.docker import sweep_docker
 
 pytestmark = pytest.mark.docker
@@ -94,3 +95,57 @@ def test_a_sandbox_whose_keeper_was_killed_says_so(docker_backend, docker_engine
             time.sleep(0.2)  # the engine stops and auto-removes it
         with pytest.raises(SandboxError, match="gone"):
             box.run(["true"], timeout_s=10)
+
+
+def _tree(root, name: str, mode: int):
+    (root / "sub").mkdir(parents=True)
+    (root / "sub" / name).write_text(f"{name}\n")
+    (root / "sub" / name).chmod(mode)
+    return root
+
+
+def test_copies_before_and_after_the_first_command_keep_content_and_modes(
+    docker_backend, agent_image, tmp_path
+):
+    # Before the first command the keeper unpacks copies; after it, only the engine does, and
+    # the keeper must be a plain `sleep infinity` that agent code can no longer feed archives.
+    show = "stat -c '%n %a' */sub/*; tr '\\0' ' ' < /proc/$(pgrep -o -P 1)/cmdline"
+    with docker_backend.start(SandboxSpec(agent_image)) as box:
+        box.copy_in(_tree(tmp_path / "a", "run.sh", 0o750), "/work/a")
+        box.copy_in(_tree(tmp_path / "b", "secret.txt", 0o640), "/work/b")
+        before = box.run(["sh", "-c", show], timeout_s=10)
+        box.copy_in(_tree(tmp_path / "c", "late.py", 0o604), "/work/c")
+        after = box.run(["sh", "-c", f"cat c/sub/late.py; {show}"], timeout_s=10)
+    assert before.ok, before
+    assert before.stdout.splitlines() == [
+        "a/sub/run.sh 750",
+        "b/sub/secret.txt 640",
+        "sleep infinity ",
+    ]
+    assert after.ok, after
+    assert after.stdout.splitlines() == [
+        "late.py",
+        "a/sub/run.sh 750",
+        "b/sub/secret.txt 640",
+        "c/sub/late.py 604",
+        "sleep infinity ",
+    ]
+
+
+def test_a_copy_in_larger_than_the_work_dir_fails_clearly_and_the_sandbox_stays_usable(
+    docker_backend, agent_image, tmp_path
+):
+    big = tmp_path / "big"
+    big.mkdir()
+    (big / "blob").write_bytes(os.urandom(3 * 1024 * 1024))
+    spec = SandboxSpec(agent_image, limits=Limits(work_mb=1))
+    with docker_backend.start(spec) as box:
+        with pytest.raises(
+            SandboxError,
+            match=r"copying .*/work/big.* failed \(work dir limit 1 MB\): tar: .*Wrote only",
+        ):
+            box.copy_in(big, "/work/big")
+        assert box.run(["rm", "-rf", "/work/big"], timeout_s=10).ok
+        box.copy_in(_tree(tmp_path / "small", "ok.txt", 0o644), "/work/small")
+        res = box.run(["cat", "/work/small/sub/ok.txt"], timeout_s=10)
+    assert res.ok and res.stdout == "ok.txt\n", res
