@@ -317,9 +317,7 @@ class Archive:
             log_path=log_path,
         )
         with self._graph_lock, self._session() as session:
-            self._get(session, node_id)
-            session.add(row)
-            session.exec(
+            counted = session.exec(
                 update(AgentNode)
                 .where(col(AgentNode.id) == node_id)
                 .values(
@@ -327,6 +325,11 @@ class Archive:
                     tasks_attempted=AgentNode.tasks_attempted + 1,
                 )
             )
+            if counted.rowcount == 0:  # the node's own UPDATE doubles as its existence check
+                raise NodeNotFoundError(
+                    f"no node {node_id} in this archive; see `godelbox archive ls`"
+                )
+            session.add(row)
             session.commit()
             row_id = row.id
             self._in_graph(lambda g: g.add_results(node_id, resolved, 1))

@@ -115,6 +115,13 @@ class Evolution:
         plan holds the whole RNG state, and a daemon plans thousands of generations)."""
         self._fresh: set[int] = set()
         """Generations planned by this session: they cannot have children from a crash."""
+        # Workers live as long as the daemon: no threads made and joined every generation.
+        self._proposing = ThreadPoolExecutor(
+            self.config.loop.proposal_workers, thread_name_prefix="godelbox-propose"
+        )
+        self._evaluating = ThreadPoolExecutor(
+            self.config.loop.eval_workers, thread_name_prefix="godelbox-evaluate"
+        )
 
     # -- the daemon's life -------------------------------------------------------------------
 
@@ -127,6 +134,8 @@ class Evolution:
             reason = self._loop()
             return reason
         finally:
+            self._proposing.shutdown()
+            self._evaluating.shutdown()
             active = self._progress.mark_recorded()
             self._write(
                 self.archive.append_event,
@@ -315,16 +324,15 @@ class Evolution:
     def _propose(self, children: list[AgentNode]) -> None:
         if not children:
             return
-        workers = self.config.loop.proposal_workers
-        with (
-            contextlib.ExitStack() as held,
-            ThreadPoolExecutor(workers, thread_name_prefix="godelbox-propose") as pool,
-        ):
+        with contextlib.ExitStack() as held:
             jobs = [(c, held.enter_context(self._checkout(c.parent_id or 0))) for c in children]
-            futures = [pool.submit(self._draft, child, parent_dir) for child, parent_dir in jobs]
-            # Results are written in slot order, not completion order (determinism).
-            for (child, parent_dir), future in zip(jobs, futures, strict=True):
-                self._record_draft(child, parent_dir, future.result())
+            futures = [self._proposing.submit(self._draft, c, parent_dir) for c, parent_dir in jobs]
+            try:
+                # Results are written in slot order, not completion order (determinism).
+                for (child, parent_dir), future in zip(jobs, futures, strict=True):
+                    self._record_draft(child, parent_dir, future.result())
+            finally:
+                wait(futures)  # no draft outlives the checkouts it reads
 
     def _checkout(self, node_id: int) -> contextlib.AbstractContextManager[Path]:
         """The agent's code, checked out while the block runs (and kept a while after, for the
@@ -419,10 +427,12 @@ class Evolution:
     def _evaluate_nodes(self, nodes: list[AgentNode]) -> None:
         if not nodes:
             return
-        workers = self.config.loop.eval_workers
-        with ThreadPoolExecutor(workers, thread_name_prefix="godelbox-evaluate") as pool:
-            for future in [pool.submit(self._evaluate, node) for node in nodes]:
+        futures = [self._evaluating.submit(self._evaluate, node) for node in nodes]
+        try:
+            for future in futures:
                 future.result()
+        finally:
+            wait(futures)  # like leaving a pool's `with`: nothing still running on return
 
     def _evaluate(self, node: AgentNode) -> None:
         with self._checkout(node.id or 0) as agent_dir:

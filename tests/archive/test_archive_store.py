@@ -93,6 +93,9 @@ def test_ids_follow_creation_and_bad_references_are_refused(archive: Archive) ->
         archive.add_node(parent_id=999, commit_sha="d" * 40)
     with pytest.raises(NodeNotFoundError):
         archive.set_status(999, NodeStatus.FAILED)
+    with pytest.raises(NodeNotFoundError):
+        archive.record_evaluation(999, stage=0, task_id="t", outcome=Outcome.RESOLVED)
+    assert archive.evaluations(999) == []
     with pytest.raises(ValueError, match="status"):
         archive.update_node(ids[0], status=NodeStatus.EVALUATED)
     assert [n.id for n in archive.nodes()] == ids
