@@ -175,9 +175,19 @@ class CodeStore:
         if parent is not None:
             args += ["-p", parent]
         sha = self._git(args, env).strip()
-        self._git(["update-ref", f"refs/agents/{sha}", sha])
+        self._keep(sha)
         self._commit_times[sha] = when
         return sha
+
+    def _keep(self, sha: str) -> None:
+        """Point `refs/agents/<sha>` at the commit, as `git update-ref` would, without a
+        process: a loose ref is a file holding the object name (gitrepository-layout(5)),
+        written aside and renamed so a reader never sees half of it."""
+        ref = self.path / "refs" / "agents" / sha
+        ref.parent.mkdir(parents=True, exist_ok=True)
+        staged = ref.with_name(f"{sha}.lock")  # git's own lock name: git never reads it as a ref
+        staged.write_text(f"{sha}\n", encoding="ascii")
+        os.replace(staged, ref)
 
     def _commit_time(self, sha: str) -> int:
         self._require_commit(sha)

@@ -138,3 +138,23 @@ def test_clear_errors(store: CodeStore, tmp_path: Path) -> None:
         store.add_root(tmp_path / "missing")
     with pytest.raises(CodeStoreError, match="not an agent code store"):
         CodeStore(tmp_path / "seed")
+
+
+def test_every_agent_survives_garbage_collection(store: CodeStore, tmp_path: Path) -> None:
+    root = store.add_root(write_tree(tmp_path / "s", SEED))
+    child = store.add_child(root, write_tree(tmp_path / "c", CHILD))
+    sibling = store.add_child(root, "--- a/README.md\n+++ b/README.md\n@@ -1 +1 @@\n-seed\n+sib\n")
+    git = ["git", "--git-dir", str(store.path)]
+    subprocess.run([*git, "gc", "-q", "--prune=now"], check=True, capture_output=True)
+    refs = subprocess.run(
+        [*git, "for-each-ref", "--format=%(refname) %(objectname)", "refs/agents"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split("\n")
+    assert sorted(filter(None, refs)) == sorted(
+        f"refs/agents/{s} {s}" for s in (root, child, sibling)
+    )
+    fresh = CodeStore(store.path)  # nothing remembered: git itself must find every commit
+    assert all(fresh.has(sha) for sha in (root, child, sibling))
+    assert fresh.lineage(sibling) == [root, sibling]
