@@ -6,14 +6,15 @@ tears a container down on the same disk, and nothing ever waits for the result. 
 a tree aside with one rename and a background thread deletes it.
 
 Moving aside first means the name is free at once (a draft directory can be made again under
-the same name) and the thread never races with a new tree. Anything still queued is deleted
-before the process exits normally; after a crash, trees left in a run's scratch directory go
-with it on the next start, like everything else there.
+the same name) and the thread never races with a new tree. The thread lives only while there
+is work: it ends after `IDLE_S` without any, so a process that makes many short-lived
+contexts (a Ray worker runs thousands of units) never piles up threads. It is not a daemon
+thread, so a process that exits normally first finishes deleting what it was given; after a
+crash, trees left in a run's scratch directory go with it on the next start.
 """
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import queue
 import shutil
@@ -23,15 +24,17 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+IDLE_S = 0.5
+"""How long the deleting thread waits for more work before it ends (and so how long it can
+hold up the exit of a process that has just discarded something)."""
+
 
 class Trash:
-    """Trees to delete and the one thread that deletes them."""
+    """Trees to delete, and the thread that deletes them while there are any."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._worker: threading.Thread | None = None
-        self._queue: queue.SimpleQueue[Path | None] = queue.SimpleQueue()
-        self._registered = False
+        self._worker: _Worker | None = None
 
     def discard(self, path: Path) -> None:
         """Delete `path` (a tree nobody uses any more) soon; its name is free on return."""
@@ -45,9 +48,9 @@ class Trash:
             shutil.rmtree(path, ignore_errors=True)
             return
         with self._lock:
-            if self._worker is None:
-                self._start()
-            self._queue.put(aside)
+            if self._worker is None or not self._worker.give(aside):
+                self._worker = _Worker()
+                self._worker.give(aside)
 
     @contextlib.contextmanager
     def temporary(self, prefix: str, parent: Path | None = None) -> Iterator[Path]:
@@ -63,24 +66,43 @@ class Trash:
         """Wait until everything discarded so far is deleted. The trash stays usable."""
         with self._lock:
             worker, self._worker = self._worker, None
-            if worker is not None:
-                self._queue.put(None)  # after every path queued to this worker
         if worker is not None:
-            worker.join()
-
-    def _start(self) -> None:
-        # Each worker gets its own queue: a worker started after a close() must not take the
-        # stop sentinel meant for the one before.
-        self._queue = queue.SimpleQueue()
-        self._worker = threading.Thread(
-            target=_empty, args=(self._queue,), name="godelbox-trash", daemon=True
-        )
-        self._worker.start()
-        if not self._registered:
-            atexit.register(self.close)
-            self._registered = True
+            worker.finish()
 
 
-def _empty(paths: queue.SimpleQueue[Path | None]) -> None:
-    while (path := paths.get()) is not None:
-        shutil.rmtree(path, ignore_errors=True)
+class _Worker:
+    """One deleting thread and its queue; it stops taking work once it has decided to end."""
+
+    def __init__(self) -> None:
+        self._paths: queue.SimpleQueue[Path | None] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._open = True
+        self._thread = threading.Thread(target=self._run, name="godelbox-trash")
+        self._thread.start()
+
+    def give(self, path: Path | None) -> bool:
+        """Queue `path` (None: end after the queued ones); False if this worker has ended."""
+        with self._lock:
+            if not self._open:
+                return False
+            self._paths.put(path)
+            self._open = path is not None
+            return True
+
+    def finish(self) -> None:
+        self.give(None)
+        self._thread.join()
+
+    def _run(self) -> None:
+        while True:
+            try:
+                path = self._paths.get(timeout=IDLE_S)
+            except queue.Empty:
+                with self._lock:
+                    if not self._paths.empty():
+                        continue  # given something just as the wait ran out
+                    self._open = False
+                    return
+            if path is None:
+                return
+            shutil.rmtree(path, ignore_errors=True)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
+import time
 from pathlib import Path
 
-from godelbox.trash import Trash
+from godelbox.trash import IDLE_S, Trash
 
 
 def _tree(root: Path, files: int = 20) -> Path:
@@ -52,4 +55,32 @@ def test_usable_after_close_and_from_many_threads(tmp_path: Path) -> None:
     for w in workers:
         w.join()
     trash.close()
+    assert list(tmp_path.iterdir()) == []
+
+
+def _trash_threads() -> int:
+    return sum(1 for t in threading.enumerate() if t.name == "godelbox-trash")
+
+
+def test_the_thread_ends_when_idle_and_comes_back_for_more_work(tmp_path: Path) -> None:
+    trash = Trash()
+    before = _trash_threads()
+    trash.discard(_tree(tmp_path / "one"))
+    deadline = time.monotonic() + 10 * IDLE_S
+    while _trash_threads() > before and time.monotonic() < deadline:
+        time.sleep(IDLE_S / 5)
+    assert _trash_threads() == before  # idle: no thread left behind
+    assert list(tmp_path.iterdir()) == []
+    trash.discard(_tree(tmp_path / "two"))
+    trash.close()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_process_that_exits_right_after_discarding_still_deletes(tmp_path: Path) -> None:
+    _tree(tmp_path / "big", files=400)
+    script = (
+        "import sys; from pathlib import Path; from godelbox.trash import Trash; "
+        "Trash().discard(Path(sys.argv[1]))"  # no close(): the exit must not lose the work
+    )
+    subprocess.run([sys.executable, "-c", script, str(tmp_path / "big")], check=True, timeout=60)
     assert list(tmp_path.iterdir()) == []
