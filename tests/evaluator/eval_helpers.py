@@ -1,8 +1,11 @@
-"""Small host-side helpers for the evaluator tests: real git repositories in temp dirs."""
+"""Small host-side helpers for the evaluator tests: real git repositories in temp dirs, and the
+command line in a process of its own."""
 
 from __future__ import annotations
 
+import os
 import subprocess
+import sys
 from pathlib import Path
 
 from godelbox.evaluator.workspace import commit_snapshot, git_env
@@ -141,3 +144,17 @@ FUZZ_PATCH = """\
 -    return total(values) / (len(values) + 1)
 +    return total(values) / len(values)
 """
+
+
+def godelbox_cli(*args: str, image: str, cwd: Path) -> subprocess.Popen[str]:
+    """`godelbox ARGS` in its own process (stdout and stderr merged), using the test image; a
+    wide terminal so tables are not wrapped into the text the tests look for."""
+    env = {**os.environ, "GODELBOX_SANDBOX__IMAGE": image, "COLUMNS": "250"}
+    return subprocess.Popen(
+        [sys.executable, "-c", "from godelbox.cli import main; main()", *args],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )

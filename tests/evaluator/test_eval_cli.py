@@ -4,31 +4,19 @@ SIGKILL mid-run and rerun, it skips finished tasks and reports the right totals.
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
 
 import pytest
 from conftest import NOOP_AGENT, POLYGLOT
-from eval_helpers import swebench_repo
+from eval_helpers import godelbox_cli, swebench_repo
 
 pytestmark = pytest.mark.docker
 
 
-def godelbox(*args: str, image: str, cwd: Path) -> subprocess.Popen:
-    env = {**os.environ, "GODELBOX_SANDBOX__IMAGE": image, "COLUMNS": "200"}
-    return subprocess.Popen(
-        [sys.executable, "-c", "from godelbox.cli import main; main()", *args],
-        cwd=cwd,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+godelbox = godelbox_cli
 
 
 def finished(journal: Path) -> list[str]:

@@ -5,14 +5,13 @@ the results journal holding what every task's calls cost."""
 from __future__ import annotations
 
 import json
-import os
 import socket
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from eval_helpers import godelbox_cli
 
 from godelbox.cli.eval_llm import TaskUsage
 from godelbox.evaluator.journal import Journal, JournalMismatchError
@@ -46,16 +45,13 @@ def write_config(path: Path, api_base: str) -> Path:
 
 
 def godelbox(*args: str, image: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "GODELBOX_SANDBOX__IMAGE": image, "COLUMNS": "250"}
-    return subprocess.run(
-        [sys.executable, "-c", "from godelbox.cli import main; main()", *args],
-        cwd=cwd,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        timeout=300,
-    )
+    proc = godelbox_cli(*args, image=image, cwd=cwd)
+    try:
+        out, _ = proc.communicate(timeout=300)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        raise
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out)
 
 
 def eval_coder(tmp: Path, fake: FakeLLM, image: str, *extra: str, api_base: str = "") -> Any:
