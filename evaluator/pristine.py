@@ -21,7 +21,7 @@ from typing import Any
 
 from godelbox.evaluator.benchmark import Task
 from godelbox.evaluator.evaluation import safe_name
-from godelbox.evaluator.workspace import JUNK_DIRS, JUNK_SUFFIXES, commit_snapshot, plain_copy
+from godelbox.evaluator.workspace import commit_snapshot, is_junk, plain_copy
 from godelbox.trash import Trash
 from godelbox.treecache import TreeCache
 
@@ -70,7 +70,7 @@ def tree_digest(tree: Path, salt: str = "") -> str:
 
 def _digest_into(h: Any, directory: Path, prefix: str) -> None:
     for entry in sorted(os.scandir(directory), key=lambda e: e.name):
-        if entry.name in JUNK_DIRS or entry.name.endswith(JUNK_SUFFIXES):
+        if is_junk(entry.name):
             continue  # what plain_copy leaves out
         rel = (prefix + entry.name).encode("utf-8", "surrogateescape")
         if entry.is_symlink():

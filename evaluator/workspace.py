@@ -62,7 +62,12 @@ def full_view(src: Path, dest: Path) -> Path:
 
 
 def _junk(_directory: str, names: list[str]) -> list[str]:
-    return [n for n in names if n in JUNK_DIRS or n.endswith(JUNK_SUFFIXES)]
+    return [n for n in names if is_junk(n)]
+
+
+def is_junk(name: str) -> bool:
+    """Whether a file or directory called `name` is left out of plain copies."""
+    return name in JUNK_DIRS or name.endswith(JUNK_SUFFIXES)
 
 
 def _link_or_copy(src: str, dest: str) -> None:
