@@ -278,10 +278,15 @@ class Archive:
             return {int(p): int(n) for p, n in session.exec(query).all() if p is not None}
 
     def best_node(self) -> AgentNode | None:
-        """The evaluated node with the highest score; ties go to the oldest (lowest id)."""
+        """The evaluated node with the highest score; ties go to the oldest (lowest id). A node
+        caught tampering is never the best, whatever its score."""
         query = (
             select(AgentNode)
-            .where(AgentNode.status == NodeStatus.EVALUATED, col(AgentNode.score).is_not(None))
+            .where(
+                AgentNode.status == NodeStatus.EVALUATED,
+                col(AgentNode.score).is_not(None),
+                AgentNode.tasks_tampered == 0,
+            )
             .order_by(col(AgentNode.score).desc(), col(AgentNode.id))
             .limit(1)
         )
@@ -303,9 +308,11 @@ class Archive:
         log_path: str | None = None,
     ) -> int:
         """Store one task result (score defaults to 1 if resolved else 0) and count it in the
-        node's task counters; `log_path` is relative to the run dir. Returns the row id."""
+        node's task counters (a `tampered` one bars the node from being a parent); `log_path`
+        is relative to the run dir. Returns the row id."""
         outcome = Outcome(outcome)
         resolved = int(outcome is Outcome.RESOLVED)
+        tampered = int(outcome is Outcome.TAMPERED)
         row = Evaluation(
             node_id=node_id,
             stage=stage,
@@ -323,6 +330,7 @@ class Archive:
                 .values(
                     tasks_resolved=AgentNode.tasks_resolved + resolved,
                     tasks_attempted=AgentNode.tasks_attempted + 1,
+                    tasks_tampered=AgentNode.tasks_tampered + tampered,
                 )
             )
             if counted.rowcount == 0:  # the node's own UPDATE doubles as its existence check
@@ -332,7 +340,7 @@ class Archive:
             session.add(row)
             session.commit()
             row_id = row.id
-            self._in_graph(lambda g: g.add_results(node_id, resolved, 1))
+            self._in_graph(lambda g: g.add_results(node_id, resolved, 1, tampered))
         assert row_id is not None
         return row_id
 
@@ -464,6 +472,7 @@ class Archive:
             AgentNode.score,
             AgentNode.tasks_resolved,
             AgentNode.tasks_attempted,
+            AgentNode.tasks_tampered,
         )
         with self._session() as session:
             rows = session.exec(query).all()
@@ -495,6 +504,7 @@ class Archive:
                     node.score,
                     node.tasks_resolved,
                     node.tasks_attempted,
+                    node.tasks_tampered,
                     attrs,
                 )
             )

@@ -3,6 +3,10 @@
 `TaskResult` is the unit the staged evaluator reports through its callback, the journal writes
 one line of, and the loop stores in the archive. Outcomes are a closed set so reports and
 selection policies can count them without parsing free text; `reason` carries the detail.
+
+`tampered` is the outcome of an answer caught forging or interfering with its own verdict; it
+always carries `Evidence` (what the harness observed), is never counted as resolved, and a node
+with one is never selected as a parent (docs/integrity.md).
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-Outcome = Literal["resolved", "unresolved", "patch_failed", "timeout", "oom", "error"]
+Outcome = Literal["resolved", "unresolved", "patch_failed", "timeout", "oom", "error", "tampered"]
 OUTCOMES: tuple[Outcome, ...] = (
     "resolved",
     "unresolved",
@@ -18,10 +22,45 @@ OUTCOMES: tuple[Outcome, ...] = (
     "timeout",
     "oom",
     "error",
+    "tampered",
 )
 
 TestOutcome = Literal["passed", "failed", "error", "skipped", "missing"]
 """Per-test outcome; `missing` means the test id was asked for but pytest never reported it."""
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One observation, made outside the reach of the graded code, that the code forged or
+    interfered with its own verdict. A grade carrying any is `tampered`.
+
+    `kind` names the observation (known kinds: `EVIDENCE_KINDS`; other harnesses may add
+    theirs), `detail` says what exactly was seen, `run` which grading run saw it (`real`,
+    `control`, or empty when the distinction does not apply)."""
+
+    kind: str
+    detail: str
+    run: str = ""
+
+    def describe(self) -> str:
+        where = f" ({self.run} run)" if self.run else ""
+        return f"{self.kind}{where}: {self.detail}"
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Evidence:
+        return cls(str(data["kind"]), str(data.get("detail", "")), str(data.get("run", "")))
+
+
+EVIDENCE_KINDS = {
+    "control_passed": "a harness-injected must-fail control test was reported passed",
+    "test_file_changed": "a test file was rewritten or deleted while the tests ran",
+    "grader_killed": "the grading supervisor was killed from inside the sandbox",
+    "exit_before_finish": "the test process exited 0 before its session finished",
+    "exit_status_forged": "the test process exit status contradicts the session's own result",
+    "uncollected_report": "a result was reported for a test that was never collected",
+    "answer_exited": "the answer's process exited 0 while the checker waited for a result",
+}
+"""The kinds this harness records; web integrity (MiniWoB) adds its own."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +91,12 @@ class Grade:
     duration_s: float = 0.0
     infra: bool = False
     """The grader could not run (engine error, harness bug), so the verdict is no verdict."""
+    evidence: list[Evidence] = field(default_factory=list)
+    """Why the outcome is `tampered` (empty for every other outcome)."""
+
+    def __post_init__(self) -> None:
+        if (self.outcome == "tampered") != bool(self.evidence):
+            raise ValueError("a grade is tampered exactly when it carries evidence")
 
 
 @dataclass(frozen=True)
@@ -68,10 +113,16 @@ class TaskResult:
     infra: bool = False
     """The harness, not the agent, failed (sandbox engine, grader, workspace layout): the loop
     retries such a task instead of counting it against the agent."""
+    evidence: list[Evidence] = field(default_factory=list)
+    """What the harness observed when the outcome is `tampered`."""
 
     @property
     def resolved(self) -> bool:
         return self.outcome == "resolved"
+
+    @property
+    def tampered(self) -> bool:
+        return self.outcome == "tampered"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -92,6 +143,7 @@ class TaskResult:
             tampering=list(data.get("tampering") or []),
             attempts=int(data.get("attempts", 1)),
             infra=bool(data.get("infra", False)),
+            evidence=[Evidence.from_dict(e) for e in data.get("evidence") or []],
         )
 
 
@@ -107,4 +159,5 @@ def result_from(task_id: str, solution: Solution, grade: Grade, attempts: int = 
         tampering=list(grade.tampering),
         attempts=attempts,
         infra=grade.infra,
+        evidence=list(grade.evidence),
     )

@@ -54,6 +54,7 @@ OUTCOME_STYLE = {
     "timeout": "red",
     "oom": "red",
     "error": "bold red",
+    "tampered": "bold red reverse",
 }
 
 
@@ -321,3 +322,19 @@ def _print_table(console: Console, results: list[TaskResult], usage: dict[str, T
     console.print(table)
     counts = {o: sum(r.outcome == o for r in results) for o in OUTCOMES}
     console.print("  ".join(f"{o}: {n}" for o, n in counts.items() if n), highlight=False)
+    _print_evidence(console, [r for r in results if r.tampered])
+
+
+def _print_evidence(console: Console, tampered: list[TaskResult]) -> None:
+    """Each tampered task with what the harness saw (never counted as resolved)."""
+    if not tampered:
+        return
+    console.print(
+        f"[bold red]{len(tampered)} task(s) tampered with their own grade[/] "
+        "(not counted as resolved; see docs/integrity.md):",
+        highlight=False,
+    )
+    for result in tampered:
+        console.print(f"  [bold]{escape(result.task_id)}[/]", highlight=False)
+        for item in result.evidence:
+            console.print(f"    {escape(item.describe()[:300])}", highlight=False)

@@ -83,7 +83,7 @@ class LiveReporter:
         self._live.start()
 
     def event(self, kind: str, message: str, **fields: Any) -> None:
-        style = "red" if kind.endswith(("failed", "invalid", "error")) else "dim"
+        style = "red" if kind.endswith(("failed", "invalid", "error", "tampered")) else "dim"
         self._live.console.print(Text(f"{kind:<20} {message}", style=style))
 
     def status(self, snapshot: Snapshot) -> None:

@@ -498,6 +498,14 @@ class Evolution:
         self.p.reporter.event(
             "node.evaluated", f"node {node_id}: {resolved}/{len(rows)} resolved ({score:.3f})"
         )
+        tampered = [r.task_id for r in rows if r.outcome == Outcome.TAMPERED]
+        if tampered:
+            self._write(self.archive.append_event, "node.tampered", node_id, {"tasks": tampered})
+            self.p.reporter.event(
+                "node.tampered",
+                f"node {node_id} forged its grade on {len(tampered)} task(s) "
+                f"({', '.join(tampered[:3])}): it will never be a parent",
+            )
 
     def _record_result(self, node_id: int, stage: int, result: TaskResult) -> None:
         log_rel = Path(LOG_DIR) / f"node-{node_id}" / f"{safe_name(result.task_id)}.log"

@@ -19,7 +19,12 @@ from godelbox.tui.node_label import STATUS_STYLE
 from godelbox.tui.node_records import NodeDetail
 from godelbox.tui.score_style import format_delta, score_colour, score_text
 
-OUTCOME_STYLE = {"resolved": "green", "unresolved": "red", "error": "magenta"}
+OUTCOME_STYLE = {
+    "resolved": "green",
+    "unresolved": "red",
+    "error": "magenta",
+    "tampered": "bold red reverse",
+}
 PROPOSAL_ORDER = (
     "transformation",
     "operator",
@@ -46,6 +51,7 @@ def render_node_detail(detail: NodeDetail, diff: str | None) -> RenderableType:
             title_align="left",
         ),
         _task_table(detail),
+        _evidence(detail),
         _llm_table(detail),
         _timings(detail),
     )
@@ -84,6 +90,12 @@ def _heading(detail: NodeDetail) -> RenderableType:
         line.append(f"broke {', '.join(detail.flips.broken) or '-'}", style="red")
     if detail.reason:
         line.append(f"\nreason: {detail.reason}", style="red")
+    if detail.summary.tampered:
+        line.append(
+            f"\nTAMPERED: forged its grade on {detail.summary.tampered} task(s); "
+            "never counted as resolved, never selected as a parent",
+            style="bold red",
+        )
     return line
 
 
@@ -148,6 +160,20 @@ def _task_table(detail: NodeDetail) -> RenderableType:
             f"{task.duration_s:.1f}s",
         )
     return table
+
+
+def _evidence(detail: NodeDetail) -> RenderableType:
+    """What the harness saw on each tampered task (evaluator.results.Evidence)."""
+    tampered = [t for t in detail.tasks if t.outcome == "tampered"]
+    if not tampered:
+        return Text("")
+    body = Text()
+    for task in tampered:
+        body.append(f"{task.task_id}\n", style="bold")
+        for line in task.evidence or ("(no evidence recorded)",):
+            body.append(f"  {line}\n")
+    body.rstrip()
+    return Panel(body, title="tampering evidence", title_align="left", border_style="red")
 
 
 def _llm_table(detail: NodeDetail) -> RenderableType:
