@@ -293,7 +293,7 @@ def observe(name: str, result: ExecResult, runner: TestRunner) -> RunView:
         return RunView(name, "error", "the grading supervisor printed more than the output cap")
     verdict = _verdict_line(result.stdout)
     if verdict is None:
-        signal = _signal_of(result.exit_code)
+        signal = observe_signal(result.exit_code)
         if signal is not None:
             return RunView(
                 name,
@@ -337,7 +337,7 @@ def _verdict_line(stdout: str) -> dict | None:
     return None
 
 
-def _signal_of(code: int | None) -> int | None:
+def observe_signal(code: int | None) -> int | None:
     """The signal that ended a process, from its exit status as an exec reports it (128+N from
     docker and bwrap, -N from a plain subprocess)."""
     if code is None:
