@@ -251,18 +251,15 @@ def _may_leave_early(statement: ast.stmt) -> bool:
 
 
 def _own_nodes(statements: list[ast.stmt]) -> list[ast.AST]:
-    """Every node of `statements`, not descending into nested functions, classes or lambdas
-    (their returns and yields are their own)."""
+    """Every node of `statements`, not descending into functions, classes or lambdas defined
+    there (their returns and yields are their own)."""
     out: list[ast.AST] = []
     stack: list[ast.AST] = list(statements)
     while stack:
         node = stack.pop()
         out.append(node)
-        for child in ast.iter_child_nodes(node):
-            if not isinstance(
-                child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda
-            ):
-                stack.append(child)
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
+            stack.extend(ast.iter_child_nodes(node))
     return out
 
 

@@ -95,7 +95,10 @@ def decide(
         gap = _control_gap(control, controls, tests, declared)
         if gap:
             return Decision("unresolved", f"all {len(tests)} tests pass, but {gap}", tests)
-        note = " (no control test could be built)" if control_wanted and not controls else ""
+        if controls:
+            note = f" (none of their {len(controls)} inverted twins passes in the control run)"
+        else:
+            note = " (no control test could be built)" if control_wanted else ""
         return Decision("resolved", f"all {len(tests)} tests pass{note}", tests)
     return Decision("unresolved", _failures(tests, required, fail_to_pass, declared), tests)
 

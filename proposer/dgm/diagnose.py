@@ -26,6 +26,7 @@ from godelbox.proposer.base import ParentEvidence, ProposalError, TaskEvidence
 from godelbox.proposer.dgm.digest import code_digest
 from godelbox.proposer.dgm.prompts import DGMPrompts, render
 from godelbox.proposer.llm import LLMClient, Message
+from godelbox.proposer.untrusted import fence
 
 CONTEXT_LENGTH_MARKERS = ("context_length_exceeded", "maximum context length")
 
@@ -160,16 +161,22 @@ def evidence_text(agent_dir: Path, choice: TaskChoice, prompts: DGMPrompts) -> s
     task = choice.task
     return render(
         prompts.diagnose_evidence,
-        code=code_digest(agent_dir, prompts.code_total_chars, prompts.code_file_chars),
+        code=fence(
+            "agent_code",
+            code_digest(agent_dir, prompts.code_total_chars, prompts.code_file_chars),
+        ),
         task_id=task.task_id,
         why=choice.why,
         outcome=task.outcome,
         attempts_resolved=task.attempts_resolved,
         attempts=task.attempts,
-        problem=cap_text(task.problem, prompts.problem_chars) or "(not recorded)",
-        log=cap_text(task.log, prompts.log_chars) or "(no log recorded)",
-        patch=cap_text(task.patch, prompts.patch_chars) or "(empty: the agent changed nothing)",
-        tests=_tests_text(task.tests, prompts.tests_lines),
+        problem=fence("problem", cap_text(task.problem, prompts.problem_chars) or "(not recorded)"),
+        log=fence("log", cap_text(task.log, prompts.log_chars) or "(no log recorded)"),
+        patch=fence(
+            "patch",
+            cap_text(task.patch, prompts.patch_chars) or "(empty: the agent changed nothing)",
+        ),
+        tests=fence("tests", _tests_text(task.tests, prompts.tests_lines)),
     )
 
 

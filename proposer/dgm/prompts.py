@@ -1,9 +1,11 @@
 """Every prompt and every size cap of the DGM step, in one place.
 
 Templates use `string.Template` (`$name`), because prompt text is full of braces (code, JSON)
-that `str.format` would trip on. The wording follows DGM's diagnose and self-improve prompts:
-the diagnosis model sees the agent's own code and one failed attempt, and writes a problem
-statement that the agent then solves on its own repository.
+that `str.format` would trip on. Everything the agent wrote or ran (its code, log, patch, test
+results) and the task text are filled in fenced by `proposer.untrusted` (see `diagnose.py`).
+The wording follows DGM's diagnose and self-improve prompts: the diagnosis model sees the
+agent's own code and one failed attempt, and writes a problem statement that the agent then
+solves on its own repository.
 """
 
 from __future__ import annotations
@@ -11,12 +13,15 @@ from __future__ import annotations
 import string
 from dataclasses import dataclass
 
-DIAGNOSE_SYSTEM = """\
+from godelbox.proposer.untrusted import REMINDER, RULE
+
+DIAGNOSE_SYSTEM = f"""\
 You are an expert in building autonomous coding agents. You study how one agent failed and
 propose a single, concrete change to the agent's own code that would make it better at coding
-tasks in general, not only at the task it failed."""
+tasks in general, not only at the task it failed.
+{RULE}"""
 
-DIAGNOSE_EVIDENCE = """\
+DIAGNOSE_EVIDENCE = f"""\
 # The coding agent's code
 
 $code
@@ -26,24 +31,18 @@ Task id: $task_id (chosen because: $why)
 Outcome: $outcome; solved in $attempts_resolved of $attempts attempts.
 
 ## Problem statement
-<problem>
 $problem
-</problem>
 
 ## The agent's log
-<log>
 $log
-</log>
 
 ## The agent's patch
-<patch>
 $patch
-</patch>
 
 ## Hidden tests after the patch
-<tests>
 $tests
-</tests>"""
+
+{REMINDER}"""
 
 DIAGNOSE_REQUEST = """\
 Summarise what the agent did in the log, list potential improvements to the agent (its tools,

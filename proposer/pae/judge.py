@@ -3,8 +3,11 @@
 Coding: the problem, the agent's patch and the end of its trajectory (its own test runs are the
 tests' outcome it saw). The hidden grade is withheld on purpose: it is the ground truth the judge
 is audited against (`audit.py`). Web: the goal, the last observations, the answer and the path of
-a screenshot when one exists. A reply that is not a verdict gets the client's one repair round;
-after that the attempt is recorded with the error and no verdict, never guessed.
+a screenshot when one exists. Everything the agent (or the page it acted on) wrote reaches the
+judge fenced (`proposer.untrusted`): it cannot close its block, and the rule that it is data
+sits in the system message and again after the data. A reply that is not a verdict gets the
+client's one repair round; after that the attempt is recorded with the error and no verdict,
+never guessed.
 """
 
 from __future__ import annotations
@@ -16,28 +19,28 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from godelbox.proposer.llm import LLMClient, LLMOutputError, LLMRequestError, LLMUnavailable
+from godelbox.proposer.untrusted import REMINDER, RULE, fence
 
 ROLE = "judge"
 PATCH_CAP = 12_000
 OBSERVATIONS_CAP = 8_000
 
-SYSTEM = """\
+SYSTEM = f"""\
 You judge whether an autonomous agent accomplished a task, from the final state of its attempt.
-Be strict: success means the task as stated is done, not that the agent said so."""
+Be strict: success means the task as stated is done, not that the agent said so.
+{RULE}"""
 
 CODING_USER = """\
-<task>
+The task:
 {problem}
-</task>
 
-<patch>
+The agent's patch:
 {patch}
-</patch>
 
-<last_steps>
+The last steps of its trajectory:
 {observations}
-</last_steps>
 
+{reminder}
 Did the patch accomplish the task?"""
 
 WEB_USER = """\
@@ -45,14 +48,13 @@ WEB_USER = """\
 {goal}
 </goal>
 
-<last_observations>
+The last observations:
 {observations}
-</last_observations>
 
-<answer>
+The agent's answer:
 {answer}
-</answer>
 {screenshot}
+{reminder}
 Did the agent accomplish the goal?"""
 
 
@@ -75,9 +77,12 @@ class Judge:
 
     def coding(self, problem: str, patch: str, observations: str) -> Judgement:
         user = CODING_USER.format(
-            problem=problem.strip(),
-            patch=_tail(patch, PATCH_CAP) or "(empty: the agent changed nothing)",
-            observations=_tail(observations, OBSERVATIONS_CAP) or "(no trajectory)",
+            problem=fence("task", problem.strip()),
+            patch=fence("patch", _tail(patch, PATCH_CAP) or "(empty: the agent changed nothing)"),
+            observations=fence(
+                "last_steps", _tail(observations, OBSERVATIONS_CAP) or "(no trajectory)"
+            ),
+            reminder=REMINDER,
         )
         return self._ask(user)
 
@@ -87,9 +92,12 @@ class Judge:
         shot = f"\nA screenshot of the final page is at {screenshot}.\n" if screenshot else ""
         user = WEB_USER.format(
             goal=goal.strip(),
-            observations=_tail(observations, OBSERVATIONS_CAP) or "(none)",
-            answer=answer or "(none)",
+            observations=fence(
+                "last_observations", _tail(observations, OBSERVATIONS_CAP) or "(none)"
+            ),
+            answer=fence("answer", answer or "(none)"),
             screenshot=shot,
+            reminder=REMINDER,
         )
         return self._ask(user)
 

@@ -18,16 +18,18 @@ from pydantic import BaseModel, Field
 
 from godelbox.proposer.llm import LLMClient, Message
 from godelbox.proposer.pae.context import RepoContext, WebContext
+from godelbox.proposer.untrusted import REMINDER, RULE, fence
 
 ROLE = "task_proposer"
 
-CODING_SYSTEM = """\
+CODING_SYSTEM = f"""\
 You write practice tasks for an autonomous coding agent. Given a small Python repository, you
 invent NEW tasks in it: a bug to fix or a small missing feature to add. For each task you write
 (1) an issue-style problem statement that says what is wrong or missing, without giving the fix
 and without mentioning the tests, and (2) one pytest file that fails on the repository as it is
 and passes once the task is done. Put imports of the code under test inside the test functions,
-so the file always collects. The test file path must be new, under tests/, named test_*.py."""
+so the file always collects. The test file path must be new, under tests/, named test_*.py.
+{RULE}"""
 
 CODING_USER = """\
 Repository `{context_id}`:
@@ -35,10 +37,9 @@ Repository `{context_id}`:
 {files}
 
 An example of a task on this repository (write different ones):
-<example>
 {example}
-</example>
 
+{reminder}
 Write {n} new tasks."""
 
 WEB_SYSTEM = """\
@@ -104,8 +105,9 @@ class TaskProposer:
     def coding(self, context: RepoContext, n: int) -> list[Draft]:
         user = CODING_USER.format(
             context_id=context.context_id,
-            files=context.files,
-            example=context.example_problem.strip(),
+            files=fence("repository", context.files),
+            example=fence("example", context.example_problem.strip()),
+            reminder=REMINDER,
             n=n,
         )
         messages = [{"role": "system", "content": CODING_SYSTEM}, {"role": "user", "content": user}]

@@ -24,21 +24,24 @@ from godelbox.evaluator.results import Grade, Solution
 from godelbox.evaluator.workspace import diff_trees, plain_copy
 from godelbox.proposer.llm import LLMClient
 from godelbox.proposer.pae.context import repo_context
+from godelbox.proposer.untrusted import REMINDER, RULE, fence
 
 ROLE = "agent"
 
-SYSTEM = """\
+SYSTEM = f"""\
 You fix issues in small Python repositories. You answer with the complete new content of every
-file you change (never a diff, never a partial file). Do not change tests."""
+file you change (never a diff, never a partial file). Do not change tests.
+{RULE}"""
 
 TASK = """\
 Repository:
 
 {files}
 
-<issue>
+The issue:
 {problem}
-</issue>"""
+
+{reminder}"""
 
 FEEDBACK = """\
 Review your answer above as a strict reviewer would: does it fix the issue completely, does it
@@ -103,7 +106,11 @@ class SelfRefiner:
 
     def refine(self, task: Task) -> RefinementRecord:
         context = repo_context(task, self.context_chars)
-        task_text = TASK.format(files=context.files, problem=task.problem().strip())
+        task_text = TASK.format(
+            files=fence("repository", context.files),
+            problem=fence("issue", task.problem().strip()),
+            reminder=REMINDER,
+        )
         conversation: list[dict[str, str]] = [
             {"role": "system", "content": SYSTEM},
             {"role": "user", "content": task_text},
