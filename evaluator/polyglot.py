@@ -124,6 +124,9 @@ class PolyglotBenchmark:
     task_list: list[PolyglotTask]
     max_tries: int = 2
     batch_size: int = 1
+    control: bool = True
+    """Grade untrusted answers with a control run (docs/integrity.md). Off only to measure
+    what the control costs (bench/integrity.py)."""
 
     def tasks(self) -> list[Task]:
         return list(self.task_list)
@@ -140,6 +143,7 @@ class PolyglotBenchmark:
                     item.solution.patch,
                     guard=allowlist_guard(task.solution_files),
                     test_files=task.test_files,
+                    control=self.control,
                 )
             )
         return grades

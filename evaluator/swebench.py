@@ -156,6 +156,9 @@ class SWEBenchmark:
     task_list: list[SWEBenchTask]
     batch_size: int = 1
     max_tries: int = 1
+    control: bool = True
+    """Grade untrusted answers with a control run (docs/integrity.md). Off only to measure
+    what the control costs (bench/integrity.py)."""
 
     def tasks(self) -> list[Task]:
         return list(self.task_list)
@@ -177,6 +180,7 @@ class SWEBenchmark:
             pass_to_pass=inst.PASS_TO_PASS,
             image=inst.image,
             python=str(inst.metadata.get("python", "python3")),
+            control=self.control,
         )
 
     def retry_problem(self, task: Task, grade: Grade) -> str | None:
