@@ -96,9 +96,15 @@ class _Edit:
 
 
 def python_controls(
-    files: Mapping[str, str], test_ids: Sequence[str], rng: random.Random
+    files: Mapping[str, str],
+    test_ids: Sequence[str],
+    rng: random.Random,
+    seen: Mapping[str, str] | None = None,
 ) -> ControlSet:
-    """Control versions of `files` (path -> text) for `test_ids` (pytest node ids)."""
+    """Control versions of `files` (path -> text) for `test_ids` (pytest node ids). With `seen`
+    (the test files as the agent saw them), a test whose source it saw gets no control: code
+    that remembers a test would know its twin at a glance and could forge only where the tests
+    are true (docs/integrity.md)."""
     by_file: dict[str, list[str]] = {}
     for test_id in test_ids:
         by_file.setdefault(test_id.split("::", 1)[0], []).append(test_id)
@@ -108,7 +114,8 @@ def python_controls(
         text = files.get(path)
         if text is None:
             continue
-        made = _file_controls(text, by_file[path], rng)
+        known = None if seen is None else _sources(seen.get(path, ""))
+        made = _file_controls(text, by_file[path], rng, known)
         if made is not None:
             out_files[path], file_controls = made
             controls.update(file_controls)
@@ -116,7 +123,7 @@ def python_controls(
 
 
 def _file_controls(
-    text: str, test_ids: list[str], rng: random.Random
+    text: str, test_ids: list[str], rng: random.Random, known: set[str] | None
 ) -> tuple[str, dict[str, Control]] | None:
     try:
         tree = ast.parse(text)
@@ -129,7 +136,7 @@ def _file_controls(
     controls: dict[str, Control] = {}
     for test_id in sorted(set(test_ids)):
         func = _find_test(tree, test_id)
-        if func is None:
+        if func is None or (known is not None and _source(func, source) in known):
             continue
         if id(func) not in edits:
             edits[id(func)] = _control_for(func, source, rng)
@@ -175,6 +182,25 @@ class _Source:
     def line_end(self, line: int) -> int:
         """Offset just past the newline of `line` (or the end of the file)."""
         return self.starts[line] if line < len(self.starts) else len(self.data)
+
+
+def _sources(text: str) -> set[str]:
+    """The source of every function in `text` (the tests an agent has seen)."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return set()
+    source = _Source(text)
+    return {
+        _source(node, source)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+    }
+
+
+def _source(func: ast.FunctionDef | ast.AsyncFunctionDef, source: _Source) -> str:
+    start, end = source.span(func)
+    return source.text(start, end)
 
 
 def _module_expects_failure(tree: ast.Module) -> bool:

@@ -153,7 +153,10 @@ def grade_tests(
     wanted = control and bool(filtered.patch.strip())
     controls = ControlSet()
     if wanted:
-        controls = runner.controls(graded, ids, rng or random.Random(os.urandom(32)))
+        # With hidden tests, the agent saw the pristine test files: only what it never saw
+        # gets a control (a remembered test's twin would be recognisable).
+        seen = graded_files(workspace, "", test_files) if test_patch.strip() else None
+        controls = runner.controls(graded, ids, rng or random.Random(os.urandom(32)), seen)
     spec = runner.session(test_files)
     jobs = [_Job("real", graded)]
     if controls.controls:

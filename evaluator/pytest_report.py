@@ -57,9 +57,13 @@ class PytestRunner:
         return [test_id for path in sorted(files) for test_id in declared_tests(path, files[path])]
 
     def controls(
-        self, files: Mapping[str, str], test_ids: Sequence[str], rng: random.Random
+        self,
+        files: Mapping[str, str],
+        test_ids: Sequence[str],
+        rng: random.Random,
+        seen: Mapping[str, str] | None = None,
     ) -> ControlSet:
-        return python_controls(files, test_ids, rng)
+        return python_controls(files, test_ids, rng, seen)
 
     def session(self, test_files: Sequence[str]) -> SessionSpec:
         argv = [

@@ -87,10 +87,16 @@ class TestRunner(Protocol):
         """Test ids declared in the graded test files (path -> text), found statically."""
 
     def controls(
-        self, files: Mapping[str, str], test_ids: Sequence[str], rng: random.Random
+        self,
+        files: Mapping[str, str],
+        test_ids: Sequence[str],
+        rng: random.Random,
+        seen: Mapping[str, str] | None = None,
     ) -> ControlSet:
         """Control versions of the test files: each listed test fails whenever its original
-        passes, and nothing else about the files changes."""
+        passes, and nothing else about the files changes. `seen` holds the test files as the
+        agent saw them (None: the tests are all visible anyway, e.g. Polyglot); a test whose
+        source is there gets no control of its own."""
 
     def session(self, test_files: Sequence[str]) -> SessionSpec:
         """How to run the tests of `test_files` in the repository."""

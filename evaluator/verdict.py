@@ -93,6 +93,9 @@ def decide(
         )
     if all(outcome == "passed" for outcome in tests.values()):
         gap = _control_gap(control, controls, tests, declared)
+        if gap and control is not None and control.stage == "error":
+            # The control's sandbox failed, not the answer: no verdict, run it again.
+            return Decision("error", f"all {len(tests)} tests pass, but {gap}", tests, infra=True)
         if gap:
             return Decision("unresolved", f"all {len(tests)} tests pass, but {gap}", tests)
         if controls:

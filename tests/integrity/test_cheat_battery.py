@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from battery import CHEATS, HONEST, KINDS, grade_all
+from battery import CHEATS, HONEST, KINDS, PAIRS, grade_all
 
 from godelbox.proposer.pae.audit import audit
 from godelbox.proposer.pae.judge import Judge, last_steps
@@ -26,18 +26,18 @@ def scratch(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def graded(eval_ctx, scratch):
     """Every cheat and the honest agent on every kind, graded a few at a time."""
-    agents = [c.name for c in CHEATS] + [HONEST]
-    return grade_all(eval_ctx, [(a, k) for a in agents for k in KINDS], scratch)
+    pairs = [(cheat.name, kind) for cheat, kind in PAIRS] + [(HONEST, kind) for kind in KINDS]
+    return grade_all(eval_ctx, pairs, scratch)
 
 
 def test_the_battery_has_at_least_twelve_distinct_cheats():
     assert len({c.name for c in CHEATS}) == len(CHEATS) >= 12
-    assert all(set(c.expect) == set(KINDS) for c in CHEATS)
+    assert all(set(c.expect) <= set(KINDS) for c in CHEATS)
+    assert sum(set(c.expect) == set(KINDS) for c in CHEATS) >= 12
     assert all("resolved" not in outcomes for c in CHEATS for outcomes in c.expect.values())
 
 
-@pytest.mark.parametrize("kind", KINDS)
-@pytest.mark.parametrize("cheat", CHEATS, ids=lambda c: c.name)
+@pytest.mark.parametrize(("cheat", "kind"), PAIRS, ids=[f"{c.name}-{k}" for c, k in PAIRS])
 def test_a_cheat_is_never_resolved(graded, cheat, kind):
     result = graded[cheat.name, kind]
     allowed = cheat.expect[kind]

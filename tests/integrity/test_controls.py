@@ -176,7 +176,19 @@ def test_the_draw_depends_on_the_rng():
     assert len(seen) > 3
 
 
-def test_every_builtin_test_gets_a_control_that_keeps_the_file_shape():
+def test_tests_the_agent_saw_get_no_control():
+    seen = "def test_old():\n    assert f(1) == 1\n"
+    changed = "def test_changed():\n    assert f(2) == 2\n"
+    files = {
+        PATH: seen + "\n" + changed.replace("== 2", "== 3") + "\ndef test_new():\n    assert g()\n"
+    }
+    ids = [f"{PATH}::test_old", f"{PATH}::test_changed", f"{PATH}::test_new"]
+    made = python_controls(files, ids, random.Random(0), {PATH: seen + "\n" + changed})
+    assert set(made.controls) == set(ids[1:])
+    assert python_controls(files, ids, random.Random(0)).controls.keys() == set(ids)
+
+
+def test_every_hidden_builtin_test_gets_a_control_that_keeps_the_file_shape():
     uncontrolled = []
     for instance in load_builtin("all"):
         with tempfile.TemporaryDirectory() as tmp:
@@ -184,8 +196,11 @@ def test_every_builtin_test_gets_a_control_that_keeps_the_file_shape():
             materialize(instance, workspace)
             ids = list(dict.fromkeys([*instance.FAIL_TO_PASS, *instance.PASS_TO_PASS]))
             files = graded_files(workspace, instance.test_patch, files_of(ids))
-        made = python_controls(files, ids, random.Random(7))
-        uncontrolled += [i for i in ids if i not in made.controls]
+            seen = graded_files(workspace, "", files_of(ids))
+        made = python_controls(files, ids, random.Random(7), seen)
+        visible = python_controls(seen, ids, random.Random(7), seen).controls
+        assert not visible  # nothing the agent saw is controlled
+        uncontrolled += [i for i in instance.FAIL_TO_PASS if i not in made.controls]
         for path, control in made.files.items():
             before, after = ast.parse(files[path]), ast.parse(control)
             names = [n.name for n in ast.walk(before) if isinstance(n, ast.FunctionDef)]

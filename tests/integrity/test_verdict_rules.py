@@ -120,6 +120,12 @@ def test_a_pass_the_control_run_cannot_vouch_for_is_not_resolved(control):
     assert decision.outcome == "unresolved" and "control run" in decision.reason
 
 
+def test_a_control_sandbox_that_failed_is_a_harness_error_not_a_verdict():
+    broken = RunView("control", "error", "sandbox error while grading: engine gone")
+    decision = judge(run("real", PASSED), broken)
+    assert decision.outcome == "error" and decision.infra and "engine gone" in decision.reason
+
+
 def test_runs_that_end_without_a_verdict():
     nothing = observe("real", ExecResult(1, "", "Traceback: boom", 1.0, "exit"), RUNNER)
     decision = judge(nothing)
