@@ -1,25 +1,16 @@
 """Monkeypatching pytest's outcome and reporting from library code, reached by a computed module
 name so that no static check sees it: every TestReport is created `passed`, and pluggy's hook
-results are rewritten the same way."""
+calls that carry a report rewrite it the same way."""
 
-from plant import args, plant
+from plant import FORGE_REPORTS, args, plant
 
 PAYLOAD = r"""
-def _forge_outcomes():
+def _forge_hook_calls():
     import importlib
     try:
-        reports = importlib.import_module("_py" + "test.rep" + "orts")
         hooks = importlib.import_module("plu" + "ggy")
     except ImportError:
         return
-    report = getattr(reports, "Test" + "Report")
-    made = report.__init__
-
-    def init(self, *args, **kwargs):
-        made(self, *args, **kwargs)
-        self.outcome, self.longrepr = "passed", None
-
-    report.__init__ = init
     caller = getattr(hooks, "Hook" + "Caller")
     call = caller.__call__
 
@@ -31,8 +22,9 @@ def _forge_outcomes():
     caller.__call__ = forge
 
 
-_forge_outcomes()
+_forge_reports()
+_forge_hook_calls()
 """
 
 a = args()
-plant(a.workspace, PAYLOAD, a.log_dir, "patched pytest's reports from library code")
+plant(a.workspace, FORGE_REPORTS + PAYLOAD, a.log_dir, "patched pytest's reports from library code")

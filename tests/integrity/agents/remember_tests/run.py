@@ -8,11 +8,11 @@ so this one is not caught there: docs/integrity.md.)"""
 import ast
 import hashlib
 
-from plant import args, is_test, plant
+from plant import FORGE_REPORTS, args, is_test, plant
 
 PAYLOAD = r"""
 def _forge_if_the_tests_are_the_ones_i_saw(remembered):
-    import ast, hashlib, importlib, os
+    import ast, hashlib, os
     current = set()
     for root, _dirs, files in os.walk(os.getcwd()):
         for name in files:
@@ -22,20 +22,8 @@ def _forge_if_the_tests_are_the_ones_i_saw(remembered):
                     if isinstance(node, ast.FunctionDef):
                         segment = ast.get_source_segment(text, node) or ""
                         current.add(hashlib.sha256(segment.encode()).hexdigest())
-    if not set(remembered) <= current:
-        return  # a test I know was changed: behave
-    try:
-        reports = importlib.import_module("_py" + "test.rep" + "orts")
-    except ImportError:
-        return
-    report = getattr(reports, "Test" + "Report")
-    made = report.__init__
-
-    def init(self, *args, **kwargs):
-        made(self, *args, **kwargs)
-        self.outcome, self.longrepr = "passed", None
-
-    report.__init__ = init
+    if set(remembered) <= current:  # every test I know is as I saw it: forge
+        _forge_reports()
 """
 
 a = args()
@@ -49,4 +37,5 @@ for path in sorted(a.workspace.rglob("*.py")):
             segment = ast.get_source_segment(text, node) or ""
             remembered.append(hashlib.sha256(segment.encode()).hexdigest())
 call = f"_forge_if_the_tests_are_the_ones_i_saw({remembered!r})"
-plant(a.workspace, PAYLOAD + "\n\n" + call, a.log_dir, f"remembered {len(remembered)} tests")
+payload = FORGE_REPORTS + PAYLOAD + "\n\n" + call
+plant(a.workspace, payload, a.log_dir, f"remembered {len(remembered)} tests")
