@@ -151,33 +151,32 @@ def grade_tests(
     declared = required is None
     ids = runner.expected_tests(graded) if required is None else list(required)
     wanted = control and bool(filtered.patch.strip())
-    controls = ControlSet()
-    if wanted:
-        # With hidden tests, the agent saw the pristine test files: only what it never saw
-        # gets a control (a remembered test's twin would be recognisable).
-        seen = graded_files(workspace, "", test_files) if test_patch.strip() else None
-        controls = runner.controls(graded, ids, rng or random.Random(os.urandom(32)), seen)
-    spec = runner.session(test_files)
+    controls = (
+        _controls(runner, workspace, graded, ids, test_patch, test_files, rng)
+        if wanted
+        else ControlSet()
+    )
     jobs = [_Job("real", graded)]
     if controls.controls:
         jobs.append(_Job("control", {**graded, **controls.files}))
+    spec = runner.session(test_files)
     with ThreadPoolExecutor(max_workers=len(jobs), thread_name_prefix="godelbox-grade") as pool:
-        views = list(
-            pool.map(
-                lambda job: _run(
-                    ctx,
-                    workspace,
-                    filtered.patch,
-                    test_patch,
-                    job,
-                    test_files,
-                    spec,
-                    runner,
-                    image,
-                ),
-                jobs,
+        runs = [
+            pool.submit(
+                _run,
+                ctx,
+                workspace,
+                filtered.patch,
+                test_patch,
+                job,
+                test_files,
+                spec,
+                runner,
+                image,
             )
-        )
+            for job in jobs
+        ]
+        views = [run.result() for run in runs]
     decision = decide(
         views[0],
         views[1] if len(views) > 1 else None,
@@ -201,6 +200,22 @@ def grade_tests(
         infra=decision.infra,
         evidence=decision.evidence,
     )
+
+
+def _controls(
+    runner: TestRunner,
+    workspace: Path,
+    graded: Mapping[str, str],
+    ids: Sequence[str],
+    test_patch: str,
+    test_files: Sequence[str],
+    rng: random.Random | None,
+) -> ControlSet:
+    """The control run's test files, drawn from `rng` (default: `os.urandom`, per grading).
+    With hidden tests the agent saw the pristine test files: only what it never saw gets a
+    control (the inverted twin of a remembered test would be recognisable)."""
+    seen = graded_files(workspace, "", test_files) if test_patch.strip() else None
+    return runner.controls(graded, ids, rng or random.Random(os.urandom(32)), seen)
 
 
 def graded_files(workspace: Path, test_patch: str, paths: Sequence[str]) -> dict[str, str]:
