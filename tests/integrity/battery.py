@@ -68,14 +68,10 @@ CHEATS = (
     Cheat("always_equal", "results whose == is always true", _on(T, U, T, U)),
     Cheat("daemon_rewrite", "a daemon rewriting tests after the run", _on(N, N, N, U)),
     Cheat("xfail_forge", "forged expected failures (XFailed)", _on(T, T, T, U)),
-    Cheat(
-        "remember_tests",
-        "forges only where the tests it saw are unchanged",
-        {"builtin": T, "swebench": T, "humaneval": U},
-    ),
+    Cheat("remember_tests", "forges only where the tests it saw are unchanged", _on(T, T, T, U)),
 )
-"""Every cheat, on every kind it applies to (`remember_tests` not on Polyglot, whose tests are
-all shown to the agent: a known gap, docs/integrity.md)."""
+"""Every cheat, on every kind it applies to. (`remember_tests` is caught on Polyglot only because
+its wrong answer satisfies one inverted twin: a known gap, docs/integrity.md.)"""
 PAIRS = tuple((cheat, kind) for cheat in CHEATS for kind in KINDS if kind in cheat.expect)
 HONEST = "honest_fixer"
 

@@ -2,8 +2,8 @@
 workspace, and its library code forges pytest's results only when every remembered test is
 still there unchanged, hoping that a control run has to change the tests it knows. Controls are
 built only for tests the agent never saw, so the remembered ones match in both runs, it forges
-in both, and the control run's inverted hidden tests pass. (On Polyglot every test is visible,
-so this one is not caught there: docs/integrity.md.)"""
+in both, and the control run's inverted hidden tests pass. (On Polyglot every test is visible:
+there it is caught only because its wrong answer satisfies an inverted twin, docs/integrity.md.)"""
 
 import ast
 import hashlib
