@@ -67,6 +67,7 @@ UPDATABLE_FIELDS = frozenset(
         "stage_reached",
         "wall_time_s",
         "finished_at",
+        "made_patch",
     }
 )
 """What `update_node` may change; status goes through `set_status` (it is logged)."""
@@ -253,7 +254,14 @@ class Archive:
                 )
             )
             session.commit()
-            self._in_graph(lambda g: g.update(node_id, status=status, score=fields.get("score")))
+            self._in_graph(
+                lambda g: g.update(
+                    node_id,
+                    status=status,
+                    score=fields.get("score"),
+                    made_patch=fields.get("made_patch"),
+                )
+            )
 
     def node(self, node_id: int) -> AgentNode:
         with self._session() as session:
@@ -464,10 +472,11 @@ class Archive:
             AgentNode.score,
             AgentNode.tasks_resolved,
             AgentNode.tasks_attempted,
+            AgentNode.made_patch,
         )
         with self._session() as session:
             rows = session.exec(query).all()
-        return ArchiveGraph.build(NodeFacts(*row) for row in rows)
+        return ArchiveGraph.build(NodeFacts(*row[:6], made_patch=row[6]) for row in rows)
 
     def _export_facts(self) -> list[NodeFacts]:
         costs = self.cost_by_node()
@@ -496,6 +505,7 @@ class Archive:
                     node.tasks_resolved,
                     node.tasks_attempted,
                     attrs,
+                    made_patch=node.made_patch,
                 )
             )
         return facts

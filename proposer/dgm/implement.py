@@ -69,8 +69,8 @@ def implement(
     with Gateway(
         llm,
         on_call=on_llm_call,
-        budget_usd=llm.llm.sandbox_budget_usd,
-        budget_tokens=llm.llm.sandbox_budget_tokens,
+        budget_usd=llm.llm.self_edit_budget_usd,
+        budget_tokens=llm.llm.self_edit_budget_tokens,
         aliases=aliases,
     ) as gateway:
         run_ctx = replace(
