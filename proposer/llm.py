@@ -245,15 +245,19 @@ class LLMClient:
             "llm.timeout_s"
         )
 
-    def complete_json(self, role: str, messages: Sequence[Message], schema: type[T]) -> T:
+    def complete_json(
+        self,
+        role: str,
+        messages: Sequence[Message],
+        schema: type[T],
+        *,
+        options: Mapping[str, Any] | None = None,
+    ) -> T:
         """Ask for a JSON object matching `schema` (the schema is appended as an instruction);
         an unparsable reply gets one repair round (the error is sent back), then LLMOutputError."""
-        instruction = (
-            "Reply with one JSON object (optionally in a ```json fence) matching this JSON "
-            f"schema:\n{json.dumps(schema.model_json_schema())}"
-        )
+        instruction = json_instruction(schema)
         conversation = [*messages, {"role": "user", "content": instruction}]
-        reply = self.complete(role, conversation)
+        reply = self.complete(role, conversation, options=options)
         try:
             return parse_json_reply(reply.content, schema)
         except ValueError as exc:
@@ -265,7 +269,7 @@ class LLMClient:
                 "content": f"Your reply could not be used: {first_error}\n{instruction}",
             },
         ]
-        repaired = self.complete(role, conversation)
+        repaired = self.complete(role, conversation, options=options)
         try:
             return parse_json_reply(repaired.content, schema)
         except ValueError as exc:
@@ -396,6 +400,14 @@ def model_problems(models: ModelsSection) -> list[str]:
         if model and (missing := _missing_keys(litellm, model)):
             problems.append(f"models.{role} = {model}: set {', '.join(missing)} on the host")
     return problems
+
+
+def json_instruction(schema: type[BaseModel]) -> str:
+    """The message `complete_json` appends: callers sizing a prompt count it too."""
+    return (
+        "Reply with one JSON object (optionally in a ```json fence) matching this JSON "
+        f"schema:\n{json.dumps(schema.model_json_schema())}"
+    )
 
 
 def cost_map_knows(model: str) -> bool:

@@ -28,7 +28,7 @@ from godelbox.archive.models import AgentNode, NodeStatus, Outcome
 from godelbox.archive.store import Archive
 from godelbox.budget import exhausted
 from godelbox.config import Config, StageSection
-from godelbox.evaluator.benchmark import Benchmark
+from godelbox.evaluator.benchmark import Benchmark, hidden_tests
 from godelbox.evaluator.context import EvalContext
 from godelbox.evaluator.evaluation import Solver, safe_name
 from godelbox.evaluator.results import TaskResult
@@ -108,6 +108,7 @@ class Evolution:
         self._progress = ProgressReader(self.archive, session_started=time.monotonic())
         self._snapshot = Snapshot(run_dir=str(self.run_dir))
         self._problems = {task.task_id: task.problem() for task in parts.bench.tasks()}
+        self._test_patches = {task.task_id: hidden_tests(task) for task in parts.bench.tasks()}
         self._plans_seq = 0
         self._newest_plan: dict[str, Any] | None = None
         self._unfinished: dict[int, dict[str, Any]] = {}
@@ -353,6 +354,7 @@ class Evolution:
                 self._problems,
                 self._lock,
                 generation=int((child.proposal or {}).get("generation", 0)),
+                test_patches=self._test_patches,
             )
             workdir = self.scratch / f"draft-{node_id}"
             shutil.rmtree(workdir, ignore_errors=True)

@@ -1,0 +1,70 @@
+"""Prompts sized to a model's context window.
+
+A prompt built from evidence (code, logs, patches) can be far longer than a small model's window
+(the DGM diagnosis prompt is ~25k tokens at its default caps; SmolLM2 takes 8k). Builders here
+take a *scale* in (0, 1] that multiplies every size cap, and `fit_messages` shrinks it until the
+counted prompt leaves room for the answer (and, for JSON replies, for one repair round). Counts
+come from litellm's token counter, which falls back to a generic tokenizer for unknown models,
+so a safety factor covers the difference.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from godelbox.errors import UserError
+
+TOKEN_SAFETY = 1.25
+"""Counted tokens are multiplied by this: small models' tokenizers need more tokens per text."""
+MIN_SCALE = 0.02
+SHRINK_TRIES = 8
+
+Message = Mapping[str, Any]
+
+
+class PromptTooLong(UserError):
+    """Even the smallest version of a prompt does not fit the model's context window."""
+
+
+def answer_tokens(window: int | None, max_output_tokens: int) -> int:
+    """The answer's max_tokens: the configured cap, at most a quarter of the window."""
+    if window is None:
+        return max_output_tokens
+    return max(64, min(max_output_tokens, window // 4))
+
+
+def prompt_budget(window: int | None, answer: int, rounds: int = 1) -> int | None:
+    """Tokens a prompt may use so that `rounds` answers (a JSON reply and its repair) still fit;
+    None when the window is unknown (no sizing)."""
+    if window is None:
+        return None
+    return max(256, window - rounds * answer - 128)
+
+
+def fit_messages(
+    build: Callable[[float], Sequence[Message]],
+    count: Callable[[Sequence[Message]], int],
+    budget: int | None,
+) -> tuple[list[Message], float]:
+    """(messages, scale) for the largest scale whose prompt fits `budget` tokens."""
+    scale = 1.0
+    for _ in range(SHRINK_TRIES):
+        messages = list(build(scale))
+        if budget is None:
+            return messages, scale
+        used = count(messages) * TOKEN_SAFETY
+        if used <= budget:
+            return messages, scale
+        if scale <= MIN_SCALE:
+            break
+        scale = max(MIN_SCALE, scale * min(0.9, 0.95 * budget / used))
+    raise PromptTooLong(
+        f"the prompt needs ~{int(used)} tokens even cut down to {scale:.0%} of its evidence, "
+        f"but only {budget} fit the model's context window; configure a model with a longer "
+        "context (models.<role>.context_window)"
+    )
+
+
+def scaled(chars: int, scale: float, floor: int = 200) -> int:
+    return max(floor, int(chars * scale))
