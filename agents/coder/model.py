@@ -43,11 +43,14 @@ class Model(Protocol):
 
 
 class GatewayModel:
-    def __init__(self, role: str | None, retries: int = 2, backoff_s: float = 2.0) -> None:
+    def __init__(
+        self, role: str | None, retries: int = 2, backoff_s: float = 2.0, max_tokens: int = 1024
+    ) -> None:
         import godelbox_llm  # only present inside the sandbox image (or on PYTHONPATH)
 
         self._llm = godelbox_llm
         self.role = role
+        self.max_tokens = max_tokens
         self.retries = retries
         self.backoff_s = backoff_s
         self.usage = Usage()
@@ -57,7 +60,13 @@ class GatewayModel:
     ) -> dict[str, Any]:
         for attempt in range(self.retries + 1):
             try:
-                response = self._llm.chat(messages, tools=tools, role=self.role, timeout=timeout_s)
+                response = self._llm.chat(
+                    messages,
+                    tools=tools,
+                    role=self.role,
+                    timeout=timeout_s,
+                    max_tokens=self.max_tokens,
+                )
                 break
             except self._llm.GatewayError as err:
                 if err.status == 402:

@@ -11,8 +11,9 @@ so a safety factor covers the difference.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
+from godelbox.config import LLMSection
 from godelbox.errors import UserError
 
 TOKEN_SAFETY = 1.25
@@ -68,3 +69,21 @@ def fit_messages(
 
 def scaled(chars: int, scale: float, floor: int = 200) -> int:
     return max(floor, int(chars * scale))
+
+
+class _Sized(Protocol):
+    """What `model_limits` needs of an `LLMClient`."""
+
+    @property
+    def llm(self) -> LLMSection: ...
+
+    def context_window(self, role: str) -> int | None: ...
+
+
+def model_limits(client: _Sized, role: str) -> dict[str, int | None]:
+    """The `EvalContext` fields that tell an agent its model's window and answer cap."""
+    window = client.context_window(role)
+    return {
+        "llm_context_window": window,
+        "llm_max_tokens": answer_tokens(window, client.llm.max_output_tokens),
+    }
