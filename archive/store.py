@@ -377,6 +377,14 @@ class Archive:
             assert call.id is not None
             return call.id
 
+    def llm_calls(self, node_id: int | None = None) -> list[LLMCall]:
+        """Every recorded model call (of one node when `node_id` is given), oldest first."""
+        query = select(LLMCall).order_by(col(LLMCall.id))
+        if node_id is not None:
+            query = query.where(col(LLMCall.node_id) == node_id)
+        with self._session() as session:
+            return list(session.exec(query).all())
+
     def total_cost(self) -> float:
         with self._session() as session:
             return float(session.exec(select(func.coalesce(func.sum(LLMCall.cost_usd), 0.0))).one())

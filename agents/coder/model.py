@@ -58,13 +58,19 @@ class GatewayModel:
     def query(
         self, messages: list[dict[str, Any]], tools: list[dict[str, Any]], timeout_s: float
     ) -> dict[str, Any]:
+        """One answer within `timeout_s` in all, retries included: the run's time budget must
+        hold even when a slow model times out again and again."""
+        deadline = time.monotonic() + timeout_s
         for attempt in range(self.retries + 1):
+            left = deadline - time.monotonic()
+            if left < 1.0:
+                raise ModelError(f"no answer from the model within {timeout_s:.0f} s")
             try:
                 response = self._llm.chat(
                     messages,
                     tools=tools,
                     role=self.role,
-                    timeout=timeout_s,
+                    timeout=left,
                     max_tokens=self.max_tokens,
                 )
                 break

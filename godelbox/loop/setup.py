@@ -79,7 +79,7 @@ def build_parts(
         seed_kind=seed_kind,
         reporter=reporter,
         stop=stop,
-        executor=executor_for(config, offline(config)),
+        executor=executor_for(config),
     )
 
 
