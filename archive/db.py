@@ -39,7 +39,8 @@ def _add_pae_tables(conn: Connection) -> None:
 
 def _add_made_patch(conn: Connection) -> None:
     """v4: agent_node.made_patch (a child with no non-empty patch is not a parent, as in DGM)."""
-    conn.exec_driver_sql("ALTER TABLE agent_node ADD COLUMN made_patch BOOLEAN")
+    if "made_patch" not in {c["name"] for c in inspect(conn).get_columns("agent_node")}:
+        conn.exec_driver_sql("ALTER TABLE agent_node ADD COLUMN made_patch BOOLEAN")
 
 
 MIGRATIONS: Sequence[Migration] = (_add_eval_jobs, _add_pae_tables, _add_made_patch)

@@ -28,11 +28,11 @@ class PromptTooLong(UserError):
     """Even the smallest version of a prompt does not fit the model's context window."""
 
 
-def answer_tokens(window: int | None, max_output_tokens: int) -> int:
-    """The answer's max_tokens: the configured cap, at most a quarter of the window."""
+def answer_tokens(window: int | None, max_output_tokens: int, share: int = 4) -> int:
+    """The answer's max_tokens: the configured cap, at most 1/`share` of the window."""
     if window is None:
         return max_output_tokens
-    return max(64, min(max_output_tokens, window // 4))
+    return max(64, min(max_output_tokens, window // share))
 
 
 def prompt_budget(window: int | None, answer: int, rounds: int = 1) -> int | None:
@@ -67,8 +67,24 @@ def fit_messages(
     )
 
 
-def scaled(chars: int, scale: float, floor: int = 200) -> int:
-    return max(floor, int(chars * scale))
+CHARS_PER_TOKEN = 3.0
+"""For prompts sized before they are built: a conservative characters-per-token ratio."""
+FIXED_PROMPT_TOKENS = 800
+"""Room kept for a prompt's fixed text (system prompt, instructions, JSON schema)."""
+
+
+def evidence_chars(
+    client: _Sized, role: str, default_chars: int, rounds: int, share: int = 4
+) -> tuple[int, int]:
+    """(characters of evidence, max_tokens of each answer) for a conversation of `rounds`
+    answers with `role`'s model: the evidence shrinks so that everything fits its window."""
+    window = client.context_window(role)
+    answer = answer_tokens(window, client.llm.max_output_tokens, share)
+    budget = prompt_budget(window, answer, rounds)
+    if budget is None:
+        return default_chars, answer
+    room = max(0.0, budget / TOKEN_SAFETY - FIXED_PROMPT_TOKENS)
+    return max(500, min(default_chars, int(room * CHARS_PER_TOKEN))), answer
 
 
 class _Sized(Protocol):
