@@ -1,0 +1,48 @@
+"""One configuration for every real-model test: all roles on the local server, answers and time
+budgets small enough that the whole directory stays within minutes on 2 cores (the server
+answers one request at a time, at tens of tokens per second on an idle machine)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from godelbox.config import Config
+from godelbox.llm.local import ServerInfo
+from tests.fixtures.local_model import local_models
+
+MAX_OUTPUT_TOKENS = 160
+TASK_TIMEOUT_S = 40.0
+
+
+def realmodel_config(info: ServerInfo, agent_image: str, **sections: Any) -> dict[str, Any]:
+    """Config data (as a TOML file or `Config.model_validate` takes it); `sections` are merged
+    into the defaults here, one level deep."""
+    data: dict[str, Any] = {
+        "run": {"seed": 7},
+        "models": local_models(info),
+        "llm": {
+            "max_output_tokens": MAX_OUTPUT_TOKENS,
+            "timeout_s": 90.0,
+            "max_retries": 1,
+            "backoff_s": 0.5,
+            "run_budget_usd": 1.0,  # local models are free: set to prove it is never touched
+        },
+        "sandbox": {"backend": "docker", "image": agent_image},
+        "evaluation": {
+            "bench": "builtin:dev",
+            "task_timeout_s": TASK_TIMEOUT_S,
+            "workers": 1,
+            "stages": [{"tasks": 1, "min_score_to_continue": 1.0}],
+        },
+        "proposer": {
+            "implement_timeout_s": TASK_TIMEOUT_S,
+            "self_test_timeout_s": 180.0,
+        },
+    }
+    for name, values in sections.items():
+        data[name] = {**data.get(name, {}), **values}
+    return data
+
+
+def realmodel(info: ServerInfo, agent_image: str, **sections: Any) -> Config:
+    return Config.model_validate(realmodel_config(info, agent_image, **sections))
