@@ -42,6 +42,7 @@ from godelbox.llm.endpoints import (
     is_local,
     table_price,
 )
+from godelbox.llm.fit import KNOWN_TOKENIZER_SAFETY, UNKNOWN_TOKENIZER_SAFETY
 
 ROLES = ("diagnose", "implement", "agent", "judge", "task_proposer")
 
@@ -294,6 +295,14 @@ class LLMClient:
             return None
         window = info.get("max_input_tokens") or info.get("max_tokens")
         return int(window) if window else None
+
+    def token_safety(self, role: str) -> float:
+        """How much to trust `count_tokens` for the role's model (see godelbox.llm.fit)."""
+        try:
+            _litellm().get_model_info(self.model_for(role))
+        except Exception:
+            return UNKNOWN_TOKENIZER_SAFETY
+        return KNOWN_TOKENIZER_SAFETY
 
     def estimate_usd(self, role: str, tokens_in: int, tokens_out: int) -> float:
         """Dollar cost of a call of this size for the role's model (0 when unknown)."""

@@ -3,9 +3,13 @@
 A prompt built from evidence (code, logs, patches) can be far longer than a small model's window
 (the DGM diagnosis prompt is ~25k tokens at its default caps; SmolLM2 takes 8k). Builders here
 take a *scale* in (0, 1] that multiplies every size cap, and `fit_messages` shrinks it until the
-counted prompt leaves room for the answer (and, for JSON replies, for one repair round). Counts
-come from litellm's token counter, which falls back to a generic tokenizer for unknown models,
-so a safety factor covers the difference.
+counted prompt leaves room for the answer (and, for JSON replies, for one repair round).
+
+Counts come from litellm's token counter, exact for the models it knows and a generic tokenizer
+(tiktoken) for the others, so a safety factor multiplies them: small for known models, large for
+unknown ones. Measured here with SmolLM2 behind llama.cpp's chat endpoint: a code-heavy prompt
+took 1.73x tiktoken's count (the server's own tokenizer said 1.2x; its chat formatting adds the
+rest).
 """
 
 from __future__ import annotations
@@ -16,8 +20,9 @@ from typing import Any, Protocol
 from godelbox.config import LLMSection
 from godelbox.errors import UserError
 
-TOKEN_SAFETY = 1.25
-"""Counted tokens are multiplied by this: small models' tokenizers need more tokens per text."""
+KNOWN_TOKENIZER_SAFETY = 1.1
+UNKNOWN_TOKENIZER_SAFETY = 2.0
+"""Counted tokens are multiplied by one of these (see the module docstring)."""
 MIN_SCALE = 0.02
 SHRINK_TRIES = 8
 
@@ -47,14 +52,16 @@ def fit_messages(
     build: Callable[[float], Sequence[Message]],
     count: Callable[[Sequence[Message]], int],
     budget: int | None,
+    safety: float = UNKNOWN_TOKENIZER_SAFETY,
 ) -> tuple[list[Message], float]:
-    """(messages, scale) for the largest scale whose prompt fits `budget` tokens."""
+    """(messages, scale) for the largest scale whose prompt, counted and multiplied by
+    `safety`, fits `budget` tokens."""
     scale = 1.0
     for _ in range(SHRINK_TRIES):
         messages = list(build(scale))
         if budget is None:
             return messages, scale
-        used = count(messages) * TOKEN_SAFETY
+        used = count(messages) * safety
         if used <= budget:
             return messages, scale
         if scale <= MIN_SCALE:
@@ -83,7 +90,7 @@ def evidence_chars(
     budget = prompt_budget(window, answer, rounds)
     if budget is None:
         return default_chars, answer
-    room = max(0.0, budget / TOKEN_SAFETY - FIXED_PROMPT_TOKENS)
+    room = max(0.0, budget / client.token_safety(role) - FIXED_PROMPT_TOKENS)
     return max(500, min(default_chars, int(room * CHARS_PER_TOKEN))), answer
 
 
@@ -94,6 +101,8 @@ class _Sized(Protocol):
     def llm(self) -> LLMSection: ...
 
     def context_window(self, role: str) -> int | None: ...
+
+    def token_safety(self, role: str) -> float: ...
 
 
 def model_limits(client: _Sized, role: str) -> dict[str, int | None]:

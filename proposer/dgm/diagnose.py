@@ -150,7 +150,7 @@ def diagnose(
         schema = {"role": "user", "content": json_instruction(Diagnosis)}
         return llm.count_tokens("diagnose", [*messages, schema])
 
-    conversation, _ = fit_messages(build, count, budget)
+    conversation, _ = fit_messages(build, count, budget, llm.token_safety("diagnose"))
     options = {"max_tokens": answer}
     if config.critique_rounds == 0:
         diagnosis = llm.complete_json("diagnose", conversation, Diagnosis, options=options)
