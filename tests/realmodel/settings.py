@@ -22,8 +22,8 @@ def realmodel_config(info: ServerInfo, agent_image: str, **sections: Any) -> dic
         "models": local_models(info),
         "llm": {
             "max_output_tokens": MAX_OUTPUT_TOKENS,
-            "timeout_s": 90.0,
-            "max_retries": 1,
+            "timeout_s": 180.0,
+            "max_retries": 2,
             "backoff_s": 0.5,
             "run_budget_usd": 1.0,  # local models are free: set to prove it is never touched
         },
