@@ -63,7 +63,8 @@ class ModelEndpoint(_Section):
     input_usd_per_token: float | None = Field(None, ge=0)
     output_usd_per_token: float | None = Field(None, ge=0)
     local: bool | None = Field(
-        None, description="Served on this machine (free); default: api_base is a loopback address."
+        None,
+        description="Served on this machine (free); default: the table's api_base is on loopback.",
     )
 
 

@@ -5,8 +5,9 @@ rules that follow from it live here so `eval`, the loop and `doctor` apply the s
 - a role's base URL is its table's `api_base`, else `models.api_base`, else the provider's;
 - its key is read on the host from the table's `api_key_env` (never from config, never sent to a
   sandbox); a local endpoint without one gets a placeholder key (local servers ignore it);
-- a model is *local* when its table says so or its base URL is a loopback address: calls to it
-  cost nothing, so it needs no price;
+- a model is *local* when its table says so or the table's base URL is a loopback address: calls
+  to it cost nothing, so it needs no price (the global `models.api_base` never makes a model
+  local: a loopback proxy may well front a paid provider);
 - with a dollar budget set, every configured role must be priced (its table, `[[llm.prices]]`,
   or litellm's cost map) or local, else the budget could never be reached and the run is refused.
 """
@@ -51,10 +52,11 @@ def is_loopback_url(url: str) -> bool:
 
 def is_local(models: ModelsSection, role: str) -> bool:
     endpoint = endpoint_of(models, role)
-    if endpoint is not None and endpoint.local is not None:
+    if endpoint is None:
+        return False
+    if endpoint.local is not None:
         return endpoint.local
-    base = api_base_of(models, role)
-    return bool(base) and is_loopback_url(base)
+    return bool(endpoint.api_base) and is_loopback_url(endpoint.api_base)
 
 
 def api_key_of(
