@@ -92,7 +92,7 @@ def serve(
         threads=threads,
     )
     server = LocalServer(spec, models_dir() / "server.log")
-    console = Console()
+    console = Console(soft_wrap=True)
     console.log(f"starting llama.cpp server on {spec.base_url} with {path.name}")
     server.start()
     info = server.info
@@ -111,7 +111,7 @@ def serve(
 @app.command("status")
 def status() -> None:
     """Whether the server is installed, the bundled model fetched, and a server running."""
-    console = Console()
+    console = Console(soft_wrap=True)
     console.print(f"llama-cpp-python[server]: {'installed' if server_installed() else 'missing'}")
     bundled = bundled_model_path()
     console.print(f"bundled model: {bundled if bundled.is_file() else 'not fetched'}")
