@@ -12,6 +12,9 @@ from tests.fixtures.local_model import local_models
 
 MAX_OUTPUT_TOKENS = 160
 TASK_TIMEOUT_S = 40.0
+CONTEXT_WINDOW = 4096
+"""What the tests tell godelbox the model takes (the server has 8k): half the prompt to process
+per call, and every sizing rule (diagnosis evidence, the agent's history) still at work."""
 
 
 def realmodel_config(info: ServerInfo, agent_image: str, **sections: Any) -> dict[str, Any]:
@@ -19,7 +22,10 @@ def realmodel_config(info: ServerInfo, agent_image: str, **sections: Any) -> dic
     into the defaults here, one level deep."""
     data: dict[str, Any] = {
         "run": {"seed": 7},
-        "models": local_models(info),
+        "models": {
+            role: {**table, "context_window": CONTEXT_WINDOW}
+            for role, table in local_models(info).items()
+        },
         "llm": {
             "max_output_tokens": MAX_OUTPUT_TOKENS,
             "timeout_s": 180.0,
