@@ -71,7 +71,7 @@ demo-llm: system model
 	$(BIN)/godelbox model serve --detach --port $(DEMO_LLM_PORT)
 	$(BIN)/godelbox run $(DEMO_LLM_RUN) --config docs/llm-local.toml --iterations 2 \
 		--set run.seed=0; status=$$?; $(BIN)/godelbox model stop; exit $$status
-	$(BIN)/godelbox archive llm-calls $(DEMO_LLM_RUN)
+	$(BIN)/godelbox archive calls $(DEMO_LLM_RUN)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
