@@ -129,7 +129,10 @@ def calls(
     for name in ("node", "role", "model", "in", "out", "cost $", "s", "outcome"):
         table.add_column(name, justify="left" if name in ("role", "model", "outcome") else "right")
     for row in rows:
-        outcome = "ok" if row.error is None else escape(" ".join(row.error.split())[:80])
+        # Provider error text can quote anything: no control sequence reaches the terminal.
+        error = " ".join((row.error or "").split())
+        printable = "".join(c if c.isprintable() else "?" for c in error)
+        outcome = "ok" if row.error is None else escape(printable[:80])
         table.add_row(
             "-" if row.node_id is None else str(row.node_id),
             row.role,
