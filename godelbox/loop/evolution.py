@@ -443,9 +443,7 @@ class Evolution:
     def _evaluate_agent(self, node: AgentNode, agent_dir: Path) -> None:
         node_id = node.id or 0
         tasks = [t.task_id for t in self.p.bench.tasks()]
-        with self._lock:
-            parent_scores = [float(s) for s in self.archive.graph().candidates().scores]
-        stages = effective_stages(self.config.evaluation.stages, parent_scores)
+        stages = effective_stages(self.config.evaluation.stages, self._earlier_scores(node))
         stage_of = {
             task_id: index
             for index, ids in enumerate(plan_stages(tasks, stages))
@@ -480,6 +478,18 @@ class Evolution:
             "node.evaluated",
             f"node {node_id}: {resolved}/{len(rows)} resolved ({score:.3f}){note}",
         )
+
+    def _earlier_scores(self, node: AgentNode) -> list[float]:
+        """Scores of the parents eligible from earlier generations than `node`'s, for dynamic
+        stage thresholds: never this generation's siblings, whose evaluation may finish in any
+        order, so a seeded run gates the same way with any worker count and after a resume."""
+        if not any(stage.dynamic for stage in self.config.evaluation.stages):
+            return []
+        generation = _generation(node)
+        with self._lock:
+            ids = [int(i) for i in self.archive.graph().candidates().ids]
+            earlier = [self.archive.node(i) for i in ids]
+        return [float(n.score or 0.0) for n in earlier if _generation(n) < generation]
 
     def _evaluate_round(
         self,
@@ -604,6 +614,11 @@ def _record_once(
         record(result)
 
     return on_result
+
+
+def _generation(node: AgentNode) -> int:
+    """The generation that made `node` (the seed: 0)."""
+    return int((node.proposal or {}).get("generation", 0))
 
 
 def _rng_from(state: dict[str, Any]) -> random.Random:
