@@ -8,6 +8,7 @@ from typing import Any
 
 from godelbox.config import Config
 from godelbox.llm.local import ServerInfo
+from godelbox.proposer.llm import LLMCallRecord
 from tests.fixtures.local_model import local_models
 
 MAX_OUTPUT_TOKENS = 160
@@ -52,3 +53,12 @@ def realmodel_config(info: ServerInfo, agent_image: str, **sections: Any) -> dic
 
 def realmodel(info: ServerInfo, agent_image: str, **sections: Any) -> Config:
     return Config.model_validate(realmodel_config(info, agent_image, **sections))
+
+
+def answered(records: list[LLMCallRecord]) -> list[LLMCallRecord]:
+    """The calls that got an answer. The server answers one call at a time, so on a loaded
+    machine an attempt can time out while others wait: it is recorded as failed and retried
+    (the client's documented behaviour). Any other failure is a test failure."""
+    failed = [r.error or "" for r in records if not r.ok]
+    assert all("Timeout" in e or "timed out" in e for e in failed), failed
+    return [r for r in records if r.ok]

@@ -18,17 +18,9 @@ from godelbox.proposer.pae.judge import Judge
 from godelbox.proposer.pae.proposer import TaskProposer
 from godelbox.proposer.self_refine.refine import SelfRefiner
 from godelbox.sandbox.select import backend_for
-from tests.realmodel.settings import realmodel
+from tests.realmodel.settings import answered, realmodel
 
 TASK = "builtin__batcher-15"
-
-
-def answered(records: list[LLMCallRecord]) -> list[LLMCallRecord]:
-    """The calls that got an answer. On a loaded machine an attempt can time out: it is
-    recorded as failed and retried, which is the client's documented behaviour."""
-    failed = [r.error or "" for r in records if not r.ok]
-    assert all("Timeout" in e for e in failed), failed
-    return [r for r in records if r.ok]
 
 
 def _calls_are_real(records: list[LLMCallRecord], roles: set[str]) -> None:
