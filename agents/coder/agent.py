@@ -154,7 +154,7 @@ class Agent:
         c = self.config
         if not c.time_budget_s:
             return cap
-        margin = min(c.time_margin_s, 0.1 * c.time_budget_s)
+        margin = min(c.time_margin_s, 0.2 * c.time_budget_s)
         left = c.time_budget_s - margin - (time.monotonic() - self.started)
         return max(floor, min(cap, left))
 

@@ -107,7 +107,9 @@ class AgentConfig:
     time_budget_s: float = 0.0
     """Wall-clock seconds per run; 0 = unlimited. run.py sets it from GODELBOX_TIME_BUDGET_S."""
     time_margin_s: float = 15.0
-    """Stop this long before the time budget, so the run ends cleanly instead of being killed."""
+    """Stop this long before the time budget (at most a fifth of it), so the run ends cleanly
+    instead of being killed: the host's clock starts before this process does, which takes
+    seconds on a loaded machine."""
     command_timeout_s: float = 120.0
     output_limit_chars: int = 10_000
     """Longer tool output keeps its head and tail and says how much was cut."""

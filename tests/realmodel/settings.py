@@ -12,7 +12,7 @@ from godelbox.proposer.llm import LLMCallRecord
 from tests.fixtures.local_model import local_models
 
 MAX_OUTPUT_TOKENS = 160
-TASK_TIMEOUT_S = 40.0
+TASK_TIMEOUT_S = 60.0
 CONTEXT_WINDOW = 4096
 """What the tests tell godelbox the model takes (the server has 8k): half the prompt to process
 per call, and every sizing rule (diagnosis evidence, the agent's history) still at work."""
