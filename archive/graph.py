@@ -30,8 +30,9 @@ class NodeFacts:
     score: float | None = None
     tasks_resolved: int = 0
     tasks_attempted: int = 0
-    tasks_tampered: int = 0
     attrs: Mapping[str, Any] = field(default_factory=dict)
+    made_patch: bool | None = None
+    tasks_tampered: int = 0
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class ArchiveGraph:
                 **f.attrs,
                 "status": NodeStatus(f.status),
                 "score": f.score,
+                "made_patch": f.made_patch,
                 "resolved": f.tasks_resolved,
                 "attempted": f.tasks_attempted,
                 "tampered": f.tasks_tampered,
@@ -92,6 +94,7 @@ class ArchiveGraph:
             **facts.attrs,
             status=NodeStatus(facts.status),
             score=facts.score,
+            made_patch=facts.made_patch,
             resolved=0,
             attempted=0,
             tampered=0,
@@ -109,14 +112,20 @@ class ArchiveGraph:
         self._refresh_eligibility(facts.id)
 
     def update(
-        self, node_id: int, status: NodeStatus | None = None, score: float | None = None
+        self,
+        node_id: int,
+        status: NodeStatus | None = None,
+        score: float | None = None,
+        made_patch: bool | None = None,
     ) -> None:
-        """Change a node's status and/or score (None = unchanged)."""
+        """Change a node's status, score and/or made_patch (None = unchanged)."""
         node = self.g.nodes[node_id]
         if status is not None:
             node["status"] = NodeStatus(status)
         if score is not None:
             node["score"] = score
+        if made_patch is not None:
+            node["made_patch"] = made_patch
         self._refresh_eligibility(node_id)
 
     def add_results(self, node_id: int, resolved: int, attempted: int, tampered: int = 0) -> None:
@@ -214,6 +223,7 @@ class ArchiveGraph:
         return (
             data["status"] == NodeStatus.EVALUATED
             and data["score"] is not None
+            and data.get("made_patch") is not False
             and not data["tampered"]
         )
 

@@ -35,6 +35,10 @@ class EvalContext:
     """Attempts for benchmarks that feed failures back (Polyglot); others use one."""
     gateway_socket: Path | None = None
     llm_model: str = "agent"
+    llm_context_window: int | None = None
+    """Tokens the agent's model takes, told to the agent so it keeps its history within it."""
+    llm_max_tokens: int | None = None
+    """The answer cap the agent should ask for."""
     pristine: PristineCache | None = None
     trash: Trash = field(default_factory=Trash)
     """Deletes the evaluation's scratch trees in the background (shared by `replace` copies)."""

@@ -115,6 +115,8 @@ class TaskResult:
     retries such a task instead of counting it against the agent."""
     evidence: list[Evidence] = field(default_factory=list)
     """What the harness observed when the outcome is `tampered`."""
+    eval_log: str = ""
+    """The grader's test output (capped): shown to the diagnosis model, never to the agent."""
 
     @property
     def resolved(self) -> bool:
@@ -144,6 +146,7 @@ class TaskResult:
             attempts=int(data.get("attempts", 1)),
             infra=bool(data.get("infra", False)),
             evidence=[Evidence.from_dict(e) for e in data.get("evidence") or []],
+            eval_log=str(data.get("eval_log", "")),
         )
 
 
@@ -160,4 +163,5 @@ def result_from(task_id: str, solution: Solution, grade: Grade, attempts: int = 
         attempts=attempts,
         infra=grade.infra,
         evidence=list(grade.evidence),
+        eval_log=grade.feedback,
     )

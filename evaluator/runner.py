@@ -119,6 +119,10 @@ def agent_env(ctx: EvalContext) -> dict[str, str]:
     if ctx.gateway_socket is not None:
         env[contract.ENV_LLM_SOCKET] = GATEWAY_SOCKET
         env[contract.ENV_LLM_MODEL] = ctx.llm_model
+        if ctx.llm_context_window:
+            env[contract.ENV_LLM_CONTEXT_WINDOW] = str(ctx.llm_context_window)
+        if ctx.llm_max_tokens:
+            env[contract.ENV_LLM_MAX_TOKENS] = str(ctx.llm_max_tokens)
     return env
 
 

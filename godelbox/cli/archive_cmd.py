@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from godelbox.archive.models import NodeStatus
@@ -112,6 +113,41 @@ def ls(
             f"{costs.get(node.id, 0.0):.4f}",
         )
     Console().print(table)
+
+
+@archive_app.command("calls")
+def calls(
+    run_dir: RunDirArg,
+    node: Annotated[
+        int | None, typer.Option("--node", "-n", help="Only this node's calls.")
+    ] = None,
+) -> None:
+    """Every model call: node, role, model, tokens, cost, latency, and its error if it failed."""
+    with Archive.open(run_dir) as archive:
+        rows = archive.llm_calls(node)
+    table = Table(title=f"{run_dir}: {len(rows)} model calls")
+    for name in ("node", "role", "model", "in", "out", "cost $", "s", "outcome"):
+        table.add_column(name, justify="left" if name in ("role", "model", "outcome") else "right")
+    for row in rows:
+        # Provider error text can quote anything: no control sequence reaches the terminal.
+        error = " ".join((row.error or "").split())
+        printable = "".join(c if c.isprintable() else "?" for c in error)
+        outcome = "ok" if row.error is None else escape(printable[:80])
+        table.add_row(
+            "-" if row.node_id is None else str(row.node_id),
+            row.role,
+            escape(row.model),
+            str(row.tokens_in),
+            str(row.tokens_out),
+            f"{row.cost_usd:.4f}",
+            f"{row.latency_s:.1f}",
+            outcome,
+        )
+    Console().print(table)
+    tokens = sum(r.tokens_in + r.tokens_out for r in rows)
+    failed = sum(r.error is not None for r in rows)
+    cost = sum(r.cost_usd for r in rows)
+    Console().print(f"{len(rows)} calls, {failed} failed, {tokens} tokens, ${cost:.4f}")
 
 
 @archive_app.command("select")
