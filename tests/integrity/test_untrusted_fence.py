@@ -67,11 +67,11 @@ def test_the_dgm_diagnosis_fences_the_agents_code_log_and_patch(tmp_path):
     task = TaskEvidence(
         task_id="t-1", outcome="unresolved", problem="p", patch=INJECTIONS[0],
         log=INJECTIONS[1], tests={"t::a": "failed"}, attempts_resolved=0, attempts=1,
+        eval_log=INJECTIONS[3],
     )  # fmt: skip
     text = evidence_text(agent, TaskChoice(task, "unresolved", "why"), DGMPrompts())
-    assert [label for _, label, _ in blocks(text)] == [
-        "agent_code", "problem", "log", "patch", "tests",
-    ]  # fmt: skip
+    labels = [label for _, label, _ in blocks(text)]
+    assert labels == ["agent_code", "problem", "log", "patch", "tests", "test_patch", "eval_log"]
     assert RULE in DIAGNOSE_SYSTEM and text.rstrip().endswith(REMINDER)
     assert "ignore previous" not in BLOCK.sub("", text)
 
