@@ -34,8 +34,9 @@ class EvalContext:
     tries: int = 2
     """Attempts for benchmarks that feed failures back (Polyglot); others use one."""
     gateway_socket: Path | None = None
+    gateway_token: str = ""
+    """The secret the agent sends with every gateway request (see `Gateway.token`)."""
     llm_model: str = "agent"
-    pristine: PristineCache | None = None
     trash: Trash = field(default_factory=Trash)
     """Deletes the evaluation's scratch trees in the background (shared by `replace` copies)."""
     pristine: PristineCache | None = None

@@ -17,7 +17,8 @@ nothing the agent wrote except its diff reaches the grader.
 Environment given to the agent:
 - `GODELBOX_TIME_BUDGET_S`: seconds the agent has (it is killed at this limit anyway);
 - `GODELBOX_LLM_SOCKET`: path of the gateway's unix socket when a model is configured, else unset;
-- `GODELBOX_LLM_MODEL`: the role name to ask the gateway for (the gateway maps it to a model).
+- `GODELBOX_LLM_MODEL`: the role name to ask the gateway for (the gateway maps it to a model);
+- `GODELBOX_LLM_TOKEN`: the gateway's per-sandbox secret, sent with every request.
 No API key is ever in the environment or in any file of the sandbox.
 """
 
@@ -45,6 +46,7 @@ ENTRYPOINT = (
 ENV_TIME_BUDGET = "GODELBOX_TIME_BUDGET_S"
 ENV_LLM_SOCKET = "GODELBOX_LLM_SOCKET"
 ENV_LLM_MODEL = "GODELBOX_LLM_MODEL"
+ENV_LLM_TOKEN = "GODELBOX_LLM_TOKEN"
 
 AGENT_SELF_TEST = ("python3", "-m", "pytest", "-q", "-x", "tests")
 """How an agent's own test suite is run (from `AGENT_DIR`) when a descendant is validated."""

@@ -119,6 +119,7 @@ def agent_env(ctx: EvalContext) -> dict[str, str]:
     if ctx.gateway_socket is not None:
         env[contract.ENV_LLM_SOCKET] = GATEWAY_SOCKET
         env[contract.ENV_LLM_MODEL] = ctx.llm_model
+        env[contract.ENV_LLM_TOKEN] = ctx.gateway_token
     return env
 
 

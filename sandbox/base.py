@@ -37,6 +37,8 @@ class Limits:
     tmp_mb: int = 256
     work_mb: int = 512
     output_limit_bytes: int = 1_000_000
+    nofile: int = 4096
+    """Open files per process (RLIMIT_NOFILE, soft = hard). Core dumps are always off."""
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,13 @@ multiplexed stream with a deadline, and on expiry kill every process in the cont
 docker-init and the keeper (a second exec), or the whole container when even that cannot start
 (e.g. a fork bomb holds every pid). An exec'd process's OOM does not set State.OOMKilled, so OOM
 is read from the engine's `oom` events.
+
+A command that returns is not over either: whatever it started in the background keeps running
+(into the copy-out, into the next command). After every command the container's pids cgroup is
+read on the host (`cgroup.procs`, ~0.1 ms): anything beyond docker-init and the keeper is killed
+the same way as on a timeout, before the command's result is returned. Where the cgroup cannot
+be found (a remote engine), the engine's process list (`top`) is asked instead. nofile and core
+ulimits are set on the container (no core dump reaches the host's core handler).
 """
 
 from __future__ import annotations
@@ -31,7 +38,7 @@ from pathlib import Path, PurePosixPath
 from typing import IO
 
 import docker.errors
-from docker.types import DriverConfig, Mount
+from docker.types import DriverConfig, Mount, Ulimit
 
 from godelbox.sandbox import labels as lbl
 from godelbox.sandbox import transfer
@@ -46,6 +53,8 @@ from godelbox.sandbox.base import (
 from godelbox.sandbox.engine import require_client
 
 USER = "1000:1000"
+RESIDENTS = 2
+"""Processes a container holds between commands: docker-init and the keeper."""
 KILL_GRACE_S = 5.0
 FEED_TIMEOUT_S = 300.0
 """How long the keeper may take to unpack one copy_in (the size of a big repository)."""
@@ -104,6 +113,8 @@ class DockerSandbox:
         """The keeper's stdin (and output) while it still unpacks copy_ins; None after."""
         self._dead = False
         self._closed = False
+        self._procs: Path | bool | None = None
+        """The container's cgroup.procs on this host; None until looked for, False if absent."""
 
     @property
     def container_id(self) -> str:
@@ -192,6 +203,8 @@ class DockerSandbox:
                 ended = "timeout"
             self._kill_processes()
             code = self._exit_code(exec_id, time.monotonic() + KILL_GRACE_S)
+        else:
+            self._kill_leftovers()
         # Any OOM kill during the command (of it or of a child) is reported as "oom".
         if ended == "exit" and code != 0 and self._oom_since(since, patient=code == 137):
             ended = "oom"
@@ -283,6 +296,30 @@ class DockerSandbox:
         with contextlib.suppress(docker.errors.APIError):
             self._container.kill()
 
+    def _kill_leftovers(self) -> None:
+        """Kill what the command left running in the background (see the module docstring);
+        the container itself when that does not leave it with only its residents."""
+        if self._process_count() <= RESIDENTS:
+            return
+        self._kill_processes()
+        if not self._dead and self._process_count() > RESIDENTS:
+            self._dead = True
+            with contextlib.suppress(docker.errors.APIError):
+                self._container.kill()
+
+    def _process_count(self) -> int:
+        if self._procs is None:
+            self._procs = _cgroup_procs(self._client.api, self._container.id) or False
+        if self._procs:
+            try:
+                return len(self._procs.read_bytes().split())
+            except OSError:  # the container is gone
+                return 0
+        try:
+            return len(self._client.api.top(self._container.id).get("Processes") or [])
+        except docker.errors.APIError:
+            return 0
+
     def _oom_since(self, since: float, *, patient: bool) -> bool:
         """Did the engine report an OOM kill in this container since `since`? When `patient`,
         look once more a moment later: the event can trail the exec's end."""
@@ -298,6 +335,34 @@ class DockerSandbox:
             if any(True for _ in events):
                 return True
         return False
+
+
+CGROUP_ROOTS = (Path("/sys/fs/cgroup/pids"), Path("/sys/fs/cgroup"))
+"""cgroup v1's pids hierarchy, then v2's unified one."""
+
+
+def _cgroup_procs(api, container_id: str) -> Path | None:
+    """The host file listing the container's processes. Where the engine's cgroup drivers
+    put it (cgroupfs or systemd, v1 or v2), else where its init process says it is; only a
+    path naming the container counts (a remote engine's pid means nothing here)."""
+    for root in CGROUP_ROOTS:
+        for rel in (f"docker/{container_id}", f"system.slice/docker-{container_id}.scope"):
+            if (root / rel / "cgroup.procs").is_file():
+                return root / rel / "cgroup.procs"
+    try:
+        pid = api.inspect_container(container_id)["State"]["Pid"]
+        lines = Path(f"/proc/{pid}/cgroup").read_text().splitlines()
+    except (docker.errors.APIError, OSError, KeyError):
+        return None
+    for line in lines:
+        _, controllers, rel = line.split(":", 2)
+        pids_v1 = "pids" in controllers.split(",")
+        if container_id not in rel or not (pids_v1 or controllers == ""):
+            continue
+        candidate = CGROUP_ROOTS[0 if pids_v1 else 1] / rel.lstrip("/") / "cgroup.procs"
+        if candidate.is_file():
+            return candidate
+    return None
 
 
 def _read_frames(sock: socket.socket, deadline: float, cap: int) -> tuple[bytes, bytes, EndReason]:
@@ -473,6 +538,10 @@ class DockerBackend:
             memswap_limit=f"{limits.memory_mb}m",
             nano_cpus=int(limits.cpus * 1e9),
             pids_limit=limits.pids,
+            ulimits=[
+                Ulimit(name="nofile", soft=limits.nofile, hard=limits.nofile),
+                Ulimit(name="core", soft=0, hard=0),
+            ],
             tmpfs={"/tmp": f"size={limits.tmp_mb}m,mode=1777,nosuid,nodev"},
             mounts=mounts,
         )

@@ -284,6 +284,7 @@ def driver_config(
     if ctx.gateway_socket is not None:
         agent_env[contract.ENV_LLM_SOCKET] = GATEWAY_SOCKET
         agent_env[contract.ENV_LLM_MODEL] = ctx.llm_model
+        agent_env[contract.ENV_LLM_TOKEN] = ctx.gateway_token
     return {
         "nonce": nonce,
         "episodes": [_driver_episode(e) for e in episodes],

@@ -34,8 +34,9 @@ class GatewayAgentSolver:
             on_call=self.on_call,
             budget_usd=section.sandbox_budget_usd,
             budget_tokens=section.sandbox_budget_tokens,
+            roles=("agent",),
         ) as gateway:
-            task_ctx = replace(ctx, gateway_socket=gateway.socket_path)
+            task_ctx = replace(ctx, gateway_socket=gateway.socket_path, gateway_token=gateway.token)
             return run_agent(task_ctx, self.agent_dir, workspace, problem, image=task.image)
 
 

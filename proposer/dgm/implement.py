@@ -71,11 +71,13 @@ def implement(
         on_call=on_llm_call,
         budget_usd=llm.llm.sandbox_budget_usd,
         budget_tokens=llm.llm.sandbox_budget_tokens,
+        roles=(role,),
         aliases=aliases,
     ) as gateway:
         run_ctx = replace(
             ctx,
             gateway_socket=gateway.socket_path,
+            gateway_token=gateway.token,
             task_timeout_s=timeout_s,
             llm_model=EDITOR_ROLE,
         )

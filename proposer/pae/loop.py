@@ -121,8 +121,9 @@ class PAELoop:
             on_call=self.on_agent_call,
             budget_usd=budget.sandbox_budget_usd,
             budget_tokens=budget.sandbox_budget_tokens,
+            roles=("agent",),
         ) as gateway:
-            ctx = replace(self.ctx, gateway_socket=gateway.socket_path)
+            ctx = replace(self.ctx, gateway_socket=gateway.socket_path, gateway_token=gateway.token)
             results = bench.run(ctx, agent_dir)
             rows = [self._judged_episode(judge, result) for result in results]
             report.attempts = len(rows)
