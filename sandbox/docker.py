@@ -40,11 +40,12 @@ from typing import IO
 import docker.errors
 from docker.types import DriverConfig, Mount, Ulimit
 
+from godelbox.sandbox import copyout, transfer
 from godelbox.sandbox import labels as lbl
-from godelbox.sandbox import transfer
 from godelbox.sandbox.base import (
     GATEWAY_SOCKET,
     WORK_DIR,
+    CopyReport,
     EndReason,
     ExecResult,
     SandboxError,
@@ -167,17 +168,27 @@ class DockerSandbox:
             self._attached.close()
             self._feed = None
 
-    def copy_out(self, src: str, dest: Path, *, skip: Collection[str] = ()) -> None:
+    def copy_out(self, src: str, dest: Path, *, skip: Collection[str] = ()) -> CopyReport:
         transfer.under_work(src)
+        api = self._client.api
+        # The raw response, read as it arrives: copyout stops reading (and we hang up) at
+        # the first limit, so a huge tree never crosses to the host. Uncompressed: the engine
+        # would otherwise gzip the tree for a unix socket (7x slower on random bytes).
+        response = api._get(
+            api._url("/containers/{0}/archive", self._container.id),
+            params={"path": src},
+            stream=True,
+            headers={"Accept-Encoding": "identity"},
+        )
         try:
-            stream, _ = self._container.get_archive(src)
-        except docker.errors.NotFound:
-            raise SandboxError(f"{src} does not exist in the sandbox{self._why()}") from None
-        with tempfile.TemporaryFile() as archive:
-            for chunk in stream:
-                archive.write(chunk)
-            archive.seek(0)
-            transfer.unpack(archive, PurePosixPath(src).name, Path(dest), skip)
+            try:
+                api._raise_for_status(response)
+            except docker.errors.NotFound:
+                raise SandboxError(f"{src} does not exist in the sandbox{self._why()}") from None
+            limits = self._spec.limits.copy_out
+            return copyout.from_tar(response.raw, PurePosixPath(src).name, dest, limits, skip)
+        finally:
+            response.close()
 
     def run(
         self,
@@ -511,7 +522,8 @@ class DockerBackend:
                     {
                         "type": "tmpfs",
                         "device": "tmpfs",
-                        "o": f"size={limits.work_mb}m,uid=1000,gid=1000,mode=0700,nosuid,nodev",
+                        "o": f"size={limits.work_mb}m,nr_inodes={limits.work_inodes},"
+                        "uid=1000,gid=1000,mode=0700,nosuid,nodev",
                     },
                 ),
             )

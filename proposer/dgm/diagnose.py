@@ -20,8 +20,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, field_validator
 
+from godelbox.agent_text import cap_text
 from godelbox.config import ProposerSection
-from godelbox.evaluator.runner import cap_text
 from godelbox.proposer.base import ParentEvidence, ProposalError, TaskEvidence
 from godelbox.proposer.dgm.digest import code_digest
 from godelbox.proposer.dgm.prompts import DGMPrompts, render

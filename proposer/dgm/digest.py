@@ -11,9 +11,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from godelbox.agent_text import cap_text
 from godelbox.evaluator.contract import ENTRYPOINT
 from godelbox.evaluator.patching import is_test_path
-from godelbox.evaluator.runner import cap_text
 from godelbox.evaluator.workspace import JUNK_DIRS, JUNK_SUFFIXES
 
 ENTRY_FILE = Path(ENTRYPOINT[1]).name

@@ -19,9 +19,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from godelbox.agent_text import cap_text
 from godelbox.evaluator.context import EvalContext
 from godelbox.evaluator.results import Solution
-from godelbox.evaluator.runner import cap_text, run_agent
+from godelbox.evaluator.runner import run_agent
 from godelbox.evaluator.workspace import commit_snapshot, git_env, plain_copy, plain_view
 from godelbox.proposer.base import LLMCallSink, ProposalError
 from godelbox.proposer.dgm.diagnose import Diagnosis

@@ -20,6 +20,10 @@ from godelbox.proposer.llm import LLMClient, LLMOutputError, LLMRequestError, LL
 ROLE = "judge"
 PATCH_CAP = 12_000
 OBSERVATIONS_CAP = 8_000
+GOAL_CAP = 2_000
+ANSWER_CAP = 2_000
+"""Everything the judge reads of an attempt came out of a sandbox: each part is capped (the end
+kept, with a marker), so one attempt cannot fill the judge's context or budget."""
 
 SYSTEM = """\
 You judge whether an autonomous agent accomplished a task, from the final state of its attempt.
@@ -86,9 +90,9 @@ class Judge:
     ) -> Judgement:
         shot = f"\nA screenshot of the final page is at {screenshot}.\n" if screenshot else ""
         user = WEB_USER.format(
-            goal=goal.strip(),
+            goal=_tail(goal, GOAL_CAP),
             observations=_tail(observations, OBSERVATIONS_CAP) or "(none)",
-            answer=answer or "(none)",
+            answer=_tail(answer, ANSWER_CAP) or "(none)",
             screenshot=shot,
         )
         return self._ask(user)
@@ -119,4 +123,6 @@ def last_steps(messages: Sequence[dict[str, Any]], keep: int = 6) -> str:
 
 def _tail(text: str, cap: int) -> str:
     text = text.strip()
-    return text if len(text) <= cap else "[...]" + text[-cap:]
+    if len(text) <= cap:
+        return text
+    return f"[... {len(text) - cap} characters cut ...]\n{text[-cap:]}"
