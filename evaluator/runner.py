@@ -44,6 +44,7 @@ def run_agent(
         plain_view(baseline, scratch / "diff" / "a")
         result: ExecResult | None = None
         copy_error = ""
+        """Why the answer was not taken (refused copy, diff past its bound); empty if it was."""
         notes: list[str] = []
         try:
             with ctx.backend.start(ctx.spec(image, gateway=ctx.gateway_socket is not None)) as box:
@@ -70,7 +71,7 @@ def run_agent(
                 except (SandboxError, OSError) as err:
                     # e.g. a link pointing out of the workspace, or a tree over a copy-out
                     # limit: refused whole, never followed or half taken.
-                    copy_error = str(err)
+                    copy_error = f"could not copy the workspace out: {err}"
                 # Logs are best effort: the agent may have removed or poisoned them.
                 try:
                     notes.append(box.copy_out(contract.LOG_DIR, scratch / "logs").note())
@@ -92,7 +93,7 @@ def run_agent(
             try:
                 patch = diff_trees(scratch / "diff")
             except DiffTooLarge as err:
-                copy_error = str(err)
+                copy_error = f"could not take the agent's answer: {err}"
         log = collect_log(result, scratch / "logs", ctx.log_cap_bytes, notes)
     assert result is not None
     if copy_error:
@@ -102,7 +103,7 @@ def run_agent(
             duration_s=time.monotonic() - started,
             ended="error",
             exit_code=result.exit_code,
-            detail=f"the agent's answer was not taken: {copy_error}",
+            detail=copy_error,
         )
     detail = ""
     if result.ended == "output_cap":

@@ -65,14 +65,15 @@ class Trash:
         except FileNotFoundError:
             return
         except OSError:  # e.g. a mount point: cannot be moved, so delete it here and now
-            self._delete(path)
+            self.delete(path)
             return
         with self._lock:
             if self._worker is None or not self._worker.give(aside):
-                self._worker = _Worker(self._delete)
+                self._worker = _Worker(self.delete)
                 self._worker.give(aside)
 
-    def _delete(self, path: Path) -> None:
+    def delete(self, path: Path) -> None:
+        """Delete `path` now, in this thread; a failure is logged and kept in `leftovers`."""
         try:
             trees.remove(path)
         except Exception as err:  # one tree's trouble must not stop the others' deletion

@@ -61,7 +61,7 @@ class TreeCache:
             build(staging / "tree")
             (staging / "tree").rename(dest)
         finally:
-            self._trash.discard(staging)
+            self._trash.delete(staging)
         return dest
 
     def _release(self, name: str) -> None:

@@ -11,22 +11,27 @@ volume (put_archive into a plain tmpfs silently does nothing on docker 20.10) th
 removes with the container (auto_remove); /tmp is a size-capped tmpfs; both count against the
 memory limit. Timeouts and the output cap are enforced here, on the host: we read the exec's
 multiplexed stream with a deadline, and on expiry kill every process in the container except
-docker-init and the keeper (a second exec), or the whole container when even that cannot start
-(e.g. a fork bomb holds every pid). An exec'd process's OOM does not set State.OOMKilled, so OOM
-is read from the engine's `oom` events.
+docker-init and the keeper, or the whole container when that fails (e.g. a fork bomb outruns
+it). An exec'd process's OOM does not set State.OOMKilled, so OOM is read from the engine's
+`oom` events.
 
 A command that returns is not over either: whatever it started in the background keeps running
-(into the copy-out, into the next command). After every command the container's pids cgroup is
-read on the host (`cgroup.procs`, ~0.1 ms): anything beyond docker-init and the keeper is killed
-the same way as on a timeout, before the command's result is returned. Where the cgroup cannot
-be found (a remote engine), the engine's process list (`top`) is asked instead. nofile and core
-ulimits are set on the container (no core dump reaches the host's core handler).
+(into the copy-out, into the next command). After every command the container's cgroup is read
+on the host (`cgroup.procs`, ~0.1 ms); anything beyond docker-init and the keeper is killed the
+same way as on a timeout, before the command's result is returned. Killing is done from the
+host by pidfd (root or the sandbox uid; each pidfd checked to be in the container's cgroup, so
+a recycled pid is never hit), which takes microseconds and leaves no window for the process to
+write; otherwise by a second exec inside the container. Where the cgroup cannot be found (a
+remote engine), the engine's process list (`top`) is asked instead. nofile and core ulimits are
+set on the container (no core dump reaches the host's core handler).
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import select
+import signal
 import socket
 import struct
 import tempfile
@@ -53,10 +58,13 @@ from godelbox.sandbox.base import (
 )
 from godelbox.sandbox.engine import require_client
 
-USER = "1000:1000"
+SANDBOX_UID = 1000
+USER = f"{SANDBOX_UID}:{SANDBOX_UID}"
 RESIDENTS = 2
 """Processes a container holds between commands: docker-init and the keeper."""
 KILL_GRACE_S = 5.0
+KILL_ROUNDS = 200
+"""Host-side kill passes before giving up (a fork bomb refills between passes)."""
 FEED_TIMEOUT_S = 300.0
 """How long the keeper may take to unpack one copy_in (the size of a big repository)."""
 COPIED = b"godelbox-copied "
@@ -297,7 +305,10 @@ class DockerSandbox:
             time.sleep(0.02)
 
     def _kill_processes(self) -> None:
-        """Kill everything the command left behind; the container itself if that fails."""
+        """Kill everything the command left behind (or still runs, on a timeout): from the
+        host when we may, else by a second exec; the container itself if both fail."""
+        if self._kill_from_host():
+            return
         with contextlib.suppress(SandboxError):
             deadline = time.monotonic() + KILL_GRACE_S
             exec_id, _, _, ended = self._exec(["python3", "-c", _KILL_ALL], deadline, 65536)
@@ -310,26 +321,47 @@ class DockerSandbox:
     def _kill_leftovers(self) -> None:
         """Kill what the command left running in the background (see the module docstring);
         the container itself when that does not leave it with only its residents."""
-        if self._process_count() <= RESIDENTS:
+        if len(self._members()) <= RESIDENTS:
             return
         self._kill_processes()
-        if not self._dead and self._process_count() > RESIDENTS:
+        if not self._dead and len(self._members()) > RESIDENTS:
             self._dead = True
             with contextlib.suppress(docker.errors.APIError):
                 self._container.kill()
 
-    def _process_count(self) -> int:
+    def _members(self) -> list[int]:
+        """Host pids of the container's processes: its cgroup.procs, else the engine's `top`."""
         if self._procs is None:
             self._procs = _cgroup_procs(self._client.api, self._container.id) or False
         if self._procs:
             try:
-                return len(self._procs.read_bytes().split())
+                return [int(pid) for pid in self._procs.read_bytes().split()]
             except OSError:  # the container is gone
-                return 0
+                return []
         try:
-            return len(self._client.api.top(self._container.id).get("Processes") or [])
-        except docker.errors.APIError:
-            return 0
+            return [int(row[1]) for row in self._client.api.top(self._container.id)["Processes"]]
+        except (docker.errors.APIError, KeyError, IndexError, ValueError):
+            return []
+
+    def _kill_from_host(self) -> bool:
+        """SIGKILL every member of the container's cgroup but docker-init and the keeper, by
+        pidfd (a pid reused by another host process is never signalled: each pidfd is checked
+        to be in this container's cgroup), until none is left. False when this process may
+        not (not root nor the sandbox uid, no cgroup found) or cannot finish."""
+        if not self._procs or os.geteuid() not in (0, SANDBOX_UID):
+            return False
+        try:
+            init = self._client.api.inspect_container(self._container.id)["State"]["Pid"]
+        except (docker.errors.APIError, KeyError):
+            return False
+        for _ in range(KILL_ROUNDS):
+            victims = _victims(self._members(), init)
+            if not victims:
+                return True
+            for pid in victims:
+                _kill_member(pid, self._container.id)
+            time.sleep(0.001)
+        return False
 
     def _oom_since(self, since: float, *, patient: bool) -> bool:
         """Did the engine report an OOM kill in this container since `since`? When `patient`,
@@ -350,6 +382,40 @@ class DockerSandbox:
 
 CGROUP_ROOTS = (Path("/sys/fs/cgroup/pids"), Path("/sys/fs/cgroup"))
 """cgroup v1's pids hierarchy, then v2's unified one."""
+
+
+def _victims(members: list[int], init: int) -> list[int]:
+    """Members other than docker-init and the keeper (init's oldest child)."""
+    children = []
+    for pid in members:
+        stat = _stat(pid)
+        if stat is not None and stat[0] == init:
+            children.append((stat[1], pid))
+    keep = {init, min(children)[1]} if children else {init}
+    return [pid for pid in members if pid not in keep]
+
+
+def _stat(pid: int) -> tuple[int, int] | None:
+    """(parent pid, start time) of a host process, or None if it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return int(fields[1]), int(fields[19])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _kill_member(pid: int, container_id: str) -> None:
+    try:
+        fd = os.pidfd_open(pid)
+    except OSError:  # gone already
+        return
+    try:
+        if container_id in Path(f"/proc/{pid}/cgroup").read_text():
+            signal.pidfd_send_signal(fd, signal.SIGKILL)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def _cgroup_procs(api, container_id: str) -> Path | None:
