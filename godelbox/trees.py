@@ -23,20 +23,26 @@ Ignore = Callable[[str, list[str]], list[str]]
 CopyFile = Callable[[str, str], object]
 
 
-def files(root: Path) -> Iterator[Path]:
-    """Every regular file under `root` (symlinks not followed, nor listed), depth first."""
+def files(root: Path, *, skip_dir: Callable[[str], bool] | None = None) -> Iterator[Path]:
+    """Every regular file under `root` (symlinks not followed, nor listed), in `os.walk`'s
+    top-down order: a directory's files by name, then each subdirectory's in turn.
+    Directories whose name `skip_dir` accepts are not entered."""
     stack = [root]
     while stack:
         directory = stack.pop()
         try:
-            entries = sorted(os.scandir(directory), key=lambda e: e.name, reverse=True)
+            with os.scandir(directory) as it:
+                entries = sorted(it, key=lambda e: e.name)
         except OSError:
             continue
+        subdirs = []
         for entry in entries:
             if entry.is_dir(follow_symlinks=False):
-                stack.append(Path(entry.path))
+                if skip_dir is None or not skip_dir(entry.name):
+                    subdirs.append(Path(entry.path))
             elif entry.is_file(follow_symlinks=False):
                 yield Path(entry.path)
+        stack.extend(reversed(subdirs))
 
 
 LONG_PATH = 1024
@@ -143,12 +149,3 @@ def _is_leaf(path: Path) -> bool:
         return not stat.S_ISDIR(os.lstat(path).st_mode)
     except FileNotFoundError:
         return False
-
-
-def size(root: Path) -> int:
-    """Bytes of every regular file under `root` (a scratch-disk figure for reports)."""
-    total = 0
-    for path in files(root):
-        with contextlib.suppress(OSError):
-            total += path.stat().st_size
-    return total

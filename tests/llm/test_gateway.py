@@ -278,3 +278,43 @@ def test_oversized_body_is_refused_readably(open_gateway):
     with pytest.raises(godelbox_llm.GatewayError) as info:  # the client does not even send it
         godelbox_llm.chat([{"role": "user", "content": "x" * (8 * 1024 * 1024)}])
     assert info.value.status == 413
+
+
+PROBE = """
+import socket, sys
+conn = socket.socket(socket.AF_UNIX)
+try:
+    conn.connect(sys.argv[1])
+except OSError as err:
+    print(type(err).__name__)
+    raise SystemExit
+auth = f"Authorization: Bearer {sys.argv[2]}\\r\\n" if sys.argv[2] else ""
+head = f"POST /v1/chat/completions HTTP/1.1\\r\\n{auth}Content-Length: 2\\r\\n\\r\\n"
+conn.sendall(head.encode() + b"{}")
+print(conn.recv(100).split()[1].decode())
+"""
+
+
+@pytest.mark.skipif(
+    os.geteuid() != 0 and not os.environ.get("CI"),
+    reason="probing as other uids needs root (CI runs as root: there it must run)",
+)
+def test_other_users_cannot_reach_it_and_the_sandbox_uid_needs_the_token(fake_llm, open_gateway):
+    gateway = open_gateway()
+    sock = str(gateway.socket_path)
+
+    def probe(uid: int, token: str) -> str:
+        argv = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--"]
+        done = subprocess.run(
+            [*argv, "/usr/bin/python3", "-c", PROBE, sock, token],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        return done.stdout.strip() or done.stderr
+
+    assert probe(1001, gateway.token) == "PermissionError"  # the 0700 dir stops it
+    assert probe(1000, "") == "401"
+    assert probe(1000, "a-guess") == "401"
+    assert probe(1000, gateway.token) == "400"  # in: the body "{}" has no messages
+    assert fake_llm.requests == []
