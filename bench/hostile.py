@@ -135,11 +135,12 @@ def _child(mix: str, units: int, workers: int) -> None:
     agents = scratch / "agents"
     fixes = {t.instance_id: t.patch for t in load_builtin("dev")}
     fake = _fake_model()
-    # Both runs load the model client (litellm, a tokenizer), as a daemon with models does:
-    # the ratio then shows what the attacks cost, not what importing litellm costs.
+    # Both runs load the model client and make a call (litellm, its HTTP client, a tokenizer),
+    # as a daemon with models does: the ratio then shows what the attacks cost, not litellm.
     warm = LLMClient(fake.models(), fake.llm_section(), lambda _: None)
-    warm.warm_up()
-    warm.count_tokens("agent", [{"role": "user", "content": "warm"}])
+    hello = [{"role": "user", "content": "warm"}]
+    warm.count_tokens("agent", hello)
+    warm.complete("agent", hello, None, options={"max_tokens": 1})
 
     def unit(index: int) -> str:
         task = tasks[index % len(tasks)]

@@ -124,11 +124,12 @@ class _Extraction:
     limits: CopyLimits
     skip: tuple[str, ...]
     entries: int = 0
+    files: int = 0
     bytes: int = 0
-    dirs: set[str] = field(default_factory=set)
-    files: set[str] = field(default_factory=set)
-    links: set[str] = field(default_factory=set)
     dropped_dirs: set[str] = field(default_factory=set)
+    links: set[str] = field(default_factory=set)
+    """Only links and what was left out are remembered; everything else is asked of the disk
+    (lstat, with no link on the way), so 50,000 files cost no more memory than ten."""
     dropped: list[str] = field(default_factory=list)
     dropped_count: int = 0
     started: bool = False
@@ -139,7 +140,7 @@ class _Extraction:
         if not self.started:
             raise SandboxError(f"{self.top} does not exist in the sandbox or is not a directory")
         return CopyReport(
-            files=len(self.files),
+            files=self.files,
             bytes=self.bytes,
             dropped=tuple(self.dropped),
             dropped_count=self.dropped_count,
@@ -165,19 +166,17 @@ class _Extraction:
             self._drop(rel, "a name with control characters or non-UTF-8 bytes", info.isdir())
             return
         self._check_limits(rel, parts, info)
-        parent = "/".join(parts[:-1])
-        if parent and parent not in self.dirs:
+        target = self.root / rel
+        if _under(parts, self.links) or _kind_on_disk(target.parent) != "dir":
             what = "a link" if _under(parts, self.links) else "no directory"
             raise CopyRefused(f"{_shown(rel)} sits under {what} in the copied tree")
-        if rel in self.dirs or rel in self.files or rel in self.links:
+        if _kind_on_disk(target) is not None:
             raise CopyRefused(f"{_shown(rel)} appears twice in the copied tree")
-        target = self.root / rel
         if info.isdir():
             target.mkdir(mode=0o755)
-            self.dirs.add(rel)
         elif info.isreg():
             self._write_file(target, info, opener)
-            self.files.add(rel)
+            self.files += 1
         elif info.issym():
             os.symlink(self._link_target(parts, info.linkname), target)
             self.links.add(rel)
@@ -259,10 +258,11 @@ class _Extraction:
         return "/".join(steps) or "."
 
     def _hard_link(self, rel: str, target: Path, raw: str) -> None:
-        source = "/".join(self._parts(raw))
-        if source in self.files:
+        parts = self._parts(raw)
+        source = "/".join(parts)
+        if not _under(parts, self.links) and _kind_on_disk(self.root / source) == "file":
             os.link(self.root / source, target)
-            self.files.add(rel)
+            self.files += 1
         elif skipped(source, self.skip) or _under(source.split("/"), self.dropped_dirs):
             self._drop(rel, "a hard link to an entry left out", False)
         else:
@@ -274,6 +274,22 @@ class _Extraction:
             self.dropped.append(f"{_shown(rel)} ({why})")
         if is_dir:
             self.dropped_dirs.add(rel)
+
+
+def _kind_on_disk(path: Path) -> str | None:
+    """ "dir", "file", "link" or "other" for what this copy wrote at `path`; None if nothing.
+    (Nothing is written through links, so a path's parents are real directories or absent.)"""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return None
+    except NotADirectoryError:
+        return "other"
+    if stat.S_ISDIR(mode):
+        return "dir"
+    if stat.S_ISREG(mode):
+        return "file"
+    return "link" if stat.S_ISLNK(mode) else "other"
 
 
 def _over(key: str, what: str) -> CopyRefused:

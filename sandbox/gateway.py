@@ -56,6 +56,9 @@ DEFAULT_MAX_TOKENS = 4096
 """The output cap set on calls that ask for none: every chat model accepts one this small, and
 without one a call could overshoot the budget by a whole context window."""
 
+COUNT_SLICE_CHARS = 256 * 1024
+"""Requests longer than this (as JSON) are counted in slices of this size (see `_count`)."""
+
 FORWARDED_OPTIONS = (
     "temperature",
     "top_p",
@@ -241,14 +244,25 @@ class Gateway:
             self._reserved_usd -= usd
 
     def _count(self, call: ChatCall) -> int:
-        """Prompt tokens of the whole request: the tools list is sent (and billed) too."""
+        """Prompt tokens of the whole request: the tools list is sent (and billed) too. A
+        large request is counted slice by slice of its JSON (a little above the exact count),
+        so counting never holds more than a slice's tokens: a tokenizer's list for 8 MiB of
+        text would be ~70 MB."""
         sent: list[Any] = list(call.messages)
         if call.tools:
             sent.append({"role": "system", "content": json.dumps(call.tools)})
+        text = json.dumps(sent)
         try:
-            return self._client.count_tokens(call.role, sent)
+            if len(text) <= COUNT_SLICE_CHARS:
+                return self._client.count_tokens(call.role, sent)
+            return sum(
+                self._client.count_tokens(
+                    call.role, [{"role": "user", "content": text[i : i + COUNT_SLICE_CHARS]}]
+                )
+                for i in range(0, len(text), COUNT_SLICE_CHARS)
+            )
         except Exception:
-            return len(json.dumps(sent)) // 4  # odd message shapes: a rough upper-ish guess
+            return len(text) // 4  # odd message shapes: a rough upper-ish guess
 
     @staticmethod
     def _names_for(

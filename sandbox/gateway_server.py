@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import hmac
 import json
+import logging
 import os
 import secrets
 import selectors
@@ -39,6 +40,8 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+log = logging.getLogger(__name__)
 
 SANDBOX_UID = 1000
 """The uid agents run as inside every sandbox, and (docker, or bubblewrap run as root) on the
@@ -55,6 +58,7 @@ HTTP_REASONS = {
     411: "Length Required",
     413: "Payload Too Large",
     431: "Request Header Fields Too Large",
+    500: "Internal Server Error",
     502: "Bad Gateway",
     503: "Service Unavailable",
 }
@@ -200,6 +204,10 @@ class WireServer:
         except Refusal as refusal:
             error = {"message": refusal.message, "type": refusal.kind, "code": refusal.status}
             return refusal.status, {"error": error}
+        except Exception as exc:  # a bug of ours: the agent still gets an answer, and we go on
+            log.exception("gateway request failed")
+            error = {"message": f"the gateway failed: {type(exc).__name__}", "code": 500}
+            return 500, {"error": {**error, "type": "gateway_error"}}
 
     def _check_peer(self, conn: socket.socket) -> None:
         uid = peer_uid(conn)

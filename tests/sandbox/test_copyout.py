@@ -84,13 +84,28 @@ def test_links_that_leave_the_tree_refuse_it_whole(tmp_path, target, why):
     "members",
     [
         [("dir", "top", ""), ("sym", "top/l", "d"), ("dir", "top/d", ""), ("file", "top/l/x", "")],
+        [
+            ("dir", "top", ""),
+            ("dir", "top/d", ""),
+            ("dir", "top/d/s", ""),
+            ("sym", "top/l", "d"),
+            ("file", "top/l/s/x", ""),
+        ],
         [("dir", "top", ""), ("file", "top/../evil", "x")],
         [("dir", "top", ""), ("file", "/abs", "x")],
         [("dir", "top", ""), ("file", "other/x", "x")],
         [("dir", "top", ""), ("file", "top/x", "1"), ("file", "top/x", "2")],
         [("dir", "top", ""), ("hard", "top/h", "top/nothing")],
     ],
-    ids=["through-a-link", "dotdot", "absolute", "outside-top", "twice", "hard-to-nothing"],
+    ids=[
+        "through-a-link",
+        "through-a-link-deeper",
+        "dotdot",
+        "absolute",
+        "outside-top",
+        "twice",
+        "hard-to-nothing",
+    ],
 )
 def test_entries_that_could_write_elsewhere_refuse_the_tree(tmp_path, members):
     with pytest.raises(CopyRefused):
