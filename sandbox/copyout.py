@@ -149,6 +149,10 @@ class _Extraction:
     def _take(self, info: tarfile.TarInfo, opener: Opener) -> None:
         parts = self._parts(info.name)
         if not parts:  # the copied directory itself
+            if info.issym():
+                raise CopyRefused(
+                    f"{self.top} is a link (to {_shown(info.linkname)}), not a directory"
+                )
             if not info.isdir():
                 raise SandboxError(
                     f"{self.top} does not exist in the sandbox or is not a directory"

@@ -96,6 +96,7 @@ def test_links_that_leave_the_tree_refuse_it_whole(tmp_path, target, why):
         [("dir", "top", ""), ("file", "other/x", "x")],
         [("dir", "top", ""), ("file", "top/x", "1"), ("file", "top/x", "2")],
         [("dir", "top", ""), ("hard", "top/h", "top/nothing")],
+        [("sym", "top", "/usr/lib")],
     ],
     ids=[
         "through-a-link",
@@ -105,6 +106,7 @@ def test_links_that_leave_the_tree_refuse_it_whole(tmp_path, target, why):
         "outside-top",
         "twice",
         "hard-to-nothing",
+        "top-is-a-link",
     ],
 )
 def test_entries_that_could_write_elsewhere_refuse_the_tree(tmp_path, members):
