@@ -311,8 +311,8 @@ def _recv(conn: socket.socket, deadline: float, size: int) -> bytes:
     left = deadline - time.monotonic()
     if left <= 0:
         raise Refusal(408, "timeout", "the request was not sent in time")
-    conn.settimeout(left)
     try:
+        conn.settimeout(left)
         return conn.recv(size)
     except TimeoutError:
         raise Refusal(408, "timeout", "the request was not sent in time") from None
@@ -328,8 +328,9 @@ def _send(conn: socket.socket, status: int, payload: dict[str, Any], timeout_s: 
         f"Content-Length: {len(data)}\r\n"
         "Connection: close\r\n\r\n"
     ).encode("ascii")
-    conn.settimeout(timeout_s)
-    with contextlib.suppress(OSError):  # the agent went away (killed on timeout, or gave up)
+    # OSError: the agent went away (killed on timeout, or gave up), or the gateway closed.
+    with contextlib.suppress(OSError):
+        conn.settimeout(timeout_s)
         conn.sendall(head + data)
         # Let an unread request body (a refused upload) drain briefly, so the client can
         # finish sending and read the answer instead of a broken pipe.
