@@ -37,7 +37,13 @@ def _add_pae_tables(conn: Connection) -> None:
     SQLModel.metadata.create_all(conn, tables=[*PAE_TABLES, *SELF_TABLES])
 
 
-MIGRATIONS: Sequence[Migration] = (_add_eval_jobs, _add_pae_tables)
+def _add_made_patch(conn: Connection) -> None:
+    """v4: agent_node.made_patch (a child with no non-empty patch is not a parent, as in DGM)."""
+    if "made_patch" not in {c["name"] for c in inspect(conn).get_columns("agent_node")}:
+        conn.exec_driver_sql("ALTER TABLE agent_node ADD COLUMN made_patch BOOLEAN")
+
+
+MIGRATIONS: Sequence[Migration] = (_add_eval_jobs, _add_pae_tables, _add_made_patch)
 """Append a function here (never edit an old one) for every schema change."""
 
 SCHEMA_VERSION = 1 + len(MIGRATIONS)

@@ -31,6 +31,7 @@ class NodeFacts:
     tasks_resolved: int = 0
     tasks_attempted: int = 0
     attrs: Mapping[str, Any] = field(default_factory=dict)
+    made_patch: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ class ArchiveGraph:
                 **f.attrs,
                 "status": NodeStatus(f.status),
                 "score": f.score,
+                "made_patch": f.made_patch,
                 "resolved": f.tasks_resolved,
                 "attempted": f.tasks_attempted,
                 "clade_resolved": f.tasks_resolved,
@@ -90,6 +92,7 @@ class ArchiveGraph:
             **facts.attrs,
             status=NodeStatus(facts.status),
             score=facts.score,
+            made_patch=facts.made_patch,
             resolved=0,
             attempted=0,
             clade_resolved=0,
@@ -104,14 +107,20 @@ class ArchiveGraph:
         self._refresh_eligibility(facts.id)
 
     def update(
-        self, node_id: int, status: NodeStatus | None = None, score: float | None = None
+        self,
+        node_id: int,
+        status: NodeStatus | None = None,
+        score: float | None = None,
+        made_patch: bool | None = None,
     ) -> None:
-        """Change a node's status and/or score (None = unchanged)."""
+        """Change a node's status, score and/or made_patch (None = unchanged)."""
         node = self.g.nodes[node_id]
         if status is not None:
             node["status"] = NodeStatus(status)
         if score is not None:
             node["score"] = score
+        if made_patch is not None:
+            node["made_patch"] = made_patch
         self._refresh_eligibility(node_id)
 
     def add_results(self, node_id: int, resolved: int, attempted: int) -> None:
@@ -201,7 +210,11 @@ class ArchiveGraph:
 
     def _eligible(self, node_id: int) -> bool:
         data = self.g.nodes[node_id]
-        return data["status"] == NodeStatus.EVALUATED and data["score"] is not None
+        return (
+            data["status"] == NodeStatus.EVALUATED
+            and data["score"] is not None
+            and data.get("made_patch") is not False
+        )
 
     def _candidate_row(self, node_id: int) -> CandidateRow:
         data = self.g.nodes[node_id]

@@ -132,6 +132,9 @@ class AgentNode(SQLModel, table=True):
     tasks_attempted: int = 0
     stage_reached: int = 0
     wall_time_s: float | None = None
+    made_patch: bool | None = None
+    """Whether any of its task attempts changed code; False keeps it from being a parent when
+    selection.require_patch is on (DGM). None: not known (older archives), no restriction."""
 
 
 class Evaluation(SQLModel, table=True):

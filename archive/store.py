@@ -67,6 +67,7 @@ UPDATABLE_FIELDS = frozenset(
         "stage_reached",
         "wall_time_s",
         "finished_at",
+        "made_patch",
     }
 )
 """What `update_node` may change; status goes through `set_status` (it is logged)."""
@@ -253,7 +254,14 @@ class Archive:
                 )
             )
             session.commit()
-            self._in_graph(lambda g: g.update(node_id, status=status, score=fields.get("score")))
+            self._in_graph(
+                lambda g: g.update(
+                    node_id,
+                    status=status,
+                    score=fields.get("score"),
+                    made_patch=fields.get("made_patch"),
+                )
+            )
 
     def node(self, node_id: int) -> AgentNode:
         with self._session() as session:
@@ -369,6 +377,14 @@ class Archive:
             assert call.id is not None
             return call.id
 
+    def llm_calls(self, node_id: int | None = None) -> list[LLMCall]:
+        """Every recorded model call (of one node when `node_id` is given), oldest first."""
+        query = select(LLMCall).order_by(col(LLMCall.id))
+        if node_id is not None:
+            query = query.where(col(LLMCall.node_id) == node_id)
+        with self._session() as session:
+            return list(session.exec(query).all())
+
     def total_cost(self) -> float:
         with self._session() as session:
             return float(session.exec(select(func.coalesce(func.sum(LLMCall.cost_usd), 0.0))).one())
@@ -464,10 +480,11 @@ class Archive:
             AgentNode.score,
             AgentNode.tasks_resolved,
             AgentNode.tasks_attempted,
+            AgentNode.made_patch,
         )
         with self._session() as session:
             rows = session.exec(query).all()
-        return ArchiveGraph.build(NodeFacts(*row) for row in rows)
+        return ArchiveGraph.build(NodeFacts(*row[:6], made_patch=row[6]) for row in rows)
 
     def _export_facts(self) -> list[NodeFacts]:
         costs = self.cost_by_node()
@@ -496,6 +513,7 @@ class Archive:
                     node.tasks_resolved,
                     node.tasks_attempted,
                     attrs,
+                    made_patch=node.made_patch,
                 )
             )
         return facts

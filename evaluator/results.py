@@ -76,6 +76,8 @@ class TaskResult:
     infra: bool = False
     """The harness, not the agent, failed (sandbox engine, grader, workspace layout): the loop
     retries such a task instead of counting it against the agent."""
+    eval_log: str = ""
+    """The grader's test output (capped): shown to the diagnosis model, never to the agent."""
 
     @property
     def resolved(self) -> bool:
@@ -112,6 +114,7 @@ class TaskResult:
             tampering=list(data.get("tampering") or []),
             attempts=int(data.get("attempts", 1)),
             infra=bool(data.get("infra", False)),
+            eval_log=str(data.get("eval_log", "")),
         )
 
 
@@ -127,4 +130,5 @@ def result_from(task_id: str, solution: Solution, grade: Grade, attempts: int = 
         tampering=list(grade.tampering),
         attempts=attempts,
         infra=grade.infra,
+        eval_log=grade.feedback,
     )

@@ -129,6 +129,10 @@ def agent_env(ctx: EvalContext) -> dict[str, str]:
         env[contract.ENV_LLM_SOCKET] = GATEWAY_SOCKET
         env[contract.ENV_LLM_MODEL] = ctx.llm_model
         env[contract.ENV_LLM_TOKEN] = ctx.gateway_token
+        if ctx.llm_context_window:
+            env[contract.ENV_LLM_CONTEXT_WINDOW] = str(ctx.llm_context_window)
+        if ctx.llm_max_tokens:
+            env[contract.ENV_LLM_MAX_TOKENS] = str(ctx.llm_max_tokens)
     return env
 
 

@@ -66,6 +66,10 @@ class SWEBenchTask:
     def oracle_patch(self) -> str:
         return self.instance.patch
 
+    def hidden_tests(self) -> str:
+        """The test patch the grader applies after the agent is done (see `hidden_tests`)."""
+        return self.instance.test_patch
+
     def materialize(self, dest: Path) -> None:
         if self.materializer is not None:
             self.materializer(self.instance, dest)

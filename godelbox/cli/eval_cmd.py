@@ -211,7 +211,7 @@ def _metered(solver: Solver, cfg: Config) -> MeteredSolver | None:
     from godelbox.loop.solvers import run_llm_client
 
     llm = run_llm_client(cfg)
-    check_agent_model(cfg, llm)
+    check_agent_model(cfg)
     return MeteredSolver(solver.agent_dir, llm)
 
 

@@ -15,6 +15,7 @@ from godelbox.evaluator.benchmark import Task
 from godelbox.evaluator.context import EvalContext
 from godelbox.evaluator.results import Solution
 from godelbox.evaluator.runner import run_agent
+from godelbox.llm.fit import model_limits
 from godelbox.proposer.base import LLMCallSink
 from godelbox.proposer.llm import LLMClient, RunBudget
 from godelbox.sandbox.gateway import Gateway
@@ -40,7 +41,12 @@ class GatewayAgentSolver:
             roles=("agent",),
             wire=self.wire,
         ) as gateway:
-            task_ctx = replace(ctx, gateway_socket=gateway.socket_path, gateway_token=gateway.token)
+            task_ctx = replace(
+                ctx,
+                gateway_socket=gateway.socket_path,
+                gateway_token=gateway.token,
+                **model_limits(self.llm, "agent"),
+            )
             return run_agent(task_ctx, self.agent_dir, workspace, problem, image=task.image)
 
 

@@ -24,6 +24,7 @@ from godelbox.evaluator.context import EvalContext
 from godelbox.evaluator.results import Solution
 from godelbox.evaluator.runner import run_agent
 from godelbox.evaluator.workspace import commit_snapshot, git_env, plain_copy, plain_view
+from godelbox.llm.fit import model_limits
 from godelbox.proposer.base import LLMCallSink, ProposalError
 from godelbox.proposer.dgm.diagnose import Diagnosis
 from godelbox.proposer.dgm.prompts import DGMPrompts, render
@@ -70,8 +71,8 @@ def implement(
     with Gateway(
         llm,
         on_call=on_llm_call,
-        budget_usd=llm.llm.sandbox_budget_usd,
-        budget_tokens=llm.llm.sandbox_budget_tokens,
+        budget_usd=llm.llm.self_edit_budget_usd,
+        budget_tokens=llm.llm.self_edit_budget_tokens,
         roles=(role,),
         aliases=aliases,
     ) as gateway:
@@ -81,6 +82,7 @@ def implement(
             gateway_token=gateway.token,
             task_timeout_s=timeout_s,
             llm_model=EDITOR_ROLE,
+            **model_limits(llm, role),
         )
         with _parent_repository(ctx, parent_dir, workdir) as workspace:
             solution = run_agent(run_ctx, editor, workspace, problem)

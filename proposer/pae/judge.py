@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from godelbox.llm.fit import evidence_chars
 from godelbox.proposer.llm import LLMClient, LLMOutputError, LLMRequestError, LLMUnavailable
 
 ROLE = "judge"
@@ -24,6 +25,8 @@ GOAL_CAP = 2_000
 ANSWER_CAP = 2_000
 """Everything the judge reads of an attempt came out of a sandbox: each part is capped (the end
 kept, with a marker), so one attempt cannot fill the judge's context or budget."""
+JUDGE_MAX_TOKENS = 512
+"""A verdict is a boolean and a sentence or two."""
 
 SYSTEM = """\
 You judge whether an autonomous agent accomplished a task, from the final state of its attempt.
@@ -78,10 +81,11 @@ class Judge:
     llm: LLMClient
 
     def coding(self, problem: str, patch: str, observations: str) -> Judgement:
+        patch_cap, observations_cap = self._caps()
         user = CODING_USER.format(
             problem=problem.strip(),
-            patch=_tail(patch, PATCH_CAP) or "(empty: the agent changed nothing)",
-            observations=_tail(observations, OBSERVATIONS_CAP) or "(no trajectory)",
+            patch=_tail(patch, patch_cap) or "(empty: the agent changed nothing)",
+            observations=_tail(observations, observations_cap) or "(no trajectory)",
         )
         return self._ask(user)
 
@@ -89,19 +93,29 @@ class Judge:
         self, goal: str, observations: str, answer: str, screenshot: str | None = None
     ) -> Judgement:
         shot = f"\nA screenshot of the final page is at {screenshot}.\n" if screenshot else ""
+        _, observations_cap = self._caps()
         user = WEB_USER.format(
             goal=_tail(goal, GOAL_CAP),
-            observations=_tail(observations, OBSERVATIONS_CAP) or "(none)",
+            observations=_tail(observations, observations_cap) or "(none)",
             answer=_tail(answer, ANSWER_CAP) or "(none)",
             screenshot=shot,
         )
         return self._ask(user)
 
+    def _caps(self) -> tuple[int, int]:
+        """(patch, observations) characters, cut in proportion to fit the judge's window."""
+        total = PATCH_CAP + OBSERVATIONS_CAP
+        chars, _ = evidence_chars(self.llm, ROLE, total, rounds=2)
+        return chars * PATCH_CAP // total, chars * OBSERVATIONS_CAP // total
+
     def _ask(self, user: str) -> Judgement:
         model = self.llm.model_for(ROLE)
         messages = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]
         try:
-            verdict = self.llm.complete_json(ROLE, messages, Verdict)
+            _, answer = evidence_chars(self.llm, ROLE, 0, rounds=2)
+            verdict = self.llm.complete_json(
+                ROLE, messages, Verdict, options={"max_tokens": min(answer, JUDGE_MAX_TOKENS)}
+            )
         except (LLMOutputError, LLMUnavailable, LLMRequestError) as err:
             return Judgement(None, "", model, error=str(err))
         return Judgement(verdict.success, verdict.reason, model)

@@ -23,8 +23,9 @@ from godelbox.evaluator.evaluation import Solver, evaluate_tasks
 from godelbox.evaluator.results import TaskResult
 from godelbox.evaluator.swebench import SWEBenchmark, SWEBenchTask
 from godelbox.evaluator.web.miniwob import Episode, EpisodeResult, MiniWoBBenchmark
+from godelbox.llm.fit import evidence_chars
 from godelbox.proposer.base import LLMCallSink
-from godelbox.proposer.llm import LLMClient, LLMOutputError
+from godelbox.proposer.llm import LLMClient, LLMOutputError, LLMRequestError, LLMUnavailable
 from godelbox.proposer.pae.audit import AuditResult, audit
 from godelbox.proposer.pae.context import repo_context
 from godelbox.proposer.pae.dedupe import Known, find_duplicate, text_hash
@@ -47,6 +48,10 @@ STORED_GOAL_CHARS = 4_000
 
 Record = Callable[[SQLModel], Any]
 """Stores a row and returns it with its id (the command's archive writer)."""
+
+UNUSABLE = (LLMOutputError, LLMRequestError, LLMUnavailable)
+"""Model failures that cost one context its proposals, never the run (a real model answers
+with broken JSON, overlong prompts meet small windows, a local server times out)."""
 
 
 @dataclass
@@ -96,10 +101,11 @@ class PAELoop:
         proposer = TaskProposer(self.llm)
         accepted: list[tuple[ProposedTask, SWEBenchTask]] = []
         for base in contexts:
-            context = repo_context(base, self.settings.context_chars)
+            chars, _ = evidence_chars(self.llm, "task_proposer", self.settings.context_chars, 2)
+            context = repo_context(base, chars)
             try:
                 drafts = proposer.coding(context, self.settings.tasks_per_context)
-            except LLMOutputError as err:  # one unusable reply must not end the whole run
+            except UNUSABLE as err:  # one unusable reply must not end the whole run
                 report.notes.append(f"{base.task_id}: no tasks proposed ({err})")
                 continue
             self.on_progress(f"{base.task_id}: {len(drafts)} tasks proposed")
@@ -155,7 +161,7 @@ class PAELoop:
             example = Known(None, context.example_goal, text_hash(context.example_goal))
             try:
                 drafts = proposer.web(context, self.settings.tasks_per_context)
-            except LLMOutputError as err:
+            except UNUSABLE as err:
                 report.notes.append(f"{task}: no goals proposed ({err})")
                 continue
             self.on_progress(f"{task}: {len(drafts)} goals proposed")

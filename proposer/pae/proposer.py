@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from godelbox.llm.fit import evidence_chars
 from godelbox.proposer.llm import LLMClient, Message
 from godelbox.proposer.pae.context import RepoContext, WebContext
 
@@ -109,7 +110,7 @@ class TaskProposer:
             n=n,
         )
         messages = [{"role": "system", "content": CODING_SYSTEM}, {"role": "user", "content": user}]
-        proposal = self.llm.complete_json(ROLE, messages, CodingProposal)
+        proposal = self.llm.complete_json(ROLE, messages, CodingProposal, options=self._options())
         origin = self._provenance(messages, context.context_id)
         return [
             Draft(
@@ -130,12 +131,17 @@ class TaskProposer:
             n=n,
         )
         messages = [{"role": "system", "content": WEB_SYSTEM}, {"role": "user", "content": user}]
-        proposal = self.llm.complete_json(ROLE, messages, WebProposal)
+        proposal = self.llm.complete_json(ROLE, messages, WebProposal, options=self._options())
         origin = self._provenance(messages, context.context_id)
         return [
             Draft("web", spec.title, spec.utterance, {"env": context.context_id}, origin)
             for spec in proposal.tasks[:n]
         ]
+
+    def _options(self) -> dict[str, int]:
+        """The answer's cap, sized with the prompt (see `evidence_chars`)."""
+        _, answer = evidence_chars(self.llm, ROLE, 0, rounds=2)
+        return {"max_tokens": answer}
 
     def _provenance(self, messages: Sequence[Message], context_id: str) -> Provenance:
         return Provenance(
