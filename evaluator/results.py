@@ -11,8 +11,10 @@ with one is never selected as a parent (docs/integrity.md).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
+
+from godelbox.agent_text import cap_text
 
 Outcome = Literal["resolved", "unresolved", "patch_failed", "timeout", "oom", "error", "tampered"]
 OUTCOMES: tuple[Outcome, ...] = (
@@ -24,6 +26,12 @@ OUTCOMES: tuple[Outcome, ...] = (
     "error",
     "tampered",
 )
+
+STORED_PATCH_CHARS = 256_000
+STORED_LOG_CHARS = 256_000
+STORED_REASON_CHARS = 4_000
+STORED_NOTES = 50
+"""Caps on what one task's result keeps (see `TaskResult.stored`)."""
 
 TestOutcome = Literal["passed", "failed", "error", "skipped", "missing"]
 """Per-test outcome; `missing` means the test id was asked for but pytest never reported it."""
@@ -125,6 +133,18 @@ class TaskResult:
     @property
     def tampered(self) -> bool:
         return self.outcome == "tampered"
+
+    def stored(self) -> TaskResult:
+        """This result as the journal and the archive keep it: patch, log, reason and
+        tampering notes capped, each with a visible marker where something was cut. (The
+        answer was graded in full; a capped patch is a record, not something to apply.)"""
+        return replace(
+            self,
+            patch=cap_text(self.patch, STORED_PATCH_CHARS),
+            log=cap_text(self.log, STORED_LOG_CHARS),
+            reason=cap_text(self.reason, STORED_REASON_CHARS),
+            tampering=[cap_text(t, STORED_REASON_CHARS) for t in self.tampering[:STORED_NOTES]],
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -18,7 +18,7 @@ import subprocess
 import tarfile
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from godelbox.errors import UserError
@@ -29,7 +29,13 @@ from godelbox.evaluator.patching import swebench_guard, touched_paths
 from godelbox.evaluator.results import Grade
 from godelbox.evaluator.swebench_format import InvalidInstanceError, SWEInstance
 from godelbox.evaluator.workspace import commit_snapshot, git_env
-from godelbox.sandbox.base import WORK_DIR, SandboxError, SandboxSpec
+from godelbox.sandbox.base import WORK_DIR, CopyLimits, SandboxError, SandboxSpec
+
+IMAGE_SNAPSHOT_COPY = CopyLimits(
+    total_mb=8192, files=2_000_000, depth=256, file_mb=2048, path_bytes=4096
+)
+"""Copy-out limits for a task image's repository (history included): trusted data, still
+bounded."""
 
 Materializer = Callable[[SWEInstance, Path], str]
 """Writes the instance's repository at `dest` (a git repo at the base commit); returns the sha."""
@@ -83,7 +89,10 @@ class SWEBenchTask:
                 f"task {self.task_id}: reading a repository from an image needs a sandbox"
             )
         workdir = str(self.instance.metadata.get("image_workdir", "/testbed"))
-        spec = SandboxSpec(image=self.instance.image or "", limits=self.ctx.limits)
+        # The task's own image, not an agent's tree: bounded like one, but as large as a
+        # repository with its history can be.
+        limits = replace(self.ctx.limits, copy_out=IMAGE_SNAPSHOT_COPY)
+        spec = SandboxSpec(image=self.instance.image or "", limits=limits)
         staged = f"{WORK_DIR}/snapshot"
         try:
             with self.ctx.backend.start(spec) as box:

@@ -200,7 +200,22 @@ class SandboxSection(_Section):
     pids: int = Field(256, ge=16)
     tmp_mb: int = Field(256, ge=8)
     work_mb: int = Field(512, ge=8)
+    work_inodes: int = Field(200_000, ge=1000, description="Files the work dir may hold.")
     output_limit_bytes: int = Field(1_000_000, ge=1024)
+    nofile: int = Field(4096, ge=64, description="Open files per sandbox process (ulimit -n).")
+    copy_out_mb: int = Field(
+        256, ge=1, description="Bytes of files one copy out of a sandbox may bring (else error)."
+    )
+    copy_out_files: int = Field(50_000, ge=1, description="Entries one copy out may bring.")
+    copy_out_depth: int = Field(64, ge=1, description="Directory levels one copy out may bring.")
+    copy_out_file_mb: int = Field(64, ge=1, description="Size of one file a copy out may bring.")
+    copy_out_path_bytes: int = Field(
+        1024, ge=64, description="Length of one path (below the copied dir) a copy out may bring."
+    )
+    unbounded_work_dir: bool = Field(
+        False,
+        description="Bubblewrap without root: accept a work dir with no disk or inode bound.",
+    )
     warm_pool: int = Field(
         0,
         ge=0,

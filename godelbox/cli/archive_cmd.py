@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from godelbox.agent_text import for_terminal
 from godelbox.archive.models import NodeStatus
 from godelbox.archive.store import CODE_DIR, DB_FILE, Archive
 from godelbox.cli.config_cmd import ConfigOption, SetOption, default_config_file, parse_overrides
@@ -130,9 +131,8 @@ def calls(
         table.add_column(name, justify="left" if name in ("role", "model", "outcome") else "right")
     for row in rows:
         # Provider error text can quote anything: no control sequence reaches the terminal.
-        error = " ".join((row.error or "").split())
-        printable = "".join(c if c.isprintable() else "?" for c in error)
-        outcome = "ok" if row.error is None else escape(printable[:80])
+        error = for_terminal(" ".join((row.error or "").split()))
+        outcome = "ok" if row.error is None else escape(error[:80])
         table.add_row(
             "-" if row.node_id is None else str(row.node_id),
             row.role,

@@ -22,6 +22,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from godelbox.agent_text import for_terminal
 from godelbox.cli.config_cmd import ConfigOption, SetOption, default_config_file, parse_overrides
 from godelbox.cli.eval_llm import (
     MeteredSolver,
@@ -149,8 +150,8 @@ def eval_command(
             if not result.resolved:
                 style = OUTCOME_STYLE[result.outcome]
                 progress.console.print(
-                    f"[{style}]{result.outcome:>12}[/] {escape(result.task_id)}: "
-                    f"{escape(result.reason[:160])}",
+                    f"[{style}]{result.outcome:>12}[/] {escape(for_terminal(result.task_id))}: "
+                    f"{escape(for_terminal(result.reason)[:160])}",
                     highlight=False,
                 )
 
@@ -298,7 +299,8 @@ def _print_table(console: Console, results: list[TaskResult], usage: dict[str, T
     table.add_column("reason", overflow="fold")
     for result in results:
         style = OUTCOME_STYLE[result.outcome]
-        reason = escape(result.reason if len(result.reason) < 120 else result.reason[:117] + "...")
+        shown = for_terminal(result.reason)
+        reason = escape(shown if len(shown) < 120 else shown[:117] + "...")
         if result.tampering:
             reason += f" [dim](tampering: {len(result.tampering)})[/]"
         spent = usage.get(result.task_id, TaskUsage())
@@ -312,7 +314,7 @@ def _print_table(console: Console, results: list[TaskResult], usage: dict[str, T
             else []
         )
         table.add_row(
-            escape(result.task_id),
+            escape(for_terminal(result.task_id)),
             f"[{style}]{result.outcome}[/]",
             str(result.attempts),
             f"{result.duration_s:.1f}s",

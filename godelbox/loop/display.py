@@ -17,6 +17,8 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
+from godelbox.agent_text import for_terminal
+
 
 @dataclass
 class Snapshot:
@@ -84,7 +86,8 @@ class LiveReporter:
 
     def event(self, kind: str, message: str, **fields: Any) -> None:
         style = "red" if kind.endswith(("failed", "invalid", "error", "tampered")) else "dim"
-        self._live.console.print(Text(f"{kind:<20} {message}", style=style))
+        # Messages quote failure reasons, which quote agent output.
+        self._live.console.print(Text(f"{kind:<20} {for_terminal(message)}", style=style))
 
     def status(self, snapshot: Snapshot) -> None:
         self._snapshot = snapshot

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import random
-import shutil
 import threading
 import time
 from collections.abc import Callable
@@ -24,6 +23,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from godelbox import trees
 from godelbox.archive.models import AgentNode, NodeStatus, Outcome
 from godelbox.archive.store import Archive
 from godelbox.budget import exhausted
@@ -129,7 +129,7 @@ class Evolution:
     def run(self) -> str:
         """Run until a budget or a stop request ends it; returns the reason, phrased for people."""
         self._write(self.archive.append_event, events.DAEMON_STARTED, None, {})
-        shutil.rmtree(self.scratch, ignore_errors=True)
+        self._clear_scratch()
         reason = "interrupted"
         try:
             reason = self._loop()
@@ -145,8 +145,22 @@ class Evolution:
                 {"active_s": active, "reason": reason},
             )
             self.p.ctx.trash.close()
-            shutil.rmtree(self.scratch, ignore_errors=True)
+            self._clear_scratch()
             self.p.executor.close()
+
+    def _clear_scratch(self) -> None:
+        """Delete the scratch dir; say what could not be deleted (by the trash, or now) rather
+        than leave it unnoticed on disk."""
+        left = self.p.ctx.trash.leftovers
+        try:
+            trees.remove(self.scratch)
+        except OSError as err:
+            left.append(f"{self.scratch}: {err}")
+        if left:
+            self.p.reporter.event(
+                "scratch.leftover",
+                f"{len(left)} scratch tree(s) could not be deleted: {'; '.join(left[:5])}",
+            )
 
     def _loop(self) -> str:
         try:
@@ -357,7 +371,7 @@ class Evolution:
                 test_patches=self._test_patches,
             )
             workdir = self.scratch / f"draft-{node_id}"
-            shutil.rmtree(workdir, ignore_errors=True)
+            self.p.ctx.trash.discard(workdir)
             workdir.mkdir(parents=True)
             rng = random.Random(f"{self.config.run.seed}:{node_id}")
             proposal = self.p.proposer.propose(
@@ -556,6 +570,7 @@ class Evolution:
     def _record_result(
         self, node_id: int, stage: int, result: TaskResult, attempt: int = 1
     ) -> None:
+        result = result.stored()
         suffix = f".attempt-{attempt}" if attempt > 1 else ""
         log_rel = Path(LOG_DIR) / f"node-{node_id}" / f"{safe_name(result.task_id)}{suffix}.log"
         log_file = self.run_dir / log_rel

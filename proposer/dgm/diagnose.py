@@ -21,8 +21,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, field_validator
 
+from godelbox.agent_text import cap_text
 from godelbox.config import ProposerSection
-from godelbox.evaluator.runner import cap_text
 from godelbox.llm.fit import answer_tokens, fit_messages, prompt_budget
 from godelbox.proposer.base import ParentEvidence, ProposalError, TaskEvidence
 from godelbox.proposer.dgm.digest import code_digest

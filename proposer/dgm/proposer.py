@@ -15,9 +15,9 @@ import random
 from pathlib import Path
 from typing import Any
 
+from godelbox.agent_text import cap_text
 from godelbox.config import ModelsSection, ProposerSection
 from godelbox.evaluator.context import EvalContext
-from godelbox.evaluator.runner import cap_text
 from godelbox.llm.fit import PromptTooLong
 from godelbox.proposer.base import LLMCallSink, ParentEvidence, Proposal, ProposalError
 from godelbox.proposer.dgm.diagnose import choose_task, diagnose

@@ -25,6 +25,10 @@ from godelbox.proposer.untrusted import REMINDER, RULE, fence
 ROLE = "judge"
 PATCH_CAP = 12_000
 OBSERVATIONS_CAP = 8_000
+GOAL_CAP = 2_000
+ANSWER_CAP = 2_000
+"""Everything the judge reads of an attempt came out of a sandbox: each part is capped (the end
+kept, with a marker), so one attempt cannot fill the judge's context or budget."""
 JUDGE_MAX_TOKENS = 512
 """A verdict is a boolean and a sentence or two."""
 
@@ -96,11 +100,11 @@ class Judge:
         shot = f"\nA screenshot of the final page is at {screenshot}.\n" if screenshot else ""
         _, observations_cap = self._caps()
         user = WEB_USER.format(
-            goal=goal.strip(),
+            goal=_tail(goal, GOAL_CAP),
             observations=fence(
                 "last_observations", _tail(observations, observations_cap) or "(none)"
             ),
-            answer=fence("answer", answer or "(none)"),
+            answer=fence("answer", _tail(answer, ANSWER_CAP) or "(none)"),
             screenshot=shot,
             reminder=REMINDER,
         )
@@ -141,4 +145,6 @@ def last_steps(messages: Sequence[dict[str, Any]], keep: int = 6) -> str:
 
 def _tail(text: str, cap: int) -> str:
     text = text.strip()
-    return text if len(text) <= cap else "[...]" + text[-cap:]
+    if len(text) <= cap:
+        return text
+    return f"[... {len(text) - cap} characters cut ...]\n{text[-cap:]}"

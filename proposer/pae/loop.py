@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlmodel import SQLModel
 
+from godelbox.agent_text import cap_text
 from godelbox.archive.pae_models import JudgeAudit, JudgedAttempt, ProposedStatus, ProposedTask
 from godelbox.config import PAESection
 from godelbox.evaluator.benchmark import Task
@@ -31,7 +32,7 @@ from godelbox.proposer.pae.dedupe import Known, find_duplicate, text_hash
 from godelbox.proposer.pae.judge import Judge, last_steps
 from godelbox.proposer.pae.proposer import Draft, TaskProposer
 from godelbox.proposer.pae.tasks import coding_task
-from godelbox.proposer.pae.trajectory import trajectory_from_log
+from godelbox.proposer.pae.trajectory import stored_trajectory, trajectory_from_log
 from godelbox.proposer.pae.validate import validate_coding
 from godelbox.proposer.pae.web import (
     goal_of,
@@ -41,6 +42,9 @@ from godelbox.proposer.pae.web import (
     web_messages,
 )
 from godelbox.sandbox.gateway import Gateway
+
+STORED_GOAL_CHARS = 4_000
+"""Cap on a web goal or reason read back from a sandbox (what the archive keeps)."""
 
 Record = Callable[[SQLModel], Any]
 """Stores a row and returns it with its id (the command's archive writer)."""
@@ -127,8 +131,9 @@ class PAELoop:
             on_call=self.on_agent_call,
             budget_usd=budget.sandbox_budget_usd,
             budget_tokens=budget.sandbox_budget_tokens,
+            roles=("agent",),
         ) as gateway:
-            ctx = replace(self.ctx, gateway_socket=gateway.socket_path)
+            ctx = replace(self.ctx, gateway_socket=gateway.socket_path, gateway_token=gateway.token)
             results = bench.run(ctx, agent_dir)
             rows = [self._judged_episode(judge, result) for result in results]
             report.attempts = len(rows)
@@ -209,18 +214,18 @@ class PAELoop:
             judge_error=verdict.error,
             ground_truth=result.ground_truth,
             outcome=result.outcome if graded else "judged_only",
-            problem=goal,
-            trajectory=web_messages(result.trajectory),
+            problem=cap_text(goal, STORED_GOAL_CHARS),
+            trajectory=stored_trajectory(web_messages(result.trajectory)),
             details={
                 "reward": result.reward,
                 "raw_reward": result.raw_reward,
                 # Under a goal override MiniWoB rewarded its own goal (env_goal), not `problem`.
                 "raw_reward_is_ground_truth": result.goal_override is None,
-                "env_goal": result.env_goal,
+                "env_goal": cap_text(result.env_goal, STORED_GOAL_CHARS),
                 "seed": result.seed,
                 "ended": result.ended,
                 "steps": result.steps,
-                "reason": result.reason,
+                "reason": cap_text(result.reason, STORED_GOAL_CHARS),
             },
         )
         stored = self.record(row)
@@ -326,6 +331,7 @@ class PAELoop:
     ) -> JudgedAttempt:
         messages = trajectory_from_log(result.log)
         verdict = judge.coding(task.problem(), result.patch, last_steps(messages or []))
+        stored = result.stored()
         row = JudgedAttempt(
             task_id=task.task_id,
             proposed_task_id=task_row.id,
@@ -338,9 +344,9 @@ class PAELoop:
             ground_truth=None if result.outcome == "error" else result.resolved,
             outcome=result.outcome,
             problem=task.problem(),
-            patch=result.patch,
-            trajectory=messages,
-            details={"reason": result.reason, "tests": result.tests},
+            patch=stored.patch,
+            trajectory=stored_trajectory(messages),
+            details={"reason": stored.reason, "tests": result.tests},
         )
         stored = self.record(row)
         shown = "error" if verdict.success is None else ("success" if verdict.success else "fail")

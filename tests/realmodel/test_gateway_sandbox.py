@@ -12,7 +12,7 @@ import pytest
 from godelbox.config import Config
 from godelbox.proposer.llm import LLMCallRecord, LLMClient
 from godelbox.sandbox.base import SandboxSpec
-from godelbox.sandbox.gateway import SANDBOX_ENV, Gateway
+from godelbox.sandbox.gateway import Gateway
 from tests.realmodel.settings import realmodel
 
 pytestmark = pytest.mark.docker
@@ -31,7 +31,8 @@ def test_a_sandboxed_agent_gets_a_real_completion_through_the_gateway(
     records: list[LLMCallRecord] = []
     client = LLMClient(config.models, config.llm, lambda _record: None)
     with Gateway(client, on_call=records.append, budget_usd=0.01, budget_tokens=5_000) as gateway:
-        spec = SandboxSpec(image=agent_image, gateway_socket=gateway.socket_path, env=SANDBOX_ENV)
+        env = gateway.sandbox_env()
+        spec = SandboxSpec(image=agent_image, gateway_socket=gateway.socket_path, env=env)
         with docker_backend.start(spec) as box:
             run = box.run(["python3", "-c", AGENT_SCRIPT], timeout_s=240)
 
