@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import Engine, func, update
 from sqlmodel import Session, col, select
 
+from godelbox.archive import events
 from godelbox.archive.codestore import CodeStore
 from godelbox.archive.db import (
     SCHEMA_VERSION,
@@ -209,7 +210,7 @@ class Archive:
             assert node.id is not None
             session.add(
                 Event(
-                    kind="node.added",
+                    kind=events.NODE_ADDED,
                     node_id=node.id,
                     payload={"parent_id": parent_id, "commit_sha": commit_sha, "status": status},
                 )
@@ -248,7 +249,7 @@ class Archive:
                 node.finished_at = utcnow()
             session.add(
                 Event(
-                    kind="node.status",
+                    kind=events.NODE_STATUS,
                     node_id=node_id,
                     payload={"status": status, "reason": reason},
                 )

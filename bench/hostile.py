@@ -40,8 +40,8 @@ from godelbox.evaluator.builtin import load_builtin  # noqa: E402
 from godelbox.evaluator.context import EvalContext  # noqa: E402
 from godelbox.evaluator.evaluation import AgentSolver, evaluate_tasks  # noqa: E402
 from godelbox.evaluator.pristine import PristineCache  # noqa: E402
+from godelbox.llm.client import LLMClient  # noqa: E402
 from godelbox.loop.solvers import GatewayAgentSolver  # noqa: E402
-from godelbox.proposer.llm import LLMClient  # noqa: E402
 from godelbox.sandbox.docker import DockerBackend  # noqa: E402
 from godelbox.sandbox.image import ensure_image  # noqa: E402
 from godelbox.trash import Trash  # noqa: E402

@@ -32,7 +32,7 @@ from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT / "bench"))  # reuse loop_overhead's timing proxies
-sys.path.insert(0, str(REPO_ROOT / "sandbox" / "agent_client"))  # the agents' own client
+sys.path.insert(0, str(REPO_ROOT / "godelbox" / "llm" / "agent_client"))  # the agents' own client
 
 import godelbox_llm  # noqa: E402
 import loop_overhead  # noqa: E402
@@ -41,6 +41,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn  #
 
 from godelbox.archive.store import Archive  # noqa: E402
 from godelbox.config import MODEL_ROLES, Config, dump_toml  # noqa: E402
+from godelbox.llm.client import LLMClient  # noqa: E402
+from godelbox.llm.gateway import Gateway  # noqa: E402
 from godelbox.llm.local import (  # noqa: E402
     BUNDLED_CONTEXT,
     LocalServer,
@@ -50,8 +52,6 @@ from godelbox.llm.local import (  # noqa: E402
     free_port,
 )
 from godelbox.loop.evolution import Evolution  # noqa: E402
-from godelbox.proposer.llm import LLMClient  # noqa: E402
-from godelbox.sandbox.gateway import Gateway  # noqa: E402
 
 PROMPT = [
     {"role": "system", "content": "You are a helpful assistant."},

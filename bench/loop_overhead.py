@@ -58,6 +58,7 @@ from godelbox.archive.store import Archive  # noqa: E402
 from godelbox.config import Config, dump_toml  # noqa: E402
 from godelbox.evaluator import contract  # noqa: E402
 from godelbox.evaluator.bench_spec import load_benchmark  # noqa: E402
+from godelbox.llm.client import LLMClient, Message, OnCall, Reply, RunBudget  # noqa: E402
 from godelbox.loop.display import Snapshot  # noqa: E402
 from godelbox.loop.evolution import Evolution, LoopParts  # noqa: E402
 from godelbox.loop.executors import LocalExecutor  # noqa: E402
@@ -66,7 +67,6 @@ from godelbox.loop.solvers import GatewayAgentSolver  # noqa: E402
 from godelbox.loop.stopping import StopRequest  # noqa: E402
 from godelbox.paths import seed_agent_dir  # noqa: E402
 from godelbox.proposer.dgm import DGMProposer  # noqa: E402
-from godelbox.proposer.llm import LLMClient, Message, OnCall, Reply, RunBudget  # noqa: E402
 from godelbox.sandbox.base import (  # noqa: E402
     GATEWAY_SOCKET,
     Backend,

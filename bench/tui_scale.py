@@ -35,8 +35,8 @@ from godelbox.archive.models import AgentNode, Evaluation, Event, LLMCall, NodeS
 from godelbox.archive.store import Archive
 from godelbox.config import Config, dump_toml
 from godelbox.tui.app import ArchiveApp
-from godelbox.tui.archive_reader import ArchiveReader
-from godelbox.tui.node_diffs import NodeDiffs
+from godelbox.views.node_diffs import NodeDiffs
+from godelbox.views.reader import ArchiveReader
 
 TASKS = [f"task-{i:02d}" for i in range(10)]
 REAL_COMMITS = 16

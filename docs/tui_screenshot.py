@@ -19,8 +19,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # for tests.views.archive_builder when run as a script
 
 from godelbox.tui.app import ArchiveApp  # noqa: E402
-from godelbox.tui.archive_reader import ArchiveReader  # noqa: E402
-from godelbox.tui.node_diffs import NodeDiffs  # noqa: E402
+from godelbox.views.node_diffs import NodeDiffs  # noqa: E402
+from godelbox.views.reader import ArchiveReader  # noqa: E402
 
 
 async def screenshot(run_dir: Path, out: Path, size: tuple[int, int]) -> None:

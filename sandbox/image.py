@@ -15,6 +15,7 @@ A recipe is a frozen dataclass, so an image variant (e.g. a web image with Chrom
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -32,7 +33,17 @@ from godelbox.sandbox.base import WORK_DIR, SandboxError
 
 Progress = Callable[[str], None]
 
-CLIENT_DIR = Path(__file__).resolve().parent / "agent_client"
+
+def _client_dir() -> Path:
+    """The gateway client's folder. It lives with the gateway in `godelbox.llm`; an image only
+    copies its files, so the folder is located without importing that package (the sandbox
+    layer stays below the LLM layer: `godelbox.llm` imports `godelbox.sandbox`, never back)."""
+    spec = importlib.util.find_spec("godelbox.llm")
+    assert spec is not None and spec.submodule_search_locations, "godelbox.llm is a package"
+    return Path(next(iter(spec.submodule_search_locations))) / "agent_client"
+
+
+CLIENT_DIR = _client_dir()
 """Stdlib-only modules copied onto the image's Python path (the gateway client)."""
 
 DEBIAN_SOURCES = (

@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError:
         print(
             "error: the gateway client godelbox_llm is not importable; run inside the godelbox "
-            "image or put sandbox/agent_client on PYTHONPATH",
+            "image or put godelbox/llm/agent_client on PYTHONPATH",
             file=sys.stderr,
         )
         return 2

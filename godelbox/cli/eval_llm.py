@@ -24,9 +24,9 @@ from godelbox.errors import UserError
 from godelbox.evaluator.benchmark import Task
 from godelbox.evaluator.context import EvalContext
 from godelbox.evaluator.results import Solution
+from godelbox.llm.client import LLMCallRecord, LLMClient, cost_map_knows
 from godelbox.llm.endpoints import EndpointError, api_base_of, check_budget_can_be_enforced
 from godelbox.loop.solvers import GatewayAgentSolver
-from godelbox.proposer.llm import LLMCallRecord, LLMClient, cost_map_knows
 
 
 class EvalModelError(UserError):

@@ -23,16 +23,16 @@ from godelbox.config import Config
 from godelbox.errors import UserError
 from godelbox.evaluator.bench_spec import load_benchmark, load_web_benchmark
 from godelbox.evaluator.context import EvalContext, context_from_config
-from godelbox.loop.setup import run_label, session_config
-from godelbox.loop.solvers import GatewayAgentSolver
-from godelbox.paths import seed_agent_dir
-from godelbox.proposer.llm import (
+from godelbox.llm.client import (
     BudgetExceeded,
     LLMClient,
     LLMConfigError,
     LLMError,
     RunBudget,
 )
+from godelbox.loop.setup import run_label, session_config
+from godelbox.loop.solvers import GatewayAgentSolver
+from godelbox.paths import seed_agent_dir
 from godelbox.proposer.pae.dedupe import Known
 from godelbox.proposer.pae.loop import PAELoop
 from godelbox.proposer.self_refine.refine import SelfRefiner, export_jsonl

@@ -11,8 +11,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from godelbox.tui.archive_reader import ArchiveReader
-from godelbox.tui.node_diffs import NodeDiffs
+from godelbox.views.node_diffs import NodeDiffs
+from godelbox.views.reader import ArchiveReader
 
 RunDirArg = Annotated[Path, typer.Argument(help="The run directory.", show_default=False)]
 
@@ -46,14 +46,14 @@ def replay(
     ] = False,
 ) -> None:
     """Step through the lineage seed → NODE: proposal, diff, score change, flipped tasks."""
-    from godelbox.replay import print_replay, replay_lineage
+    from godelbox.views.replay import print_replay, replay_lineage
 
     console = Console()
     reader = ArchiveReader.open(run_dir)
     try:
         print_replay(replay_lineage(reader, NodeDiffs.for_run(reader), node), console)
         if rerun:
-            from godelbox.rerun import print_rerun_step, rerun_from_snapshot, summary
+            from godelbox.views.rerun import print_rerun_step, rerun_from_snapshot, summary
 
             console.print("\n== rerun: each node on its recorded tasks, in fresh sandboxes")
             steps = rerun_from_snapshot(
@@ -73,7 +73,7 @@ def plot(
     ] = None,
 ) -> None:
     """Write progress.{png,svg} (best and mean score) and tree.{png,svg} (archive by score)."""
-    from godelbox.plot import write_plots
+    from godelbox.views.plot import write_plots
 
     for path in write_plots(run_dir, output):
         typer.echo(str(path))
@@ -92,7 +92,7 @@ def show(
     ] = 50,
 ) -> None:
     """Print the archive tree (depth-limited) or one node's detail, without interaction."""
-    from godelbox.show import render_node, render_tree
+    from godelbox.views.show import render_node, render_tree
 
     reader = ArchiveReader.open(run_dir)
     try:

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from godelbox import trees
+from godelbox.archive import events
 from godelbox.archive.models import AgentNode, NodeStatus, Outcome
 from godelbox.archive.store import Archive
 from godelbox.budget import exhausted
@@ -33,14 +34,13 @@ from godelbox.evaluator.context import EvalContext
 from godelbox.evaluator.evaluation import Solver, safe_name
 from godelbox.evaluator.results import TaskResult
 from godelbox.evaluator.staged import StagedOutcome, effective_stages, plan_stages
-from godelbox.loop import events
+from godelbox.llm.client import BudgetExceeded
 from godelbox.loop.display import Reporter, Snapshot
 from godelbox.loop.evidence import parent_evidence
 from godelbox.loop.executors import Executor
 from godelbox.loop.progress import ProgressReader
 from godelbox.loop.stopping import StopRequest
 from godelbox.proposer.base import LLMCallSink, Proposal, Proposer
-from godelbox.proposer.llm import BudgetExceeded
 from godelbox.proposer.validate import Validation
 from godelbox.treecache import TreeCache
 

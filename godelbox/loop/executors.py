@@ -202,8 +202,8 @@ class RayExecutor:
     ) -> StagedOutcome:
         """The node runs the agent with its own sandbox backend, as `solver` would: directly,
         or (a `GatewayAgentSolver`) behind a gateway of its own whose calls come back here."""
+        from godelbox.llm.client import LLMCallRecord
         from godelbox.loop.solvers import GatewayAgentSolver
-        from godelbox.proposer.llm import LLMCallRecord
 
         ray = self._ray
         metered = solver if isinstance(solver, GatewayAgentSolver) else None

@@ -10,10 +10,10 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from godelbox.archive.events import LogTally
 from godelbox.archive.models import NodeStatus
 from godelbox.archive.store import Archive
 from godelbox.budget import Progress
-from godelbox.loop import events
 
 
 @dataclass
@@ -24,27 +24,20 @@ class ProgressReader:
     session_started: float | None = None
     """monotonic() when this daemon session started; None for a reader that is not the daemon."""
     _seq: int = 0
-    _generations: int = 0
-    _active_s: float = 0.0
-    _best_scores: list[float] = field(default_factory=list)
+    _tally: LogTally = field(default_factory=LogTally)
     _last_marker: float | None = None
 
     def read(self) -> Progress:
         for event in self.archive.events(after_seq=self._seq):
             assert event.seq is not None
             self._seq = event.seq
-            payload = event.payload or {}
-            if event.kind in (events.DAEMON_ACTIVE, events.DAEMON_STOPPED):
-                self._active_s += float(payload.get("active_s", 0.0))
-            elif event.kind == events.GENERATION_FINISHED:
-                self._generations += 1
-                self._best_scores.append(float(payload.get("best_score") or 0.0))
+            self._tally.add(event.kind, event.payload)
         return Progress(
-            iterations=self._generations,
+            iterations=self._tally.generations,
             children=sum(self.archive.children_counts().values()),
             usd=self.archive.total_cost(),
-            wall_clock_s=self._active_s + self.unrecorded_active_s(),
-            generations_since_improvement=_since_improvement(self._best_scores),
+            wall_clock_s=self._tally.active_s + self.unrecorded_active_s(),
+            generations_since_improvement=self._tally.generations_since_improvement,
         )
 
     def unrecorded_active_s(self) -> float:
@@ -59,18 +52,6 @@ class ProgressReader:
         delta = self.unrecorded_active_s()
         self._last_marker = time.monotonic()
         return delta
-
-
-def _since_improvement(best_scores: list[float]) -> int:
-    """Generations since the best score last went up (the first generation counts as one)."""
-    best = float("-inf")
-    since = 0
-    for score in best_scores:
-        if score > best:
-            best, since = score, 0
-        else:
-            since += 1
-    return since
 
 
 def status_counts(archive: Archive) -> dict[NodeStatus, int]:

@@ -116,8 +116,8 @@ def run_label(archive: Archive) -> str:
 def check_models(config: Config) -> None:
     """The rules `godelbox eval` applies too: a dollar budget needs every non-local model
     priced (see godelbox.llm.endpoints)."""
+    from godelbox.llm.client import cost_map_knows
     from godelbox.llm.endpoints import check_budget_can_be_enforced
-    from godelbox.proposer.llm import cost_map_knows
 
     check_budget_can_be_enforced(config, cost_map_knows, "godelbox run")
 

@@ -15,11 +15,11 @@ from godelbox.evaluator.benchmark import Task
 from godelbox.evaluator.context import EvalContext
 from godelbox.evaluator.results import Solution
 from godelbox.evaluator.runner import run_agent
+from godelbox.llm.client import LLMClient, RunBudget
 from godelbox.llm.fit import model_limits
+from godelbox.llm.gateway import Gateway
+from godelbox.llm.gateway_server import WireLimits
 from godelbox.proposer.base import LLMCallSink
-from godelbox.proposer.llm import LLMClient, RunBudget
-from godelbox.sandbox.gateway import Gateway
-from godelbox.sandbox.gateway_server import WireLimits
 
 
 @dataclass(frozen=True)

@@ -19,13 +19,13 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Input, Static, Tree
 
 from godelbox.errors import UserError
-from godelbox.tui.archive_reader import ArchiveReader, Changes, Watermark
 from godelbox.tui.archive_tree import ArchiveTree, Entry
-from godelbox.tui.node_detail import render_node_detail
-from godelbox.tui.node_diffs import NodeDiffs
-from godelbox.tui.node_filter import SYNTAX, NodeFilter, parse_filter
-from godelbox.tui.node_records import NodeDetail, NodeSummary, RunProgress
-from godelbox.tui.run_header import render_progress
+from godelbox.views.node_detail import render_node_detail
+from godelbox.views.node_diffs import NodeDiffs
+from godelbox.views.node_filter import SYNTAX, NodeFilter, parse_filter
+from godelbox.views.reader import ArchiveReader, Changes, Watermark
+from godelbox.views.records import NodeDetail, NodeSummary, RunProgress
+from godelbox.views.run_header import render_progress
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,10 @@ from rich.text import Text
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from godelbox.tui.archive_reader import ArchiveReader, ChildOrder
-from godelbox.tui.node_filter import NodeFilter
-from godelbox.tui.node_label import node_label
-from godelbox.tui.node_records import NodeSummary
+from godelbox.views.node_filter import NodeFilter
+from godelbox.views.node_label import node_label
+from godelbox.views.reader import ArchiveReader, ChildOrder
+from godelbox.views.records import NodeSummary
 
 PAGE_SIZE = 200
 

@@ -23,11 +23,11 @@ from pydantic import BaseModel, Field, field_validator
 
 from godelbox.agent_text import cap_text
 from godelbox.config import ProposerSection
+from godelbox.llm.client import LLMClient, Message, json_instruction
 from godelbox.llm.fit import answer_tokens, fit_messages, prompt_budget
 from godelbox.proposer.base import ParentEvidence, ProposalError, TaskEvidence
 from godelbox.proposer.dgm.digest import code_digest
 from godelbox.proposer.dgm.prompts import DGMPrompts, render
-from godelbox.proposer.llm import LLMClient, Message, json_instruction
 from godelbox.proposer.untrusted import fence
 
 CONTEXT_LENGTH_MARKERS = ("context_length_exceeded", "maximum context length")

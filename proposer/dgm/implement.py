@@ -24,12 +24,12 @@ from godelbox.evaluator.context import EvalContext
 from godelbox.evaluator.results import Solution
 from godelbox.evaluator.runner import run_agent
 from godelbox.evaluator.workspace import commit_snapshot, git_env, plain_copy, plain_view
+from godelbox.llm.client import LLMClient
 from godelbox.llm.fit import model_limits
+from godelbox.llm.gateway import Gateway
 from godelbox.proposer.base import LLMCallSink, ProposalError
 from godelbox.proposer.dgm.diagnose import Diagnosis
 from godelbox.proposer.dgm.prompts import DGMPrompts, render
-from godelbox.proposer.llm import LLMClient
-from godelbox.sandbox.gateway import Gateway
 
 PARENT_COMMIT_MESSAGE = "parent agent"
 EDITOR_ROLE = "agent"

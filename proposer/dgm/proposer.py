@@ -18,12 +18,12 @@ from typing import Any
 from godelbox.agent_text import cap_text
 from godelbox.config import ModelsSection, ProposerSection
 from godelbox.evaluator.context import EvalContext
+from godelbox.llm.client import BudgetExceeded, LLMClient, LLMConfigError, LLMError
 from godelbox.llm.fit import PromptTooLong
 from godelbox.proposer.base import LLMCallSink, ParentEvidence, Proposal, ProposalError
 from godelbox.proposer.dgm.diagnose import choose_task, diagnose
 from godelbox.proposer.dgm.implement import implement
 from godelbox.proposer.dgm.prompts import DGMPrompts
-from godelbox.proposer.llm import BudgetExceeded, LLMClient, LLMConfigError, LLMError
 
 IMPLEMENT_LOG_CHARS = 4_000
 """The editor's log kept in the proposal info (the child's diff is in the code store)."""

@@ -18,8 +18,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from godelbox.llm.client import LLMClient, LLMOutputError, LLMRequestError, LLMUnavailable
 from godelbox.llm.fit import evidence_chars
-from godelbox.proposer.llm import LLMClient, LLMOutputError, LLMRequestError, LLMUnavailable
 from godelbox.proposer.untrusted import REMINDER, RULE, fence
 
 ROLE = "judge"

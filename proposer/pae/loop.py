@@ -23,9 +23,10 @@ from godelbox.evaluator.evaluation import Solver, evaluate_tasks
 from godelbox.evaluator.results import TaskResult
 from godelbox.evaluator.swebench import SWEBenchmark, SWEBenchTask
 from godelbox.evaluator.web.miniwob import Episode, EpisodeResult, MiniWoBBenchmark
+from godelbox.llm.client import LLMClient, LLMOutputError, LLMRequestError, LLMUnavailable
 from godelbox.llm.fit import evidence_chars
+from godelbox.llm.gateway import Gateway
 from godelbox.proposer.base import LLMCallSink
-from godelbox.proposer.llm import LLMClient, LLMOutputError, LLMRequestError, LLMUnavailable
 from godelbox.proposer.pae.audit import AuditResult, audit
 from godelbox.proposer.pae.context import repo_context
 from godelbox.proposer.pae.dedupe import Known, find_duplicate, text_hash
@@ -41,7 +42,6 @@ from godelbox.proposer.pae.web import (
     web_context,
     web_messages,
 )
-from godelbox.sandbox.gateway import Gateway
 
 STORED_GOAL_CHARS = 4_000
 """Cap on a web goal or reason read back from a sandbox (what the archive keeps)."""

@@ -16,8 +16,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from godelbox.llm.client import LLMClient, Message
 from godelbox.llm.fit import evidence_chars
-from godelbox.proposer.llm import LLMClient, Message
 from godelbox.proposer.pae.context import RepoContext, WebContext
 from godelbox.proposer.untrusted import REMINDER, RULE, fence
 

@@ -22,8 +22,8 @@ from godelbox.evaluator.benchmark import Benchmark, GradeItem, Task
 from godelbox.evaluator.context import EvalContext
 from godelbox.evaluator.results import Grade, Solution
 from godelbox.evaluator.workspace import diff_trees, plain_copy
+from godelbox.llm.client import LLMClient, LLMOutputError
 from godelbox.llm.fit import evidence_chars
-from godelbox.proposer.llm import LLMClient, LLMOutputError
 from godelbox.proposer.pae.context import repo_context
 from godelbox.proposer.untrusted import REMINDER, RULE, fence
 

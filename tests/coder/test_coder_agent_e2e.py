@@ -26,13 +26,13 @@ from godelbox.evaluator.contract import (
     ENV_LLM_TOKEN,
     ENV_TIME_BUDGET,
 )
+from godelbox.llm.client import LLMCallRecord, LLMClient
+from godelbox.llm.gateway import Gateway
 from godelbox.paths import PROJECT_ROOT, seed_agent_dir
-from godelbox.proposer.llm import LLMCallRecord, LLMClient
-from godelbox.sandbox.gateway import Gateway
 from tests.fixtures.fake_llm import FAKE_API_KEY, FakeLLM
 
 AGENT_DIR = seed_agent_dir("coder")
-CLIENT_DIR = PROJECT_ROOT / "sandbox" / "agent_client"
+CLIENT_DIR = PROJECT_ROOT / "godelbox" / "llm" / "agent_client"
 FIX = {"command": "str_replace", "path": "calc.py", "old_str": "a - b", "new_str": "a + b"}
 
 

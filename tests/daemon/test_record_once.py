@@ -3,7 +3,7 @@
 from godelbox.config import StageSection
 from godelbox.evaluator.results import TaskResult
 from godelbox.evaluator.staged import run_staged
-from godelbox.loop.evolution import _record_once
+from godelbox.loop.evaluating import _record_once
 
 
 def test_harness_failures_are_held_back_and_duplicates_dropped() -> None:

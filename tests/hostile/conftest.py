@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from godelbox.evaluator.context import EvalContext
+from godelbox.llm.client import LLMClient
+from godelbox.llm.gateway_server import WireLimits
 from godelbox.loop.solvers import GatewayAgentSolver
-from godelbox.proposer.llm import LLMClient
-from godelbox.sandbox.gateway_server import WireLimits
 from godelbox.trash import Trash
 from tests.hostile.arena import Arena
 

@@ -12,10 +12,10 @@ from rich.console import Console
 from godelbox.agent_text import cap_text, for_terminal
 from godelbox.evaluator.results import STORED_PATCH_CHARS, TaskResult
 from godelbox.loop.display import LiveReporter
-from godelbox.replay import ReplayStep, print_replay
-from godelbox.tui.node_detail import render_node_detail
-from godelbox.tui.node_records import LLMCallRecord, NodeDetail, NodeSummary
-from godelbox.tui.node_records import TaskResult as TaskRow
+from godelbox.views.node_detail import render_node_detail
+from godelbox.views.records import LLMCallRecord, NodeDetail, NodeSummary
+from godelbox.views.records import TaskResult as TaskRow
+from godelbox.views.replay import ReplayStep, print_replay
 
 NASTY = (
     "\x1b]0;owned\x07\x1b[2J\x1b[H\x1b]8;;http://evil.invalid\x07link\x1b]8;;\x07"

@@ -71,7 +71,7 @@ def test_the_judge_reads_the_injection_as_fenced_data_and_its_audit_counts_a_foo
 ):
     from battery import benchmark_for
 
-    from godelbox.proposer.llm import LLMClient
+    from godelbox.llm.client import LLMClient
 
     _, task = benchmark_for("swebench", eval_ctx, scratch)
     result = graded["judge_injection", "swebench"]

@@ -19,9 +19,9 @@ from godelbox.archive.store import Archive
 from godelbox.config import Config, dump_toml
 from godelbox.evaluator.journal import Journal
 from godelbox.evaluator.results import Evidence, TaskResult
-from godelbox.tui.archive_reader import ArchiveReader
-from godelbox.tui.node_detail import render_node_detail
-from godelbox.tui.node_label import node_label
+from godelbox.views.node_detail import render_node_detail
+from godelbox.views.node_label import node_label
+from godelbox.views.reader import ArchiveReader
 
 EVIDENCE = [
     Evidence(

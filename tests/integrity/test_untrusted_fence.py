@@ -92,6 +92,6 @@ def test_the_pae_proposer_and_self_refinement_fence_their_inputs(fake_llm):
 
 
 def _client(fake_llm):
-    from godelbox.proposer.llm import LLMClient
+    from godelbox.llm.client import LLMClient
 
     return LLMClient(fake_llm.models(), fake_llm.llm_section(), lambda _record: None)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from godelbox.config import Config, ConfigError, dump_toml, load_config
+from godelbox.llm.client import LLMCallRecord, LLMClient, LLMConfigError
 from godelbox.llm.endpoints import (
     EndpointError,
     api_key_of,
@@ -13,7 +14,6 @@ from godelbox.llm.endpoints import (
     is_local,
     unpriced_roles,
 )
-from godelbox.proposer.llm import LLMCallRecord, LLMClient, LLMConfigError
 
 
 def never_priced(_model: str) -> bool:

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
+from godelbox.llm.client import LLMCallRecord, LLMClient
+from godelbox.llm.gateway import Gateway
 from godelbox.paths import PROJECT_ROOT
-from godelbox.proposer.llm import LLMCallRecord, LLMClient
-from godelbox.sandbox.gateway import Gateway
 from tests.fixtures.fake_llm import FAKE_API_KEY, FAKE_PRICE_IN, FAKE_PRICE_OUT
 
-CLIENT_DIR = PROJECT_ROOT / "sandbox" / "agent_client"
+CLIENT_DIR = PROJECT_ROOT / "godelbox" / "llm" / "agent_client"
 HELLO = [{"role": "user", "content": "hello"}]  # 8 prompt tokens by litellm's count
 TOOLS = [{"type": "function", "function": {"name": "bash", "parameters": {"type": "object"}}}]
 

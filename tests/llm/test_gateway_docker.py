@@ -6,9 +6,9 @@ import os
 
 import pytest
 
-from godelbox.proposer.llm import LLMCallRecord, LLMClient
+from godelbox.llm.client import LLMCallRecord, LLMClient
+from godelbox.llm.gateway import Gateway
 from godelbox.sandbox.base import SandboxSpec
-from godelbox.sandbox.gateway import Gateway
 from tests.fixtures.fake_llm import FAKE_API_KEY
 
 pytestmark = pytest.mark.docker

@@ -4,7 +4,7 @@ import pytest
 from pydantic import BaseModel
 
 from godelbox.config import ModelsSection
-from godelbox.proposer.llm import (
+from godelbox.llm.client import (
     BudgetExceeded,
     LLMCallRecord,
     LLMClient,

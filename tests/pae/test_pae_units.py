@@ -14,7 +14,7 @@ from godelbox.archive.db import MIGRATIONS, migrate
 from godelbox.archive.pae_models import PAE_TABLES, SELF_TABLES
 from godelbox.archive.store import Archive
 from godelbox.config import Config, dump_toml
-from godelbox.proposer.llm import LLMCallRecord, LLMClient
+from godelbox.llm.client import LLMCallRecord, LLMClient
 from godelbox.proposer.pae.audit import audit
 from godelbox.proposer.pae.dedupe import Known, find_duplicate, jaccard, text_hash
 from godelbox.proposer.pae.judge import Judge

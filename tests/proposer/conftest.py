@@ -11,8 +11,8 @@ import pytest
 from godelbox.archive.codestore import CodeStore
 from godelbox.config import ProposerSection
 from godelbox.evaluator.context import EvalContext
+from godelbox.llm.client import LLMCallRecord, LLMClient, RunBudget
 from godelbox.proposer.dgm import DGMProposer
-from godelbox.proposer.llm import LLMCallRecord, LLMClient, RunBudget
 from tests.fixtures.fake_llm import FakeLLM
 from tests.proposer.dgm_helpers import CODER
 

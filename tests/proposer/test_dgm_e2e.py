@@ -17,7 +17,7 @@ import pytest
 
 from godelbox.archive.codestore import CodeStore
 from godelbox.evaluator.workspace import plain_copy
-from godelbox.proposer.llm import BudgetExceeded
+from godelbox.llm.client import BudgetExceeded
 from godelbox.proposer.validate import tree_diff, validate_child
 from godelbox.trash import Trash
 from tests.fixtures.fake_llm import FAKE_API_KEY

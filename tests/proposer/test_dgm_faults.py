@@ -9,9 +9,9 @@ import random
 import pytest
 
 from godelbox.config import ProposerSection
+from godelbox.llm.client import BudgetExceeded, LLMClient, LLMConfigError
 from godelbox.proposer.base import ParentEvidence, ProposalError
 from godelbox.proposer.dgm import DGMProposer
-from godelbox.proposer.llm import BudgetExceeded, LLMClient, LLMConfigError
 from tests.proposer.dgm_helpers import CODER, evidence, no_sandbox
 
 

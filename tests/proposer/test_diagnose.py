@@ -9,11 +9,11 @@ import random
 import pytest
 
 from godelbox.config import ProposerSection
+from godelbox.llm.client import LLMClient
 from godelbox.proposer.base import TaskEvidence
 from godelbox.proposer.dgm.diagnose import TaskChoice, choose_task, diagnose
 from godelbox.proposer.dgm.digest import code_digest
 from godelbox.proposer.dgm.prompts import DGMPrompts
-from godelbox.proposer.llm import LLMClient
 from tests.proposer.dgm_helpers import evidence
 
 

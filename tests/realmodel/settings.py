@@ -7,8 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from godelbox.config import Config
+from godelbox.llm.client import LLMCallRecord
 from godelbox.llm.local import ServerInfo
-from godelbox.proposer.llm import LLMCallRecord
 from tests.fixtures.local_model import local_models
 
 MAX_OUTPUT_TOKENS = 160

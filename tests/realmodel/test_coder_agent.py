@@ -15,9 +15,9 @@ from godelbox.evaluator.bench_spec import load_benchmark
 from godelbox.evaluator.context import context_from_config
 from godelbox.evaluator.evaluation import evaluate_tasks, select_tasks
 from godelbox.evaluator.results import OUTCOMES
+from godelbox.llm.client import LLMCallRecord
 from godelbox.loop.solvers import GatewayAgentSolver, run_llm_client
 from godelbox.paths import seed_agent_dir
-from godelbox.proposer.llm import LLMCallRecord
 from godelbox.sandbox.select import backend_for
 from tests.realmodel.settings import answered, realmodel
 

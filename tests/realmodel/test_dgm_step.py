@@ -16,11 +16,11 @@ import pytest
 from godelbox.evaluator.bench_spec import load_benchmark
 from godelbox.evaluator.benchmark import hidden_tests
 from godelbox.evaluator.context import context_from_config
+from godelbox.llm.client import LLMCallRecord
 from godelbox.loop.solvers import run_llm_client
 from godelbox.paths import seed_agent_dir
 from godelbox.proposer.base import ParentEvidence, ProposalError, TaskEvidence
 from godelbox.proposer.dgm import DGMProposer
-from godelbox.proposer.llm import LLMCallRecord
 from godelbox.proposer.validate import validate_child
 from godelbox.sandbox.select import backend_for
 from tests.realmodel.settings import realmodel

@@ -10,9 +10,9 @@ import json
 import pytest
 
 from godelbox.config import Config
-from godelbox.proposer.llm import LLMCallRecord, LLMClient
+from godelbox.llm.client import LLMCallRecord, LLMClient
+from godelbox.llm.gateway import Gateway
 from godelbox.sandbox.base import SandboxSpec
-from godelbox.sandbox.gateway import Gateway
 from tests.realmodel.settings import realmodel
 
 pytestmark = pytest.mark.docker

@@ -10,9 +10,9 @@ import pytest
 
 from godelbox.evaluator.bench_spec import load_benchmark
 from godelbox.evaluator.context import context_from_config
+from godelbox.llm.client import LLMCallRecord, LLMOutputError
 from godelbox.llm.fit import evidence_chars
 from godelbox.loop.solvers import run_llm_client
-from godelbox.proposer.llm import LLMCallRecord, LLMOutputError
 from godelbox.proposer.pae.context import repo_context
 from godelbox.proposer.pae.judge import Judge
 from godelbox.proposer.pae.proposer import TaskProposer

@@ -16,7 +16,7 @@ from godelbox.archive.db import SCHEMA_VERSION, make_engine
 from godelbox.archive.models import NodeStatus
 from godelbox.archive.store import Archive
 from godelbox.config import Config, dump_toml
-from godelbox.tui.archive_reader import ArchiveReader
+from godelbox.views.reader import ArchiveReader
 from tests.archive.test_archive_store import test_schema_round_trip as sqlite_round_trip
 
 CLAIMERS = 4

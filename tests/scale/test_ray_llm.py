@@ -13,10 +13,10 @@ import pytest
 from godelbox.config import MODEL_ROLES, Config, StageSection
 from godelbox.evaluator.bench_spec import load_benchmark
 from godelbox.evaluator.context import context_from_config
+from godelbox.llm.client import LLMCallRecord
 from godelbox.loop.executors import RayExecutor
 from godelbox.loop.solvers import GatewayAgentSolver, run_llm_client
 from godelbox.paths import seed_agent_dir
-from godelbox.proposer.llm import LLMCallRecord
 from godelbox.sandbox.select import backend_for
 from tests.fixtures.fake_llm import FAKE_PRICE_IN, FAKE_PRICE_OUT
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from godelbox.tui.node_records import RunProgress
-from godelbox.tui.run_header import render_progress
+from godelbox.views.records import RunProgress
+from godelbox.views.run_header import render_progress
 
 
 def test_header_shows_spend_against_each_budget() -> None:

@@ -8,11 +8,11 @@ from pathlib import Path
 from PIL import Image
 from typer.testing import CliRunner
 
+from godelbox.archive import events
 from godelbox.archive.models import NodeStatus
 from godelbox.cli import app
-from godelbox.loop import events
-from godelbox.plot import build_graph, layered_layout, progress_series
-from godelbox.tui.archive_reader import ArchiveReader
+from godelbox.views.plot import build_graph, layered_layout, progress_series
+from godelbox.views.reader import ArchiveReader
 from tests.views.archive_builder import (
     TASKS,
     BuiltArchive,

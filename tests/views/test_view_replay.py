@@ -12,9 +12,9 @@ from godelbox.archive.models import NodeStatus, Outcome
 from godelbox.archive.store import Archive
 from godelbox.cli import app
 from godelbox.errors import UserError
-from godelbox.replay import replay_lineage
-from godelbox.tui.archive_reader import ArchiveReader
-from godelbox.tui.node_diffs import NodeDiffs
+from godelbox.views.node_diffs import NodeDiffs
+from godelbox.views.reader import ArchiveReader
+from godelbox.views.replay import replay_lineage
 from tests.views.archive_builder import NodePlan, add_child, add_seed, mutate, new_run, seed_source
 
 R, U = Outcome.RESOLVED, Outcome.UNRESOLVED

@@ -18,8 +18,8 @@ from godelbox.evaluator.bench_spec import load_benchmark
 from godelbox.evaluator.benchmark import Benchmark
 from godelbox.evaluator.context import EvalContext
 from godelbox.evaluator.evaluation import select_tasks
-from godelbox.rerun import rerun_lineage, summary
-from godelbox.tui.archive_reader import ArchiveReader
+from godelbox.views.reader import ArchiveReader
+from godelbox.views.rerun import rerun_lineage, summary
 
 pytestmark = pytest.mark.docker
 

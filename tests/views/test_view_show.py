@@ -16,8 +16,8 @@ from typer.testing import CliRunner
 from godelbox.archive.store import Archive, RunDirError
 from godelbox.cli import app
 from godelbox.tui.app import ArchiveApp
-from godelbox.tui.archive_reader import ArchiveReader
-from godelbox.tui.node_diffs import NodeDiffs
+from godelbox.views.node_diffs import NodeDiffs
+from godelbox.views.reader import ArchiveReader
 from tests.views.archive_builder import BuiltArchive
 
 

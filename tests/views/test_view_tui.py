@@ -16,9 +16,9 @@ from textual.widgets import Input, Static
 from godelbox.archive.models import NodeStatus
 from godelbox.archive.store import Archive
 from godelbox.tui.app import ArchiveApp
-from godelbox.tui.archive_reader import ArchiveReader
-from godelbox.tui.node_diffs import NodeDiffs
-from godelbox.tui.node_records import NodeSummary
+from godelbox.views.node_diffs import NodeDiffs
+from godelbox.views.reader import ArchiveReader
+from godelbox.views.records import NodeSummary
 from tests.views.archive_builder import BuiltArchive
 
 REPO = Path(__file__).resolve().parents[2]

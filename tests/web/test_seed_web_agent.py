@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from godelbox.evaluator.web.miniwob import Episode, WebSettings, run_episodes
+from godelbox.llm.client import LLMCallRecord, LLMClient
+from godelbox.llm.gateway import Gateway
 from godelbox.paths import seed_agent_dir
-from godelbox.proposer.llm import LLMCallRecord, LLMClient
-from godelbox.sandbox.gateway import Gateway
 from tests.fixtures.fake_llm import FAKE_API_KEY
 
 pytestmark = pytest.mark.docker

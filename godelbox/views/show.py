@@ -11,11 +11,11 @@ from rich.console import RenderableType
 from rich.text import Text
 from rich.tree import Tree
 
-from godelbox.tui.archive_reader import ArchiveReader
-from godelbox.tui.node_detail import render_node_detail
-from godelbox.tui.node_diffs import NodeDiffs
-from godelbox.tui.node_label import node_label
-from godelbox.tui.node_records import NodeSummary
+from godelbox.views.node_detail import render_node_detail
+from godelbox.views.node_diffs import NodeDiffs
+from godelbox.views.node_label import node_label
+from godelbox.views.reader import ArchiveReader
+from godelbox.views.records import NodeSummary
 
 
 def render_tree(reader: ArchiveReader, depth: int = 3, max_children: int = 50) -> RenderableType:

@@ -16,12 +16,12 @@ from rich.syntax import Syntax
 from rich.text import Text
 
 from godelbox.agent_text import for_terminal
-from godelbox.tui.archive_reader import ArchiveReader
-from godelbox.tui.node_detail import proposal_lines
-from godelbox.tui.node_diffs import NodeDiffs
-from godelbox.tui.node_records import NodeSummary
-from godelbox.tui.score_style import format_delta, format_score
-from godelbox.tui.task_flips import RESOLVED, task_flips
+from godelbox.views.node_detail import proposal_lines
+from godelbox.views.node_diffs import NodeDiffs
+from godelbox.views.reader import ArchiveReader
+from godelbox.views.records import NodeSummary
+from godelbox.views.score_style import format_delta, format_score
+from godelbox.views.task_flips import RESOLVED, task_flips
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from godelbox.proposer.llm import (
+from godelbox.llm.client import (
     ROLES,
     BudgetExceeded,
     LLMClient,
@@ -46,8 +46,8 @@ from godelbox.proposer.llm import (
     LLMUnavailable,
     OnCall,
 )
+from godelbox.llm.gateway_server import Refusal, WireLimits, WireServer
 from godelbox.sandbox.base import GATEWAY_SOCKET
-from godelbox.sandbox.gateway_server import Refusal, WireLimits, WireServer
 
 SOCKET_ENV = "GODELBOX_LLM_SOCKET"
 TOKEN_ENV = "GODELBOX_LLM_TOKEN"

@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 
 from rich.text import Text
 
-from godelbox.tui.node_label import STATUS_STYLE
-from godelbox.tui.node_records import RunProgress
-from godelbox.tui.score_style import score_text
+from godelbox.views.node_label import STATUS_STYLE
+from godelbox.views.records import RunProgress
+from godelbox.views.score_style import score_text
 
 
 def render_progress(progress: RunProgress, now: datetime | None = None, note: str = "") -> Text:

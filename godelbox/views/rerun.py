@@ -25,9 +25,9 @@ from godelbox.errors import UserError
 from godelbox.evaluator.benchmark import Benchmark
 from godelbox.evaluator.context import EvalContext
 from godelbox.evaluator.evaluation import AgentSolver, evaluate_tasks, select_tasks
-from godelbox.tui.archive_reader import ArchiveReader
-from godelbox.tui.score_style import format_score
-from godelbox.tui.task_flips import RESOLVED
+from godelbox.views.reader import ArchiveReader
+from godelbox.views.score_style import format_score
+from godelbox.views.task_flips import RESOLVED
 
 EXACT = 1e-9
 

@@ -21,21 +21,21 @@ from typing import Any, Literal
 from sqlalchemy import Engine, String, and_, cast, event, func, inspect, literal, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
+from godelbox.archive import events
 from godelbox.archive.db import make_engine, stored_version
 from godelbox.archive.models import AgentNode, Evaluation, Event, LLMCall, Run
 from godelbox.archive.store import CODE_DIR, DB_FILE, RunDirError
 from godelbox.config import CONFIG_FILE_NAME, load_config
 from godelbox.errors import UserError
-from godelbox.loop import events
-from godelbox.tui.node_filter import NodeFilter
-from godelbox.tui.node_records import (
+from godelbox.views.node_filter import NodeFilter
+from godelbox.views.records import (
     LLMCallRecord,
     NodeDetail,
     NodeSummary,
     RunProgress,
     TaskResult,
 )
-from godelbox.tui.task_flips import task_flips
+from godelbox.views.task_flips import task_flips
 
 NODE = AgentNode.__table__.c
 EVAL = Evaluation.__table__.c
@@ -304,14 +304,13 @@ class ArchiveReader:
             ).one()
             # Ids grow with creation: the newest node is a primary-key lookup, not a scan.
             last = conn.execute(select(NODE.created_at).order_by(NODE.id.desc()).limit(1)).scalar()
-            daemon = conn.execute(
+            tally = events.LogTally()
+            for kind, payload in conn.execute(
                 select(EVENT.kind, EVENT.payload)
-                .where(EVENT.kind.in_(DAEMON_KINDS))
+                .where(EVENT.kind.in_(events.TALLY_KINDS))
                 .order_by(EVENT.seq)
-            ).all()
-            generations = conn.execute(
-                select(func.count()).where(EVENT.kind == events.GENERATION_FINISHED)
-            ).scalar_one()
+            ):
+                tally.add(kind, payload)
             config_toml = conn.execute(select(Run.config_toml).order_by(Run.id).limit(1)).scalar()
         config = _parse_toml(config_toml)
         return RunProgress(
@@ -324,16 +323,16 @@ class ArchiveReader:
             tokens=int(tokens),
             last_activity=last,
             budget=dict(config.get("budget", {})),
-            generations=int(generations),
-            daemon_active_s=sum(float((p or {}).get("active_s", 0.0)) for _, p in daemon),
-            daemon_state=_daemon_state(daemon),
+            generations=tally.generations,
+            daemon_active_s=tally.active_s,
+            daemon_state=tally.daemon_state,
         )
 
     def generations(self) -> list[tuple[int, int]]:
         """(generation, highest node id created before it finished) per finished generation,
         from the loop's event log, with generation 0 for the seed(s) created before the first
         one; empty for runs without generations (asynchronous schedule)."""
-        kinds = (events.GENERATION_PLANNED, events.GENERATION_FINISHED, NODE_ADDED)
+        kinds = (events.GENERATION_PLANNED, events.GENERATION_FINISHED, events.NODE_ADDED)
         with self._engine.connect() as conn:
             rows = conn.execute(
                 select(EVENT.kind, EVENT.node_id, EVENT.payload)
@@ -343,7 +342,7 @@ class ArchiveReader:
         out: list[tuple[int, int]] = []
         top = 0
         for kind, node_id, payload in rows:
-            if kind == NODE_ADDED:
+            if kind == events.NODE_ADDED:
                 top = max(top, node_id or 0)
             elif kind == events.GENERATION_PLANNED and not out and top:
                 out.append((0, top))
@@ -400,11 +399,6 @@ class ArchiveReader:
         return counts
 
 
-NODE_ADDED = "node.added"
-"""Written by `Archive.add_node` in the same transaction as the node."""
-DAEMON_KINDS = (events.DAEMON_STARTED, events.DAEMON_ACTIVE, events.DAEMON_STOPPED)
-
-
 def _evidence_lines(details: dict[str, Any] | None) -> tuple[str, ...]:
     """A tampered result's evidence as one line each (see `evaluator.results.Evidence`)."""
     lines = []
@@ -413,16 +407,6 @@ def _evidence_lines(details: dict[str, Any] | None) -> tuple[str, ...]:
             run = f" ({item.get('run')} run)" if item.get("run") else ""
             lines.append(f"{item.get('kind', '?')}{run}: {item.get('detail', '')}")
     return tuple(lines)
-
-
-def _daemon_state(rows: Sequence[Any]) -> str:
-    """'never run', 'running' or 'stopped: <reason>', from the last daemon event."""
-    if not rows:
-        return "daemon never ran"
-    kind, payload = rows[-1]
-    if kind == events.DAEMON_STOPPED:
-        return f"daemon stopped: {(payload or {}).get('reason') or 'no reason given'}"
-    return "daemon running"
 
 
 def _filter_clause(flt: NodeFilter) -> ColumnElement[bool]:

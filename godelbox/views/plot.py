@@ -25,9 +25,9 @@ from matplotlib.ticker import MaxNLocator
 
 from godelbox.archive.graph import ArchiveGraph, NodeFacts
 from godelbox.archive.models import NodeStatus
-from godelbox.tui.archive_reader import ArchiveReader
-from godelbox.tui.node_records import NodeSummary
-from godelbox.tui.score_style import NO_SCORE_COLOUR, score_rgb
+from godelbox.views.reader import ArchiveReader
+from godelbox.views.records import NodeSummary
+from godelbox.views.score_style import NO_SCORE_COLOUR, score_rgb
 
 SCORE_CMAP = LinearSegmentedColormap.from_list(
     "godelbox_score", [score_rgb(x / 10) for x in range(11)]

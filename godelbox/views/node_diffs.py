@@ -7,7 +7,7 @@ its parent's as git parent. Diffs are cached per node: they never change once co
 from __future__ import annotations
 
 from godelbox.archive.codestore import CodeStore
-from godelbox.tui.archive_reader import ArchiveReader
+from godelbox.views.reader import ArchiveReader
 
 
 class NodeDiffs:

@@ -16,9 +16,9 @@ from rich.table import Table
 from rich.text import Text
 
 from godelbox.agent_text import for_terminal
-from godelbox.tui.node_label import STATUS_STYLE
-from godelbox.tui.node_records import NodeDetail
-from godelbox.tui.score_style import format_delta, score_colour, score_text
+from godelbox.views.node_label import STATUS_STYLE
+from godelbox.views.records import NodeDetail
+from godelbox.views.score_style import format_delta, score_colour, score_text
 
 OUTCOME_STYLE = {
     "resolved": "green",

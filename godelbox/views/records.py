@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from godelbox.tui.task_flips import TaskFlips
+from godelbox.views.task_flips import TaskFlips
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from godelbox.tui.node_records import NodeSummary
-from godelbox.tui.score_style import score_text
+from godelbox.views.records import NodeSummary
+from godelbox.views.score_style import score_text
 
 STATUS_STYLE = {
     "proposed": "cyan",
