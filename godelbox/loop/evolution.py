@@ -13,42 +13,32 @@ so the archive is the same whatever the worker count or the order in which work 
 
 from __future__ import annotations
 
-import contextlib
-import random
-import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 from godelbox import trees
 from godelbox.archive import events
-from godelbox.archive.models import AgentNode, NodeStatus, Outcome
+from godelbox.archive.models import AgentNode, NodeStatus
 from godelbox.archive.store import Archive
 from godelbox.budget import exhausted
-from godelbox.config import Config, StageSection
+from godelbox.config import Config
 from godelbox.evaluator.benchmark import Benchmark, hidden_tests
 from godelbox.evaluator.context import EvalContext
-from godelbox.evaluator.evaluation import Solver, safe_name
-from godelbox.evaluator.results import TaskResult
-from godelbox.evaluator.staged import StagedOutcome, effective_stages, plan_stages
+from godelbox.evaluator.evaluation import Solver
 from godelbox.llm.client import BudgetExceeded
-from godelbox.loop.display import Reporter, Snapshot
-from godelbox.loop.evidence import parent_evidence
+from godelbox.loop.bookkeeping import Bookkeeper
+from godelbox.loop.display import Reporter
+from godelbox.loop.evaluating import Evaluating
 from godelbox.loop.executors import Executor
+from godelbox.loop.planning import GenerationPlan, Planner
 from godelbox.loop.progress import ProgressReader
+from godelbox.loop.proposing import Proposing
 from godelbox.loop.stopping import StopRequest
 from godelbox.proposer.base import LLMCallSink, Proposal, Proposer
 from godelbox.proposer.validate import Validation
-from godelbox.treecache import TreeCache
-
-SELECTION_RNG = "selection"
-INFRA_RETRIES = 2
-"""Extra evaluation rounds for tasks whose harness failed (engine errors under load); after
-them such a task is recorded as an error so the run always moves on."""
-LOG_DIR = "logs"
 
 Validator = Callable[[Path, Proposal], Validation]
 """(parent tree, proposal) -> whether the child is worth evaluating."""
@@ -77,68 +67,58 @@ class LoopParts:
     """Where evaluation units run (`loop.executor`); the loop closes it when it stops."""
 
 
-KEEP_CHECKOUTS = 128
-"""Idle agent checkouts kept for reuse as parents; older ones are deleted (and checked out
-again if picked later: a run of thousands of nodes must not keep thousands of trees)."""
-
-
 def scratch_dir(run_dir: Path) -> Path:
     """The daemon's working trees (checkouts, drafts, pristine workspaces): emptied whenever a
     daemon starts or stops."""
     return run_dir / "scratch"
 
 
-@dataclass(frozen=True)
-class _Drafted:
-    node_id: int
-    proposal: Proposal | None
-    validation: Validation | None
-    error: str = ""
-
-
 class Evolution:
+    """The daemon's life and its schedules; each phase of a generation is its own object
+    (`Planner`, `Proposing`, `Evaluating`), sharing one `Bookkeeper`."""
+
     def __init__(self, parts: LoopParts) -> None:
         self.p = parts
         self.archive = parts.archive
         self.config = parts.config
         self.run_dir = parts.archive.run_dir
         self.scratch = scratch_dir(self.run_dir)
-        self._checkouts = TreeCache(self.scratch / "agents", parts.ctx.trash, keep=KEEP_CHECKOUTS)
-        self._lock = threading.Lock()
+        self._books = Bookkeeper(parts.archive, parts.reporter, self.scratch, parts.ctx.trash)
+        self._snapshot = self._books.snapshot
         self._progress = ProgressReader(self.archive, session_started=time.monotonic())
-        self._snapshot = Snapshot(run_dir=str(self.run_dir))
-        self._problems = {task.task_id: task.problem() for task in parts.bench.tasks()}
-        self._test_patches = {task.task_id: hidden_tests(task) for task in parts.bench.tasks()}
-        self._plans_seq = 0
-        self._newest_plan: dict[str, Any] | None = None
-        self._unfinished: dict[int, dict[str, Any]] = {}
-        """Plans without a `generation.finished` event: only these and the newest are kept (a
-        plan holds the whole RNG state, and a daemon plans thousands of generations)."""
-        self._fresh: set[int] = set()
-        """Generations planned by this session: they cannot have children from a crash."""
+        self._planner = Planner(self._books, self.config.run.seed)
         # Workers live as long as the daemon: no threads made and joined every generation.
-        self._proposing = ThreadPoolExecutor(
+        self._proposing_pool = ThreadPoolExecutor(
             self.config.loop.proposal_workers, thread_name_prefix="godelbox-propose"
         )
-        self._evaluating = ThreadPoolExecutor(
+        self._evaluating_pool = ThreadPoolExecutor(
             self.config.loop.eval_workers, thread_name_prefix="godelbox-evaluate"
         )
+        self._proposing = Proposing(
+            parts,
+            self._books,
+            self.scratch,
+            self._proposing_pool,
+            problems={task.task_id: task.problem() for task in parts.bench.tasks()},
+            test_patches={task.task_id: hidden_tests(task) for task in parts.bench.tasks()},
+        )
+        self._evaluating = Evaluating(parts, self._books, self._evaluating_pool)
 
     # -- the daemon's life -------------------------------------------------------------------
 
     def run(self) -> str:
         """Run until a budget or a stop request ends it; returns the reason, phrased for people."""
-        self._write(self.archive.append_event, events.DAEMON_STARTED, None, {})
+        self._books.write(self.archive.append_event, events.DAEMON_STARTED, None, {})
         self._clear_scratch()
         reason = "interrupted"
         try:
             reason = self._loop()
             return reason
         finally:
-            self._proposing.shutdown()
-            self._evaluating.shutdown()
+            self._proposing_pool.shutdown()
+            self._evaluating_pool.shutdown()
             active = self._progress.mark_recorded()
-            self._write(
+            self._books.write(
                 self.archive.append_event,
                 events.DAEMON_STOPPED,
                 None,
@@ -174,11 +154,11 @@ class Evolution:
     def _generational(self) -> str:
         """DGM: a generation of k children from parents drawn together, evaluated, then the
         next generation sees all of them."""
-        for plan in self._open_plans():
-            self.p.reporter.event("generation.resumed", f"generation {plan['generation']}")
+        for plan in self._planner.open_plans():
+            self.p.reporter.event("generation.resumed", f"generation {plan.generation}")
             self._run_planned(plan)
         while not (reason := self._stop_reason()):
-            self._run_planned(self._plan(self.config.loop.children_per_generation))
+            self._run_planned(self._planner.plan(self.config.loop.children_per_generation))
         return reason
 
     def _asynchronous(self) -> str:
@@ -188,13 +168,13 @@ class Evolution:
         views work unchanged. Which parent a worker gets depends on completion order, so only
         the generational schedule promises identical archives for any worker count."""
         workers = max(self.config.loop.proposal_workers, self.config.loop.eval_workers)
-        pending = self._open_plans()
+        pending = self._planner.open_plans()
         running: set[Future[None]] = set()
         reason = ""
         with ThreadPoolExecutor(workers, thread_name_prefix="godelbox-expand") as pool:
             while True:
                 while len(running) < workers and not (reason := self._stop_reason(len(running))):
-                    plan = pending.pop(0) if pending else self._plan(1)
+                    plan = pending.pop(0) if pending else self._planner.plan(1)
                     running.add(pool.submit(self._run_planned, plan))
                 if not running:
                     return reason
@@ -229,68 +209,28 @@ class Evolution:
             nodes = [self.archive.node(seed_id)]
         seed = nodes[0]
         if seed.status == NodeStatus.EVALUATING:
-            self._evaluate_nodes([seed])
+            self._evaluating.run([seed])
         self._snapshot.seed_score = self.archive.node(seed.id or 0).score
         self._refresh_snapshot()
 
     # -- generations -----------------------------------------------------------------------
 
-    def _plans(self) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
-        """The newest planned generation's payload, and the generations planned but not
-        finished, oldest first. Read incrementally: only events newer than the last call are
-        fetched."""
-        for event in self.archive.events(after_seq=self._plans_seq):
-            self._plans_seq = event.seq or self._plans_seq
-            if event.kind == events.GENERATION_PLANNED and event.payload:
-                self._newest_plan = event.payload
-                self._unfinished[int(event.payload["generation"])] = event.payload
-            elif event.kind == events.GENERATION_FINISHED and event.payload:
-                self._unfinished.pop(int(event.payload["generation"]), None)
-        return self._newest_plan, [self._unfinished[g] for g in sorted(self._unfinished)]
-
-    def _open_plans(self) -> list[dict[str, Any]]:
-        """Generations planned but not finished when the last daemon stopped. The selection
-        RNG is put back to the state after the newest plan, in case the crash came between
-        writing the plan and saving the RNG."""
-        newest, unfinished = self._plans()
-        if newest is not None:
-            self._write(self.archive.save_rng, SELECTION_RNG, _rng_from(newest["rng"]))
-        return unfinished
-
-    def _plan(self, children: int) -> dict[str, Any]:
-        """Draw the parents of the next generation and write the plan before acting on it."""
-        with self._lock:
-            newest, _ = self._plans()
-            generation = int(newest["generation"]) + 1 if newest is not None else 1
-            rng = self.archive.load_rng(SELECTION_RNG) or random.Random(self.config.run.seed)
-            parents = self.archive.select_parents(rng, children)
-            version, internal, gauss = rng.getstate()
-            plan = {
-                "generation": generation,
-                "parents": parents,
-                "rng": {"version": version, "internal": list(internal), "gauss_next": gauss},
-            }
-            self.archive.append_event(events.GENERATION_PLANNED, None, plan)
-            self.archive.save_rng(SELECTION_RNG, rng)
-            self._fresh.add(generation)
-        return plan
-
-    def _run_planned(self, plan: dict[str, Any]) -> None:
-        generation = int(plan["generation"])
+    def _run_planned(self, plan: GenerationPlan) -> None:
+        generation = plan.generation
         self._snapshot.generation = generation
-        children = self._create_children(generation, [int(p) for p in plan["parents"]])
+        children = self._create_children(generation, list(plan.parents))
 
-        self._phase("proposing")
-        self._propose([c for c in children if c.status == NodeStatus.PROPOSED])
+        self._books.phase("proposing")
+        self._proposing.run([c for c in children if c.status == NodeStatus.PROPOSED])
         if self.p.stop.requested:
             return  # the generation stays open; a resumed daemon evaluates its children
-        self._phase("evaluating")
+        self._books.phase("evaluating")
         refreshed = [self.archive.node(c.id or 0) for c in children]
-        self._evaluate_nodes([c for c in refreshed if c.status == NodeStatus.EVALUATING])
+        self._evaluating.run([c for c in refreshed if c.status == NodeStatus.EVALUATING])
         if self.p.stop.requested:
             return
         best = self.archive.best_node()
-        self._write(
+        self._books.write(
             self.archive.append_event,
             events.GENERATION_FINISHED,
             None,
@@ -300,12 +240,12 @@ class Evolution:
                 "best_score": best.score if best else None,
             },
         )
-        with self._lock:
+        with self._books.lock:
             active = self._progress.mark_recorded()
             self.archive.append_event(events.DAEMON_ACTIVE, None, {"active_s": active})
-        self._show_best(best)
+        self._books.show_best(best)
         self.p.reporter.event(
-            "generation.finished",
+            events.GENERATION_FINISHED,
             f"generation {generation}: best {_fmt(best.score if best else None)} (node "
             f"{best.id if best else '-'})",
         )
@@ -313,7 +253,7 @@ class Evolution:
     def _create_children(self, generation: int, parents: list[int]) -> list[AgentNode]:
         """The generation's child nodes, one per slot, creating those a crash left out."""
         # Only a generation planned before a crash can have children already.
-        resumed = [] if generation in self._fresh else self.archive.nodes()
+        resumed = [] if self._planner.is_fresh(generation) else self.archive.nodes()
         existing = {
             int(n.proposal["slot"]): n
             for n in resumed
@@ -322,7 +262,7 @@ class Evolution:
         children = []
         for slot, parent_id in enumerate(parents):
             if slot not in existing:
-                node_id = self._write(
+                node_id = self._books.write(
                     self.archive.add_node,
                     parent_id=parent_id,
                     commit_sha="",
@@ -334,335 +274,8 @@ class Evolution:
             children.append(existing[slot])
         return children
 
-    # -- proposing and validating ----------------------------------------------------------
-
-    def _propose(self, children: list[AgentNode]) -> None:
-        if not children:
-            return
-        with contextlib.ExitStack() as held:
-            jobs = [(c, held.enter_context(self._checkout(c.parent_id or 0))) for c in children]
-            futures = [self._proposing.submit(self._draft, c, parent_dir) for c, parent_dir in jobs]
-            try:
-                # Results are written in slot order, not completion order (determinism).
-                for (child, parent_dir), future in zip(jobs, futures, strict=True):
-                    self._record_draft(child, parent_dir, future.result())
-            finally:
-                wait(futures)  # no draft outlives the checkouts it reads
-
-    def _checkout(self, node_id: int) -> contextlib.AbstractContextManager[Path]:
-        """The agent's code, checked out while the block runs (and kept a while after, for the
-        next generation that picks it as a parent)."""
-        sha = self.archive.node(node_id).commit_sha
-        return self._checkouts.lease(
-            f"agent-{node_id}", lambda dest: self.archive.code.checkout(sha, dest)
-        )
-
-    def _draft(self, child: AgentNode, parent_dir: Path) -> _Drafted:
-        node_id = child.id or 0
-        self._busy(f"propose-{node_id}", f"proposing node {node_id} from {child.parent_id}")
-        try:
-            evidence = parent_evidence(
-                self.archive,
-                child.parent_id or 0,
-                parent_dir,
-                self._problems,
-                self._lock,
-                generation=int((child.proposal or {}).get("generation", 0)),
-                test_patches=self._test_patches,
-            )
-            workdir = self.scratch / f"draft-{node_id}"
-            self.p.ctx.trash.discard(workdir)
-            workdir.mkdir(parents=True)
-            rng = random.Random(f"{self.config.run.seed}:{node_id}")
-            proposal = self.p.proposer.propose(
-                evidence, workdir, rng, lambda record: self._llm_call(node_id, record)
-            )
-            self._busy(f"propose-{node_id}", f"validating node {node_id}")
-            validation = self.p.validate(parent_dir, proposal)
-            return _Drafted(node_id, proposal, validation)
-        except BudgetExceeded:
-            raise  # not this child's fault: the run stops, the child is proposed again on resume
-        except Exception as err:  # any other proposer failure is the child's, and recorded
-            return _Drafted(node_id, None, None, error=f"{type(err).__name__}: {err}")
-        finally:
-            self._busy(f"propose-{node_id}", None)
-
-    def _record_draft(self, child: AgentNode, parent_dir: Path, drafted: _Drafted) -> None:
-        node_id = child.id or 0
-        info = dict(child.proposal or {})
-        if drafted.proposal is None:
-            self._write(
-                self.archive.set_status, node_id, NodeStatus.FAILED, drafted.error, proposal=info
-            )
-            self._snapshot.failed += 1
-            self.p.reporter.event("child.failed", f"node {node_id}: {drafted.error}")
-            return
-        proposal = drafted.proposal
-        info.update(proposal.info)
-        info["kind"] = proposal.kind
-        parent_sha = self.archive.node(child.parent_id or 0).commit_sha
-        sha = self._write(self.archive.code.add_child, parent_sha, proposal.child_dir)
-        validation = drafted.validation
-        assert validation is not None
-        stats = validation.diff_stats  # the child's change as validation saw it
-        status = NodeStatus.EVALUATING if validation.ok else NodeStatus.INVALID
-        self._write(
-            self.archive.set_status,
-            node_id,
-            status,
-            None if validation.ok else validation.reason,
-            commit_sha=sha,
-            proposal=info,
-            files_changed=stats.files,
-            insertions=stats.insertions,
-            deletions=stats.deletions,
-        )
-        if validation.ok:
-            self._snapshot.valid += 1
-            self.p.reporter.event("child.valid", f"node {node_id}: {_summary(info)}")
-        else:
-            self._snapshot.invalid += 1
-            self.p.reporter.event("child.invalid", f"node {node_id}: {validation.reason}")
-        self.p.ctx.trash.discard(proposal.child_dir.parent)
-
-    def _llm_call(self, node_id: int, record: Any) -> None:
-        self._write(
-            self.archive.record_llm_call,
-            node_id=node_id,
-            role=record.role,
-            model=record.model,
-            tokens_in=record.tokens_in,
-            tokens_out=record.tokens_out,
-            cost_usd=record.cost_usd,
-            latency_s=record.latency_s,
-            error=record.error,
-        )
-
-    # -- evaluating ------------------------------------------------------------------------
-
-    def _evaluate_nodes(self, nodes: list[AgentNode]) -> None:
-        if not nodes:
-            return
-        futures = [self._evaluating.submit(self._evaluate, node) for node in nodes]
-        try:
-            for future in futures:
-                future.result()
-        finally:
-            wait(futures)  # like leaving a pool's `with`: nothing still running on return
-
-    def _evaluate(self, node: AgentNode) -> None:
-        with self._checkout(node.id or 0) as agent_dir:
-            self._evaluate_agent(node, agent_dir)
-
-    def _evaluate_agent(self, node: AgentNode, agent_dir: Path) -> None:
-        node_id = node.id or 0
-        tasks = [t.task_id for t in self.p.bench.tasks()]
-        stages = effective_stages(self.config.evaluation.stages, self._earlier_scores(node))
-        stage_of = {
-            task_id: index
-            for index, ids in enumerate(plan_stages(tasks, stages))
-            for task_id in ids
-        }
-        ctx = replace(self.p.ctx, labels={**self.p.ctx.labels, "node": str(node_id)})
-        solver = self.p.solver_for(agent_dir, lambda record: self._llm_call(node_id, record))
-        reached = 0
-        for attempt in range(1, self.config.evaluation.attempts + 1):
-            outcome = self._evaluate_round(
-                node_id, attempt, ctx, solver, agent_dir, stages, stage_of, len(tasks)
-            )
-            if outcome is None:
-                return  # stays `evaluating`; a resumed daemon finishes it from the recorded tasks
-            reached = max(reached, len(outcome.stages))
-        rows = self.archive.evaluations(node_id)
-        resolved = sum(1 for r in rows if r.outcome == Outcome.RESOLVED)
-        score = resolved / len(rows) if rows else 0.0
-        made_patch = None
-        if self.config.selection.require_patch and node.parent_id is not None:
-            made_patch = any(str((r.details or {}).get("patch") or "").strip() for r in rows)
-        self._write(
-            self.archive.set_status,
-            node_id,
-            NodeStatus.EVALUATED,
-            score=score,
-            stage_reached=reached,
-            made_patch=made_patch,
-        )
-        note = " (no non-empty patch: not a parent)" if made_patch is False else ""
-        self.p.reporter.event(
-            "node.evaluated",
-            f"node {node_id}: {resolved}/{len(rows)} resolved ({score:.3f}){note}",
-        )
-        tampered = [r.task_id for r in rows if r.outcome == Outcome.TAMPERED]
-        if tampered:
-            self._write(self.archive.append_event, "node.tampered", node_id, {"tasks": tampered})
-            self.p.reporter.event(
-                "node.tampered",
-                f"node {node_id} forged its grade on {len(tampered)} task(s) "
-                f"({', '.join(tampered[:3])}): it will never be a parent",
-            )
-
-    def _earlier_scores(self, node: AgentNode) -> list[float]:
-        """Scores of the parents eligible from earlier generations than `node`'s, for dynamic
-        stage thresholds: never this generation's siblings, whose evaluation may finish in any
-        order, so a seeded run gates the same way with any worker count and after a resume."""
-        if not any(stage.dynamic for stage in self.config.evaluation.stages):
-            return []
-        generation = _generation(node)
-        with self._lock:
-            ids = [int(i) for i in self.archive.graph().candidates().ids]
-            earlier = [self.archive.node(i) for i in ids]
-        return [float(n.score or 0.0) for n in earlier if _generation(n) < generation]
-
-    def _evaluate_round(
-        self,
-        node_id: int,
-        attempt: int,
-        ctx: EvalContext,
-        solver: Solver,
-        agent_dir: Path,
-        stages: list[StageSection],
-        stage_of: dict[str, int],
-        total: int,
-    ) -> StagedOutcome | None:
-        """Attempt `attempt` of every task (evaluation.attempts); the tasks that already have
-        that many recorded rows are done. None when a stop request interrupted it."""
-        rows_of: dict[str, list[bool]] = {}
-        for row in self.archive.evaluations(node_id):
-            rows_of.setdefault(row.task_id, []).append(row.outcome == Outcome.RESOLVED)
-        done = {t: got[attempt - 1] for t, got in rows_of.items() if len(got) >= attempt}
-        label = f"evaluate-{node_id}"
-        tag = f" (attempt {attempt})" if self.config.evaluation.attempts > 1 else ""
-        self._busy(label, f"evaluating node {node_id}{tag}: {len(done)}/{total} done")
-
-        def record(result: TaskResult) -> None:
-            self._record_result(node_id, stage_of.get(result.task_id, 0), result, attempt)
-            done[result.task_id] = result.resolved
-            self._busy(label, f"evaluating node {node_id}{tag}: {len(done)}/{total} tasks done")
-
-        for retry in range(INFRA_RETRIES + 1):
-            failed: list[TaskResult] = []
-            keep_failed = retry == INFRA_RETRIES
-            try:
-                outcome = self.p.executor.evaluate(
-                    ctx,
-                    self.p.bench,
-                    solver,
-                    agent_dir,
-                    stages=stages,
-                    workers=self.config.evaluation.workers,
-                    done=done,
-                    on_result=_record_once(done, record, None if keep_failed else failed),
-                    should_stop=lambda: self.p.stop.requested,
-                )
-            finally:
-                self._busy(label, None)
-            if outcome.interrupted:
-                return None
-            if not failed:
-                break
-            self.p.reporter.event(
-                "sandbox.error",
-                f"node {node_id}: {len(failed)} task(s) hit a harness failure, running them "
-                f"again: {failed[0].reason[:200]}",
-            )
-        return outcome
-
-    def _record_result(
-        self, node_id: int, stage: int, result: TaskResult, attempt: int = 1
-    ) -> None:
-        result = result.stored()
-        suffix = f".attempt-{attempt}" if attempt > 1 else ""
-        log_rel = Path(LOG_DIR) / f"node-{node_id}" / f"{safe_name(result.task_id)}{suffix}.log"
-        log_file = self.run_dir / log_rel
-        log_file.parent.mkdir(parents=True, exist_ok=True)
-        log_file.write_text(result.log, encoding="utf-8")
-        details = result.to_dict()
-        details.pop("log")
-        if attempt > 1:
-            details["attempt"] = attempt
-        self._write(
-            self.archive.record_evaluation,
-            node_id,
-            stage=stage,
-            task_id=result.task_id,
-            outcome=_archive_outcome(result),
-            duration_s=result.duration_s,
-            details=details,
-            log_path=str(log_rel),
-        )
-
-    # -- bookkeeping -----------------------------------------------------------------------
-
-    def _write(self, method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        """Every archive write goes through here: one writer at a time, from any thread."""
-        with self._lock:
-            return method(*args, **kwargs)
-
-    def _busy(self, worker: str, doing: str | None) -> None:
-        with self._lock:
-            if doing is None:
-                self._snapshot.busy.pop(worker, None)
-            else:
-                self._snapshot.busy[worker] = doing
-            self.p.reporter.status(self._snapshot)
-
-    def _phase(self, phase: str) -> None:
-        self._snapshot.phase = phase
-        self.p.reporter.status(self._snapshot)
-
     def _refresh_snapshot(self) -> None:
-        self._show_best(self.archive.best_node())
-
-    def _show_best(self, best: AgentNode | None) -> None:
-        self._snapshot.best_node = best.id if best else None
-        self._snapshot.best_score = best.score if best else None
-        self.p.reporter.status(self._snapshot)
-
-
-def _record_once(
-    done: dict[str, bool],
-    record: Callable[[TaskResult], None],
-    failed: list[TaskResult] | None,
-) -> Callable[[TaskResult], None]:
-    """The `on_result` of one evaluation round: each task is recorded once per node (a unit
-    retried by an executor may report it again), and when `failed` is given, results whose
-    harness failed go there instead of into the archive, to be run again."""
-
-    def on_result(result: TaskResult) -> None:
-        if result.task_id in done:
-            return
-        if result.infra and failed is not None:
-            failed.append(result)
-            return
-        record(result)
-
-    return on_result
-
-
-def _generation(node: AgentNode) -> int:
-    """The generation that made `node` (the seed: 0)."""
-    return int((node.proposal or {}).get("generation", 0))
-
-
-def _rng_from(state: dict[str, Any]) -> random.Random:
-    rng = random.Random()
-    rng.setstate((state["version"], tuple(state["internal"]), state["gauss_next"]))
-    return rng
-
-
-def _archive_outcome(result: TaskResult) -> Outcome:
-    """The evaluator's outcomes mapped onto the archive's (a patch that did not apply is an
-    unresolved task; its reason keeps the detail)."""
-    if result.outcome == "patch_failed":
-        return Outcome.UNRESOLVED
-    return Outcome(result.outcome)
-
-
-def _summary(info: dict[str, Any]) -> str:
-    for key in ("transformation", "improvement_proposal", "problem_description"):
-        if info.get(key):
-            return str(info[key]).splitlines()[0][:100]
-    return str(info.get("kind", ""))
+        self._books.show_best(self.archive.best_node())
 
 
 def _fmt(score: float | None) -> str:

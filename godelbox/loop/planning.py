@@ -1,0 +1,128 @@
+"""Planning generations: parents are drawn, and the plan is written, before anything is made.
+
+A plan is one `generation.planned` event holding the generation's number, its parents in slot
+order and the selection RNG's state after drawing them. Because it is written before any child
+exists, a daemon that crashed anywhere later finds the generations it had left open and can
+finish them exactly as planned, continuing the same RNG stream.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from godelbox.archive import events
+from godelbox.loop.bookkeeping import Bookkeeper
+
+SELECTION_RNG = "selection"
+
+
+@dataclass(frozen=True)
+class RngState:
+    """A `random.Random` state as JSON can hold it."""
+
+    version: int
+    internal: tuple[int, ...]
+    gauss_next: float | None
+
+    @classmethod
+    def of(cls, rng: random.Random) -> RngState:
+        version, internal, gauss = rng.getstate()
+        return cls(version, tuple(internal), gauss)
+
+    def restore(self) -> random.Random:
+        rng = random.Random()
+        rng.setstate((self.version, self.internal, self.gauss_next))
+        return rng
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "internal": list(self.internal),
+            "gauss_next": self.gauss_next,
+        }
+
+    @classmethod
+    def from_payload(cls, state: Mapping[str, Any]) -> RngState:
+        return cls(int(state["version"]), tuple(state["internal"]), state["gauss_next"])
+
+
+@dataclass(frozen=True)
+class GenerationPlan:
+    """One planned generation: child `slot` is made from `parents[slot]`."""
+
+    generation: int
+    parents: tuple[int, ...]
+    rng: RngState
+    """The selection RNG after drawing the parents."""
+
+    def payload(self) -> dict[str, Any]:
+        """The `generation.planned` event's payload (see `archive.events`)."""
+        return {
+            "generation": self.generation,
+            "parents": list(self.parents),
+            "rng": self.rng.payload(),
+        }
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> GenerationPlan:
+        return cls(
+            generation=int(payload["generation"]),
+            parents=tuple(int(p) for p in payload["parents"]),
+            rng=RngState.from_payload(payload["rng"]),
+        )
+
+
+class Planner:
+    """Draws parents, writes plans, and finds the plans a previous daemon left unfinished."""
+
+    def __init__(self, books: Bookkeeper, seed: int) -> None:
+        self._books = books
+        self._archive = books.archive
+        self._seed = seed
+        self._seq = 0
+        self._newest: GenerationPlan | None = None
+        self._unfinished: dict[int, GenerationPlan] = {}
+        """Plans without a `generation.finished` event: only these and the newest are kept (a
+        plan holds the whole RNG state, and a daemon plans thousands of generations)."""
+        self._fresh: set[int] = set()
+        """Generations planned by this session: they cannot have children from a crash."""
+
+    def is_fresh(self, generation: int) -> bool:
+        return generation in self._fresh
+
+    def open_plans(self) -> list[GenerationPlan]:
+        """Generations planned but not finished when the last daemon stopped. The selection
+        RNG is put back to the state after the newest plan, in case the crash came between
+        writing the plan and saving the RNG."""
+        newest, unfinished = self._read()
+        if newest is not None:
+            self._books.write(self._archive.save_rng, SELECTION_RNG, newest.rng.restore())
+        return unfinished
+
+    def plan(self, children: int) -> GenerationPlan:
+        """Draw the parents of the next generation and write the plan before acting on it."""
+        with self._books.lock:
+            newest, _ = self._read()
+            generation = newest.generation + 1 if newest is not None else 1
+            rng = self._archive.load_rng(SELECTION_RNG) or random.Random(self._seed)
+            parents = self._archive.select_parents(rng, children)
+            plan = GenerationPlan(generation, tuple(parents), RngState.of(rng))
+            self._archive.append_event(events.GENERATION_PLANNED, None, plan.payload())
+            self._archive.save_rng(SELECTION_RNG, rng)
+            self._fresh.add(generation)
+        return plan
+
+    def _read(self) -> tuple[GenerationPlan | None, list[GenerationPlan]]:
+        """The newest planned generation, and the generations planned but not finished, oldest
+        first. Read incrementally: only events newer than the last call are fetched."""
+        for event in self._archive.events(after_seq=self._seq):
+            self._seq = event.seq or self._seq
+            if event.kind == events.GENERATION_PLANNED and event.payload:
+                self._newest = GenerationPlan.from_payload(event.payload)
+                self._unfinished[self._newest.generation] = self._newest
+            elif event.kind == events.GENERATION_FINISHED and event.payload:
+                self._unfinished.pop(int(event.payload["generation"]), None)
+        return self._newest, [self._unfinished[g] for g in sorted(self._unfinished)]

@@ -1,0 +1,144 @@
+"""The proposing phase: each child of a generation is drafted from its parent, then validated.
+
+Drafts run on the proposal workers; their results are written in slot order, not completion
+order, so the archive is the same whatever the worker count.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+from concurrent.futures import ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from godelbox.archive.models import AgentNode, NodeStatus
+from godelbox.llm.client import BudgetExceeded
+from godelbox.loop.bookkeeping import Bookkeeper
+from godelbox.loop.evidence import parent_evidence
+from godelbox.proposer.base import Proposal
+from godelbox.proposer.validate import Validation
+
+if TYPE_CHECKING:  # the loop's parts are assembled in evolution.py, which imports this module
+    from godelbox.loop.evolution import LoopParts
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A drafted child: its proposal and validation, or the error that ended its drafting."""
+
+    node_id: int
+    proposal: Proposal | None
+    validation: Validation | None
+    error: str = ""
+
+
+class Proposing:
+    def __init__(
+        self,
+        parts: LoopParts,
+        books: Bookkeeper,
+        scratch: Path,
+        workers: ThreadPoolExecutor,
+        problems: dict[str, str],
+        test_patches: dict[str, str],
+    ) -> None:
+        self.p = parts
+        self._books = books
+        self._archive = parts.archive
+        self._scratch = scratch
+        self._workers = workers
+        self._problems = problems
+        self._test_patches = test_patches
+
+    def run(self, children: list[AgentNode]) -> None:
+        if not children:
+            return
+        with contextlib.ExitStack() as held:
+            jobs = [
+                (c, held.enter_context(self._books.checkout(c.parent_id or 0))) for c in children
+            ]
+            futures = [self._workers.submit(self._draft, c, parent_dir) for c, parent_dir in jobs]
+            try:
+                # Results are written in slot order, not completion order (determinism).
+                for (child, parent_dir), future in zip(jobs, futures, strict=True):
+                    self._record_draft(child, parent_dir, future.result())
+            finally:
+                wait(futures)  # no draft outlives the checkouts it reads
+
+    def _draft(self, child: AgentNode, parent_dir: Path) -> Draft:
+        node_id = child.id or 0
+        self._books.busy(f"propose-{node_id}", f"proposing node {node_id} from {child.parent_id}")
+        try:
+            evidence = parent_evidence(
+                self._archive,
+                child.parent_id or 0,
+                parent_dir,
+                self._problems,
+                self._books.lock,
+                generation=int((child.proposal or {}).get("generation", 0)),
+                test_patches=self._test_patches,
+            )
+            workdir = self._scratch / f"draft-{node_id}"
+            self.p.ctx.trash.discard(workdir)
+            workdir.mkdir(parents=True)
+            rng = random.Random(f"{self.p.config.run.seed}:{node_id}")
+            proposal = self.p.proposer.propose(
+                evidence, workdir, rng, lambda record: self._books.llm_call(node_id, record)
+            )
+            self._books.busy(f"propose-{node_id}", f"validating node {node_id}")
+            validation = self.p.validate(parent_dir, proposal)
+            return Draft(node_id, proposal, validation)
+        except BudgetExceeded:
+            raise  # not this child's fault: the run stops, the child is proposed again on resume
+        except Exception as err:  # any other proposer failure is the child's, and recorded
+            return Draft(node_id, None, None, error=f"{type(err).__name__}: {err}")
+        finally:
+            self._books.busy(f"propose-{node_id}", None)
+
+    def _record_draft(self, child: AgentNode, parent_dir: Path, drafted: Draft) -> None:
+        node_id = child.id or 0
+        books, snapshot, reporter = self._books, self._books.snapshot, self.p.reporter
+        info = dict(child.proposal or {})
+        if drafted.proposal is None:
+            books.write(
+                self._archive.set_status, node_id, NodeStatus.FAILED, drafted.error, proposal=info
+            )
+            snapshot.failed += 1
+            reporter.event("child.failed", f"node {node_id}: {drafted.error}")
+            return
+        proposal = drafted.proposal
+        info.update(proposal.info)
+        info["kind"] = proposal.kind
+        parent_sha = self._archive.node(child.parent_id or 0).commit_sha
+        sha = books.write(self._archive.code.add_child, parent_sha, proposal.child_dir)
+        validation = drafted.validation
+        assert validation is not None
+        stats = validation.diff_stats  # the child's change as validation saw it
+        status = NodeStatus.EVALUATING if validation.ok else NodeStatus.INVALID
+        books.write(
+            self._archive.set_status,
+            node_id,
+            status,
+            None if validation.ok else validation.reason,
+            commit_sha=sha,
+            proposal=info,
+            files_changed=stats.files,
+            insertions=stats.insertions,
+            deletions=stats.deletions,
+        )
+        if validation.ok:
+            snapshot.valid += 1
+            reporter.event("child.valid", f"node {node_id}: {_summary(info)}")
+        else:
+            snapshot.invalid += 1
+            reporter.event("child.invalid", f"node {node_id}: {validation.reason}")
+        self.p.ctx.trash.discard(proposal.child_dir.parent)
+
+
+def _summary(info: dict[str, Any]) -> str:
+    for key in ("transformation", "improvement_proposal", "problem_description"):
+        if info.get(key):
+            return str(info[key]).splitlines()[0][:100]
+    return str(info.get("kind", ""))
