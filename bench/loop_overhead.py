@@ -54,6 +54,7 @@ from rich.table import Table
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))  # the fake server lives in tests/fixtures (not installed)
 
+from godelbox.archive import events  # noqa: E402
 from godelbox.archive.store import Archive  # noqa: E402
 from godelbox.config import Config, dump_toml  # noqa: E402
 from godelbox.evaluator import contract  # noqa: E402
@@ -342,7 +343,7 @@ class ProgressReporter:
         self.counts[kind] = self.counts.get(kind, 0) + 1
         if kind == "child.failed":
             self.progress.console.print(f"[yellow]{message}[/]", highlight=False)
-        if kind != "generation.finished":
+        if kind != events.GENERATION_FINISHED:
             return
         generation = int(message.split(":", 1)[0].split()[-1])
         self.finished = generation

@@ -31,6 +31,7 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
+from godelbox.archive.events import NODE_ADDED, NODE_STATUS
 from godelbox.archive.models import AgentNode, Evaluation, Event, LLMCall, NodeStatus, utcnow
 from godelbox.archive.store import Archive
 from godelbox.config import Config, dump_toml
@@ -95,8 +96,8 @@ def build(run_dir: Path, n_nodes: int, seed: int = 0) -> None:
                     "deletions": 1,
                 }
             )
-            events.append({"kind": "node.added", "node_id": node_id, "time": now})
-            events.append({"kind": "node.status", "node_id": node_id, "time": now})
+            events.append({"kind": NODE_ADDED, "node_id": node_id, "time": now})
+            events.append({"kind": NODE_STATUS, "node_id": node_id, "time": now})
             calls += [
                 {
                     "node_id": node_id,
