@@ -90,6 +90,10 @@ class Planner:
         self._fresh: set[int] = set()
         """Generations planned by this session: they cannot have children from a crash."""
 
+    def newest(self) -> GenerationPlan | None:
+        """The newest generation planned so far, by any session (None before the first)."""
+        return self._read()[0]
+
     def is_fresh(self, generation: int) -> bool:
         return generation in self._fresh
 

@@ -3,15 +3,20 @@ reading: the daemon's budgets and the views report the same generations, time an
 
 from __future__ import annotations
 
+import io
 import random
 from pathlib import Path
 
 from godelbox.archive import events
 from godelbox.archive.events import LogTally
+from godelbox.archive.models import NodeStatus
 from godelbox.archive.store import Archive
 from godelbox.config import Config, dump_toml
-from godelbox.loop.planning import GenerationPlan, RngState
+from godelbox.loop.bookkeeping import Bookkeeper
+from godelbox.loop.display import JsonReporter
+from godelbox.loop.planning import GenerationPlan, Planner, RngState
 from godelbox.loop.progress import ProgressReader
+from godelbox.trash import Trash
 from godelbox.views.reader import ArchiveReader
 
 
@@ -78,3 +83,28 @@ def test_the_daemon_and_the_views_read_the_same_progress(tmp_path: Path) -> None
     assert daemon.wall_clock_s == view.daemon_active_s == 22.0
     assert daemon.generations_since_improvement == 1
     assert view.daemon_state == "daemon stopped: stop"
+
+
+def test_the_planner_finds_open_plans_and_the_newest_one(tmp_path: Path) -> None:
+    archive = Archive.create(tmp_path / "run", dump_toml(Config()))
+    try:
+        books = Bookkeeper(archive, JsonReporter(io.StringIO()), tmp_path / "scratch", Trash())
+        seed = archive.add_node(parent_id=None, commit_sha="", agent_kind="toy")
+        archive.set_status(seed, NodeStatus.EVALUATED, score=0.5)
+        planner = Planner(books, seed=5)
+        assert planner.newest() is None
+        rng = RngState.of(random.Random(5))
+        for generation in (1, 2, 3):
+            plan = GenerationPlan(generation, (seed,), rng)
+            archive.append_event(events.GENERATION_PLANNED, payload=plan.payload())
+        archive.append_event(events.GENERATION_FINISHED, payload={"generation": 2})
+
+        open_plans = Planner(books, seed=5).open_plans()
+
+        assert [p.generation for p in open_plans] == [1, 3]
+        assert planner.newest() == GenerationPlan(3, (seed,), rng)
+        assert not planner.is_fresh(3)
+        assert planner.plan(children=1).generation == 4
+        assert planner.is_fresh(4)
+    finally:
+        archive.close()
