@@ -15,6 +15,7 @@ A recipe is a frozen dataclass, so an image variant (e.g. a web image with Chrom
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -84,6 +85,11 @@ class ImageRecipe:
     packages: tuple[str, ...] = BASE_PACKAGES
     wheels: tuple[str, ...] = ("pytest",)
     env: tuple[tuple[str, str], ...] = ()
+    hooks: tuple[str, ...] = ()
+    """Extra mmdebstrap customize hooks (shell, `$1` is the new rootfs) run on the host at
+    build time: the only build step with a network, so registry downloads (npm) happen here."""
+    export_rootfs: bool = field(default=True, compare=False)
+    """Unpack the image for bubblewrap too (large toolchain images skip it: docker only)."""
     client_dir: Path = field(default=CLIENT_DIR, compare=False)
 
     def extend(
@@ -93,21 +99,26 @@ class ImageRecipe:
         packages: tuple[str, ...] = (),
         wheels: tuple[str, ...] = (),
         env: tuple[tuple[str, str], ...] = (),
+        hooks: tuple[str, ...] = (),
+        export_rootfs: bool = True,
     ) -> ImageRecipe:
-        """A variant with more Debian packages / wheels / env (e.g. a web image)."""
+        """A variant with more Debian packages / wheels / env / build hooks (e.g. a web
+        image)."""
         return replace(
             self,
             name=name,
             packages=self.packages + packages,
             wheels=self.wheels + wheels,
             env=self.env + env,
+            hooks=self.hooks + hooks,
+            export_rootfs=export_rootfs,
         )
 
     def client_files(self) -> list[Path]:
         return sorted(self.client_dir.glob("*.py")) if self.client_dir.is_dir() else []
 
     def base_hash(self) -> str:
-        return _digest([self.suite, *self.packages, *BASE_HOOKS, *DEBIAN_SOURCES])
+        return _digest([self.suite, *self.packages, *BASE_HOOKS, *self.hooks, *DEBIAN_SOURCES])
 
     def wheel_hash(self) -> str:
         return _digest([self.python, *self.wheels])
@@ -161,13 +172,68 @@ WEB_RECIPE = AGENT_RECIPE.extend(
 )
 """The web image: the agent image plus Chromium, chromedriver and MiniWoB++ (DESIGN.md)."""
 
-RECIPES = {"agent": AGENT_RECIPE, "web": WEB_RECIPE}
+JS_DIR = "/opt/godelbox/js"
+"""Where the Polyglot image keeps jest + babel (`node_modules`), baked in at build time."""
+JS_PACKAGES = {
+    "@babel/core": "7.25.2",
+    "@exercism/babel-preset-javascript": "0.2.1",
+    "babel-jest": "29.7.0",
+    "core-js": "3.37.1",
+    "jest": "29.7.0",
+}
+"""What the Polyglot JavaScript exercises' package.json asks for to run tests (lint tools left
+out), pinned so the recipe hash names one set."""
+CARGO_HOME = "/usr/local/cargo"
+CARGO_CONFIG = (
+    '[source.crates-io]\nreplace-with = "debian"\n'
+    '[source.debian]\ndirectory = "/usr/share/cargo/registry"\n'
+    "[net]\noffline = true\n"
+)
+"""crates.io is replaced by the crates Debian ships as librust-*-dev sources."""
+
+_JS_MANIFEST = json.dumps(
+    {"name": "godelbox-polyglot-js", "private": True, "devDependencies": JS_PACKAGES},
+    sort_keys=True,
+)
+
+POLYGLOT_RECIPE = AGENT_RECIPE.extend(
+    "godelbox-polyglot",
+    packages=(
+        "g++", "make", "cmake", "catch2",
+        "golang-go",
+        "default-jdk-headless", "junit5", "libassertj-core-java", "libandroid-json-org-java",
+        "nodejs", "npm",
+        "rustc-web", "cargo-web",
+        "librust-time-dev", "librust-anyhow-dev", "librust-rand-dev",
+    ),
+    env=(
+        ("CARGO_HOME", CARGO_HOME),
+        ("GOFLAGS", "-mod=mod"),
+        ("GOPROXY", "off"),
+        ("GOCACHE", "/tmp/go-cache"),
+        ("GOPATH", "/tmp/go"),
+    ),
+    hooks=(
+        f'mkdir -p "$1{JS_DIR}" "$1{CARGO_HOME}"',
+        f"printf '%s' '{_JS_MANIFEST}' > \"$1{JS_DIR}/package.json\"",
+        f'chroot "$1" sh -c "cd {JS_DIR} && npm install --no-audit --no-fund --loglevel=error"',
+        f"printf '{CARGO_CONFIG}' > \"$1{CARGO_HOME}/config.toml\"",
+    ),
+    export_rootfs=False,
+)  # fmt: skip
+"""Aider Polyglot's six toolchains, offline (docs/benchmarks.md): C++ (cmake, the exercises
+bundle Catch), Go, Java (JUnit 5 + AssertJ jars run by the console launcher instead of the
+exercises' Gradle wrapper, which downloads Gradle), JavaScript (jest + babel from npm, installed
+into the rootfs when it is built), Rust (crates from Debian's librust-*-dev) and Python."""
+
+RECIPES = {"agent": AGENT_RECIPE, "web": WEB_RECIPE, "polyglot": POLYGLOT_RECIPE}
 
 
 @dataclass(frozen=True)
 class BuiltImage:
     tag: str
-    rootfs: Path
+    rootfs: Path | None
+    """None for a docker-only recipe (`export_rootfs=False`)."""
     rebuilt: bool
 
 
@@ -201,8 +267,9 @@ def ensure_image(
 
     client = require_client()
     with FileLock(str(cache_dir() / f"build-{recipe.name}.lock")):
-        tag, rootfs = recipe.tag, recipe.rootfs_dir()
-        if not force and image_exists(client, tag) and rootfs.is_dir():
+        tag = recipe.tag
+        rootfs = recipe.rootfs_dir() if recipe.export_rootfs else None
+        if not force and image_exists(client, tag) and (rootfs is None or rootfs.is_dir()):
             client.images.get(tag).tag(recipe.name, "latest")
             _say(progress, f"image {tag} is up to date")
             return BuiltImage(tag, rootfs, rebuilt=False)
@@ -215,8 +282,9 @@ def ensure_image(
             )
         wheels = _download_wheels(recipe, progress)
         _build_image(client, recipe, wheels, progress)
-        _export_rootfs(client, tag, rootfs, progress)
-        _say(progress, f"built {tag} (also {recipe.latest}); rootfs at {rootfs}")
+        if rootfs is not None:
+            _export_rootfs(client, tag, rootfs, progress)
+        _say(progress, f"built {tag} (also {recipe.latest}); rootfs at {rootfs or '(none)'}")
         return BuiltImage(tag, rootfs, rebuilt=True)
 
 
@@ -231,7 +299,8 @@ def _build_base_tarball(recipe: ImageRecipe, progress: Progress | None, *, force
         )
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_suffix(".partial.tar")
-    hooks = [h.format(work=WORK_DIR) for h in BASE_HOOKS]
+    hooks = [h.format(work=WORK_DIR) for h in BASE_HOOKS[:-1]] + list(recipe.hooks)
+    hooks.append(BASE_HOOKS[-1])  # the apt cleanup comes last
     cmd = [
         "mmdebstrap",
         "--variant=minbase",

@@ -35,6 +35,7 @@ from godelbox.config import Config, StageSection, load_config
 from godelbox.errors import UserError
 from godelbox.evaluator import contract
 from godelbox.evaluator.bench_spec import SPECS, load_benchmark
+from godelbox.evaluator.benchmark import Benchmark
 from godelbox.evaluator.context import EvalContext, context_from_config
 from godelbox.evaluator.evaluation import (
     AgentSolver,
@@ -129,7 +130,7 @@ def eval_command(
         metered.llm.run_budget.add(sum(u.cost_usd for u in usage.values()))
     if previous:
         console.print(f"resuming: {len(previous)} of {len(selected)} tasks already finished")
-    _preflight(ctx)
+    _preflight(ctx, benchmark, console)
     stages = cfg.evaluation.stages if staged else [StageSection(tasks=None)]
     results: dict[str, TaskResult] = dict(previous)
     with _progress(console) as progress:
@@ -258,11 +259,18 @@ def _split_ids(tasks: list[str] | None) -> list[str] | None:
     return [i.strip() for chunk in tasks for i in chunk.split(",") if i.strip()]
 
 
-def _preflight(ctx: EvalContext) -> None:
+def _preflight(ctx: EvalContext, benchmark: Benchmark, console: Console) -> None:
     """Fail once, clearly, when no sandbox can start (image missing, engine down), instead of
-    recording every task as an error."""
+    recording every task as an error. A benchmark with an image of its own (Polyglot's
+    toolchains) has it built first when missing (cached by recipe hash)."""
+    recipe = getattr(benchmark, "recipe", None)
+    image = None
+    if recipe is not None:
+        from godelbox.sandbox.image import ensure_image
+
+        image = ensure_image(recipe, progress=lambda m: console.log(escape(m))).tag
     try:
-        with ctx.backend.start(ctx.spec()) as box:
+        with ctx.backend.start(ctx.spec(image)) as box:
             box.run(["true"], 60.0)
     except SandboxError as err:
         raise SandboxError(f"cannot start a sandbox for the evaluation: {err}") from None
