@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from godelbox.evaluator import swebench_harness as harness
 from godelbox.evaluator.context import EvalContext
 from godelbox.evaluator.patching import (
     APPLIED_MARK,
@@ -71,13 +72,32 @@ def grade_swebench(
     pass_to_pass: Sequence[str],
     image: str | None = None,
     python: str = "python3",
+    repo: str = "",
+    version: str = "",
 ) -> Grade:
     """Resolved when every FAIL_TO_PASS and PASS_TO_PASS test passes after the answer and the
-    hidden tests are applied."""
+    hidden tests are applied. A repository of SWE-bench's own map (`swebench_harness.REPOS`)
+    is graded as the official harness grades it: its test command, its log parser, its
+    FULL/PARTIAL/NO rule; any other repository by pytest node ids with the grader's plugin."""
     started = time.monotonic()
     filtered = drop_guarded(patch, guard)
     tampering = filtered.tampering + _ignored_config_notes(filtered.patch)
     ids = list(dict.fromkeys([*fail_to_pass, *pass_to_pass]))
+    command = harness.test_command(repo, version, test_patch)
+    if command is not None:
+        return _grade_harness(
+            ctx,
+            workspace,
+            filtered.patch,
+            test_patch,
+            command,
+            repo,
+            fail_to_pass,
+            pass_to_pass,
+            image=image,
+            tampering=tampering,
+            started=started,
+        )
     reach = pytest_reach(filtered.patch)
     if reach:
         return Grade("unresolved", reach[0], tampering=tampering + reach)
@@ -317,3 +337,112 @@ def _tail(text: str, cap: int) -> str:
 
 def _since(started: float) -> float:
     return round(time.monotonic() - started, 3)
+
+
+HARNESS_LOG_CAP = 800_000
+"""Bytes of an official test log read back (the sandbox's output cap is larger)."""
+
+HARNESS_SCRIPT = f"""\
+# The official harness's test step: markers around the repository's own test command, then its
+# exit code. An official image's conda environment is activated; PYTHONPATH puts this copy of
+# the repository ahead of the image's editable install of /testbed.
+set -u
+g={GRADER_DIR}
+echo "{STAGE_MARK} apply"
+bash "$g/apply.sh" "$g/model.patch" > "$g/apply.out" 2>&1
+if ! grep -q "{APPLIED_MARK}" "$g/apply.out"; then
+  tail -c 2000 "$g/apply.out"; echo "{STAGE_MARK} apply-failed"; exit 0
+fi
+if [ -s "$g/test.patch" ]; then
+  if ! git apply -v --whitespace=nowarn "$g/test.patch" > "$g/hidden.out" 2>&1; then
+    tail -c 2000 "$g/hidden.out"; echo "{STAGE_MARK} test-patch-failed"; exit 0
+  fi
+fi
+echo "{STAGE_MARK} tests"
+{{
+  if [ -f /opt/miniconda3/bin/activate ]; then
+    . /opt/miniconda3/bin/activate && conda activate testbed
+  fi
+  echo "{harness.START_TEST_OUTPUT}"
+  bash "$g/test.sh" < /dev/null
+  code=$?
+  echo "{harness.END_TEST_OUTPUT}"
+  echo "{harness.TEST_EXIT_CODE}: $code"
+}} > "$g/test.log" 2>&1
+head -c {HARNESS_LOG_CAP} "$g/test.log"
+echo
+echo "{STAGE_MARK} done 0"
+"""
+
+
+def _grade_harness(
+    ctx: EvalContext,
+    workspace: Path,
+    patch: str,
+    test_patch: str,
+    command: str,
+    repo: str,
+    fail_to_pass: Sequence[str],
+    pass_to_pass: Sequence[str],
+    *,
+    image: str | None,
+    tampering: list[str],
+    started: float,
+) -> Grade:
+    try:
+        with ctx.trash.temporary("godelbox-grade-") as tmp:
+            root = tmp / "grade"
+            full_view(workspace, root / "repo")
+            grader = root / "grader"
+            grader.mkdir(parents=True)
+            (grader / "apply.sh").write_text(APPLY_SCRIPT, encoding="utf-8")
+            (grader / "grade.sh").write_text(HARNESS_SCRIPT, encoding="utf-8")
+            (grader / "test.sh").write_text(command + "\n", encoding="utf-8")
+            _write(grader / "model.patch", patch)
+            _write(grader / "test.patch", test_patch)
+            with ctx.backend.start(ctx.spec(image)) as box:
+                box.copy_in(root, GRADE_ROOT)
+                result = box.run(
+                    ["bash", f"{GRADER_DIR}/grade.sh"],
+                    ctx.grade_timeout_s + APPLY_TIMEOUT_S,
+                    workdir=REPO_DIR,
+                    env={**GIT_IN_SANDBOX_ENV, "PYTHONPATH": REPO_DIR, "TMPDIR": "/tmp"},
+                )
+        run = _read_grade_output(result)
+    except _Stop as stop:
+        return Grade(stop.outcome, stop.reason, tampering=tampering, duration_s=_since(started))
+    except SandboxError as err:
+        return Grade(
+            "error",
+            f"sandbox error while grading: {err}",
+            tampering=tampering,
+            duration_s=_since(started),
+            infra=True,
+        )
+    ids = list(dict.fromkeys([*fail_to_pass, *pass_to_pass]))
+    if run.ended in ("timeout", "oom", "output_cap"):
+        outcome, reason = _verdict(run, {}, [], [])
+        return Grade(outcome, reason, tampering=tampering, duration_s=_since(started))
+    statuses, valid = harness.read_log(run.output, repo)
+    tests = harness.outcomes(statuses, ids)
+    report = harness.tests_report(statuses, fail_to_pass, pass_to_pass)
+    status = harness.resolution(report) if valid else harness.Resolution.NO
+    if not valid:
+        reason = "the test log holds no result the harness accepts (tests did not run)"
+    elif status is harness.Resolution.FULL:
+        reason = f"{status.value}: all {len(ids)} tests pass"
+    else:
+        parts = []
+        if report.f2p_failure:
+            parts.append(f"FAIL_TO_PASS not passing: {_names(report.f2p_failure, tests)}")
+        if report.p2p_failure:
+            parts.append(f"PASS_TO_PASS broken: {_names(report.p2p_failure, tests)}")
+        reason = f"{status.value}: " + "; ".join(parts)
+    return Grade(
+        "resolved" if status is harness.Resolution.FULL else "unresolved",
+        reason,
+        tests=tests,
+        tampering=tampering,
+        feedback=_tail(run.output, FEEDBACK_CAP),
+        duration_s=_since(started),
+    )

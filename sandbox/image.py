@@ -216,7 +216,12 @@ POLYGLOT_RECIPE = AGENT_RECIPE.extend(
     hooks=(
         f'mkdir -p "$1{JS_DIR}" "$1{CARGO_HOME}"',
         f"printf '%s' '{_JS_MANIFEST}' > \"$1{JS_DIR}/package.json\"",
-        f'chroot "$1" sh -c "cd {JS_DIR} && npm install --no-audit --no-fund --loglevel=error"',
+        # The host's CA bundle for this one download (a TLS-inspecting egress proxy may sign
+        # the registry's certificate); removed with npm's cache before the image is made.
+        'cp /etc/ssl/certs/ca-certificates.crt "$1/tmp/host-ca.crt"',
+        f'chroot "$1" sh -c "cd {JS_DIR} && npm install --cafile=/tmp/host-ca.crt --no-audit '
+        '--no-fund --fetch-timeout=60000 --fetch-retries=2 --loglevel=error"',
+        'rm -rf "$1/tmp/host-ca.crt" "$1/root/.npm"',
         f"printf '{CARGO_CONFIG}' > \"$1{CARGO_HOME}/config.toml\"",
     ),
     export_rootfs=False,
