@@ -16,6 +16,7 @@ first try gets a second one with the first 50 lines of the test output appended.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import tempfile
 from collections.abc import Sequence
@@ -130,17 +131,25 @@ class PolyglotTask:
                 self.materialize(tree)
                 shutil.rmtree(tree / ".git")
             for solution, example in reference_pairs(self):
-                shutil.copyfile(self.exercise_dir / example, after / solution)
+                text = (self.exercise_dir / example).read_text(encoding="utf-8")
+                if solution == "Cargo.toml":
+                    text = offline_manifest(text)
+                (after / solution).write_text(text, encoding="utf-8")
             return diff_trees(Path(tmp))
 
 
 def reference_pairs(task: PolyglotTask) -> list[tuple[str, str]]:
     """(solution file, reference file) pairs. Examples pair with solutions by file name where
-    names match (Java: `.meta/src/reference/java/X.java` -> `src/main/java/X.java`; Rust's
-    `.meta/example.rs` -> `src/lib.rs`), else in order."""
+    names match (Java: `.meta/src/reference/java/X.java` -> `src/main/java/X.java`), else by
+    suffix (Rust's `.meta/example.rs` -> `src/lib.rs`); Rust's `.meta/Cargo-example.toml`, the
+    manifest the reference builds with, replaces `Cargo.toml`."""
     by_name = {Path(s).name: s for s in task.solution_files}
     pairs: list[tuple[str, str]] = []
     rest = list(task.solution_files)
+    manifest = task.exercise_dir / ".meta" / "Cargo-example.toml"
+    if "Cargo.toml" in rest and manifest.is_file():
+        rest.remove("Cargo.toml")
+        pairs.append(("Cargo.toml", ".meta/Cargo-example.toml"))
     for example in task.example_files:
         solution = by_name.get(Path(example).name)
         if solution is None:
@@ -151,6 +160,20 @@ def reference_pairs(task: PolyglotTask) -> list[tuple[str, str]]:
         rest.remove(solution)
         pairs.append((solution, example))
     return pairs
+
+
+def offline_manifest(text: str) -> str:
+    """A reference's Cargo manifest with each dependency's version requirement widened to `*`:
+    offline, the crates are the versions Debian ships (the only ones in the image's registry)."""
+    out, in_deps = [], False
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("["):
+            in_deps = stripped in ("[dependencies]", "[dev-dependencies]")
+        elif in_deps and re.match(r'^[A-Za-z0-9_-]+\s*=\s*"[^"]*"\s*$', stripped):
+            line = stripped.split("=", 1)[0].rstrip() + ' = "*"'
+        out.append(line)
+    return "\n".join(out) + "\n"
 
 
 def load_exercise(exercise_dir: Path, track: Track, image: str | None = None) -> PolyglotTask:
@@ -221,6 +244,7 @@ class PolyglotBenchmark:
                     task.track,
                     item.workspace,
                     item.solution.patch,
+                    slug=task.exercise_dir.name,
                     guard=allowlist_guard(task.solution_files),
                     test_files=task.test_files,
                     image=task.image or self.recipe.tag,

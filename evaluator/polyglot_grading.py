@@ -30,7 +30,6 @@ from godelbox.evaluator.workspace import full_view
 from godelbox.sandbox.base import WORK_DIR, ExecResult, SandboxError
 
 ROOT = f"{WORK_DIR}/grade"
-REPO_DIR = f"{ROOT}/repo"
 GRADER_DIR = f"{ROOT}/grader"
 REPORT_DIR = f"{GRADER_DIR}/report"
 FEEDBACK_LINES = 50
@@ -82,16 +81,19 @@ def grade_polyglot(
     workspace: Path,
     patch: str,
     *,
+    slug: str,
     guard: Guard,
     test_files: tuple[str, ...],
     image: str,
 ) -> Grade:
+    """`slug` names the exercise's directory in the sandbox: the C++ exercises' CMakeLists
+    take the exercise's name from it."""
     started = time.monotonic()
     filtered = drop_guarded(patch, guard)
     name = control_name()
     controls = track.control(name, workspace)
     try:
-        run = _run(ctx, track, workspace, filtered.patch, test_files, controls, image)
+        run = _run(ctx, track, workspace, filtered.patch, test_files, controls, image, slug)
     except SandboxError as err:
         return Grade(
             "error",
@@ -162,10 +164,12 @@ def _run(
     test_files: tuple[str, ...],
     controls: list[ControlFile],
     image: str,
+    slug: str,
 ) -> TrackRun:
+    slug = "".join(c if c.isalnum() or c in "-_" else "_" for c in slug) or "exercise"
     with ctx.trash.temporary("godelbox-polyglot-grade-") as tmp:
         root = tmp / "grade"
-        full_view(workspace, root / "repo")
+        full_view(workspace, root / slug)
         grader = root / "grader"
         (grader / "control").mkdir(parents=True)
         specs = []
@@ -188,7 +192,7 @@ def _run(
             result = box.run(
                 ["bash", f"{GRADER_DIR}/grade.sh"],
                 ctx.grade_timeout_s + APPLY_TIMEOUT_S,
-                workdir=REPO_DIR,
+                workdir=f"{ROOT}/{slug}",
                 env={**GIT_IN_SANDBOX_ENV, "HOME": "/tmp", "TMPDIR": "/tmp"},
             )
     return read_run(result)

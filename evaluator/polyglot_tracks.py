@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from godelbox.evaluator.results import TestOutcome
-from godelbox.sandbox.image import JS_DIR
+from godelbox.sandbox.image import JAVA_EXTRA_DIR, JS_DIR
 
 REPORT_CAP = 4_000_000
 """Bytes of a structured report read at most (it comes from the sandbox: hostile)."""
@@ -40,15 +40,18 @@ JAVA_JARS = (
     "junit-jupiter-engine",
     "junit-jupiter-params",
     "opentest4j",
-    "apiguardian",
+    "apiguardian-api",
     "picocli",
     "univocity-parsers",
     "assertj-core",
     "byte-buddy",
-    "json",
+    "json-latest",
 )
 """Debian's jars (/usr/share/java) for JUnit 5, AssertJ and org.json (rest-api)."""
-JAVA_CP = ":".join(f"/usr/share/java/{jar}.jar" for jar in JAVA_JARS)
+JAVA_CP = ":".join(
+    [f"/usr/share/java/{jar}.jar" for jar in JAVA_JARS] + [f"{JAVA_EXTRA_DIR}/rxjava.jar"]
+)
+"""...and our RxJava 2 stand-in (hangman), built into the image."""
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,7 @@ BASE_HOOKS = (
 )
 
 LABEL_RECIPE = "godelbox.recipe"
+EXTRA_DIR = "/tmp/godelbox-extra"
 
 
 def cache_dir() -> Path:
@@ -90,6 +91,12 @@ class ImageRecipe:
     build time: the only build step with a network, so registry downloads (npm) happen here."""
     export_rootfs: bool = field(default=True, compare=False)
     """Unpack the image for bubblewrap too (large toolchain images skip it: docker only)."""
+    extra_dir: Path | None = field(default=None, compare=False)
+    """Files of ours the build steps use: copied to EXTRA_DIR during the build (part of the
+    recipe hash by content)."""
+    build_steps: tuple[str, ...] = ()
+    """Shell run as root in the `--network none` build, after the wheels, with the extra files
+    at EXTRA_DIR (removed afterwards)."""
     client_dir: Path = field(default=CLIENT_DIR, compare=False)
 
     def extend(
@@ -101,6 +108,8 @@ class ImageRecipe:
         env: tuple[tuple[str, str], ...] = (),
         hooks: tuple[str, ...] = (),
         export_rootfs: bool = True,
+        extra_dir: Path | None = None,
+        build_steps: tuple[str, ...] = (),
     ) -> ImageRecipe:
         """A variant with more Debian packages / wheels / env / build hooks (e.g. a web
         image)."""
@@ -112,10 +121,17 @@ class ImageRecipe:
             env=self.env + env,
             hooks=self.hooks + hooks,
             export_rootfs=export_rootfs,
+            extra_dir=extra_dir or self.extra_dir,
+            build_steps=self.build_steps + build_steps,
         )
 
     def client_files(self) -> list[Path]:
         return sorted(self.client_dir.glob("*.py")) if self.client_dir.is_dir() else []
+
+    def extra_files(self) -> list[Path]:
+        if self.extra_dir is None or not self.extra_dir.is_dir():
+            return []
+        return sorted(p for p in self.extra_dir.rglob("*") if p.is_file())
 
     def base_hash(self) -> str:
         return _digest([self.suite, *self.packages, *BASE_HOOKS, *self.hooks, *DEBIAN_SOURCES])
@@ -132,6 +148,7 @@ class ImageRecipe:
             "RUN python3 -m pip install --no-index --no-cache-dir --break-system-packages "
             f"--find-links /tmp/wheels {' '.join(self.wheels)} && rm -rf /tmp/wheels\n"
             f"COPY client/ {site}\n"
+            f"{self._extra_steps()}"
             "ENV HOME=/home/agent LANG=C.UTF-8 PYTHONDONTWRITEBYTECODE=1 "
             "PYTHONUNBUFFERED=1 TMPDIR=/tmp\n"
             f"{envs}"
@@ -139,10 +156,21 @@ class ImageRecipe:
             f"WORKDIR {WORK_DIR}\n"
         )
 
+    def _extra_steps(self) -> str:
+        if not self.build_steps:
+            return ""
+        copy = f"COPY extra/ {EXTRA_DIR}/\n" if self.extra_dir is not None else ""
+        return copy + f"RUN set -e; {'; '.join(self.build_steps)}; rm -rf {EXTRA_DIR}\n"
+
     def digest(self) -> str:
         """Hash of everything that determines the image; the image tag."""
         parts = [self.base_hash(), self.wheel_hash(), self.dockerfile()]
         parts += [f"{p.name}\n{p.read_text(encoding='utf-8')}" for p in self.client_files()]
+        if self.extra_dir is not None:
+            parts += [
+                f"{p.relative_to(self.extra_dir)}\n{p.read_text(encoding='utf-8')}"
+                for p in self.extra_files()
+            ]
         return _digest(parts)
 
     @property
@@ -184,12 +212,18 @@ JS_PACKAGES = {
 """What the Polyglot JavaScript exercises' package.json asks for to run tests (lint tools left
 out), pinned so the recipe hash names one set."""
 CARGO_HOME = "/usr/local/cargo"
+CARGO_REGISTRY = f"{CARGO_HOME}/registry"
 CARGO_CONFIG = (
-    '[source.crates-io]\nreplace-with = "debian"\n'
-    '[source.debian]\ndirectory = "/usr/share/cargo/registry"\n'
+    '[source.crates-io]\nreplace-with = "offline"\n'
+    f'[source.offline]\ndirectory = "{CARGO_REGISTRY}"\n'
     "[net]\noffline = true\n"
 )
-"""crates.io is replaced by the crates Debian ships as librust-*-dev sources."""
+"""crates.io is replaced by a directory of the crates Debian ships as librust-*-dev sources,
+plus our stand-ins for two crates Debian lacks (sandbox/polyglot_extra/crates)."""
+JAVA_EXTRA_DIR = "/usr/local/share/java"
+POLYGLOT_EXTRA = Path(__file__).resolve().parent / "polyglot_extra"
+"""Our stand-ins for libraries no reachable registry serves (RxJava 2's Observable for the Java
+hangman exercise; the `counter` and rand 0.3 crates two Rust reference solutions use)."""
 
 _JS_MANIFEST = json.dumps(
     {"name": "godelbox-polyglot-js", "private": True, "devDependencies": JS_PACKAGES},
@@ -205,12 +239,16 @@ POLYGLOT_RECIPE = AGENT_RECIPE.extend(
         "nodejs", "npm",
         "rustc-web", "cargo-web",
         "librust-time-dev", "librust-anyhow-dev", "librust-rand-dev",
+        # what the Rust reference solutions' .meta/Cargo-example.toml add
+        "librust-thiserror-dev", "librust-itertools-dev", "librust-permutohedron-dev",
+        "librust-num-bigint-dev", "librust-num-traits-dev", "librust-regex-dev",
     ),
     env=(
         ("CARGO_HOME", CARGO_HOME),
         ("GOFLAGS", "-mod=mod"),
         ("GOPROXY", "off"),
         ("GOCACHE", "/tmp/go-cache"),
+        ("GOTMPDIR", WORK_DIR),  # go test runs its binaries from here: /tmp is noexec
         ("GOPATH", "/tmp/go"),
     ),
     hooks=(
@@ -225,6 +263,15 @@ POLYGLOT_RECIPE = AGENT_RECIPE.extend(
         f"printf '{CARGO_CONFIG}' > \"$1{CARGO_HOME}/config.toml\"",
     ),
     export_rootfs=False,
+    extra_dir=POLYGLOT_EXTRA,
+    build_steps=(
+        f"mkdir -p {CARGO_REGISTRY} {JAVA_EXTRA_DIR} /tmp/rx",
+        f"ln -s /usr/share/cargo/registry/* {CARGO_REGISTRY}/",
+        f"cp -r {EXTRA_DIR}/crates/* {CARGO_REGISTRY}/",
+        f"javac -nowarn -d /tmp/rx $(find {EXTRA_DIR}/rxjava -name '*.java')",
+        f"jar cf {JAVA_EXTRA_DIR}/rxjava.jar -C /tmp/rx .",
+        "rm -rf /tmp/rx",
+    ),
 )  # fmt: skip
 """Aider Polyglot's six toolchains, offline (docs/benchmarks.md): C++ (cmake, the exercises
 bundle Catch), Go, Java (JUnit 5 + AssertJ jars run by the console launcher instead of the
@@ -350,6 +397,8 @@ def _build_image(
         (ctx / "client").mkdir()
         for f in recipe.client_files():
             shutil.copy2(f, ctx / "client" / f.name)
+        if recipe.extra_dir is not None:
+            shutil.copytree(recipe.extra_dir, ctx / "extra")
         _say(progress, f"docker build --network none -t {recipe.tag}")
         stream = client.api.build(
             path=str(ctx),
