@@ -31,7 +31,7 @@ from godelbox.evaluator.polyglot_grading import grade_polyglot
 from godelbox.evaluator.polyglot_tracks import TRACKS, Track
 from godelbox.evaluator.results import Grade
 from godelbox.evaluator.workspace import commit_snapshot, diff_trees
-from godelbox.sandbox.image import POLYGLOT_RECIPE, ImageRecipe
+from godelbox.sandbox.image import POLYGLOT_EXTRA, POLYGLOT_RECIPE, ImageRecipe
 
 PRACTICE = Path("exercises") / "practice"
 PROMPT_PARTS = ("introduction.md", "instructions.md", "instructions.append.md")
@@ -163,17 +163,33 @@ def reference_pairs(task: PolyglotTask) -> list[tuple[str, str]]:
 
 
 def offline_manifest(text: str) -> str:
-    """A reference's Cargo manifest with each dependency's version requirement widened to `*`:
-    offline, the crates are the versions Debian ships (the only ones in the image's registry)."""
+    """A reference's Cargo manifest for the offline registry: a requirement one of our
+    stand-in crates meets (same caret class, e.g. rand `0.3.12` and our rand 0.3.23) is kept;
+    any other is widened to `*`, since offline each crate is the one version Debian ships."""
     out, in_deps = [], False
     for line in text.splitlines():
         stripped = line.strip()
         if stripped.startswith("["):
             in_deps = stripped in ("[dependencies]", "[dev-dependencies]")
-        elif in_deps and re.match(r'^[A-Za-z0-9_-]+\s*=\s*"[^"]*"\s*$', stripped):
-            line = stripped.split("=", 1)[0].rstrip() + ' = "*"'
+        match = re.match(r'^([A-Za-z0-9_-]+)\s*=\s*"([^"]*)"\s*$', stripped)
+        if in_deps and match and not _stand_in_meets(match.group(1), match.group(2)):
+            line = f'{match.group(1)} = "*"'
         out.append(line)
     return "\n".join(out) + "\n"
+
+
+def _stand_in_meets(crate: str, requirement: str) -> bool:
+    crates = POLYGLOT_EXTRA / "crates"
+    for version in (d.name.removeprefix(f"{crate}-") for d in crates.glob(f"{crate}-*")):
+        if _caret_class(version) == _caret_class(requirement):
+            return True
+    return False
+
+
+def _caret_class(version: str) -> tuple[str, ...]:
+    """What a caret requirement keeps fixed: `1.2.3` -> (1,), `0.3.12` -> (0, 3)."""
+    parts = version.split(".")
+    return tuple(parts[:1]) if parts[0] != "0" else tuple(parts[:2])
 
 
 def load_exercise(exercise_dir: Path, track: Track, image: str | None = None) -> PolyglotTask:

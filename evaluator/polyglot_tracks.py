@@ -267,9 +267,11 @@ go test -json ./... > "$R/report"
 """
 
 _RUST = """\
-RUSTC_BOOTSTRAP=1 cargo test --offline -q -- --include-ignored -Z unstable-options \\
-  --format json > "$R/report"
+RUSTC_BOOTSTRAP=1 cargo test --offline --no-fail-fast -q -- --include-ignored \\
+  -Z unstable-options --format json > "$R/report"
 """
+"""`--no-fail-fast`: the control test is a test target of its own, run even when the
+exercise's target fails (cargo stops at the first failing target otherwise)."""
 
 _JAVASCRIPT = f"""\
 [ -e node_modules ] || ln -s {JS_DIR}/node_modules node_modules

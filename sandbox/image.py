@@ -241,7 +241,7 @@ POLYGLOT_RECIPE = AGENT_RECIPE.extend(
         "librust-time-dev", "librust-anyhow-dev", "librust-rand-dev",
         # what the Rust reference solutions' .meta/Cargo-example.toml add
         "librust-thiserror-dev", "librust-itertools-dev", "librust-permutohedron-dev",
-        "librust-num-bigint-dev", "librust-num-traits-dev", "librust-regex-dev",
+        "librust-num-bigint-dev", "librust-num-traits-dev", "librust-regex+default-dev",
     ),
     env=(
         ("CARGO_HOME", CARGO_HOME),
