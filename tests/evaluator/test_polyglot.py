@@ -5,6 +5,7 @@ one with the test output, and a forged report is caught by the must-fail control
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import pytest
@@ -159,3 +160,64 @@ def test_forged_reports_are_caught_by_the_control_test(poly_ctx):
         result = outcome.results[task_id]
         assert result.outcome == "unresolved", (task_id, result.reason)
         assert any("control test" in note for note in result.tampering), result.tampering
+
+
+def test_report_parsers_read_each_runners_format():
+    """Each runner's report format (the go and Catch lines are trimmed from the fixtures' runs,
+    the others written to the runners' formats); the docker tests read the real thing."""
+    go = (
+        '{"Action":"run","Package":"digitsum","Test":"TestSum"}\n'
+        '{"Action":"output","Package":"digitsum","Test":"TestSum","Output":"--- PASS"}\n'
+        '{"Action":"pass","Package":"digitsum","Test":"TestSum","Elapsed":0}\n'
+        "# digitsum [build output, not JSON]\n"
+        '{"Action":"fail","Package":"digitsum","Test":"TestTest6a7091a3b019","Elapsed":0}\n'
+        '{"Action":"fail","Package":"digitsum","Elapsed":0.008}\n'
+    )
+    assert TRACKS["go"].parse(go) == {"TestSum": "passed", "TestTest6a7091a3b019": "failed"}
+    catch = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n'
+        '  <testsuite name="digit-sum" errors="0" failures="1" tests="4">\n'
+        '    <testcase classname="digit-sum.global" name="zero" time="0.000" status="run"/>\n'
+        '    <testcase classname="digit-sum.global" name="test_785c6cd51613" time="0.000" '
+        'status="run">\n      <failure message="12 == 14" type="REQUIRE">FAILED</failure>\n'
+        "    </testcase>\n  </testsuite>\n</testsuites>\n"
+    )
+    assert TRACKS["cpp"].parse(catch) == {
+        "digit-sum.global.zero": "passed",
+        "digit-sum.global.test_785c6cd51613": "failed",
+    }
+    assert TRACKS["cpp"].control_id("test_785c6cd51613") == "test_785c6cd51613"
+    bomb = '<!DOCTYPE x [<!ENTITY a "aaaa">]><testsuites><testcase name="&a;"/></testsuites>'
+    assert TRACKS["java"].parse(bomb) == {}
+    libtest = (
+        '{ "type": "suite", "event": "started", "test_count": 2 }\n'
+        '{ "type": "test", "event": "ok", "name": "adds" }\n'
+        '{ "type": "test", "event": "failed", "name": "rejects_garbage", "stdout": "x" }\n'
+        '{ "type": "test", "event": "ignored", "name": "slow" }\n'
+    )
+    assert TRACKS["rust"].parse(libtest) == {
+        "adds": "passed", "rejects_garbage": "failed", "slow": "skipped"
+    }  # fmt: skip
+    jest = json.dumps(
+        {
+            "numTotalTests": 2,
+            "testResults": [
+                {
+                    "name": "/work/grade/x/x.spec.js",
+                    "status": "failed",
+                    "assertionResults": [
+                        {"fullName": "digit sum zero", "status": "passed"},
+                        {"fullName": "digit sum several", "status": "failed"},
+                        {"fullName": "digit sum later", "status": "pending"},
+                    ],
+                },
+                {"name": "/work/grade/x/broken.spec.js", "status": "failed"},
+            ],
+        }
+    )
+    assert TRACKS["javascript"].parse(jest) == {
+        "digit sum zero": "passed",
+        "digit sum several": "failed",
+        "digit sum later": "skipped",
+        "broken.spec.js": "error",
+    }
