@@ -134,13 +134,17 @@ def verdict(
     if not tests:
         why = "the tests did not build or run" if not reported else "no exercise test reported"
         return "unresolved", f"{why} (exit code {run.exit_code})", {}, []
+    bad = sorted(k for k, v in tests.items() if v in ("failed", "error"))
+    if not keys and bad:
+        # e.g. a Go panic ends the test binary: the tests after it never report
+        why = f"{len(bad)} of {len(tests)} tests fail and the run ended before all tests ran"
+        return "unresolved", why, tests, []
     if not keys:
         note = "the harness's control test is missing from the report: it does not describe the run"
         return "unresolved", note, tests, [note]
     if any(reported[k] != "failed" for k in keys):
         note = f"the harness's must-fail control test was reported {reported[keys[0]]}"
         return "unresolved", note, tests, [note]
-    bad = sorted(k for k, v in tests.items() if v in ("failed", "error"))
     passed = sum(v == "passed" for v in tests.values())
     if not bad and passed:
         return "resolved", f"all {passed} tests pass", tests, []

@@ -221,3 +221,28 @@ def test_report_parsers_read_each_runners_format():
         "digit sum later": "skipped",
         "broken.spec.js": "error",
     }
+
+
+def test_verdict_needs_the_control_to_fail_and_never_trusts_the_exit_code():
+    from godelbox.evaluator.polyglot_grading import TrackRun, verdict
+
+    go = TRACKS["go"]
+
+    def run(*events: tuple[str, str], code: int = 0) -> TrackRun:
+        lines = [json.dumps({"Action": a, "Test": t}) for t, a in events]
+        return TrackRun("exit", f"done {code}", code, "\n".join(lines), "")
+
+    ctl = "test_00aa11bb22cc"
+    cid = go.control_id(ctl)
+    honest = verdict(run(("TestA", "pass"), (cid, "fail"), code=1), go, ctl)
+    assert honest[0] == "resolved" and honest[3] == []  # exit code 1 (the control) decides nothing
+    wrong = verdict(run(("TestA", "fail"), (cid, "fail"), code=1), go, ctl)
+    assert wrong[0] == "unresolved" and wrong[3] == []
+    forged = verdict(run(("TestA", "pass"), (cid, "pass")), go, ctl)
+    assert forged[0] == "unresolved" and "control test was reported passed" in forged[3][0]
+    cut_short = verdict(run(("TestA", "pass")), go, ctl)
+    assert cut_short[0] == "unresolved" and "missing" in cut_short[3][0]
+    panicked = verdict(run(("TestA", "fail")), go, ctl)  # a panic ends the binary early
+    assert panicked[0] == "unresolved" and panicked[3] == []
+    nothing = verdict(run(code=0), go, ctl)
+    assert nothing[0] == "unresolved" and "did not build or run" in nothing[1]
