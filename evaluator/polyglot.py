@@ -7,7 +7,8 @@ paragraph; the agent sees the stub and the tests (never `.meta/`, which holds th
 solution); only solution files may change; the tests are the pristine ones when grading; a failed
 first try gets a second one with the first 50 lines of the test output appended. Task ids are
 `<lang>/<slug>`. How each track runs its tests and reports them: `polyglot_tracks`; the verdict:
-`polyglot_grading`.
+`polyglot_grading`. A task passes when every test the test files declare is reported passed and
+the control run shows no forgery (docs/integrity.md), never on an exit code alone.
 
 `polyglot:PATH` runs every track found under PATH; `polyglot:PATH#go,rust` a subset of tracks;
 `polyglot:PATH#dgm-small` / `#dgm-medium` DGM's named subsets (10 and 50 exercises).
@@ -245,6 +246,9 @@ class PolyglotBenchmark:
     batch_size: int = 1
     recipe: ImageRecipe = POLYGLOT_RECIPE
     """The image every task runs in; `godelbox eval` builds it when missing."""
+    control: bool = True
+    """Grade untrusted answers with a control run (docs/integrity.md). Off only to measure
+    what the control costs (bench/integrity.py)."""
 
     def tasks(self) -> list[Task]:
         return list(self.task_list)
@@ -264,6 +268,7 @@ class PolyglotBenchmark:
                     guard=allowlist_guard(task.solution_files),
                     test_files=task.test_files,
                     image=task.image or self.recipe.tag,
+                    control=self.control,
                 )
             )
         return grades

@@ -7,28 +7,33 @@ every runner writes a structured per-test report (JUnit XML, `go test -json`, li
 JSON) instead of being judged by its exit code, and Gradle (which downloads itself) is replaced
 by `javac` plus the JUnit console launcher over Debian's jars.
 
-Every track can also add must-fail control tests (`control_files`): tests of the harness's that
-no honest answer can make pass. The grader reads them from the same report: a control reported
-as anything but failed means the run was tampered with, and a control missing from the report
-means the report does not describe the run.
+Each track is a `test_runner.TestRunner` (docs/integrity.md): the graded test files' declared
+tests and their control twins come from `polyglot_controls`; the grading core runs the real and
+the control session under the grading supervisor and decides. A report is only a claim made
+from inside the process that ran the answer: the control run is what can contradict it.
 """
 
 from __future__ import annotations
 
-import base64
 import json
+import random
 import re
-import secrets
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
+from godelbox.evaluator.polyglot_controls import brace_controls, find_tests
 from godelbox.evaluator.results import TestOutcome
+from godelbox.evaluator.test_runner import ControlSet, SessionResult, SessionSpec, TestReport
+from godelbox.sandbox.base import WORK_DIR
 from godelbox.sandbox.image import JAVA_EXTRA_DIR, JS_DIR
 
-REPORT_CAP = 4_000_000
-"""Bytes of a structured report read at most (it comes from the sandbox: hostile)."""
+REPORT_CAP = 600_000
+"""Bytes of a structured report read back (it comes from the sandbox: hostile); it travels in
+the supervisor's verdict line, which must stay under the sandbox's output cap."""
+OUT_DIR = f"{WORK_DIR}/grade/out"
+"""The runners' scratch and report directory, outside the graded repository."""
+REPORT = f"{OUT_DIR}/report"
 
 JAVA_JARS = (
     "junit-platform-console",
@@ -54,40 +59,18 @@ JAVA_CP = ":".join(
 """...and our RxJava 2 stand-in (hangman), built into the image."""
 
 
-@dataclass(frozen=True)
-class ControlFile:
-    """A file the grader writes into the exercise before the tests run: created, or appended
-    to an existing harness file (C++ compiles its tests from a fixed list of sources)."""
-
-    path: str
-    text: str
-    append: bool = False
+# -- reports ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Track:
-    name: str
-    """The checkout's directory name (`cpp`, `go`, ...)."""
-    script: str
-    """Bash run in the exercise directory: enables every test and runs them, writing the
-    structured report to "$R/report" (R is the grader's report directory; T lists the test
-    files, one per line, in "$G/tests")."""
-    parse: Callable[[str], dict[str, TestOutcome]]
-    control: Callable[[str, Path], list[ControlFile]]
-    """Files adding one must-fail test called `name` to the exercise at the given path."""
-    control_id: Callable[[str], str]
-    """The report's id of the control test called `name`."""
+_RANK: dict[TestOutcome, int] = {"passed": 0, "skipped": 1, "failed": 2, "error": 3}
 
 
-def control_name() -> str:
-    """A fresh name per grading: nothing in the answer can know it in advance."""
-    return f"test_{secrets.token_hex(6)}"
-
-
-def _must_fail_value(name: str) -> tuple[str, int]:
-    """A string and a length it does not have: a plain-looking assertion that fails."""
-    word = name.removeprefix("test_")
-    return word, len(word) + 1 + int(word[0], 16) % 3
+def _fold(outcomes: dict[str, TestOutcome], key: str, outcome: TestOutcome) -> None:
+    """The worst outcome under one id (a Rust name in two modules, a Java parameterised test's
+    invocations, a Catch test case's sections)."""
+    old = outcomes.get(key)
+    if old is None or _RANK.get(outcome, 3) > _RANK.get(old, 3):
+        outcomes[key] = outcome
 
 
 # -- reports ---------------------------------------------------------------------------------
@@ -102,26 +85,54 @@ def _xml_root(text: str) -> ET.Element | None:
         return None
 
 
-def parse_junit(text: str) -> dict[str, TestOutcome]:
-    """JUnit XML (pytest, the JUnit console launcher, Catch): `classname.name` -> outcome."""
+def _case_outcome(case: ET.Element) -> TestOutcome:
+    tags = {child.tag for child in case}
+    if "error" in tags:
+        return "error"
+    if "failure" in tags:
+        return "failed"
+    return "skipped" if "skipped" in tags else "passed"
+
+
+def _junit(text: str, key: Callable[[str], list[str]]) -> TestReport:
+    """JUnit XML (the JUnit console launcher, Catch). `finished`: a `testsuite` element with
+    its counts, written once every test ran."""
     root = _xml_root(text)
     if root is None:
-        return {}
+        return TestReport({}, finished=False)
     outcomes: dict[str, TestOutcome] = {}
     for case in root.iter("testcase"):
-        name = case.get("name") or ""
-        cls = case.get("classname") or ""
-        key = f"{cls}.{name}" if cls else name
-        tags = {child.tag for child in case}
-        if "error" in tags:
-            outcomes[key] = "error"
-        elif "failure" in tags:
-            outcomes[key] = "failed"
-        elif "skipped" in tags:
-            outcomes[key] = "skipped"
-        else:
-            outcomes[key] = "passed"
-    return outcomes
+        for name in key(case.get("name") or ""):
+            _fold(outcomes, name, _case_outcome(case))
+    suites = [root] if root.tag == "testsuite" else list(root.iter("testsuite"))
+    finished = any(suite.get("tests") is not None for suite in suites)
+    bad = any(_count(suite, "failures") + _count(suite, "errors") for suite in suites)
+    return TestReport(outcomes, finished=finished, exit_expected=1 if bad else 0)
+
+
+def _count(suite: ET.Element, attr: str) -> int:
+    value = suite.get(attr) or "0"
+    return int(value) if value.isdigit() else 1
+
+
+def _java_names(name: str) -> list[str]:
+    """`shouldScore()` / `shouldScore(int)[2]` -> the method's name."""
+    m = re.match(r"[\w$]+", name)
+    return [m.group(0) if m else name]
+
+
+def _catch_names(name: str) -> list[str]:
+    """A section is reported as `case/section`: it counts for the case too."""
+    parts = name.split("/")
+    return ["/".join(parts[: k + 1]) for k in range(len(parts))]
+
+
+def read_junit_java(text: str) -> TestReport:
+    return _junit(text, _java_names)
+
+
+def read_junit_catch(text: str) -> TestReport:
+    return _junit(text, _catch_names)
 
 
 def _json_lines(text: str) -> list[dict]:
@@ -138,37 +149,57 @@ def _json_lines(text: str) -> list[dict]:
     return rows
 
 
-def parse_go_json(text: str) -> dict[str, TestOutcome]:
-    """`go test -json` events: the last pass/fail/skip of each test (subtests included)."""
+def read_go_json(text: str) -> TestReport:
+    """`go test -json` events: each top-level test's last pass/fail/skip (subtests count in
+    their parent's); `finished` is the package's own final pass/fail event."""
     outcomes: dict[str, TestOutcome] = {}
     verdicts: dict[str, TestOutcome] = {"pass": "passed", "fail": "failed", "skip": "skipped"}
+    end: str | None = None
     for row in _json_lines(text):
         test, action = row.get("Test"), row.get("Action")
-        if isinstance(test, str) and action in verdicts:
-            outcomes[test] = verdicts[action]
-    return outcomes
+        if action not in verdicts:
+            continue
+        if isinstance(test, str):
+            if "/" not in test:
+                outcomes[test] = verdicts[action]
+        elif test is None:
+            end = action
+    return TestReport(
+        outcomes,
+        finished=end is not None,
+        exit_expected=None if end is None else int(end != "pass"),
+    )
 
 
-def parse_libtest_json(text: str) -> dict[str, TestOutcome]:
-    """libtest's `--format json` (cargo test): `{"type": "test", "event": "ok", ...}`."""
+def read_libtest_json(text: str) -> TestReport:
+    """libtest's `--format json` (cargo test): a name's last `::` part (Rust tests in modules,
+    which the files declare by function name); `finished`: every suite that started ended."""
     outcomes: dict[str, TestOutcome] = {}
     verdicts: dict[str, TestOutcome] = {"ok": "passed", "failed": "failed", "ignored": "skipped"}
+    started = ended = failed = 0
     for row in _json_lines(text):
-        name, event = row.get("name"), row.get("event")
-        if row.get("type") == "test" and isinstance(name, str) and event in verdicts:
-            outcomes[name] = verdicts[event]
-    return outcomes
+        name, event, kind = row.get("name"), row.get("event"), row.get("type")
+        if kind == "test" and isinstance(name, str) and event in verdicts:
+            _fold(outcomes, name.rsplit("::", 1)[-1], verdicts[event])
+        elif kind == "suite":
+            started += event == "started"
+            ended += event in ("ok", "failed")
+            failed += event == "failed"
+    return TestReport(
+        outcomes, finished=started > 0 and started == ended, exit_expected=int(failed > 0)
+    )
 
 
-def parse_jest_json(text: str) -> dict[str, TestOutcome]:
-    """jest's `--json` report: every assertion's full name; a suite that failed to run (a
-    syntax error, a missing export) is one `error` entry named after its file."""
+def read_jest_json(text: str) -> TestReport:
+    """jest's `--json` report: each test by its own title (what the files declare); a suite
+    that failed to run (a syntax error, a missing export) is one `error` entry named after its
+    file. `finished`: the run's totals, written after every suite."""
     try:
         data = json.loads(text[:REPORT_CAP])
     except json.JSONDecodeError:
-        return {}
+        return TestReport({}, finished=False)
     if not isinstance(data, dict):
-        return {}
+        return TestReport({}, finished=False)
     outcomes: dict[str, TestOutcome] = {}
     verdicts: dict[str, TestOutcome] = {
         "passed": "passed",
@@ -183,84 +214,71 @@ def parse_jest_json(text: str) -> dict[str, TestOutcome]:
             continue
         cases = suite.get("assertionResults") or []
         if suite.get("status") == "failed" and not cases:
-            outcomes[Path(str(suite.get("name", "suite"))).name] = "error"
+            outcomes[str(suite.get("name", "suite")).rsplit("/", 1)[-1]] = "error"
         for case in cases:
             if isinstance(case, dict) and case.get("status") in verdicts:
-                outcomes[str(case.get("fullName") or case.get("title"))] = verdicts[case["status"]]
-    return outcomes
+                _fold(outcomes, str(case.get("title")), verdicts[case["status"]])
+    finished = isinstance(data.get("numTotalTests"), int)
+    return TestReport(outcomes, finished=finished, exit_expected=int(not data.get("success")))
 
 
-# -- control tests ---------------------------------------------------------------------------
+# -- Aider's switches, applied to the graded files on the host -------------------------------
 
 
-def _python_control(name: str, exercise: Path) -> list[ControlFile]:
-    word, wrong = _must_fail_value(name)
-    text = f"def {name}():\n    assert len({word!r}) == {wrong}\n"
-    return [ControlFile(f"{name}_test.py", text)]
+def _enable_js(path: str, text: str) -> str:
+    return re.sub(r"\bxtest\(", "test(", text) if path.endswith(".spec.js") else text
 
 
-def _go_package(exercise: Path) -> str:
-    for test in sorted(exercise.glob("*_test.go")):
-        match = re.search(r"^package\s+(\w+)", test.read_text(encoding="utf-8"), re.M)
-        if match:
-            return match.group(1)
-    return exercise.name.replace("-", "")
+def _enable_java(path: str, text: str) -> str:
+    return re.sub(r"(?m)^[ \t]*@Disabled(\(.*\))?[ \t]*\n", "", text)
 
 
-def _go_control(name: str, exercise: Path) -> list[ControlFile]:
-    word, wrong = _must_fail_value(name)
-    text = (
-        f'package {_go_package(exercise)}\n\nimport "testing"\n\n'
-        f"func Test{_camel(name)}(t *testing.T) {{\n"
-        f'\tif got := len("{word}"); got != {wrong} {{\n'
-        f'\t\tt.Fatalf("len = %d, want {wrong}", got)\n\t}}\n}}\n'
-    )
-    return [ControlFile(f"{name}_test.go", text)]
+def _as_is(path: str, text: str) -> str:
+    return text
 
 
-def _rust_control(name: str, exercise: Path) -> list[ControlFile]:
-    word, wrong = _must_fail_value(name)
-    text = f'#[test]\nfn {name}() {{\n    assert_eq!("{word}".len(), {wrong});\n}}\n'
-    return [ControlFile(f"tests/{name}.rs", text)]
+@dataclass(frozen=True)
+class Track:
+    """One language's `TestRunner`."""
 
+    name: str
+    """The checkout's directory name (`cpp`, `go`, ...)."""
+    script: str
+    """Bash run in the exercise directory (its arguments: the test files): runs every test,
+    writing the structured report to "$R/report" (R: the runners' directory)."""
+    reader: Callable[[str], TestReport]
+    enable: Callable[[str, str], str] = _as_is
+    """Aider's switches that turn every test on (`xtest(` -> `test(`, `@Disabled` removed),
+    applied to the graded files' text before they are written: the files the tests run from
+    are exactly the ones the supervisor hashes."""
 
-def _js_control(name: str, exercise: Path) -> list[ControlFile]:
-    word, wrong = _must_fail_value(name)
-    text = f"test('{name}', () => {{\n  expect('{word}'.length).toEqual({wrong});\n}});\n"
-    return [ControlFile(f"{name}.spec.js", text)]
+    def expected_tests(self, files: Mapping[str, str]) -> list[str]:
+        ids = [t.test_id for path in sorted(files) for t in find_tests(self.name, files[path])]
+        return list(dict.fromkeys(ids))
 
+    def controls(
+        self,
+        files: Mapping[str, str],
+        test_ids: Sequence[str],
+        rng: random.Random,
+        seen: Mapping[str, str] | None = None,
+    ) -> ControlSet:
+        # `seen` is always None here: Polyglot shows the agent every test.
+        return brace_controls(self.name, files, test_ids, rng)
 
-def _java_control(name: str, exercise: Path) -> list[ControlFile]:
-    word, wrong = _must_fail_value(name)
-    cls = _camel(name) + "Test"
-    text = (
-        "import org.junit.jupiter.api.Test;\n\n"
-        "import static org.assertj.core.api.Assertions.assertThat;\n\n"
-        f"public class {cls} {{\n\n    @Test\n    public void {name}() {{\n"
-        f'        assertThat("{word}".length()).isEqualTo({wrong});\n    }}\n}}\n'
-    )
-    return [ControlFile(f"src/test/java/{cls}.java", text)]
+    def session(self, test_files: Sequence[str]) -> SessionSpec:
+        return SessionSpec(
+            argv=["bash", "-c", f"mkdir -p {OUT_DIR}\n{self.script}", self.name, *test_files],
+            env={"HOME": "/tmp", "TMPDIR": "/tmp", "R": OUT_DIR},
+            reports=(REPORT,),
+            report_cap=REPORT_CAP,
+        )
 
-
-def _cpp_control(name: str, exercise: Path) -> list[ControlFile]:
-    word, wrong = _must_fail_value(name)
-    text = f'\nTEST_CASE("{name}") {{\n    REQUIRE(std::string("{word}").size() == {wrong});\n}}\n'
-    return [ControlFile("test/tests-main.cpp", text, append=True)]
-
-
-def _camel(name: str) -> str:
-    return "".join(part[:1].upper() + part[1:] for part in name.split("_"))
+    def read(self, session: SessionResult) -> TestReport:
+        return self.reader(session.reports.get(REPORT) or "")
 
 
 # -- the tracks ------------------------------------------------------------------------------
-
-_PYTHON = """\
-printf '[pytest]\\n' > "$R/pytest.ini"
-mapfile -t tests < "$G/tests"
-PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 PYTEST_ADDOPTS= python3 -P -m pytest -c "$R/pytest.ini" \\
-  --rootdir="$PWD" -p no:cacheprovider -q --no-header -o junit_family=xunit2 \\
-  --junitxml="$R/report" "${tests[@]}"
-"""
 
 _GO = """\
 go test -json ./... > "$R/report"
@@ -270,26 +288,24 @@ _RUST = """\
 RUSTC_BOOTSTRAP=1 cargo test --offline --no-fail-fast -q -- --include-ignored \\
   -Z unstable-options --format json > "$R/report"
 """
-"""`--no-fail-fast`: the control test is a test target of its own, run even when the
-exercise's target fails (cargo stops at the first failing target otherwise)."""
+"""`--no-fail-fast`: every test target runs, even after one fails."""
 
 _JAVASCRIPT = f"""\
 [ -e node_modules ] || ln -s {JS_DIR}/node_modules node_modules
-sed -i 's/\\bxtest(/test(/g' *.spec.js
 node {JS_DIR}/node_modules/jest/bin/jest.js --ci --watchman=false --json \\
   --outputFile="$R/report" ./*
 """
 
 _JAVA = f"""\
-mapfile -t tests < "$G/tests"
-sed -i -E '/^\\s*@Disabled(\\(.*\\))?\\s*$/d' "${{tests[@]}}"
 mkdir -p "$R/classes" "$R/xml"
 find src/main/java src/test/java -name '*.java' > "$R/sources"
 javac -encoding UTF-8 -nowarn -d "$R/classes" -cp "{JAVA_CP}" @"$R/sources" || exit 1
 java -cp "{JAVA_CP}" org.junit.platform.console.ConsoleLauncher --disable-banner \\
   --details=tree --class-path "$R/classes:{JAVA_CP}" --scan-class-path "$R/classes" \\
   --reports-dir="$R/xml"
+code=$?
 cat "$R"/xml/*.xml > "$R/report"
+exit $code
 """
 
 _CPP = """\
@@ -303,24 +319,13 @@ make -C "$R/build" "$exercise" || exit 1
 TRACKS: dict[str, Track] = {
     track.name: track
     for track in (
-        Track("cpp", _CPP, parse_junit, _cpp_control, lambda n: n),
-        Track("go", _GO, parse_go_json, _go_control, lambda n: f"Test{_camel(n)}"),
-        Track("java", _JAVA, parse_junit, _java_control, lambda n: f"{_camel(n)}Test.{n}()"),
-        Track("javascript", _JAVASCRIPT, parse_jest_json, _js_control, lambda n: n),
-        Track("python", _PYTHON, parse_junit, _python_control, lambda n: f"{n}_test.{n}"),
-        Track("rust", _RUST, parse_libtest_json, _rust_control, lambda n: n),
+        Track("cpp", _CPP, read_junit_catch),
+        Track("go", _GO, read_go_json),
+        Track("java", _JAVA, read_junit_java, _enable_java),
+        Track("javascript", _JAVASCRIPT, read_jest_json, _enable_js),
+        Track("python", "", lambda text: TestReport({}, finished=False)),
+        Track("rust", _RUST, read_libtest_json),
     )
 }
-"""By the checkout's directory names, in Aider's order of languages (alphabetical)."""
-
-
-def encode_report(path: str) -> str:
-    """Shell that prints a report file as one base64 line (reports span many lines)."""
-    return f'base64 -w0 "{path}" 2>/dev/null | head -c {REPORT_CAP * 2}'
-
-
-def decode_report(line: str) -> str:
-    try:
-        return base64.b64decode(line.strip(), validate=False).decode("utf-8", "replace")
-    except ValueError:
-        return ""
+"""By the checkout's directory names, in Aider's order of languages (alphabetical). Python is
+graded by `pytest_report.PytestRunner` (its reporter writes to an event pipe, not a file)."""

@@ -15,12 +15,21 @@ parsers reproduce its quirks on purpose, so a status map here equals the officia
 
 from __future__ import annotations
 
+import random
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from godelbox.evaluator.controls import python_controls
 from godelbox.evaluator.results import TestOutcome
+from godelbox.evaluator.test_runner import (
+    Control,
+    ControlSet,
+    SessionResult,
+    SessionSpec,
+    TestReport,
+)
 
 
 class Status(StrEnum):
@@ -389,3 +398,118 @@ def outcomes(statuses: StatusMap, test_ids: Sequence[str]) -> dict[str, TestOutc
         key = _resolve_case(test_id, statuses)
         result[test_id] = _OUTCOMES.get(statuses[key], "error") if key else "missing"
     return result
+
+
+# -- running under the grading supervisor ------------------------------------------------------
+
+HARNESS_OUTPUT_CAP = 600_000
+"""Bytes of the test log kept (head and tail): the log parsers' whole input."""
+
+_SESSION = f"""\
+# The official harness's test step: its markers around the repository's own test command,
+# then the command's exit code. An official image's conda environment is activated.
+if [ -f /opt/miniconda3/bin/activate ]; then
+  . /opt/miniconda3/bin/activate && conda activate testbed
+fi
+echo "{START_TEST_OUTPUT}"
+bash -c "$GODELBOX_TEST_COMMAND" < /dev/null
+code=$?
+echo "{END_TEST_OUTPUT}"
+echo "{TEST_EXIT_CODE}: $code"
+exit $code
+"""
+
+
+def test_files(test_patch: str) -> list[str]:
+    """The files `test_patch` touches that hold tests: watched during the run, and the ones
+    whose tests get control twins."""
+    paths = re.findall(r"diff --git a/.* b/(.*)", test_patch)
+    return list(dict.fromkeys(p for p in paths if p.endswith(".py")))
+
+
+@dataclass(frozen=True)
+class HarnessRunner:
+    """A Verified repository's official test command and log parser as a `TestRunner`: the
+    command runs under the grading supervisor like any other session, the log is read with
+    the repository's parser, and the harness's rules (a test passed when PASSED or XFAIL, a
+    PASS_TO_PASS test kept when also SKIPPED, ids cut inside their parameter matched by
+    prefix) turn it into per-test outcomes for the grading core. The log is a claim made by the
+    process that ran the answer: the control run decides whether to believe it."""
+
+    __test__ = False
+
+    repo: str
+    command: str
+    fail_to_pass: tuple[str, ...]
+    pass_to_pass: tuple[str, ...]
+    rootdir: str
+    """Where the graded copy sits: put ahead of an official image's install of /testbed."""
+    name: str = "swebench-harness"
+
+    def expected_tests(self, files: Mapping[str, str]) -> list[str]:
+        return list(dict.fromkeys([*self.fail_to_pass, *self.pass_to_pass]))
+
+    def controls(
+        self,
+        files: Mapping[str, str],
+        test_ids: Sequence[str],
+        rng: random.Random,
+        seen: Mapping[str, str] | None = None,
+    ) -> ControlSet:
+        """The Python control twins, found by the pytest node id each harness id names."""
+        nodes = {node: test_id for test_id in test_ids if (node := node_id(test_id, files))}
+        made = python_controls(files, list(nodes), rng, seen)
+        return ControlSet(
+            files=made.files,
+            controls={
+                nodes[node]: Control(nodes[node], ctl.description)
+                for node, ctl in made.controls.items()
+            },
+        )
+
+    def session(self, test_files: Sequence[str]) -> SessionSpec:
+        return SessionSpec(
+            argv=["bash", "-c", _SESSION, "harness"],
+            env={
+                "GODELBOX_TEST_COMMAND": self.command,
+                "PYTHONPATH": self.rootdir,
+                "HOME": "/tmp",
+                "TMPDIR": "/tmp",
+            },
+            output_cap=HARNESS_OUTPUT_CAP,
+        )
+
+    def read(self, session: SessionResult) -> TestReport:
+        statuses, valid = read_log(session.output, self.repo)
+        outcomes: dict[str, TestOutcome] = {}
+        for test_id in dict.fromkeys([*self.fail_to_pass, *self.pass_to_pass]):
+            kept = test_id in self.pass_to_pass and test_maintained(test_id, statuses)
+            key = _resolve_case(test_id, statuses)
+            if kept or test_passed(test_id, statuses):
+                outcomes[test_id] = "passed"
+            elif key is not None:
+                outcomes[test_id] = _OUTCOMES.get(statuses[key], "error")
+        finished = valid and re.search(rf"{re.escape(TEST_EXIT_CODE)}:\s*-?\d+", session.output)
+        return TestReport(outcomes, finished=bool(finished))
+
+
+_DJANGO_ID = re.compile(r"^(\w+) \(([\w.]+)\)")
+
+
+def node_id(test_id: str, files: Mapping[str, str]) -> str | None:
+    """The pytest node id of a harness id, when its file is among `files`: pytest ids as they
+    are, Django's `test_x (app.tests.Class)` as `tests/app/tests.py::Class::test_x`, sympy's
+    bare `test_x` in the one file that defines it."""
+    if "::" in test_id:
+        return test_id if test_id.split("::", 1)[0] in files else None
+    django = _DJANGO_ID.match(test_id)
+    if django:
+        method, dotted = django.groups()
+        dotted = dotted.removesuffix("." + method)  # Django 4.1+ repeats the method
+        module, _, cls = dotted.rpartition(".")
+        path = "tests/" + module.replace(".", "/") + ".py"
+        return f"{path}::{cls}::{method}" if path in files else None
+    if re.fullmatch(r"test_\w+", test_id):
+        hits = [p for p, text in files.items() if re.search(rf"^def {test_id}\(", text, re.M)]
+        return f"{hits[0]}::{test_id}" if len(hits) == 1 else None
+    return None

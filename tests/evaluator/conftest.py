@@ -31,11 +31,3 @@ def eval_ctx(docker_backend, agent_image) -> EvalContext:
         task_timeout_s=60.0,
         grade_timeout_s=60.0,
     )
-
-
-@pytest.fixture(scope="session")
-def polyglot_image(docker_engine) -> str:
-    """The Polyglot image (six toolchains), built once through the recipe cache."""
-    from godelbox.sandbox.image import POLYGLOT_RECIPE, ensure_image
-
-    return ensure_image(POLYGLOT_RECIPE).tag

@@ -1,7 +1,8 @@
 """Aider Polyglot, all six tracks, on our own small exercises in the Polyglot layout (two or three
 per language), graded in real docker sandboxes of the Polyglot image: reference solutions pass,
 stubs fail, an edited test file is restored before grading, a failing first try gets a second
-one with the test output, and a forged report is caught by the must-fail control test."""
+one with the test output, and a forged report is caught by the control run (one assertion per
+test inverted)."""
 
 from __future__ import annotations
 
@@ -143,10 +144,10 @@ def test_second_try_gets_the_failure_output(poly_ctx):
 
 
 @pytest.mark.docker
-def test_forged_reports_are_caught_by_the_control_test(poly_ctx):
+def test_forged_reports_are_caught_by_the_control_run(poly_ctx):
     """Two cheats that leave the stub wrong: one rewrites pytest's reports so every test
-    passes, one prints go test's pass lines and exits before any test runs. Neither is
-    resolved, and the grade says why."""
+    passes, one prints go test's pass lines and exits 0 before any test runs. The control run
+    (one assertion per test inverted) passes too: both are tampered, with that evidence."""
     bench = polyglot_benchmark(POLYGLOT, tries=1)
     outcome = evaluate_benchmark(
         poly_ctx,
@@ -158,91 +159,110 @@ def test_forged_reports_are_caught_by_the_control_test(poly_ctx):
     )
     for task_id in ("python/clock-angle", "go/digit-sum"):
         result = outcome.results[task_id]
-        assert result.outcome == "unresolved", (task_id, result.reason)
-        assert any("control test" in note for note in result.tampering), result.tampering
+        assert result.outcome == "tampered", (task_id, result.reason)
+        assert "control_passed" in {e.kind for e in result.evidence}, result.evidence
 
 
-def test_report_parsers_read_each_runners_format():
+def test_report_readers_read_each_runners_format():
     """Each runner's report format (the go and Catch lines are trimmed from the fixtures' runs,
-    the others written to the runners' formats); the docker tests read the real thing."""
+    the others written to the runners' formats), with the runner's own finish record; the
+    docker tests read the real thing."""
     go = (
         '{"Action":"run","Package":"digitsum","Test":"TestSum"}\n'
         '{"Action":"output","Package":"digitsum","Test":"TestSum","Output":"--- PASS"}\n'
         '{"Action":"pass","Package":"digitsum","Test":"TestSum","Elapsed":0}\n'
         "# digitsum [build output, not JSON]\n"
-        '{"Action":"fail","Package":"digitsum","Test":"TestTest6a7091a3b019","Elapsed":0}\n'
-        '{"Action":"fail","Package":"digitsum","Elapsed":0.008}\n'
+        '{"Action":"fail","Package":"digitsum","Test":"TestBig/one","Elapsed":0}\n'
+        '{"Action":"fail","Package":"digitsum","Test":"TestBig","Elapsed":0}\n'
     )
-    assert TRACKS["go"].parse(go) == {"TestSum": "passed", "TestTest6a7091a3b019": "failed"}
+    cut = TRACKS["go"].reader(go)
+    assert cut.outcomes == {"TestSum": "passed", "TestBig": "failed"} and not cut.finished
+    done = TRACKS["go"].reader(go + '{"Action":"fail","Package":"digitsum","Elapsed":0.008}\n')
+    assert done.finished and done.exit_expected == 1
     catch = (
         '<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n'
         '  <testsuite name="digit-sum" errors="0" failures="1" tests="4">\n'
         '    <testcase classname="digit-sum.global" name="zero" time="0.000" status="run"/>\n'
-        '    <testcase classname="digit-sum.global" name="test_785c6cd51613" time="0.000" '
+        '    <testcase classname="digit-sum.global" name="big/one" time="0.000" '
         'status="run">\n      <failure message="12 == 14" type="REQUIRE">FAILED</failure>\n'
         "    </testcase>\n  </testsuite>\n</testsuites>\n"
     )
-    assert TRACKS["cpp"].parse(catch) == {
-        "digit-sum.global.zero": "passed",
-        "digit-sum.global.test_785c6cd51613": "failed",
-    }
-    assert TRACKS["cpp"].control_id("test_785c6cd51613") == "test_785c6cd51613"
+    report = TRACKS["cpp"].reader(catch)
+    assert report.outcomes == {"zero": "passed", "big": "failed", "big/one": "failed"}
+    assert report.finished and report.exit_expected == 1
+    java = (
+        '<testsuite name="JUnit Jupiter" tests="3" failures="0" errors="0">'
+        '<testcase name="sumOfZero()" classname="DigitSumTest"/>'
+        '<testcase name="many(int)[1]" classname="DigitSumTest"/>'
+        '<testcase name="many(int)[2]" classname="DigitSumTest"><skipped/></testcase>'
+        "</testsuite>"
+    )
+    assert TRACKS["java"].reader(java).outcomes == {"sumOfZero": "passed", "many": "skipped"}
     bomb = '<!DOCTYPE x [<!ENTITY a "aaaa">]><testsuites><testcase name="&a;"/></testsuites>'
-    assert TRACKS["java"].parse(bomb) == {}
+    assert TRACKS["java"].reader(bomb).outcomes == {}
     libtest = (
-        '{ "type": "suite", "event": "started", "test_count": 2 }\n'
+        '{ "type": "suite", "event": "started", "test_count": 3 }\n'
         '{ "type": "test", "event": "ok", "name": "adds" }\n'
-        '{ "type": "test", "event": "failed", "name": "rejects_garbage", "stdout": "x" }\n'
+        '{ "type": "test", "event": "failed", "name": "parsing::rejects_garbage" }\n'
         '{ "type": "test", "event": "ignored", "name": "slow" }\n'
     )
-    assert TRACKS["rust"].parse(libtest) == {
-        "adds": "passed", "rejects_garbage": "failed", "slow": "skipped"
-    }  # fmt: skip
+    rust = TRACKS["rust"].reader(libtest)
+    assert rust.outcomes == {"adds": "passed", "rejects_garbage": "failed", "slow": "skipped"}
+    assert not rust.finished  # the suite never ended
+    ended = TRACKS["rust"].reader(libtest + '{ "type": "suite", "event": "failed" }\n')
+    assert ended.finished and ended.exit_expected == 1
     jest = json.dumps(
         {
             "numTotalTests": 2,
+            "success": False,
             "testResults": [
                 {
                     "name": "/work/grade/x/x.spec.js",
                     "status": "failed",
                     "assertionResults": [
-                        {"fullName": "digit sum zero", "status": "passed"},
-                        {"fullName": "digit sum several", "status": "failed"},
-                        {"fullName": "digit sum later", "status": "pending"},
+                        {"title": "zero", "fullName": "digit sum zero", "status": "passed"},
+                        {"title": "several", "status": "failed"},
+                        {"title": "later", "status": "pending"},
                     ],
                 },
                 {"name": "/work/grade/x/broken.spec.js", "status": "failed"},
             ],
         }
     )
-    assert TRACKS["javascript"].parse(jest) == {
-        "digit sum zero": "passed",
-        "digit sum several": "failed",
-        "digit sum later": "skipped",
+    js = TRACKS["javascript"].reader(jest)
+    assert js.outcomes == {
+        "zero": "passed",
+        "several": "failed",
+        "later": "skipped",
         "broken.spec.js": "error",
     }
+    assert js.finished and js.exit_expected == 1
+    assert not TRACKS["javascript"].reader('{"testResults": []}').finished
 
 
-def test_verdict_needs_the_control_to_fail_and_never_trusts_the_exit_code():
-    from godelbox.evaluator.polyglot_grading import TrackRun, verdict
+@pytest.mark.parametrize("lang", ["cpp", "go", "java", "javascript", "rust"])
+def test_every_fixture_test_gets_a_twin_that_differs_by_one_small_edit(lang):
+    """The ids the fixtures' test files declare, and a control twin for each: the text changes
+    in one place per test (Go: `!(` and `)` around a guard) and nothing else (names, order and
+    lines stay)."""
+    import difflib
+    import random
 
-    go = TRACKS["go"]
-
-    def run(*events: tuple[str, str], code: int = 0) -> TrackRun:
-        lines = [json.dumps({"Action": a, "Test": t}) for t, a in events]
-        return TrackRun("exit", f"done {code}", code, "\n".join(lines), "")
-
-    ctl = "test_00aa11bb22cc"
-    cid = go.control_id(ctl)
-    honest = verdict(run(("TestA", "pass"), (cid, "fail"), code=1), go, ctl)
-    assert honest[0] == "resolved" and honest[3] == []  # exit code 1 (the control) decides nothing
-    wrong = verdict(run(("TestA", "fail"), (cid, "fail"), code=1), go, ctl)
-    assert wrong[0] == "unresolved" and wrong[3] == []
-    forged = verdict(run(("TestA", "pass"), (cid, "pass")), go, ctl)
-    assert forged[0] == "unresolved" and "control test was reported passed" in forged[3][0]
-    cut_short = verdict(run(("TestA", "pass")), go, ctl)
-    assert cut_short[0] == "unresolved" and "missing" in cut_short[3][0]
-    panicked = verdict(run(("TestA", "fail")), go, ctl)  # a panic ends the binary early
-    assert panicked[0] == "unresolved" and panicked[3] == []
-    nothing = verdict(run(code=0), go, ctl)
-    assert nothing[0] == "unresolved" and "did not build or run" in nothing[1]
+    track = TRACKS[lang]
+    for task in polyglot_benchmark(POLYGLOT / lang).task_list:
+        files = {
+            path: track.enable(path, (task.exercise_dir / path).read_text(encoding="utf-8"))
+            for path in task.test_files
+        }
+        ids = track.expected_tests(files)
+        assert ids, task.task_id
+        twins = track.controls(files, ids, random.Random(7))
+        assert set(twins.controls) == set(ids), task.task_id
+        for path, text in twins.files.items():
+            changed = [
+                op
+                for op in difflib.SequenceMatcher(None, files[path], text).get_opcodes()
+                if op[0] != "equal"
+            ]
+            assert 0 < len(changed) <= 2 * len(ids), (task.task_id, changed)  # `!(` and `)`
+            assert text.count("\n") - files[path].count("\n") <= 2 * len(ids)

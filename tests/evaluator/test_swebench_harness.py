@@ -175,3 +175,53 @@ def test_a_missing_official_image_is_named(docker_engine, tmp_path):
         require_image("django__django-0", "sweb.eval.x86_64.django__django-0:latest")
     assert "sweb.eval.x86_64.django__django-0:latest" in str(err.value)
     assert "swebench/sweb.eval.x86_64.django_1776_django-0:latest" in str(err.value)
+
+
+def test_the_harness_runner_reads_the_log_with_the_harness_rules():
+    """The official log, as the grading supervisor captured it, read into per-test outcomes
+    with the harness's rules: PASSED/XFAIL pass, a skipped PASS_TO_PASS test is kept, an id
+    absent from the log is missing; the finish record is the exit-code line after the end
+    marker (written by the session's wrapper, after the command)."""
+    from godelbox.evaluator.test_runner import SessionResult
+
+    text = log("django_runtests.log")
+    f2p = ("test_fails (utils_tests.test_text.GodelboxDemoTests.test_fails)",)
+    p2p = (
+        "test_wrap (utils_tests.test_text.TestUtilsText.test_wrap)",
+        "test_skipped (utils_tests.test_text.GodelboxDemoTests.test_skipped)",
+        "test_gone (utils_tests.test_text.TestUtilsText.test_gone)",
+    )
+    runner = h.HarnessRunner("django/django", "./tests/runtests.py", f2p, p2p, "/r")
+    body = f"{h.START_TEST_OUTPUT}\n{text}\n{h.END_TEST_OUTPUT}\n"
+    done = runner.read(SessionResult("exit", 1, body + f"{h.TEST_EXIT_CODE}: 1\n", ""))
+    assert done.finished
+    assert done.outcomes == {f2p[0]: "failed", p2p[0]: "passed", p2p[1]: "passed"}
+    assert not runner.read(SessionResult("exit", 0, body, "")).finished
+    spec = runner.session(["tests/utils_tests/test_text.py"])
+    assert spec.env["GODELBOX_TEST_COMMAND"] == "./tests/runtests.py"
+    assert spec.env["PYTHONPATH"] == "/r" and not spec.events
+
+
+def test_harness_ids_map_to_the_tests_that_get_control_twins():
+    import random
+
+    files = {
+        "tests/utils_tests/test_text.py": (
+            "from unittest import TestCase\n\n\nclass TextTests(TestCase):\n"
+            "    def test_wrap(self):\n        self.assertEqual(wrap('a'), 'a')\n"
+        ),
+        "sympy/core/tests/test_basic.py": "def test_sub():\n    assert 3 - 1 == 2\n",
+    }
+    new_django = "test_wrap (utils_tests.test_text.TextTests.test_wrap)"
+    old_django = "test_wrap (utils_tests.test_text.TextTests)"
+    assert h.node_id(new_django, files) == "tests/utils_tests/test_text.py::TextTests::test_wrap"
+    assert h.node_id(old_django, files) == h.node_id(new_django, files)
+    assert h.node_id("test_sub", files) == "sympy/core/tests/test_basic.py::test_sub"
+    assert h.node_id("test_absent", files) is None
+    runner = h.HarnessRunner("django/django", "x", (old_django,), ("test_sub",), "/r")
+    twins = runner.controls(files, [old_django, "test_sub"], random.Random(3))
+    assert set(twins.controls) == {old_django, "test_sub"}
+    assert twins.files["sympy/core/tests/test_basic.py"] != files["sympy/core/tests/test_basic.py"]
+    assert h.test_files(
+        "diff --git a/tests/a.py b/tests/a.py\ndiff --git a/docs/x.txt b/docs/x.txt\n"
+    ) == ["tests/a.py"]
