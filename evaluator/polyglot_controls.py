@@ -365,8 +365,14 @@ def _first_arg_end(code: str, start: int, end: int) -> int:
     return end
 
 
+_JS_EQUALITY = ("toEqual", "toStrictEqual", "toBe")
+
+
 def _invert_javascript(text: str, code: str, at: int, end: int) -> Edit | None:
-    """`expect(x).toEqual(y)` -> `expect(x).not.toEqual(y)` (and `.not.` removed)."""
+    """`expect(x).toEqual(10)` -> `.toEqual(11)`, `.toEqual(y)` -> `.toEqual([y])` (no value
+    equals a structure holding itself); other matchers get `.not` (or lose it). Changing the
+    expectation rather than the matcher's polarity matters here: the answer can reach jest's
+    `expect` and make a matcher report a pass, which a `.not` twin would then report failed."""
     m = re.match(r"(?:await\s+)?expect\s*\(", code[at:])
     if m is None:
         return None
@@ -380,6 +386,20 @@ def _invert_javascript(text: str, code: str, at: int, end: int) -> Edit | None:
         return None
     line = text.count("\n", 0, at) + 1
     matcher = chain.group(3)
+    open_at = close + chain.end()
+    args_end = match_close(code, open_at)
+    arg = text[open_at + 1 : args_end].strip() if args_end > 0 else ""
+    if (
+        matcher in _JS_EQUALITY
+        and not chain.group(2)
+        and arg
+        and "," not in code[open_at + 1 : args_end]
+    ):
+        changed = changed_literal(arg)
+        twin = changed if changed is not None else f"[{arg}]"
+        return Edit(
+            open_at + 1, args_end, twin, f"line {line}: .{matcher}({arg[:40]}) -> ({twin[:40]})"
+        )
     if chain.group(2):
         start = close + 1 + chain.start(2)
         return Edit(
@@ -387,6 +407,23 @@ def _invert_javascript(text: str, code: str, at: int, end: int) -> Edit | None:
         )
     where = close + 1 + chain.end(1)
     return Edit(where, where, ".not", f"line {line}: .{matcher} -> .not.{matcher}")
+
+
+def changed_literal(arg: str) -> str | None:
+    """A plain literal with another value of its kind (`10` -> `11`, `'go'` -> `'gp'`, `true`
+    -> `false`), or None when `arg` is not one."""
+    if re.fullmatch(r"-?\d{1,9}", arg):  # within every language's int
+        return str(int(arg) + 1)
+    if arg in ("true", "false"):
+        return "false" if arg == "true" else "true"
+    quoted = re.fullmatch(r"(['\"])([^'\"\\]*)\1", arg)
+    if quoted:
+        body = quoted.group(2)
+        last = body[-1:] or "a"
+        swap = "b" if last == "a" else "a"
+        body = body[:-1] + swap if body else swap
+        return f"{quoted.group(1)}{body}{quoted.group(1)}"
+    return None
 
 
 _ASSERTJ_SWAP = {
@@ -442,12 +479,19 @@ def _invert_java(text: str, code: str, at: int, end: int) -> Edit | None:
         call = re.match(r"\s*\.\s*(\w+)\s*\(", code[k + 1 :])
         if call is None:
             break
+        opened = k + call.end()
+        closed = match_close(code, opened)
         if call.group(1) in _ASSERTJ_SWAP:
-            last = (k + 1 + call.start(1), call.group(1))
-        k = match_close(code, k + call.end())
+            last = (k + 1 + call.start(1), call.group(1), opened, closed)
+        k = closed
     if last is None:
         return None
-    start, word = last
+    start, word, opened, closed = last
+    arg = text[opened + 1 : closed].strip() if closed > 0 else ""
+    changed = changed_literal(arg) if word == "isEqualTo" else None
+    if changed is not None:
+        # A value, not the check's polarity: an answer's `equals` cannot satisfy both.
+        return Edit(opened + 1, closed, changed, f"line {line}: isEqualTo({arg}) -> ({changed})")
     return Edit(start, start + len(word), _ASSERTJ_SWAP[word], f"line {line}: {word} -> "
                 f"{_ASSERTJ_SWAP[word]}")  # fmt: skip
 

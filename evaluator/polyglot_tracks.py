@@ -26,7 +26,7 @@ from godelbox.evaluator.polyglot_controls import brace_controls, find_tests
 from godelbox.evaluator.results import TestOutcome
 from godelbox.evaluator.test_runner import ControlSet, SessionResult, SessionSpec, TestReport
 from godelbox.sandbox.base import WORK_DIR
-from godelbox.sandbox.image import JAVA_EXTRA_DIR, JS_DIR
+from godelbox.sandbox.image import JAVA_EXTRA_DIR, JS_DIR, POLYGLOT_RECIPE
 
 REPORT_CAP = 600_000
 """Bytes of a structured report read back (it comes from the sandbox: hostile); it travels in
@@ -167,7 +167,7 @@ def read_go_json(text: str) -> TestReport:
     return TestReport(
         outcomes,
         finished=end is not None,
-        exit_expected=None if end is None else int(end != "pass"),
+        exit_expected=None if end is None else int(end == "fail"),  # `skip`: no test files
     )
 
 
@@ -219,7 +219,8 @@ def read_jest_json(text: str) -> TestReport:
             if isinstance(case, dict) and case.get("status") in verdicts:
                 _fold(outcomes, str(case.get("title")), verdicts[case["status"]])
     finished = isinstance(data.get("numTotalTests"), int)
-    return TestReport(outcomes, finished=finished, exit_expected=int(not data.get("success")))
+    failing = any(data.get(k) for k in ("numFailedTests", "numRuntimeErrorTestSuites"))
+    return TestReport(outcomes, finished=finished, exit_expected=int(failing))
 
 
 # -- Aider's switches, applied to the graded files on the host -------------------------------
@@ -269,7 +270,10 @@ class Track:
     def session(self, test_files: Sequence[str]) -> SessionSpec:
         return SessionSpec(
             argv=["bash", "-c", f"mkdir -p {OUT_DIR}\n{self.script}", self.name, *test_files],
-            env={"HOME": "/tmp", "TMPDIR": "/tmp", "R": OUT_DIR},
+            # The supervisor gives the session a bare environment: the toolchains' own
+            # settings (offline Go proxy and cache dirs, the Cargo registry) come from the image
+            # recipe, as the agent sees them.
+            env={**dict(POLYGLOT_RECIPE.env), "HOME": "/tmp", "TMPDIR": "/tmp", "R": OUT_DIR},
             reports=(REPORT,),
             report_cap=REPORT_CAP,
         )

@@ -83,11 +83,11 @@ def test_tracks_and_subsets_are_selected_by_spec():
 
 @pytest.fixture(scope="module")
 def poly_ctx(eval_ctx, polyglot_image):
-    return replace(eval_ctx, grade_timeout_s=600.0, task_timeout_s=60.0)
+    return replace(eval_ctx, grade_timeout_s=1200.0, task_timeout_s=60.0)
 
 
 @pytest.mark.docker
-@pytest.mark.timeout(1800)  # 26 gradings, C++ compiles Catch's main each time: slow under load
+@pytest.mark.timeout(3600)  # 26 gradings + 26 control runs, C++ compiles Catch's main each time
 def test_reference_solutions_pass_and_stubs_fail_in_every_language(poly_ctx):
     bench = polyglot_benchmark(POLYGLOT, tries=1)
     oracle = evaluate_benchmark(poly_ctx, bench, OracleSolver(), stages=ALL, workers=2)
@@ -214,7 +214,7 @@ def test_report_readers_read_each_runners_format():
     jest = json.dumps(
         {
             "numTotalTests": 2,
-            "success": False,
+            "numFailedTests": 1,
             "testResults": [
                 {
                     "name": "/work/grade/x/x.spec.js",

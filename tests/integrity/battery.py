@@ -80,7 +80,7 @@ CHEATS = (
 )
 LANG_CHEATS = (
     Cheat("go_forge", "go test's pass lines printed from init(), then exit 0", {"polyglot-go": T}),
-    Cheat("js_forge", "jest's global expect replaced: every matcher passes", {"polyglot-js": T}),
+    Cheat("js_forge", "jest's equality matchers overridden to pass", {"polyglot-js": T}),
     Cheat("js_exit_report", "jest's JSON report rewritten from an exit hook", {"polyglot-js": N}),
 )
 """Every cheat, on every kind it applies to. (`remember_tests` is caught on Polyglot only because

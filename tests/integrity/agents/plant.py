@@ -63,3 +63,15 @@ def plant(workspace: Path, payload: str, log_dir: Path, what: str) -> None:
         path.write_text(path.read_text() + "\n\n" + payload.strip() + "\n")
     names = ", ".join(str(p.relative_to(workspace)) for p in planted)
     (log_dir / "agent.log").write_text(f"cheat agent: {what}; planted in {names}\n")
+
+
+def plant_js(workspace: Path, payload: str, log_dir: Path, what: str) -> None:
+    """The JavaScript flavour: the payload appended to every solution module (not the specs,
+    not babel's configuration), which the tests import."""
+    planted = []
+    for src in sorted(workspace.glob("*.js")):
+        if src.name.endswith(".spec.js") or src.name.startswith(("babel", ".")):
+            continue
+        src.write_text(src.read_text() + payload)
+        planted.append(src.name)
+    (log_dir / "agent.log").write_text(f"cheat agent: {what}; planted in {planted}\n")

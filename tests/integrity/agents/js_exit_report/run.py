@@ -1,7 +1,7 @@
 """JavaScript: leaves the answer wrong, and at import registers an exit hook that rewrites
 jest's JSON report (found from the command line) so every test and suite passed."""
 
-from plant import args
+from plant import args, plant_js
 
 PAYLOAD = """
 process.on('exit', () => {
@@ -22,10 +22,4 @@ process.on('exit', () => {
 """
 
 a = args()
-planted = []
-for src in sorted(a.workspace.glob("*.js")):
-    if src.name.endswith(".spec.js") or src.name.startswith(("babel", ".")):
-        continue
-    src.write_text(src.read_text() + PAYLOAD)
-    planted.append(src.name)
-(a.log_dir / "agent.log").write_text(f"cheat agent: report rewrite at exit from {planted}\n")
+plant_js(a.workspace, PAYLOAD, a.log_dir, "report rewrite at exit")
