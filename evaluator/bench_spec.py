@@ -2,7 +2,8 @@
 
 builtin:dev | builtin:heldout | builtin:all   the built-in suite (SWE-bench format)
 swebench:FILE                                 a JSONL of SWE-bench instances
-polyglot:PATH                                 an Aider Polyglot checkout (Python track)
+polyglot:PATH[#SEL]                           an Aider Polyglot checkout: every track, or
+                                              #go,rust (tracks) or #dgm-small / #dgm-medium
 humaneval                                     the 164 HumanEval problems
 miniwob:TASKS                                 MiniWoB++ web tasks/subsets (load_web_benchmark)
 """
@@ -21,7 +22,8 @@ if TYPE_CHECKING:
     from godelbox.evaluator.web.miniwob import MiniWoBBenchmark
 
 SPECS = (
-    "builtin:dev, builtin:heldout, builtin:all, swebench:FILE, polyglot:PATH, humaneval, "
+    "builtin:dev, builtin:heldout, builtin:all, swebench:FILE, polyglot:PATH[#go,rust], "
+    "humaneval, "
     "miniwob:TASKS (web, e.g. miniwob:basic or miniwob:click-button,enter-text)"
 )
 
@@ -43,7 +45,8 @@ def load_benchmark(spec: str, ctx: EvalContext | None = None) -> Benchmark:
     if kind == "polyglot" and arg:
         from godelbox.evaluator.polyglot import polyglot_benchmark
 
-        return polyglot_benchmark(Path(arg), tries=ctx.tries if ctx else 2)
+        path, _, select = arg.partition("#")
+        return polyglot_benchmark(Path(path), tries=ctx.tries if ctx else 2, select=select)
     if kind == "humaneval" and not arg:
         from godelbox.evaluator.humaneval import humaneval_benchmark
 

@@ -36,6 +36,7 @@ from godelbox.config import Config, StageSection, load_config
 from godelbox.errors import UserError
 from godelbox.evaluator import contract
 from godelbox.evaluator.bench_spec import SPECS, load_benchmark
+from godelbox.evaluator.benchmark import Benchmark
 from godelbox.evaluator.context import EvalContext, context_from_config
 from godelbox.evaluator.evaluation import (
     AgentSolver,
@@ -45,6 +46,13 @@ from godelbox.evaluator.evaluation import (
     select_tasks,
 )
 from godelbox.evaluator.journal import Journal
+from godelbox.evaluator.native_reports import write_native_reports
+from godelbox.evaluator.predictions import (
+    Prediction,
+    PredictionSolver,
+    load_predictions,
+    predictions_identity,
+)
 from godelbox.evaluator.results import OUTCOMES, TaskResult
 from godelbox.sandbox.base import SandboxError
 
@@ -95,18 +103,39 @@ def eval_command(
             "openai/gpt-4o-mini); the agent then reaches it through a per-task gateway.",
         ),
     ] = None,
+    predictions: Annotated[
+        Path | None,
+        typer.Option(
+            "--predictions",
+            help="Grade another tool's SWE-bench predictions (JSONL: instance_id, "
+            "model_name_or_path, model_patch) instead of running an agent.",
+        ),
+    ] = None,
+    report_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--report-dir",
+            help="Write the benchmark's own report format here (SWE-bench run report, Aider "
+            "results and leaderboard row, HumanEval samples); default: next to --journal.",
+        ),
+    ] = None,
     config: ConfigOption = None,
     set_: SetOption = None,
 ) -> None:
     """Evaluate an agent (or, with --oracle, the benchmark's own solutions) on a benchmark."""
     if model is not None and oracle:
         raise UserError("--model sets the agent's model, but --oracle runs no agent: drop one")
+    if predictions is not None and (oracle or agent_dir is not None or model is not None):
+        raise UserError(
+            "--predictions grades a file of patches: give no AGENT_DIR, --oracle or --model"
+        )
     overrides = parse_overrides(set_)
     if model is not None:
         overrides["models.agent"] = model
     cfg = load_config(default_config_file(config), overrides=overrides).config
-    solver = _solver(agent_dir, oracle)
-    metered = None if oracle else _metered(solver, cfg)
+    preds = load_predictions(predictions) if predictions is not None else None
+    solver = PredictionSolver(preds) if preds is not None else _solver(agent_dir, oracle)
+    metered = None if oracle or preds is not None else _metered(solver, cfg)
     solver = metered or solver
     spec = bench or cfg.evaluation.bench
     from godelbox.sandbox.select import backend_for
@@ -115,8 +144,11 @@ def eval_command(
     ctx = context_from_config(cfg, backend_for(cfg.sandbox), labels={"run": f"eval-{os.getpid()}"})
     benchmark = load_benchmark(spec, ctx)
     wanted = _split_ids(tasks)
+    if preds is not None:
+        wanted = _predicted_ids(benchmark, preds, wanted)
     selected = [t.task_id for t in select_tasks(benchmark, wanted)]
-    header = {"bench": spec, "solver": _identity(agent_dir, oracle)}
+    identity = predictions_identity(predictions) if predictions else _identity(agent_dir, oracle)
+    header = {"bench": spec, "solver": identity}
     if metered is not None:
         header["model"] = cfg.models.agent
     log = Journal(journal, header) if journal else None
@@ -131,7 +163,7 @@ def eval_command(
         metered.llm.run_budget.add(sum(u.cost_usd for u in usage.values()))
     if previous:
         console.print(f"resuming: {len(previous)} of {len(selected)} tasks already finished")
-    _preflight(ctx)
+    _preflight(ctx, benchmark, console)
     stages = cfg.evaluation.stages if staged else [StageSection(tasks=None)]
     results: dict[str, TaskResult] = dict(previous)
     with _progress(console) as progress:
@@ -168,6 +200,22 @@ def eval_command(
         )
     if metered is not None and metered.endpoint_error:
         raise ModelEndpointError(metered.endpoint_error)
+    out_dir = report_dir or (journal.parent if journal else None)
+    if out_dir is not None:
+        run_id = journal.stem if journal else "godelbox"
+        model_name = _model_name(preds, metered, cfg, solver)
+        written = write_native_reports(
+            benchmark,
+            {k: v for k, v in results.items() if k in set(selected)},
+            out_dir,
+            run_id=run_id,
+            model=model_name,
+            patches={k: v.model_patch for k, v in preds.items()} if preds else None,
+            usage={k: u.to_dict() for k, u in usage.items()},
+            command=f"godelbox eval --bench {spec}",
+        )
+        if written:
+            console.print(f"native report: {escape(str(written[0]))} (+{len(written) - 1} files)")
     _print_table(console, [results[t] for t in selected if t in results], usage)
     resolved = sum(r.resolved for r in results.values())
     rate = resolved / len(results) if results else 0.0
@@ -254,17 +302,52 @@ def _identity(agent_dir: Path | None, oracle: bool) -> str:
     return f"agent:{agent_dir.resolve()}@{digest.hexdigest()[:16]}"
 
 
+def _predicted_ids(
+    benchmark: Benchmark, preds: dict[str, Prediction], wanted: list[str] | None
+) -> list[str]:
+    """The benchmark's tasks that have a prediction (and were asked for)."""
+    from godelbox.evaluator.swebench import SWEBenchmark
+
+    if not isinstance(benchmark, SWEBenchmark):
+        raise UserError("--predictions grades SWE-bench format benchmarks (swebench:FILE, builtin)")
+    known = {t.task_id for t in benchmark.tasks()}
+    unknown = sorted(set(preds) - known)
+    if unknown:
+        shown = ", ".join(unknown[:5]) + (
+            f" (+{len(unknown) - 5} more)" if len(unknown) > 5 else ""
+        )
+        raise UserError(f"predictions for instances {benchmark.name} does not have: {shown}")
+    return [i for i in preds if wanted is None or i in set(wanted)]
+
+
+def _model_name(
+    preds: dict[str, Prediction] | None, metered: MeteredSolver | None, cfg: Config, solver: Solver
+) -> str:
+    if preds:
+        return next(iter(preds.values())).model_name_or_path
+    if metered is not None:
+        return cfg.models.agent
+    return f"godelbox-{solver.name}"
+
+
 def _split_ids(tasks: list[str] | None) -> list[str] | None:
     if not tasks:
         return None
     return [i.strip() for chunk in tasks for i in chunk.split(",") if i.strip()]
 
 
-def _preflight(ctx: EvalContext) -> None:
+def _preflight(ctx: EvalContext, benchmark: Benchmark, console: Console) -> None:
     """Fail once, clearly, when no sandbox can start (image missing, engine down), instead of
-    recording every task as an error."""
+    recording every task as an error. A benchmark with an image of its own (Polyglot's
+    toolchains) has it built first when missing (cached by recipe hash)."""
+    recipe = getattr(benchmark, "recipe", None)
+    image = None
+    if recipe is not None:
+        from godelbox.sandbox.image import ensure_image
+
+        image = ensure_image(recipe, progress=lambda m: console.log(escape(m))).tag
     try:
-        with ctx.backend.start(ctx.spec()) as box:
+        with ctx.backend.start(ctx.spec(image)) as box:
             box.run(["true"], 60.0)
     except SandboxError as err:
         raise SandboxError(f"cannot start a sandbox for the evaluation: {err}") from None

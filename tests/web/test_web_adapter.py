@@ -143,7 +143,7 @@ def test_episodes_are_grouped_by_task_in_first_seen_order() -> None:
 def test_the_web_recipe_is_the_agent_recipe_plus_the_browser_stack() -> None:
     from godelbox.sandbox.image import AGENT_RECIPE, RECIPES, WEB_RECIPE
 
-    assert RECIPES == {"agent": AGENT_RECIPE, "web": WEB_RECIPE}
+    assert RECIPES["agent"] == AGENT_RECIPE and RECIPES["web"] == WEB_RECIPE
     assert WEB_RECIPE.packages[: len(AGENT_RECIPE.packages)] == AGENT_RECIPE.packages
     assert {"chromium", "chromium-driver", "fonts-liberation"} <= set(WEB_RECIPE.packages)
     assert {"miniwob", "selenium"} <= set(WEB_RECIPE.wheels)
