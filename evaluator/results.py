@@ -68,6 +68,9 @@ class TaskResult:
     infra: bool = False
     """The harness, not the agent, failed (sandbox engine, grader, workspace layout): the loop
     retries such a task instead of counting it against the agent."""
+    episode: dict[str, Any] | None = None
+    """For a web episode: its summary (steps, rewards, terminated/truncated, error; see
+    `godelbox.evaluator.web.episodes.EpisodeResult.summary`); None for coding tasks."""
 
     @property
     def resolved(self) -> bool:
@@ -92,6 +95,7 @@ class TaskResult:
             tampering=list(data.get("tampering") or []),
             attempts=int(data.get("attempts", 1)),
             infra=bool(data.get("infra", False)),
+            episode=dict(data["episode"]) if data.get("episode") else None,
         )
 
 

@@ -11,9 +11,12 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from godelbox.errors import UserError
+
+if TYPE_CHECKING:
+    from godelbox.sandbox.stream import LineStream
 
 EndReason = Literal["exit", "timeout", "oom", "output_cap"]
 
@@ -78,6 +81,12 @@ class Sandbox(Protocol):
         stdin: bytes | None = None,
     ) -> ExecResult:
         """Run `cmd`; kill it at `timeout_s` (host-enforced) or when output passes the cap."""
+
+    def open(
+        self, cmd: Sequence[str], *, workdir: str = WORK_DIR, env: Mapping[str, str] | None = None
+    ) -> LineStream:
+        """Start `cmd` with its stdin and stdout open for a line-by-line conversation (see
+        `godelbox.sandbox.stream`); it runs until the stream or the sandbox is closed."""
 
     def copy_out(self, src: str, dest: Path, *, skip: Collection[str] = ()) -> None:
         """Copy directory `src` inside the sandbox to host directory `dest` (created), leaving

@@ -38,6 +38,7 @@ from godelbox.sandbox.base import (
 )
 from godelbox.sandbox.cgroup import Cgroup
 from godelbox.sandbox.process import read_capped, wait_until
+from godelbox.sandbox.stream import LineStream, end_process, pipe_stream
 
 UID = 1000
 BASE_ENV = {
@@ -50,6 +51,8 @@ BASE_ENV = {
 }
 MB = 1024 * 1024
 WORK_PREFIX = "godelbox-bwrap-"
+STREAM_CPU_S = 24 * 3600
+"""CPU-time rlimit of a streamed process: it lives as long as its stream (one evaluation)."""
 
 
 class BubblewrapSandbox:
@@ -58,6 +61,7 @@ class BubblewrapSandbox:
         self._spec = spec
         self._cgroup = cgroup
         self._closed = False
+        self._streams: list[subprocess.Popen[bytes]] = []
         self._work = Path(tempfile.mkdtemp(prefix=f"{WORK_PREFIX}{lbl.owner_token()}-"))
         self._mounted = False
         if os.geteuid() == 0:
@@ -108,10 +112,28 @@ class BubblewrapSandbox:
     ) -> ExecResult:
         return self._exec(cmd, timeout_s, workdir=workdir, env=env, stdin=stdin)
 
+    def open(
+        self, cmd: Sequence[str], *, workdir: str = WORK_DIR, env: Mapping[str, str] | None = None
+    ) -> LineStream:
+        if self._closed:
+            raise SandboxError("this sandbox is closed; start a new one")
+        proc = subprocess.Popen(
+            [*self._prefix(), *self._bwrap_args(workdir, env), "--", *cmd],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+            preexec_fn=lambda: self._enter_limits(STREAM_CPU_S),
+        )
+        self._streams.append(proc)
+        return pipe_stream(proc, lambda: end_process(proc))
+
     def close(self) -> None:
         if self._closed:
             return
         self._closed = True
+        for proc in self._streams:
+            end_process(proc)
         if self._cgroup is not None:
             self._cgroup.remove()
         if self._mounted:

@@ -44,6 +44,7 @@ from godelbox.sandbox.base import (
     SandboxSpec,
 )
 from godelbox.sandbox.engine import require_client
+from godelbox.sandbox.stream import LineStream, framed_stream
 
 USER = "1000:1000"
 KILL_GRACE_S = 5.0
@@ -202,6 +203,36 @@ class DockerSandbox:
             duration_s=time.monotonic() - started,
             ended=ended,
         )
+
+    def open(
+        self, cmd: Sequence[str], *, workdir: str = WORK_DIR, env: Mapping[str, str] | None = None
+    ) -> LineStream:
+        if self._dead or self._closed:
+            raise SandboxError(f"cannot run in this sandbox{self._why()}; start a new one")
+        self._end_feed()
+        api = self._client.api
+        try:
+            exec_id = api.exec_create(
+                self._container.id,
+                list(cmd),
+                stdout=True,
+                stderr=True,
+                stdin=True,
+                user=USER,
+                workdir=workdir,
+                environment=dict(env or {}),
+            )["Id"]
+            raw = api.exec_start(exec_id, socket=True)
+        except docker.errors.APIError as err:
+            self._dead = True
+            raise SandboxError(f"the sandbox is gone: {err.explanation or err}") from None
+        sock: socket.socket = getattr(raw, "_sock", raw)
+
+        def hang_up() -> None:
+            _hang_up(sock)
+            raw.close()
+
+        return framed_stream(sock, hang_up)
 
     def _exec(
         self,

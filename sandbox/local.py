@@ -24,6 +24,7 @@ from pathlib import Path
 from godelbox.sandbox import transfer
 from godelbox.sandbox.base import WORK_DIR, ExecResult, SandboxError, SandboxSpec
 from godelbox.sandbox.process import read_capped, wait_until
+from godelbox.sandbox.stream import LineStream, end_process, pipe_stream
 
 _WORK_PATH = re.compile(rf"(?<![\w./-]){re.escape(WORK_DIR)}(?=/|$|[\s'\";:)])")
 
@@ -33,6 +34,7 @@ class LocalSandbox:
         self._spec = spec
         self._root = Path(tempfile.mkdtemp(prefix="godelbox-unsafe-"))
         self._closed = False
+        self._streams: list[subprocess.Popen[bytes]] = []
 
     def __enter__(self) -> LocalSandbox:
         return self
@@ -99,9 +101,27 @@ class LocalSandbox:
             ended=ended,
         )
 
+    def open(
+        self, cmd: Sequence[str], *, workdir: str = WORK_DIR, env: Mapping[str, str] | None = None
+    ) -> LineStream:
+        merged = {**os.environ, **self._spec.env, **(env or {})}
+        proc = subprocess.Popen(
+            [self.host_path(a) for a in cmd],
+            cwd=self.host_path(workdir),
+            env={k: self.host_path(v) for k, v in merged.items()},
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+        self._streams.append(proc)
+        return pipe_stream(proc, lambda: end_process(proc))
+
     def close(self) -> None:
         if not self._closed:
             self._closed = True
+            for proc in self._streams:
+                end_process(proc)
             shutil.rmtree(self._root, ignore_errors=True)
 
 

@@ -64,12 +64,15 @@ __all__ = [
     "ENV_TIME_BUDGET",
     "EPISODES_DIR",
     "KEYS",
+    "LAUNCHER_DIR",
     "LOG_DIR",
     "web_entrypoint",
 ]
 
 DRIVER_DIR = f"{WORK_DIR}/driver"
-"""Where the evaluator copies the driver (`evaluator/web/driver/`) in the sandbox."""
+"""Where the evaluator copies the driver (`evaluator/web/driver/`) in the browser sandbox."""
+LAUNCHER_DIR = f"{WORK_DIR}/launcher"
+"""Where the evaluator copies the launcher (`evaluator/web/launcher/`) in the agent sandbox."""
 LOG_DIR = f"{WORK_DIR}/logs"
 """Per-episode log dirs `LOG_DIR/<episode id>/` the agent may write its trajectory into."""
 EPISODES_DIR = f"{WORK_DIR}/episodes"

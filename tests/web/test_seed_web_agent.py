@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from godelbox.evaluator.web.miniwob import Episode, WebSettings, run_episodes
+from godelbox.evaluator.web.episodes import Episode, WebSettings
+from godelbox.evaluator.web.miniwob import run_episodes
 from godelbox.paths import seed_agent_dir
 from godelbox.proposer.llm import LLMCallRecord, LLMClient
 from godelbox.sandbox.gateway import Gateway
