@@ -31,6 +31,7 @@ from godelbox.evaluator.web.episodes import Episode, EpisodeResult, WebSettings
 from godelbox.evaluator.web.session import WebSession
 from godelbox.evaluator.web.tasks import parse_tasks
 
+
 class NotPlayableError(UserError):
     """Something asked of a web benchmark that only coding benchmarks have (an oracle, a
     workspace, a grader)."""
@@ -118,8 +119,7 @@ class MiniWoBBenchmark:
             def evaluate_unit(ids: list[str]) -> list[TaskResult]:
                 with pool.session() as session:
                     return [
-                        player.finish_episode(session.play(by_id[i]).to_task_result())
-                        for i in ids
+                        player.finish_episode(session.play(by_id[i]).to_task_result()) for i in ids
                     ]
 
             yield evaluate_unit
@@ -164,7 +164,7 @@ def run_episodes(
     ctx: EvalContext,
     agent_dir: Path,
     episodes: Sequence[Episode],
-    settings: WebSettings = WebSettings(),
+    settings: WebSettings | None = None,
     *,
     image: str | None = None,
     artifacts: Path | None = None,
@@ -175,7 +175,7 @@ def run_episodes(
     with WebSession(
         ctx,
         agent_dir,
-        settings,
+        settings or WebSettings(),
         image=image,
         gateway_socket=ctx.gateway_socket,
         artifacts=artifacts,

@@ -184,9 +184,7 @@ def test_a_hung_browser_is_replaced(web_ctx, scripted_agent, tmp_path, monkeypat
     settings = WebSettings(step_limit=5, episode_timeout_s=3, startup_s=60)
     started = time.monotonic()
     with web_session.WebSession(web_ctx, scripted_agent(), settings) as session:
-        before, frozen, after = (
-            session.play(Episode("click-test", seed)) for seed in (0, 1, 2)
-        )
+        before, frozen, after = (session.play(Episode("click-test", seed)) for seed in (0, 1, 2))
         restarts = session.restarts
     took = time.monotonic() - started
     assert before.success and after.success and restarts == 1

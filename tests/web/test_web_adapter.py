@@ -45,7 +45,8 @@ def test_episodes_go_repeat_by_repeat() -> None:
         ("click-test", 1),
         ("enter-text", 1),
     ]
-    assert [t.task_id for t in bench.tasks()][:2] == ["miniwob/click-test#0", "miniwob/enter-text#0"]
+    ids = [t.task_id for t in bench.tasks()]
+    assert ids[:2] == ["miniwob/click-test#0", "miniwob/enter-text#0"]
 
 
 def test_episode_seeds_come_from_a_fixed_generator() -> None:

@@ -35,7 +35,7 @@ def main():
             why = f"no element with ref {request['action'].get('ref')} on the page"
             reply = {"ok": True, "error": why, "terminated": False}
         elif cmd == "step":
-            reply = {"ok": True, "error": None, "terminated": True, "reward": 0.8, "raw_reward": 1.0}
+            reply = {"ok": True, "terminated": True, "reward": 0.8, "raw_reward": 1.0}
         else:
             obs = {"utterance": "Click the button.", "fields": [], "elements": [BUTTON]}
             reply = {"ok": True, "obs": obs, "png": None}
