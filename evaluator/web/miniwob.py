@@ -248,8 +248,8 @@ class _SessionPool:
             gateway = self._stack.enter_context(self._player.web_gateway(lambda: current[0]))
         allowance = _Allowance(gateway)
 
-        def on_episode(episode_id: str) -> None:
-            current[0] = episode_id
+        def on_episode(task_id: str) -> None:
+            current[0] = task_id
             allowance.renew()
 
         session = WebSession(

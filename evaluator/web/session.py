@@ -84,7 +84,7 @@ class WebSession:
     `gateway_socket`, when given, is mounted into the agent sandbox (never into the browser's);
     `artifacts`, when given with `settings.screenshots`, receives every screenshot as
     `artifacts/<episode id>/step-<n>.png`, and the results point there. `on_episode` is told
-    the id of the episode about to start (the host attributes model calls to it)."""
+    the task id of the episode about to start (the host attributes model calls to it)."""
 
     def __init__(
         self,
@@ -206,7 +206,7 @@ class WebSession:
         except SandboxError as err:
             self.close()
             return missing(episode, "error", f"sandbox error: {err}", time.monotonic() - started)
-        self.on_episode(episode.episode_id)
+        self.on_episode(episode.task_id)
         try:
             return self._play(episode, started)
         except Unanswered as err:

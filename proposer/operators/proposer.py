@@ -13,7 +13,7 @@ import random
 import re
 import shutil
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,15 +64,17 @@ def propose(
     rng: random.Random,
     evidence: Evidence | None = None,
     tried: Iterable[str] = (),
+    catalogue: Sequence[Transformation] = CATALOGUE,
 ) -> OperatorProposal:
-    """One transformation of the repair agent at `parent_dir` (which is only read).
+    """One transformation from `catalogue` (default: the repair agent's) of the agent at
+    `parent_dir` (which is only read).
 
     `tried` holds the descriptions of changes this parent already received (its children's
     `description`): they are not proposed again while untried changes remain."""
     agent = AgentSource.read(parent_dir)
     done = set(tried)
     applicable = []
-    for transformation in CATALOGUE:
+    for transformation in catalogue:
         changes = [c for c in transformation.changes(agent) if c.description not in done]
         if changes:
             applicable.append((transformation, changes))

@@ -1,0 +1,176 @@
+"""The transformations of the rule-based web agent's source (agents/webrules).
+
+Its genome is `config.py`: `RULES` (rule modules tried in order), `GUARDS` ("rule:word"
+specialisations), `MATCH` and `SUBMIT_WORDS`; its skills are the modules under `rules/`. Every
+change listed really changes a file (the protocol of `godelbox.proposer.operators.catalogue`),
+and rules come from `templates/rules/`, each carrying EXAMPLES the agent's own tests check.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from godelbox.proposer.operators.agent_source import CONFIG, AgentSource
+from godelbox.proposer.operators.catalogue import Change, Transformation
+
+TEMPLATES = Path(__file__).resolve().parent / "templates" / "rules"
+GUARD_WORDS = (
+    "click",
+    "enter",
+    "type",
+    "select",
+    "focus",
+    "expand",
+    "find",
+    "copy",
+    "switch",
+    "mark",
+    "search",
+)
+"""Words a rule can be specialised to: the verbs web tasks are phrased with, not task names."""
+MATCHES = ("exact", "casefold", "contains")
+SUBMIT_WORDS = ("submit", "login", "ok", "search", "yes", "next", "done")
+
+
+def template_names() -> list[str]:
+    return sorted(p.stem for p in TEMPLATES.glob("*.py"))
+
+
+def rule_modules(agent: AgentSource) -> frozenset[str]:
+    rules = agent.root / "rules"
+    return frozenset(p.stem for p in rules.glob("*.py") if p.stem != "__init__")
+
+
+def _config(agent: AgentSource, name: str, value: object, description: str) -> Change:
+    return Change(description, {CONFIG: agent.set(name, value)})
+
+
+class AddRule:
+    name = "add_rule"
+    weight = 3.0
+    remedies = ("no_rule", "stuck")
+
+    def changes(self, agent: AgentSource) -> list[Change]:
+        current = list(agent.get("RULES"))
+        have = rule_modules(agent)
+        out = []
+        for new in template_names():
+            if new in current:
+                continue
+            for position in range(len(current) + 1):
+                order = [*current[:position], new, *current[position:]]
+                change = _config(agent, "RULES", order, f"add rule {new!r} at position {position}")
+                if new not in have:
+                    change.files[f"rules/{new}.py"] = (TEMPLATES / f"{new}.py").read_text()
+                out.append(change)
+        return out
+
+
+class RemoveRule:
+    name = "remove_rule"
+    weight = 1.0
+    remedies = ("wrong",)
+
+    def changes(self, agent: AgentSource) -> list[Change]:
+        current = list(agent.get("RULES"))
+        if len(current) < 2:
+            return []
+        guards = list(agent.get("GUARDS"))
+        out = []
+        for old in current:
+            change = _config(agent, "RULES", [r for r in current if r != old], f"drop rule {old!r}")
+            kept = [g for g in guards if g.partition(":")[0] != old]
+            if kept != guards:  # its guards go with it (the agent's tests check GUARDS)
+                edited = replace(agent, config_text=change.files[CONFIG])
+                change.files[CONFIG] = edited.set("GUARDS", kept)
+            out.append(change)
+        return out
+
+
+class PromoteRule:
+    name = "promote_rule"
+    weight = 1.5
+    remedies = ("wrong", "stuck")
+
+    def changes(self, agent: AgentSource) -> list[Change]:
+        current = list(agent.get("RULES"))
+        out = []
+        for i in range(1, len(current)):
+            order = [*current[: i - 1], current[i], current[i - 1], *current[i + 1 :]]
+            description = f"try rule {current[i]!r} before {current[i - 1]!r}"
+            out.append(_config(agent, "RULES", order, description))
+        return out
+
+
+class GuardRule:
+    """Specialise a rule to tasks phrased with a verb, so a rule that misfires elsewhere
+    leaves those pages to the rules after it."""
+
+    name = "guard_rule"
+    weight = 1.5
+    remedies = ("wrong",)
+
+    def changes(self, agent: AgentSource) -> list[Change]:
+        guards = list(agent.get("GUARDS"))
+        out = []
+        for rule in agent.get("RULES"):
+            for word in GUARD_WORDS:
+                entry = f"{rule}:{word}"
+                if entry not in guards:
+                    description = f"rule {rule!r} acts only on tasks that say {word!r}"
+                    out.append(_config(agent, "GUARDS", [*guards, entry], description))
+        return out
+
+
+class UnguardRule:
+    name = "unguard_rule"
+    weight = 1.0
+    remedies = ("no_rule",)
+
+    def changes(self, agent: AgentSource) -> list[Change]:
+        guards = list(agent.get("GUARDS"))
+        return [
+            _config(agent, "GUARDS", [g for g in guards if g != old], f"drop the guard {old!r}")
+            for old in guards
+        ]
+
+
+class SetMatch:
+    name = "set_match"
+    weight = 1.0
+    remedies = ("no_rule", "wrong")
+
+    def changes(self, agent: AgentSource) -> list[Change]:
+        current = agent.get("MATCH")
+        return [
+            _config(agent, "MATCH", mode, f"match page text {mode} instead of {current}")
+            for mode in MATCHES
+            if mode != current
+        ]
+
+
+class AddSubmitWord:
+    name = "add_submit_word"
+    weight = 1.0
+    remedies = ("stuck", "no_rule")
+
+    def changes(self, agent: AgentSource) -> list[Change]:
+        current = list(agent.get("SUBMIT_WORDS"))
+        return [
+            _config(agent, "SUBMIT_WORDS", [*current, word], f"treat {word!r} as a submit control")
+            for word in SUBMIT_WORDS
+            if word not in current
+        ]
+
+
+WEB_CATALOGUE: tuple[Transformation, ...] = (
+    AddRule(),
+    RemoveRule(),
+    PromoteRule(),
+    GuardRule(),
+    UnguardRule(),
+    SetMatch(),
+    AddSubmitWord(),
+)
+"""Every web transformation, in the fixed order the proposer draws from (determinism)."""
