@@ -56,6 +56,7 @@ def parent_evidence(
             tests=dict((row.details or {}).get("tests") or {}),
             attempts_resolved=resolved[task_id],
             attempts=attempts[task_id],
+            episode=(row.details or {}).get("episode"),
         )
         for task_id, row in latest.items()
     ]

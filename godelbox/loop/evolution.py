@@ -31,6 +31,7 @@ from godelbox.config import Config
 from godelbox.evaluator.benchmark import Benchmark
 from godelbox.evaluator.context import EvalContext
 from godelbox.evaluator.evaluation import Solver, safe_name
+from godelbox.evaluator.mixed import MixedBenchmark, bench_score
 from godelbox.evaluator.results import TaskResult
 from godelbox.evaluator.staged import plan_stages
 from godelbox.loop import events
@@ -487,7 +488,8 @@ class Evolution:
             )
         rows = self.archive.evaluations(node_id)
         resolved = sum(1 for r in rows if r.outcome == Outcome.RESOLVED)
-        score = resolved / len(rows) if rows else 0.0
+        outcomes = {r.task_id: r.outcome == Outcome.RESOLVED for r in rows}
+        score = bench_score(self.p.bench, self.config.evaluation.bench, outcomes).combined
         self._write(
             self.archive.set_status,
             node_id,
@@ -506,6 +508,8 @@ class Evolution:
         log_file.write_text(result.log, encoding="utf-8")
         details = result.to_dict()
         details.pop("log")
+        if isinstance(self.p.bench, MixedBenchmark):
+            details["bench"] = self.p.bench.part_of(result.task_id).spec
         self._write(
             self.archive.record_evaluation,
             node_id,

@@ -29,6 +29,7 @@ from typing import Any, Protocol
 
 from godelbox.config import Config, StageSection
 from godelbox.errors import UserError
+from godelbox.evaluator.bench_spec import is_web
 from godelbox.evaluator.benchmark import Benchmark
 from godelbox.evaluator.context import EvalContext
 from godelbox.evaluator.evaluation import (
@@ -269,6 +270,11 @@ def executor_for(config: Config, offline: bool) -> Executor:
     lives in the daemon, next to the LLM client and its budget."""
     if config.loop.executor == "local":
         return LocalExecutor()
+    if is_web(config.evaluation.bench):
+        raise ClusterError(
+            "loop.executor = 'ray' does not play web benchmarks yet (their episodes run in "
+            "sessions that live in the daemon); use loop.executor = 'local'"
+        )
     if not offline:
         raise ClusterError(
             "loop.executor = 'ray' runs offline (operator mode) agents only for now; "

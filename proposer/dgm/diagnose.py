@@ -14,6 +14,7 @@ and refines it.
 
 from __future__ import annotations
 
+import json
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,7 +73,8 @@ class DiagnosisResult:
 
 
 def is_empty_patch(task: TaskEvidence) -> bool:
-    return task.outcome != "resolved" and not task.patch.strip()
+    """A coding task left unchanged (a web episode has no patch: its answer is its actions)."""
+    return task.episode is None and task.outcome != "resolved" and not task.patch.strip()
 
 
 def is_sometimes_solved(task: TaskEvidence) -> bool:
@@ -158,6 +160,18 @@ def diagnose(
 
 def evidence_text(agent_dir: Path, choice: TaskChoice, prompts: DGMPrompts) -> str:
     task = choice.task
+    if task.episode is not None:
+        return render(
+            prompts.diagnose_web_evidence,
+            code=code_digest(agent_dir, prompts.code_total_chars, prompts.code_file_chars),
+            task_id=task.task_id,
+            why=choice.why,
+            outcome=task.outcome,
+            attempts_resolved=task.attempts_resolved,
+            attempts=task.attempts,
+            log=cap_text(task.log, prompts.log_chars) or "(no log recorded)",
+            episode=json.dumps(task.episode, indent=1, sort_keys=True),
+        )
     return render(
         prompts.diagnose_evidence,
         code=code_digest(agent_dir, prompts.code_total_chars, prompts.code_file_chars),

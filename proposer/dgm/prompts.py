@@ -14,7 +14,8 @@ from dataclasses import dataclass
 DIAGNOSE_SYSTEM = """\
 You are an expert in building autonomous coding agents. You study how one agent failed and
 propose a single, concrete change to the agent's own code that would make it better at coding
-tasks in general, not only at the task it failed."""
+tasks in general, not only at the task it failed. Some agents also play web tasks (MiniWoB++):
+then make it better at web tasks in general."""
 
 DIAGNOSE_EVIDENCE = """\
 # The coding agent's code
@@ -44,6 +45,27 @@ $patch
 <tests>
 $tests
 </tests>"""
+
+DIAGNOSE_WEB_EVIDENCE = """\
+# The agent's code
+
+$code
+
+# A web episode it played
+Task id: $task_id (chosen because: $why)
+Outcome: $outcome; solved in $attempts_resolved of $attempts attempts.
+The agent is a web agent: each turn it reads the task and the page (elements with refs) and
+answers one action (click, type, press, scroll, done); MiniWoB++ rewards the episode.
+
+## The episode: goal, each observation, the action taken, errors, then the agent's stderr
+<log>
+$log
+</log>
+
+## How it ended
+<episode>
+$episode
+</episode>"""
 
 DIAGNOSE_REQUEST = """\
 Summarise what the agent did in the log, list potential improvements to the agent (its tools,
@@ -85,6 +107,7 @@ $implementation_suggestion"""
 class DGMPrompts:
     diagnose_system: str = DIAGNOSE_SYSTEM
     diagnose_evidence: str = DIAGNOSE_EVIDENCE
+    diagnose_web_evidence: str = DIAGNOSE_WEB_EVIDENCE
     diagnose_request: str = DIAGNOSE_REQUEST
     critique_request: str = CRITIQUE_REQUEST
     critique_proposal_request: str = CRITIQUE_PROPOSAL_REQUEST
