@@ -207,6 +207,7 @@ class WebSession:
             self.close()
             return missing(episode, "error", f"sandbox error: {err}", time.monotonic() - started)
         self.on_episode(episode.task_id)
+        started = time.monotonic()  # the episode's clock starts once its sandboxes run
         try:
             return self._play(episode, started)
         except Unanswered as err:
