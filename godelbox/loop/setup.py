@@ -127,7 +127,11 @@ def _components(
 
     # A resumed run has already spent part of its dollar budget.
     llm = run_llm_client(config, spent_usd=spent_usd)
-    proposer = DGMProposer(llm, ctx, config.proposer, config.models, seed_agent_dir("coder"))
+    settings = config.proposer
+    if kind == "web":
+        # A web-only agent cannot edit code: the pinned coding seed implements its changes.
+        settings = settings.model_copy(update={"implement": "fixed"})
+    proposer = DGMProposer(llm, ctx, settings, config.models, seed_agent_dir("coder"))
     return (
         proposer,
         kind,
