@@ -2,7 +2,8 @@
 
 Each part keeps its own tasks, grader and unit of work (coding tasks are patched and graded,
 web episodes are played in sessions); the mix lists them interleaved in proportion to the parts'
-sizes, so every stage of a staged evaluation samples every part. A node's score is the weighted
+sizes, so every stage of a staged evaluation samples every part (each part's first task is
+among the first tasks). A node's score is the weighted
 mean of its parts' resolve rates (parts it attempted nothing of are left out of the mean); each
 part is also reported on its own (`Score.parts`). Stage thresholds compare the plain resolve rate
 over all tasks so far.
@@ -85,9 +86,10 @@ def mixed_benchmark(spec: str, load: Callable[[str], Benchmark]) -> MixedBenchma
 
 def interleave(lists: Sequence[Sequence[Any]]) -> list[Any]:
     """Items of every list, each list spread evenly over the result (its i-th item lands at
-    about i/len of the way), ties broken by list order: deterministic and proportional."""
+    i/len of the way, so every list's first item comes first), ties broken by list order:
+    deterministic and proportional."""
     keyed = [
-        ((i + 0.5) / len(items), which, item)
+        (i / len(items), which, item)
         for which, items in enumerate(lists)
         for i, item in enumerate(items)
     ]

@@ -233,3 +233,28 @@ def test_llm_web_agent_evolves_against_the_fake_server(
     diagnosis = next(r for r in fake_llm.requests if r.body["model"] == "fake-diagnose")
     prompt = "\n".join(m["content"] for m in diagnosis.body["messages"])
     assert "# A web episode it played" in prompt and "action: {" in prompt
+
+
+def test_a_run_scored_on_coding_and_web_at_once(tmp_path: Path, agent_image, web_image) -> None:
+    # The first stage of two tasks takes one of each part: a built-in coding task and a web
+    # episode; the combined seed answers each with its own part.
+    spec = "builtin:dev*1+miniwob:click-test*3"
+    config = web_config(
+        tmp_path / "mixed.toml", agent_image, web_image, iterations=1, tasks="click-test"
+    )
+    text = config.read_text().replace('bench = "miniwob:click-test"', f'bench = "{spec}"')
+    config.write_text(text.replace("[[evaluation.stages]]\n", "[[evaluation.stages]]\ntasks = 2\n"))
+    run_dir = tmp_path / "mixed"
+    run_to_end(run_dir, "--config", str(config), timeout_s=1500)
+    with Archive.open(run_dir) as archive:
+        seed, child = archive.nodes()
+        assert seed.agent_kind == "repair+webrules"
+        assert child.proposal["kind"].startswith("combined:")
+        assert child.proposal["description"].startswith(child.proposal["part"] + ": ")
+        rows = {r.details["bench"]: r for r in archive.evaluations(seed.id or 0)}
+        assert sorted(rows) == ["builtin:dev", "miniwob:click-test"]
+        assert rows["miniwob:click-test"].outcome == Outcome.RESOLVED  # the web part's click
+        coding = float(rows["builtin:dev"].outcome == Outcome.RESOLVED)
+        assert seed.score == pytest.approx((1 * coding + 3 * 1.0) / 4)
+    text = detail_text(run_dir, 1)
+    assert "scores per benchmark" in text and "miniwob:click-test" in text
