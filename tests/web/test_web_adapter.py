@@ -171,3 +171,12 @@ def test_a_hung_or_broken_browser_ends_only_its_episode(local_session) -> None:
     assert hung.ended == "timeout" and "did not answer" in hung.reason
     assert broken.ended == "error" and "tab crashed" in broken.reason and "boom" in broken.log
     assert after.success and session.restarts == 1
+
+
+def test_the_fixed_split_is_half_and_half_and_disjoint() -> None:
+    train, test = parse_tasks("train"), parse_tasks("test")
+    assert (len(train), len(test)) == (62, 63)
+    assert set(train).isdisjoint(test) and sorted(train + test) == sorted(MINIWOB_TASKS)
+    # Families land on both sides (the split measures transfer, not memory).
+    assert "click-checkboxes" in train and "click-checkboxes-large" in test
+    assert "enter-password" in train and "enter-text" in test
