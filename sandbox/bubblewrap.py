@@ -51,6 +51,7 @@ BASE_ENV = {
 }
 MB = 1024 * 1024
 WORK_PREFIX = "godelbox-bwrap-"
+HOSTS = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
 STREAM_CPU_S = 24 * 3600
 """CPU-time rlimit of a streamed process: it lives as long as its stream (one evaluation)."""
 
@@ -63,6 +64,11 @@ class BubblewrapSandbox:
         self._closed = False
         self._streams: list[subprocess.Popen[bytes]] = []
         self._work = Path(tempfile.mkdtemp(prefix=f"{WORK_PREFIX}{lbl.owner_token()}-"))
+        # localhost must resolve, as it does under docker (chromedriver is reached by name);
+        # the rootfs's own /etc/hosts is empty.
+        self._etc = Path(tempfile.mkdtemp(prefix=f"{WORK_PREFIX}{lbl.owner_token()}-"))
+        (self._etc / "hosts").write_text(HOSTS)
+        self._etc.chmod(0o755)  # bwrap runs as the sandbox's uid and must read it
         self._mounted = False
         if os.geteuid() == 0:
             opts = f"size={spec.limits.work_mb}m,uid={UID},gid={UID},mode=0700,nosuid,nodev"
@@ -139,6 +145,7 @@ class BubblewrapSandbox:
         if self._mounted:
             subprocess.run(["umount", "-l", str(self._work)], check=False)
         shutil.rmtree(self._work, ignore_errors=True)
+        shutil.rmtree(self._etc, ignore_errors=True)
 
     def _exec(
         self,
@@ -209,6 +216,7 @@ class BubblewrapSandbox:
             "--remount-ro", "/dev",
             "--size", str(limits.tmp_mb * MB), "--tmpfs", "/tmp",
             "--bind", str(self._work), WORK_DIR,
+            "--ro-bind", str(self._etc / "hosts"), "/etc/hosts",
         ]  # fmt: skip
         if self._spec.gateway_socket is not None:
             gateway_dir = str(PurePosixPath(GATEWAY_SOCKET).parent)

@@ -32,7 +32,7 @@ from godelbox.evaluator.context import EvalContext
 from godelbox.evaluator.runner import cap_text
 from godelbox.evaluator.web import contract
 from godelbox.evaluator.web.episodes import Episode, EpisodeEnd, EpisodeResult, WebSettings
-from godelbox.sandbox.base import GATEWAY_SOCKET, Limits, Sandbox, SandboxError
+from godelbox.sandbox.base import GATEWAY_SOCKET, Backend, Limits, Sandbox, SandboxError
 from godelbox.sandbox.image import WEB_RECIPE
 from godelbox.sandbox.stream import LineStream
 
@@ -54,6 +54,16 @@ ACTION_LINE_CAP = 65536
 
 class Unanswered(Exception):
     """A sandbox did not answer in time (or its process ended): the session replaces it."""
+
+
+def browser_backend(backend: Backend) -> Backend:
+    """The backend for the browser sandbox: the same kind as the agent's. Docker picks the image
+    per sandbox; bubblewrap runs one root filesystem, so the browser gets the web image's."""
+    from godelbox.sandbox.bubblewrap import BubblewrapBackend
+
+    if isinstance(backend, BubblewrapBackend):
+        return BubblewrapBackend(WEB_RECIPE.rootfs_dir(), sweep=False)
+    return backend
 
 
 def web_limits(limits: Limits) -> Limits:
@@ -121,62 +131,86 @@ class WebSession:
         self._browser = self._agent = None
 
     def open(self, first_task: str | None = None) -> None:
-        """Start whichever sandbox is not running, both at once; the browser starts loading
-        `first_task`'s page while the agent sandbox starts."""
-        starts: dict[str, Callable[[], _Conversation]] = {}
+        """Start whichever sandbox is not running, both at once; the browser then starts
+        loading `first_task`'s page. The processes are started from this thread: a sandbox
+        process may die with the thread that started it (bubblewrap's --die-with-parent)."""
+        makers: dict[str, Callable[[], Sandbox]] = {}
         if self._browser is None:
-            starts["browser"] = lambda: self._start_browser(first_task)
+            makers["browser"] = self._browser_box
         if self._agent is None:
-            starts["agent"] = self._start_agent
-        if not starts:
+            makers["agent"] = self._agent_box
+        if not makers:
             return
-        with ThreadPoolExecutor(len(starts), thread_name_prefix="godelbox-web-start") as pool:
-            futures = {name: pool.submit(start) for name, start in starts.items()}
-            errors = []
+        boxes: dict[str, Sandbox] = {}
+        errors = []
+        with ThreadPoolExecutor(len(makers), thread_name_prefix="godelbox-web-start") as pool:
+            futures = {name: pool.submit(make) for name, make in makers.items()}
             for name, future in futures.items():
                 try:
-                    setattr(self, f"_{name}", future.result())
+                    boxes[name] = future.result()
                 except Exception as err:
                     errors.append(f"{name} sandbox: {err}")
-        if errors:
-            raise SandboxError("; ".join(errors))
-
-    def _start_browser(self, first_task: str | None) -> _Conversation:
-        spec = replace(self.ctx.spec(self.image), limits=web_limits(self.ctx.limits))
-        box = self.ctx.backend.start(spec)
         try:
-            box.copy_in(DRIVER_SRC, contract.DRIVER_DIR)
-            stream = box.open(list(DRIVER_ARGV), workdir=contract.DRIVER_DIR, env=BOX_ENV)
-            side = _Conversation(box, stream)
-            config = {"episode_timeout_s": self.settings.episode_timeout_s}
-            if not stream.send(json.dumps(config).encode()):
-                raise SandboxError("the browser driver did not start")
-            if first_task is not None:
-                _ask(side, {"cmd": "prepare", "task": first_task}, self._startup_deadline())
+            if errors:
+                raise SandboxError("; ".join(errors))
+            if "browser" in boxes:
+                self._browser = self._converse(boxes.pop("browser"), self._start_driver)
+            if "agent" in boxes:
+                self._agent = self._converse(boxes.pop("agent"), self._start_launcher)
+            if first_task is not None and "browser" in makers:
+                _ask(self._browser, {"cmd": "prepare", "task": first_task}, self._deadline())
+        except BaseException:
+            for box in boxes.values():
+                box.close()
+            raise
+
+    def _converse(self, box: Sandbox, start: Callable[[Sandbox], LineStream]) -> _Conversation:
+        try:
+            return _Conversation(box, start(box))
         except BaseException:
             box.close()
             raise
-        return side
 
-    def _start_agent(self) -> _Conversation:
+    def _browser_box(self) -> Sandbox:
+        spec = replace(self.ctx.spec(self.image), limits=web_limits(self.ctx.limits))
+        box = browser_backend(self.ctx.backend).start(spec)
+        try:
+            box.copy_in(DRIVER_SRC, contract.DRIVER_DIR)
+        except BaseException:
+            box.close()
+            raise
+        return box
+
+    def _start_driver(self, box: Sandbox) -> LineStream:
+        env = {**BOX_ENV, **dict(WEB_RECIPE.env)}  # also where no image env applies (bwrap)
+        stream = box.open(list(DRIVER_ARGV), workdir=contract.DRIVER_DIR, env=env)
+        config = {"episode_timeout_s": self.settings.episode_timeout_s}
+        if not stream.send(json.dumps(config).encode()):
+            raise SandboxError("the browser driver did not start")
+        return stream
+
+    def _agent_box(self) -> Sandbox:
         box = self.ctx.backend.start(self.ctx.spec(gateway=self.ctx.gateway_socket is not None))
         try:
             box.copy_in(self.agent_dir, contract.AGENT_DIR)
             box.copy_in(LAUNCHER_SRC, contract.LAUNCHER_DIR)
-            argv = [
-                *LAUNCHER_ARGV,
-                contract.AGENT_DIR,
-                contract.LOG_DIR,
-                contract.EPISODES_DIR,
-                *contract.web_entrypoint("x")[:-2],
-            ]
-            stream = box.open(argv, workdir=contract.AGENT_DIR, env=BOX_ENV)
-            if not stream.send(json.dumps({"agent_env": self._agent_env()}).encode()):
-                raise SandboxError("the agent launcher did not start")
         except BaseException:
             box.close()
             raise
-        return _Conversation(box, stream)
+        return box
+
+    def _start_launcher(self, box: Sandbox) -> LineStream:
+        argv = [
+            *LAUNCHER_ARGV,
+            contract.AGENT_DIR,
+            contract.LOG_DIR,
+            contract.EPISODES_DIR,
+            *contract.web_entrypoint("x")[:-2],
+        ]
+        stream = box.open(argv, workdir=contract.AGENT_DIR, env=BOX_ENV)
+        if not stream.send(json.dumps({"agent_env": self._agent_env()}).encode()):
+            raise SandboxError("the agent launcher did not start")
+        return stream
 
     def _agent_env(self) -> dict[str, str]:
         agent_env = {
@@ -192,7 +226,7 @@ class WebSession:
             agent_env[contract.ENV_LLM_MODEL] = self.ctx.llm_model
         return agent_env
 
-    def _startup_deadline(self) -> float:
+    def _deadline(self) -> float:
         return time.monotonic() + self.settings.startup_s
 
     # -- one episode -----------------------------------------------------------------------
@@ -203,7 +237,7 @@ class WebSession:
         started = time.monotonic()
         try:
             self.open(episode.task)
-        except SandboxError as err:
+        except (SandboxError, Unanswered) as err:
             self.close()
             return missing(episode, "error", f"sandbox error: {err}", time.monotonic() - started)
         self.on_episode(episode.task_id)

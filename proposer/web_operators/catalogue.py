@@ -49,7 +49,9 @@ def _config(agent: AgentSource, name: str, value: object, description: str) -> C
 class AddRule:
     name = "add_rule"
     weight = 3.0
-    remedies = ("no_rule", "stuck")
+    remedies = ("no_rule", "stuck", "wrong")
+    """A page no rule handles, or one an earlier rule gets wrong: a new rule (anywhere in the
+    order, so also before the one that misfires) is the likeliest remedy."""
 
     def changes(self, agent: AgentSource) -> list[Change]:
         current = list(agent.get("RULES"))

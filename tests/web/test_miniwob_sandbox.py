@@ -208,3 +208,14 @@ def test_the_task_list_matches_the_package_in_the_image(docker_backend, web_imag
     assert out.ok, out.stderr
     assert tuple(out.stdout.split()) == MINIWOB_TASKS
     assert tools.ok
+
+
+def test_the_bubblewrap_fallback_plays_the_same_episodes(
+    bwrap_backend, web_image, scripted_agent
+) -> None:
+    # Without an engine: the agent in a bubblewrap sandbox over the agent image's rootfs, the
+    # browser in another over the web image's (exported when the web image is built).
+    ctx = EvalContext(backend=bwrap_backend, image="unused", limits=Limits())
+    episodes = [Episode("click-test", 0), Episode("enter-text", 0)]
+    for result in run_episodes(ctx, scripted_agent(), episodes, FAST):
+        assert result.success and result.ended == "terminated", (result.reason, result.log)
