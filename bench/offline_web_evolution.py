@@ -9,6 +9,7 @@ half of the fixed split in evaluator/web/tasks.py) with `--test-repeats` seeds e
 best/seed (goal: >= 2 on test).
 
     .venv/bin/python bench/offline_web_evolution.py --minutes 20 --seed 0
+    (on a busy host add --cpu-shares 65536: see bench/web_throughput.py)
 
 Needs the engine and the web image (`godelbox sandbox build --web`). Prints the run's events,
 the best lineage (each transformation), train and test rates, and the elapsed time of each
@@ -46,6 +47,9 @@ min_score_to_continue = 0.0
 repeats = {train_repeats}
 episode_timeout_s = 30.0
 
+[sandbox]
+cpu_shares = {cpu_shares}
+
 [selection]
 policy = "{policy}"
 
@@ -67,6 +71,7 @@ def evolve(run_dir: Path, args: argparse.Namespace) -> float:
             policy=args.policy,
             children=args.children,
             wall_clock_s=args.minutes * 60,
+            cpu_shares=args.cpu_shares,
         )
     )
     started = time.monotonic()
@@ -82,7 +87,10 @@ def test_rate(run_dir: Path, node_id: int, args: argparse.Namespace) -> tuple[in
     from godelbox.sandbox.select import backend_for
 
     config = Config.model_validate(
-        {"web": {"repeats": args.test_repeats, "episode_timeout_s": 30.0}}
+        {
+            "web": {"repeats": args.test_repeats, "episode_timeout_s": 30.0},
+            "sandbox": {"cpu_shares": args.cpu_shares},
+        }
     )
     ctx = context_from_config(config, backend_for(config.sandbox), labels={"bench": "web-test"})
     bench = load_benchmark("miniwob:test", ctx)
@@ -108,6 +116,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=1, help="web sessions in parallel")
     parser.add_argument("--train-repeats", type=int, default=1)
     parser.add_argument("--test-repeats", type=int, default=5)
+    parser.add_argument(
+        "--cpu-shares",
+        type=int,
+        default=0,
+        help="docker CPU weight of the sandboxes (sandbox.cpu_shares): raise it on a busy "
+        "cgroup-v1 host, where a container weighs like one host process",
+    )
     parser.add_argument("--keep", type=Path, help="keep the run in this directory")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="godelbox-webevo-") as tmp:

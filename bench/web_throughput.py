@@ -15,7 +15,11 @@ the whole batch and whose launcher starts the agent per episode. Measured in thi
 Prints episodes/minute, seconds per episode, the throughput ratio to the host (goal: >= 0.8 for
 sandbox x1), the overhead per episode, and how many episodes were rewarded (all must be).
 
-    .venv/bin/python bench/web_throughput.py -n 24
+    .venv/bin/python bench/web_throughput.py -n 60
+
+On a busy host with cgroup v1 whose own processes run in the root cgroup, each container weighs
+like ONE host process, so the sandboxes are starved against the host baseline; `--cpu-shares
+8192` gives them a weight comparable to the processes they run (docs/web.md has numbers).
 
 Needs the engine, the web image (`godelbox sandbox build --web`) and, for the baseline,
 `apt-get install chromium chromium-driver` on the host.
@@ -34,7 +38,7 @@ from pathlib import Path
 
 from godelbox.evaluator.context import EvalContext
 from godelbox.evaluator.web.episodes import Episode, EpisodeResult, WebSettings
-from godelbox.evaluator.web.miniwob import MiniWoBBenchmark, run_episodes
+from godelbox.evaluator.web.miniwob import MiniWoBBenchmark, by_task, run_episodes
 from godelbox.sandbox.base import Limits
 from godelbox.sandbox.docker import DockerBackend
 from godelbox.sandbox.image import AGENT_RECIPE, WEB_RECIPE, ensure_image
@@ -46,16 +50,23 @@ TASKS = ("click-button", "click-test", "enter-text")
 
 
 def episodes(n: int) -> list[Episode]:
-    return [Episode(TASKS[i % len(TASKS)], i // len(TASKS)) for i in range(n)]
+    """`n` episodes over TASKS, a task's episodes next to each other (its page stays loaded)."""
+    return by_task([Episode(TASKS[i % len(TASKS)], i // len(TASKS)) for i in range(n)])
 
 
-def host_environment() -> None:
-    """The local backend inherits this process's environment: its python (with miniwob)
-    first on PATH, and the host's Chromium for MiniWoB."""
+def host_environment(bin_dir: Path) -> None:
+    """The local backend inherits this process's environment: a `python3` that is this
+    process's (with miniwob) first on PATH, and the host's Chromium for MiniWoB. The python
+    is a wrapper script in `bin_dir` because the local backend rewrites paths under /work in
+    the environment (a checkout under /work would lose its venv)."""
     for tool in ("chromium", "chromedriver"):
         if shutil.which(tool) is None:
             sys.exit(f"{tool} is not on the host: apt-get install chromium chromium-driver")
-    os.environ["PATH"] = f"{Path(sys.executable).parent}:{os.environ['PATH']}"
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    wrapper = bin_dir / "python3"
+    wrapper.write_text(f'#!/bin/sh\nexec {sys.executable} "$@"\n')
+    wrapper.chmod(0o755)
+    os.environ["PATH"] = f"{bin_dir}:{os.environ['PATH']}"
     os.environ["MINIWOB_CHROME_BINARY"] = shutil.which("chromium") or ""
     os.environ["MINIWOB_CHROMEDRIVER"] = shutil.which("chromedriver") or ""
 
@@ -70,17 +81,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", type=int, default=24, help="episodes per configuration")
     parser.add_argument("--fresh", type=int, default=4, help="episodes for the fresh mode")
+    parser.add_argument(
+        "--cpu-shares",
+        type=int,
+        default=0,
+        help="docker CPU weight of the sandboxes (sandbox.cpu_shares; 0 = engine default): on "
+        "a busy cgroup-v1 host a container weighs like one host process",
+    )
     args = parser.parse_args()
     agent_image = ensure_image(AGENT_RECIPE).tag
     settings = WebSettings(
         step_limit=5, episode_timeout_s=30, startup_s=120, image=ensure_image(WEB_RECIPE).tag
     )
-    docker = EvalContext(backend=DockerBackend(sweep=False), image=agent_image, limits=Limits())
+    limits = Limits(cpu_shares=args.cpu_shares)
+    docker = EvalContext(backend=DockerBackend(sweep=False), image=agent_image, limits=limits)
     local = EvalContext(backend=LocalBackend(), image="host", limits=Limits())
-    host_environment()
     todo = episodes(args.n)
     bench = MiniWoBBenchmark(TASKS, settings=settings)
     with tempfile.TemporaryDirectory() as tmp:
+        host_environment(Path(tmp) / "bin")
         agent = Path(tmp) / "agent"
         shutil.copytree(POLICY, agent, ignore=shutil.ignore_patterns("__pycache__"))
         run_episodes(local, agent, todo[:3], settings)  # warm the page cache for both sides

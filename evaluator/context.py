@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from godelbox.config import Config
 from godelbox.evaluator.web.episodes import WebSettings, episode_seeds
 from godelbox.sandbox.base import Backend, Limits, SandboxSpec
+from godelbox.sandbox.select import limits_for
 from godelbox.trash import Trash
 
 if TYPE_CHECKING:
@@ -66,14 +67,7 @@ def context_from_config(
     return EvalContext(
         backend=backend,
         image=sandbox.image,
-        limits=Limits(
-            memory_mb=sandbox.memory_mb,
-            cpus=sandbox.cpus,
-            pids=sandbox.pids,
-            tmp_mb=sandbox.tmp_mb,
-            work_mb=sandbox.work_mb,
-            output_limit_bytes=sandbox.output_limit_bytes,
-        ),
+        limits=limits_for(sandbox),
         labels=dict(labels or {}),
         task_timeout_s=config.evaluation.task_timeout_s,
         grade_timeout_s=config.evaluation.task_timeout_s,

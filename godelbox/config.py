@@ -132,6 +132,9 @@ class SandboxSection(_Section):
     tmp_mb: int = Field(256, ge=8)
     work_mb: int = Field(512, ge=8)
     output_limit_bytes: int = Field(1_000_000, ge=1024)
+    cpu_shares: int = Field(
+        0, ge=0, description="Docker CPU weight of each sandbox (0 = engine default, 1024)."
+    )
     warm_pool: int = Field(
         0,
         ge=0,

@@ -40,6 +40,11 @@ class Limits:
     tmp_mb: int = 256
     work_mb: int = 512
     output_limit_bytes: int = 1_000_000
+    cpu_shares: int = 0
+    """Relative CPU weight against other processes (docker's cpu-shares; 0 = the engine's
+    default, 1024). On a cgroup-v1 host whose own processes sit in the root cgroup, a container
+    weighs as much as ONE host process whatever it runs, so a busy machine starves a
+    multi-process sandbox (a browser) unless this is raised."""
 
 
 @dataclass(frozen=True)

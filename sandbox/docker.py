@@ -493,7 +493,9 @@ class DockerBackend:
                     read_only=True,
                 )
             )
+        weight = {"cpu_shares": limits.cpu_shares} if limits.cpu_shares else {}
         host_config = api.create_host_config(
+            **weight,
             auto_remove=True,
             init=True,
             network_mode="none",

@@ -21,6 +21,7 @@ def limits_for(section: SandboxSection) -> Limits:
         tmp_mb=section.tmp_mb,
         work_mb=section.work_mb,
         output_limit_bytes=section.output_limit_bytes,
+        cpu_shares=section.cpu_shares,
     )
 
 
