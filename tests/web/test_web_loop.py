@@ -210,12 +210,12 @@ def test_llm_web_agent_evolves_against_the_fake_server(
         f'agent = "openai/fake-agent"\napi_base = "{fake_llm.url}"\n'
         "\n[llm]\ntimeout_s = 20.0\nmax_retries = 1\nbackoff_s = 0.01\n"
     )
-    config = web_config(tmp_path / "llm.toml", agent_image, web_image, models, iterations=2)
+    config = web_config(tmp_path / "llm.toml", agent_image, web_image, models, iterations=3)
     run_dir = tmp_path / "llm"
     run_to_end(run_dir, "--config", str(config), timeout_s=1500)
     with Archive.open(run_dir) as archive:
         nodes = archive.nodes()
-        assert nodes[0].agent_kind == "web" and len(nodes) == 3
+        assert nodes[0].agent_kind == "web" and len(nodes) == 4
         children = nodes[1:]
         assert all(n.proposal["kind"] == "dgm-fixed" for n in children)
         for node in nodes:
@@ -227,6 +227,16 @@ def test_llm_web_agent_evolves_against_the_fake_server(
             assert outcomes["miniwob/login-user"] != Outcome.RESOLVED
         child = archive.code.diff(nodes[0].commit_sha, children[0].commit_sha)
         assert "-    history_turns: int = 3" in child and "+    history_turns: int = 4" in child
+    reader = ArchiveReader.open(run_dir)
+    try:
+        seed_calls = {c.role for c in reader.detail(1).llm_calls}
+        child_calls = {c.role for c in reader.detail(2).llm_calls}
+    finally:
+        reader.close()
+    # The web agent's calls (through its session's gateway) are billed to the node played;
+    # a child also carries its diagnosis and the editor's calls.
+    assert seed_calls == {"agent"}
+    assert {"agent", "diagnose", "implement"} <= child_calls
     roles = {r.body["model"] for r in fake_llm.requests}
     assert {"fake-agent", "fake-diagnose", "fake-implement"} <= roles
     # The diagnosis saw web evidence: an episode with its observations and actions.
