@@ -90,18 +90,26 @@ class RemoveRule:
         return out
 
 
-class PromoteRule:
-    name = "promote_rule"
+class MoveRule:
+    """Reorder: move one rule to any other place. Order decides which rule acts when several
+    apply, and a catch-all placed early (a lone button clicked at once) silences every rule
+    after it; one move can hand a whole group of pages to the rules that fit them."""
+
+    name = "move_rule"
     weight = 1.5
     remedies = ("wrong", "stuck")
 
     def changes(self, agent: AgentSource) -> list[Change]:
         current = list(agent.get("RULES"))
         out = []
-        for i in range(1, len(current)):
-            order = [*current[: i - 1], current[i], current[i - 1], *current[i + 1 :]]
-            description = f"try rule {current[i]!r} before {current[i - 1]!r}"
-            out.append(_config(agent, "RULES", order, description))
+        for i, rule in enumerate(current):
+            rest = current[:i] + current[i + 1 :]
+            for j in range(len(current)):
+                if j == i:
+                    continue
+                order = [*rest[:j], rule, *rest[j:]]
+                description = f"move rule {rule!r} from position {i} to {j}"
+                out.append(_config(agent, "RULES", order, description))
         return out
 
 
@@ -169,7 +177,7 @@ class AddSubmitWord:
 WEB_CATALOGUE: tuple[Transformation, ...] = (
     AddRule(),
     RemoveRule(),
-    PromoteRule(),
+    MoveRule(),
     GuardRule(),
     UnguardRule(),
     SetMatch(),

@@ -72,6 +72,16 @@ def test_transformation_edits_the_agent_and_keeps_it_valid(transformation, grown
     assert done.returncode == 0, done.stdout[-2000:]
 
 
+@pytest.mark.parametrize("mode", ["exact", "casefold", "contains"])
+def test_every_rule_keeps_its_examples_under_every_match_mode(grown, tmp_path, mode) -> None:
+    # set_match must be able to produce a valid child whatever rules the parent holds.
+    child = tmp_path / "child"
+    shutil.copytree(grown, child, ignore=shutil.ignore_patterns("__pycache__"))
+    write(child, {"config.py": AgentSource.read(child).set("MATCH", mode)})
+    done = self_test(child)
+    assert done.returncode == 0, done.stdout[-2000:]
+
+
 def test_removing_a_guarded_rule_removes_its_guard(grown, tmp_path) -> None:
     guarded = AgentSource.read(grown).get("GUARDS")[0].partition(":")[0]
     removal = next(

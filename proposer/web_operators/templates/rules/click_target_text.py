@@ -11,8 +11,8 @@ EXAMPLES = [
             "utterance": 'Click on the link "Eget".',
             "fields": [["target", "Eget"]],
             "elements": [
-                {"ref": 4, "parent": 3, "tag": "span", "text": "eget"},
                 {"ref": -1, "parent": 3, "tag": "text", "text": "Eget"},
+                {"ref": 4, "parent": 3, "tag": "span", "text": "ridiculus"},
                 {"ref": 7, "parent": 3, "tag": "span", "text": "Eget"},
             ],
         },
