@@ -28,7 +28,7 @@ import uuid
 from collections.abc import Collection, Mapping, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
-from typing import IO
+from typing import IO, Any
 
 import docker.errors
 from docker.types import DriverConfig, Mount
@@ -210,6 +210,18 @@ class DockerSandbox:
         if self._dead or self._closed:
             raise SandboxError(f"cannot run in this sandbox{self._why()}; start a new one")
         self._end_feed()
+        _, raw, sock = self._start_exec(cmd, workdir, env, stdin=True)
+
+        def hang_up() -> None:
+            _hang_up(sock)
+            raw.close()
+
+        return framed_stream(sock, hang_up)
+
+    def _start_exec(
+        self, cmd: Sequence[str], workdir: str, env: Mapping[str, str] | None, *, stdin: bool
+    ) -> tuple[str, Any, socket.socket]:
+        """(exec id, the engine's response, its socket) of a started exec as uid 1000."""
         api = self._client.api
         try:
             exec_id = api.exec_create(
@@ -217,22 +229,17 @@ class DockerSandbox:
                 list(cmd),
                 stdout=True,
                 stderr=True,
-                stdin=True,
+                stdin=stdin,
                 user=USER,
                 workdir=workdir,
                 environment=dict(env or {}),
             )["Id"]
             raw = api.exec_start(exec_id, socket=True)
         except docker.errors.APIError as err:
+            # The keeper died (e.g. the agent ran `kill -9 -1`): the container is gone.
             self._dead = True
             raise SandboxError(f"the sandbox is gone: {err.explanation or err}") from None
-        sock: socket.socket = getattr(raw, "_sock", raw)
-
-        def hang_up() -> None:
-            _hang_up(sock)
-            raw.close()
-
-        return framed_stream(sock, hang_up)
+        return exec_id, raw, getattr(raw, "_sock", raw)
 
     def _exec(
         self,
@@ -243,24 +250,7 @@ class DockerSandbox:
         env: Mapping[str, str] | None = None,
         stdin: bytes | None = None,
     ) -> tuple[str, bytes, bytes, EndReason]:
-        api = self._client.api
-        try:
-            exec_id = api.exec_create(
-                self._container.id,
-                list(cmd),
-                stdout=True,
-                stderr=True,
-                stdin=stdin is not None,
-                user=USER,
-                workdir=workdir,
-                environment=dict(env or {}),
-            )["Id"]
-            raw = api.exec_start(exec_id, socket=True)
-        except docker.errors.APIError as err:
-            # The keeper died (e.g. the agent ran `kill -9 -1`): the container is gone.
-            self._dead = True
-            raise SandboxError(f"the sandbox is gone: {err.explanation or err}") from None
-        sock: socket.socket = getattr(raw, "_sock", raw)
+        exec_id, raw, sock = self._start_exec(cmd, workdir, env, stdin=stdin is not None)
         try:
             if stdin is not None:
                 # A process that never reads its stdin must not hang us past the deadline.

@@ -32,7 +32,14 @@ from godelbox.evaluator.context import EvalContext
 from godelbox.evaluator.runner import cap_text
 from godelbox.evaluator.web import contract
 from godelbox.evaluator.web.episodes import Episode, EpisodeEnd, EpisodeResult, WebSettings
-from godelbox.sandbox.base import GATEWAY_SOCKET, Backend, Limits, Sandbox, SandboxError
+from godelbox.sandbox.base import (
+    GATEWAY_SOCKET,
+    Backend,
+    Limits,
+    Sandbox,
+    SandboxError,
+    SandboxSpec,
+)
 from godelbox.sandbox.image import WEB_RECIPE
 from godelbox.sandbox.stream import LineStream
 
@@ -178,13 +185,9 @@ class WebSession:
 
     def _browser_box(self) -> Sandbox:
         spec = replace(self.ctx.spec(self.image), limits=web_limits(self.ctx.limits))
-        box = browser_backend(self.ctx.backend).start(spec)
-        try:
-            box.copy_in(DRIVER_SRC, contract.DRIVER_DIR)
-        except BaseException:
-            box.close()
-            raise
-        return box
+        return _with_copies(
+            browser_backend(self.ctx.backend), spec, {DRIVER_SRC: contract.DRIVER_DIR}
+        )
 
     def _start_driver(self, box: Sandbox) -> LineStream:
         env = {**BOX_ENV, **dict(WEB_RECIPE.env)}  # also where no image env applies (bwrap)
@@ -195,14 +198,9 @@ class WebSession:
         return stream
 
     def _agent_box(self) -> Sandbox:
-        box = self.ctx.backend.start(self.ctx.spec(gateway=self.ctx.gateway_socket is not None))
-        try:
-            box.copy_in(self.agent_dir, contract.AGENT_DIR)
-            box.copy_in(LAUNCHER_SRC, contract.LAUNCHER_DIR)
-        except BaseException:
-            box.close()
-            raise
-        return box
+        spec = self.ctx.spec(gateway=self.ctx.gateway_socket is not None)
+        copies = {self.agent_dir: contract.AGENT_DIR, LAUNCHER_SRC: contract.LAUNCHER_DIR}
+        return _with_copies(self.ctx.backend, spec, copies)
 
     def _start_launcher(self, box: Sandbox) -> LineStream:
         argv = [
@@ -423,6 +421,18 @@ class _Agent:
             message = _message(line)
             if message is not None and message.get("type") == "stopped":
                 return str(message.get("stderr") or "")
+
+
+def _with_copies(backend: Backend, spec: SandboxSpec, copies: dict[Path, str]) -> Sandbox:
+    """A started sandbox holding `copies` (host dir -> sandbox dir); closed if a copy fails."""
+    box = backend.start(spec)
+    try:
+        for src, dest in copies.items():
+            box.copy_in(src, dest)
+    except BaseException:
+        box.close()
+        raise
+    return box
 
 
 def _message(line: bytes | None) -> dict[str, Any] | None:

@@ -142,9 +142,12 @@ def _components(
 def _offline_proposer(kind: str) -> Proposer:
     from godelbox.proposer.combined import CombinedProposer
     from godelbox.proposer.operators import OperatorProposer
-    from godelbox.proposer.web_operators import WebOperatorProposer
+    from godelbox.proposer.web_operators import web_operator_proposer
 
-    by_part: dict[str, Proposer] = {"repair": OperatorProposer(), "webrules": WebOperatorProposer()}
+    by_part: dict[str, Proposer] = {
+        "repair": OperatorProposer(),
+        "webrules": web_operator_proposer(),
+    }
     if "+" not in kind:
         return by_part[kind]
     coding, web = kind.split("+")

@@ -160,28 +160,22 @@ def diagnose(
 
 def evidence_text(agent_dir: Path, choice: TaskChoice, prompts: DGMPrompts) -> str:
     task = choice.task
-    if task.episode is not None:
-        return render(
-            prompts.diagnose_web_evidence,
-            code=code_digest(agent_dir, prompts.code_total_chars, prompts.code_file_chars),
-            task_id=task.task_id,
-            why=choice.why,
-            outcome=task.outcome,
-            attempts_resolved=task.attempts_resolved,
-            attempts=task.attempts,
-            log=cap_text(task.log, prompts.log_chars) or "(no log recorded)",
-            episode=json.dumps(task.episode, indent=1, sort_keys=True),
-        )
+    common = {
+        "code": code_digest(agent_dir, prompts.code_total_chars, prompts.code_file_chars),
+        "task_id": task.task_id,
+        "why": choice.why,
+        "outcome": task.outcome,
+        "attempts_resolved": task.attempts_resolved,
+        "attempts": task.attempts,
+        "log": cap_text(task.log, prompts.log_chars) or "(no log recorded)",
+    }
+    if task.episode is not None:  # a web episode: its answer is its actions, in the log
+        episode = json.dumps(task.episode, indent=1, sort_keys=True)
+        return render(prompts.diagnose_web_evidence, **common, episode=episode)
     return render(
         prompts.diagnose_evidence,
-        code=code_digest(agent_dir, prompts.code_total_chars, prompts.code_file_chars),
-        task_id=task.task_id,
-        why=choice.why,
-        outcome=task.outcome,
-        attempts_resolved=task.attempts_resolved,
-        attempts=task.attempts,
+        **common,
         problem=cap_text(task.problem, prompts.problem_chars) or "(not recorded)",
-        log=cap_text(task.log, prompts.log_chars) or "(no log recorded)",
         patch=cap_text(task.patch, prompts.patch_chars) or "(empty: the agent changed nothing)",
         tests=_tests_text(task.tests, prompts.tests_lines),
     )

@@ -13,7 +13,7 @@ import random
 import re
 import shutil
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -98,14 +98,25 @@ def _weight(transformation: Transformation, evidence: Evidence) -> float:
 
 
 class OperatorProposer:
-    """The `godelbox.proposer.base.Proposer` of the offline mode."""
+    """The `godelbox.proposer.base.Proposer` of the offline mode: the repair agent's catalogue
+    by default; another agent's catalogue and evidence reader make another offline proposer
+    (the web agent's, `godelbox.proposer.web_operators`)."""
 
-    kind = "operator"
+    def __init__(
+        self,
+        catalogue: Sequence[Transformation] = CATALOGUE,
+        evidence: Callable[[Iterable[TaskEvidence]], Evidence] = Evidence.from_tasks,
+        kind: str = "operator",
+    ) -> None:
+        self.catalogue = catalogue
+        self.evidence = evidence
+        self.kind = kind
 
     def propose(
         self, parent: ParentEvidence, workdir: Path, rng: random.Random, on_llm_call: object
     ) -> Proposal:
-        offer = propose(parent.agent_dir, rng, Evidence.from_tasks(parent.tasks), parent.tried)
+        evidence = self.evidence(parent.tasks)
+        offer = propose(parent.agent_dir, rng, evidence, parent.tried, self.catalogue)
         child = workdir / "child"
         shutil.copytree(parent.agent_dir, child, ignore=shutil.ignore_patterns(".git"))
         offer.apply(child)

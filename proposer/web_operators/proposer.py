@@ -4,15 +4,12 @@ the parent's episodes (how each failed episode ended, from its readable log)."""
 
 from __future__ import annotations
 
-import random
 import re
-import shutil
 from collections import Counter
 from collections.abc import Iterable
-from pathlib import Path
 
-from godelbox.proposer.base import ParentEvidence, Proposal, TaskEvidence
-from godelbox.proposer.operators.proposer import Evidence, propose
+from godelbox.proposer.base import TaskEvidence
+from godelbox.proposer.operators.proposer import Evidence, OperatorProposer
 from godelbox.proposer.web_operators.catalogue import WEB_CATALOGUE
 
 ENDED = re.compile(r"^episode \S+: ended (\w+)", re.MULTILINE)
@@ -39,26 +36,6 @@ def web_evidence(tasks: Iterable[TaskEvidence]) -> Evidence:
     return Evidence(failures)
 
 
-class WebOperatorProposer:
+def web_operator_proposer() -> OperatorProposer:
     """The `godelbox.proposer.base.Proposer` of offline web runs."""
-
-    kind = "web-operator"
-
-    def propose(
-        self, parent: ParentEvidence, workdir: Path, rng: random.Random, on_llm_call: object
-    ) -> Proposal:
-        offer = propose(
-            parent.agent_dir, rng, web_evidence(parent.tasks), parent.tried, WEB_CATALOGUE
-        )
-        child = workdir / "child"
-        shutil.copytree(parent.agent_dir, child, ignore=shutil.ignore_patterns(".git"))
-        offer.apply(child)
-        return Proposal(
-            child_dir=child,
-            kind=self.kind,
-            info={
-                "transformation": offer.transformation,
-                "description": offer.description,
-                "changed_files": sorted(offer.files),
-            },
-        )
+    return OperatorProposer(WEB_CATALOGUE, web_evidence, kind="web-operator")

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import random
 import shutil
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -15,26 +13,11 @@ import pytest
 from godelbox.paths import seed_agent_dir
 from godelbox.proposer.base import ParentEvidence, TaskEvidence
 from godelbox.proposer.operators.agent_source import AgentSource
-from godelbox.proposer.web_operators import WEB_CATALOGUE, WebOperatorProposer, web_evidence
+from godelbox.proposer.web_operators import WEB_CATALOGUE, web_evidence, web_operator_proposer
 from godelbox.proposer.web_operators.catalogue import AddRule, GuardRule, template_names
+from tests.offline.test_operators import self_test, write
 
 SEED = seed_agent_dir("webrules")
-
-
-def write(agent: Path, files: dict[str, str]) -> None:
-    for rel, text in files.items():
-        (agent / rel).parent.mkdir(parents=True, exist_ok=True)
-        (agent / rel).write_text(text, encoding="utf-8")
-
-
-def self_test(agent: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", "tests"],
-        cwd=agent,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 @pytest.fixture(scope="module")
@@ -118,7 +101,7 @@ def propose_from(seed: int, tasks: list[TaskEvidence], tmp_path: Path) -> dict:
     workdir = tmp_path / f"w{seed}-{len(tasks)}-{random.random()}"
     workdir.mkdir()
     parent = ParentEvidence(node_id=1, agent_dir=SEED, score=0.1, tasks=tasks)
-    proposal = WebOperatorProposer().propose(parent, workdir, random.Random(seed), None)
+    proposal = web_operator_proposer().propose(parent, workdir, random.Random(seed), None)
     assert proposal.kind == "web-operator" and (proposal.child_dir / "config.py").is_file()
     return proposal.info
 

@@ -6,10 +6,8 @@ combined; and the errors a user gets for web-specific mistakes."""
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -19,6 +17,7 @@ import pytest
 from godelbox.evaluator.web.episodes import episode_seeds
 from godelbox.paths import seed_agent_dir
 from godelbox.seeds import seed_dir
+from tests.evaluator.eval_helpers import godelbox_cli
 
 pytestmark = pytest.mark.docker
 
@@ -27,21 +26,9 @@ REPEATS = 2
 
 
 def cli(*args: str, agent_image: str, web_image: str, cwd: Path) -> subprocess.Popen[str]:
-    env = {
-        **os.environ,
-        "GODELBOX_SANDBOX__IMAGE": agent_image,
-        "GODELBOX_WEB__IMAGE": web_image,
-        "GODELBOX_WEB__EPISODE_TIMEOUT_S": "30",
-        "COLUMNS": "250",
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "godelbox", *args],
-        cwd=cwd,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    """`godelbox ARGS` in its own process with the test images and a 30 s episode limit."""
+    web = ("--set", f"web.image={web_image}", "--set", "web.episode_timeout_s=30")
+    return godelbox_cli(*args, *web, image=agent_image, cwd=cwd)
 
 
 def finished(journal: Path) -> list[dict]:
