@@ -37,7 +37,31 @@ def _add_pae_tables(conn: Connection) -> None:
     SQLModel.metadata.create_all(conn, tables=[*PAE_TABLES, *SELF_TABLES])
 
 
-MIGRATIONS: Sequence[Migration] = (_add_eval_jobs, _add_pae_tables)
+def _add_made_patch(conn: Connection) -> None:
+    """v4: agent_node.made_patch (a child with no non-empty patch is not a parent, as in DGM)."""
+    if "made_patch" not in {c["name"] for c in inspect(conn).get_columns("agent_node")}:
+        conn.exec_driver_sql("ALTER TABLE agent_node ADD COLUMN made_patch BOOLEAN")
+
+
+def _add_tampered_counter(conn: Connection) -> None:
+    """v5: `agent_node.tasks_tampered`, results caught forging their verdict (docs/integrity.md).
+    Rows written before it existed are counted from their outcomes."""
+    if "tasks_tampered" not in {c["name"] for c in inspect(conn).get_columns("agent_node")}:
+        conn.exec_driver_sql(
+            "ALTER TABLE agent_node ADD COLUMN tasks_tampered INTEGER NOT NULL DEFAULT 0"
+        )
+    conn.exec_driver_sql(
+        "UPDATE agent_node SET tasks_tampered = (SELECT COUNT(*) FROM evaluation "
+        "WHERE evaluation.node_id = agent_node.id AND evaluation.outcome = 'tampered')"
+    )
+
+
+MIGRATIONS: Sequence[Migration] = (
+    _add_eval_jobs,
+    _add_pae_tables,
+    _add_made_patch,
+    _add_tampered_counter,
+)
 """Append a function here (never edit an old one) for every schema change."""
 
 SCHEMA_VERSION = 1 + len(MIGRATIONS)

@@ -36,7 +36,13 @@ class EvalContext:
     tries: int = 2
     """Attempts for benchmarks that feed failures back (Polyglot); others use one."""
     gateway_socket: Path | None = None
+    gateway_token: str = ""
+    """The secret the agent sends with every gateway request (see `Gateway.token`)."""
     llm_model: str = "agent"
+    llm_context_window: int | None = None
+    """Tokens the agent's model takes, told to the agent so it keeps its history within it."""
+    llm_max_tokens: int | None = None
+    """The answer cap the agent should ask for."""
     trash: Trash = field(default_factory=Trash)
     """Deletes the evaluation's scratch trees in the background (shared by `replace` copies)."""
     pristine: PristineCache | None = None

@@ -14,7 +14,7 @@ A weight defaults to 1; parts are separated by `+`, so a path inside a spec must
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -146,21 +146,23 @@ class MixedBenchmark:
 
             yield evaluate_unit
 
-    def score(self, resolved_by_id: Mapping[str, bool]) -> Score:
+    def score(self, results: Iterable[tuple[str, bool]]) -> Score:
+        """From (task id, resolved) pairs, one per attempt (a task may have several)."""
         return mixed_score(
             [(part.spec, part.weight) for part in self.parts],
-            {tid: (self.part_of(tid).spec, ok) for tid, ok in resolved_by_id.items()},
+            [(self.part_of(tid).spec, ok) for tid, ok in results],
         )
 
 
 def mixed_score(
-    weights: Sequence[tuple[str, float]], outcomes: Mapping[str, tuple[str, bool]]
+    weights: Sequence[tuple[str, float]], outcomes: Iterable[tuple[str, bool]]
 ) -> Score:
-    """The weighted score from (task id -> (part spec, resolved)); parts with no attempted
-    task count in neither the numerator nor the weights."""
+    """The weighted score from (part spec, resolved) pairs, one per attempt; parts with no
+    attempted task count in neither the numerator nor the weights."""
+    outcomes = list(outcomes)
     parts = []
     for spec, weight in weights:
-        mine = [ok for part, ok in outcomes.values() if part == spec]
+        mine = [ok for part, ok in outcomes if part == spec]
         parts.append(PartScore(spec, weight, sum(mine), len(mine)))
     tried = [p for p in parts if p.attempted]
     total = sum(p.weight for p in tried)
@@ -168,8 +170,9 @@ def mixed_score(
     return Score(combined, tuple(parts))
 
 
-def bench_score(bench: Benchmark, spec: str, resolved_by_id: Mapping[str, bool]) -> Score:
-    """Any benchmark's score: a mix's weighted one, else the plain resolve rate as one part."""
+def bench_score(bench: Benchmark, spec: str, results: Iterable[tuple[str, bool]]) -> Score:
+    """Any benchmark's score from (task id, resolved) pairs, one per attempt: a mix's weighted
+    one, else the plain resolve rate as one part."""
     if isinstance(bench, MixedBenchmark):
-        return bench.score(resolved_by_id)
-    return mixed_score([(spec, 1.0)], {t: (spec, ok) for t, ok in resolved_by_id.items()})
+        return bench.score(results)
+    return mixed_score([(spec, 1.0)], [(spec, ok) for _, ok in results])

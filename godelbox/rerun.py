@@ -107,7 +107,7 @@ def rerun_lineage(
                 )
             rerun = {r.task_id: r.outcome for r in outcome.results.values()}
             if isinstance(bench, MixedBenchmark):
-                weighted = bench.score({t: o == RESOLVED for t, o in rerun.items()}).combined
+                weighted = bench.score((t, o == RESOLVED) for t, o in rerun.items()).combined
         step = RerunStep(step_id, reader.node(step_id).score, recorded, rerun, weighted)
         steps.append(step)
         if on_step is not None:

@@ -37,6 +37,10 @@ class TaskEvidence:
     """For a web episode, its summary (steps, rewards, how it ended; see
     `godelbox.evaluator.web.episodes.EpisodeResult.summary`): the agent's answer is its
     actions, which are in `log`, so there is no patch and no test results."""
+    test_patch: str = ""
+    """The task's hidden tests (for the diagnosis model only; the agent never sees them)."""
+    eval_log: str = ""
+    """The grader's test output for the latest attempt."""
 
 
 @dataclass(frozen=True)

@@ -54,7 +54,13 @@ not rewarded by the harness).
 
 from __future__ import annotations
 
-from godelbox.evaluator.contract import AGENT_DIR, ENV_LLM_MODEL, ENV_LLM_SOCKET, ENV_TIME_BUDGET
+from godelbox.evaluator.contract import (
+    AGENT_DIR,
+    ENV_LLM_MODEL,
+    ENV_LLM_SOCKET,
+    ENV_LLM_TOKEN,
+    ENV_TIME_BUDGET,
+)
 from godelbox.sandbox.base import WORK_DIR
 
 __all__ = [
@@ -63,6 +69,7 @@ __all__ = [
     "DRIVER_DIR",
     "ENV_LLM_MODEL",
     "ENV_LLM_SOCKET",
+    "ENV_LLM_TOKEN",
     "ENV_TIME_BUDGET",
     "EPISODES_DIR",
     "KEYS",

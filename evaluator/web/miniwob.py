@@ -178,6 +178,7 @@ def run_episodes(
         settings or WebSettings(),
         image=image,
         gateway_socket=ctx.gateway_socket,
+        gateway_token=ctx.gateway_token,
         artifacts=artifacts,
     ) as session:
         return [session.play(episode) for episode in episodes]
@@ -257,6 +258,7 @@ class _SessionPool:
             self._player.agent_dir,
             self._settings,
             gateway_socket=None if gateway is None else gateway.socket_path,
+            gateway_token="" if gateway is None else gateway.token,
             on_episode=on_episode,
         )
         with self._lock:

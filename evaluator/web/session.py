@@ -28,8 +28,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from godelbox.agent_text import cap_text
 from godelbox.evaluator.context import EvalContext
-from godelbox.evaluator.runner import cap_text
 from godelbox.evaluator.web import contract
 from godelbox.evaluator.web.episodes import Episode, EpisodeEnd, EpisodeResult, WebSettings
 from godelbox.sandbox.base import (
@@ -103,7 +103,8 @@ class _Conversation:
 class WebSession:
     """`with WebSession(ctx, agent_dir, settings) as session: session.play(episode)`.
 
-    `gateway_socket`, when given, is mounted into the agent sandbox (never into the browser's);
+    `gateway_socket`, when given, is mounted into the agent sandbox (never into the browser's)
+    and the agent is told `gateway_token`, the secret its requests must carry;
     `artifacts`, when given with `settings.screenshots`, receives every screenshot as
     `artifacts/<episode id>/step-<n>.png`, and the results point there. `on_episode` is told
     the task id of the episode about to start (the host attributes model calls to it)."""
@@ -116,10 +117,11 @@ class WebSession:
         *,
         image: str | None = None,
         gateway_socket: Path | None = None,
+        gateway_token: str = "",
         artifacts: Path | None = None,
         on_episode: Callable[[str], None] | None = None,
     ) -> None:
-        self.ctx = replace(ctx, gateway_socket=gateway_socket)
+        self.ctx = replace(ctx, gateway_socket=gateway_socket, gateway_token=gateway_token)
         self.agent_dir = agent_dir
         self.settings = settings
         self.image = image or settings.image or WEB_RECIPE.latest
@@ -227,6 +229,7 @@ class WebSession:
         if self.ctx.gateway_socket is not None:
             agent_env[contract.ENV_LLM_SOCKET] = GATEWAY_SOCKET
             agent_env[contract.ENV_LLM_MODEL] = self.ctx.llm_model
+            agent_env[contract.ENV_LLM_TOKEN] = self.ctx.gateway_token
         return agent_env
 
     def _deadline(self) -> float:

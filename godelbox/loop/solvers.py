@@ -16,9 +16,11 @@ from godelbox.evaluator.benchmark import Task
 from godelbox.evaluator.context import EvalContext
 from godelbox.evaluator.results import Solution, TaskResult
 from godelbox.evaluator.runner import run_agent
+from godelbox.llm.fit import model_limits
 from godelbox.proposer.base import LLMCallSink
 from godelbox.proposer.llm import LLMClient, RunBudget
 from godelbox.sandbox.gateway import Gateway
+from godelbox.sandbox.gateway_server import WireLimits
 
 
 @dataclass(frozen=True)
@@ -27,27 +29,39 @@ class GatewayAgentSolver:
     llm: LLMClient
     on_call: LLMCallSink
     name: str = "agent"
+    wire: WireLimits | None = None
+    """How the gateway reads requests (default `WireLimits()`)."""
 
     def solve(self, ctx: EvalContext, task: Task, workspace: Path, problem: str) -> Solution:
-        with sandbox_gateway(self.llm, self.on_call) as gateway:
-            task_ctx = replace(ctx, gateway_socket=gateway.socket_path)
+        with sandbox_gateway(self.llm, self.on_call, self.wire) as gateway:
+            task_ctx = replace(
+                ctx,
+                gateway_socket=gateway.socket_path,
+                gateway_token=gateway.token,
+                **model_limits(self.llm, "agent"),
+            )
             return run_agent(task_ctx, self.agent_dir, workspace, problem, image=task.image)
 
     def web_gateway(self, current: Callable[[], str]) -> Gateway:
         """One gateway per web session; its calls go to the node like the coding agent's."""
-        return sandbox_gateway(self.llm, self.on_call)
+        return sandbox_gateway(self.llm, self.on_call, self.wire)
 
     def finish_episode(self, result: TaskResult) -> TaskResult:
         return result
 
 
-def sandbox_gateway(llm: LLMClient, on_call: LLMCallSink) -> Gateway:
-    """A gateway with the configured per-sandbox budget (`llm.sandbox_budget_*`)."""
+def sandbox_gateway(
+    llm: LLMClient, on_call: LLMCallSink, wire: WireLimits | None = None
+) -> Gateway:
+    """An agent sandbox's gateway: the agent role only, with the configured per-sandbox budget
+    (`llm.sandbox_budget_*`)."""
     return Gateway(
         llm,
         on_call=on_call,
         budget_usd=llm.llm.sandbox_budget_usd,
         budget_tokens=llm.llm.sandbox_budget_tokens,
+        roles=("agent",),
+        wire=wire,
     )
 
 

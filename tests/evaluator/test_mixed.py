@@ -59,14 +59,14 @@ def test_a_mixed_benchmark_lists_every_task_once_and_knows_their_parts() -> None
 def test_the_score_is_the_weighted_mean_of_the_parts_tried() -> None:
     score = mixed_score(
         [("code", 1.0), ("web", 3.0), ("never", 5.0)],
-        {
-            "c1": ("code", True),
-            "c2": ("code", False),
-            "w1": ("web", False),
-            "w2": ("web", False),
-            "w3": ("web", False),
-            "w4": ("web", True),
-        },
+        [
+            ("code", True),
+            ("code", False),
+            ("web", False),
+            ("web", False),
+            ("web", False),
+            ("web", True),
+        ],
     )
     assert score.combined == pytest.approx((1 * 0.5 + 3 * 0.25) / 4)
     assert [(p.spec, p.resolved, p.attempted) for p in score.parts] == [
@@ -75,5 +75,5 @@ def test_the_score_is_the_weighted_mean_of_the_parts_tried() -> None:
         ("never", 0, 0),
     ]
     bench = load_benchmark("builtin:dev")
-    plain = bench_score(bench, "builtin:dev", {"a": True, "b": False, "c": False})
+    plain = bench_score(bench, "builtin:dev", [("a", True), ("b", False), ("b", False)])
     assert plain.combined == pytest.approx(1 / 3) and len(plain.parts) == 1
