@@ -12,7 +12,12 @@ from dataclasses import replace
 from pathlib import Path
 
 from godelbox.proposer.operators.agent_source import CONFIG, AgentSource
-from godelbox.proposer.operators.catalogue import Change, Transformation
+from godelbox.proposer.operators.catalogue import (
+    Change,
+    SetChoice,
+    Transformation,
+    config_change,
+)
 
 TEMPLATES = Path(__file__).resolve().parent / "templates" / "rules"
 GUARD_WORDS = (
@@ -42,10 +47,6 @@ def rule_modules(agent: AgentSource) -> frozenset[str]:
     return frozenset(p.stem for p in rules.glob("*.py") if p.stem != "__init__")
 
 
-def _config(agent: AgentSource, name: str, value: object, description: str) -> Change:
-    return Change(description, {CONFIG: agent.set(name, value)})
-
-
 class AddRule:
     name = "add_rule"
     weight = 3.0
@@ -62,7 +63,9 @@ class AddRule:
                 continue
             for position in range(len(current) + 1):
                 order = [*current[:position], new, *current[position:]]
-                change = _config(agent, "RULES", order, f"add rule {new!r} at position {position}")
+                change = config_change(
+                    agent, "RULES", order, f"add rule {new!r} at position {position}"
+                )
                 if new not in have:
                     change.files[f"rules/{new}.py"] = (TEMPLATES / f"{new}.py").read_text()
                 out.append(change)
@@ -81,7 +84,9 @@ class RemoveRule:
         guards = list(agent.get("GUARDS"))
         out = []
         for old in current:
-            change = _config(agent, "RULES", [r for r in current if r != old], f"drop rule {old!r}")
+            change = config_change(
+                agent, "RULES", [r for r in current if r != old], f"drop rule {old!r}"
+            )
             kept = [g for g in guards if g.partition(":")[0] != old]
             if kept != guards:  # its guards go with it (the agent's tests check GUARDS)
                 edited = replace(agent, config_text=change.files[CONFIG])
@@ -109,7 +114,7 @@ class MoveRule:
                     continue
                 order = [*rest[:j], rule, *rest[j:]]
                 description = f"move rule {rule!r} from position {i} to {j}"
-                out.append(_config(agent, "RULES", order, description))
+                out.append(config_change(agent, "RULES", order, description))
         return out
 
 
@@ -129,7 +134,7 @@ class GuardRule:
                 entry = f"{rule}:{word}"
                 if entry not in guards:
                     description = f"rule {rule!r} acts only on tasks that say {word!r}"
-                    out.append(_config(agent, "GUARDS", [*guards, entry], description))
+                    out.append(config_change(agent, "GUARDS", [*guards, entry], description))
         return out
 
 
@@ -141,22 +146,10 @@ class UnguardRule:
     def changes(self, agent: AgentSource) -> list[Change]:
         guards = list(agent.get("GUARDS"))
         return [
-            _config(agent, "GUARDS", [g for g in guards if g != old], f"drop the guard {old!r}")
+            config_change(
+                agent, "GUARDS", [g for g in guards if g != old], f"drop the guard {old!r}"
+            )
             for old in guards
-        ]
-
-
-class SetMatch:
-    name = "set_match"
-    weight = 1.0
-    remedies = ("no_rule", "wrong")
-
-    def changes(self, agent: AgentSource) -> list[Change]:
-        current = agent.get("MATCH")
-        return [
-            _config(agent, "MATCH", mode, f"match page text {mode} instead of {current}")
-            for mode in MATCHES
-            if mode != current
         ]
 
 
@@ -168,7 +161,9 @@ class AddSubmitWord:
     def changes(self, agent: AgentSource) -> list[Change]:
         current = list(agent.get("SUBMIT_WORDS"))
         return [
-            _config(agent, "SUBMIT_WORDS", [*current, word], f"treat {word!r} as a submit control")
+            config_change(
+                agent, "SUBMIT_WORDS", [*current, word], f"treat {word!r} as a submit control"
+            )
             for word in SUBMIT_WORDS
             if word not in current
         ]
@@ -180,7 +175,13 @@ WEB_CATALOGUE: tuple[Transformation, ...] = (
     MoveRule(),
     GuardRule(),
     UnguardRule(),
-    SetMatch(),
+    SetChoice(
+        "set_match",
+        "MATCH",
+        MATCHES,
+        ("no_rule", "wrong"),
+        "match page text {new} instead of {old}",
+    ),
     AddSubmitWord(),
 )
 """Every web transformation, in the fixed order the proposer draws from (determinism)."""
