@@ -16,6 +16,7 @@ import pytest
 from godelbox.archive.models import NodeStatus
 from godelbox.archive.store import Archive
 from godelbox.config import Config, dump_toml
+from tests.fixtures.docker_engine import BUSY_HOST_CPU_SHARES
 from tests.realmodel.settings import realmodel_config
 
 pytestmark = pytest.mark.docker
@@ -23,6 +24,7 @@ pytestmark = pytest.mark.docker
 FINAL = {NodeStatus.EVALUATED, NodeStatus.INVALID, NodeStatus.FAILED}
 
 
+@pytest.mark.timeout(1500)
 def test_one_generation_of_web_evolution_on_a_real_model(
     tmp_path: Path, local_model, docker_engine, agent_image, web_image
 ) -> None:
@@ -32,6 +34,7 @@ def test_one_generation_of_web_evolution_on_a_real_model(
         evaluation={"bench": "miniwob:click-test", "stages": [{"min_score_to_continue": 0.0}]},
         web={"image": web_image, "repeats": 1, "step_limit": 3, "episode_timeout_s": 90.0},
         loop={"children_per_generation": 1},
+        sandbox={"cpu_shares": BUSY_HOST_CPU_SHARES},
     )
     config_file = tmp_path / "godelbox.toml"
     config_file.write_text(dump_toml(Config.model_validate(data)), encoding="utf-8")

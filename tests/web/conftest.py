@@ -12,13 +12,16 @@ import pytest
 
 from godelbox.evaluator.context import EvalContext
 from godelbox.sandbox.base import Limits
+from tests.fixtures.docker_engine import BUSY_HOST_CPU_SHARES
 
 SCRIPTED_AGENT = Path(__file__).resolve().parent / "scripted_agent"
 
 
 @pytest.fixture
 def web_ctx(docker_backend, web_image) -> EvalContext:
-    return EvalContext(backend=docker_backend, image=web_image, limits=Limits())
+    return EvalContext(
+        backend=docker_backend, image=web_image, limits=Limits(cpu_shares=BUSY_HOST_CPU_SHARES)
+    )
 
 
 def make_scripted_agent(dest: Path, **policies: str) -> Path:

@@ -127,7 +127,7 @@ def local_session(tmp_path: Path, monkeypatch):
     monkeypatch.setattr(web_session, "DRIVER_SRC", FAKE_DRIVER)
     monkeypatch.setattr(web_session, "BROWSER_SLACK_S", 1.0)
     ctx = EvalContext(LocalBackend(), "unused", log_cap_bytes=10_000)
-    settings = WebSettings(step_limit=4, episode_timeout_s=3, startup_s=30)
+    settings = WebSettings(step_limit=4, episode_timeout_s=3)
 
     def make(**policies: str) -> web_session.WebSession:
         agent = make_scripted_agent(tmp_path / "agent", **policies)

@@ -18,6 +18,7 @@ from godelbox.evaluator.web.episodes import episode_seeds
 from godelbox.paths import seed_agent_dir
 from godelbox.seeds import seed_dir
 from tests.evaluator.eval_helpers import godelbox_cli
+from tests.fixtures.docker_engine import BUSY_HOST_CPU_SHARES
 
 pytestmark = pytest.mark.docker
 
@@ -26,8 +27,10 @@ REPEATS = 2
 
 
 def cli(*args: str, agent_image: str, web_image: str, cwd: Path) -> subprocess.Popen[str]:
-    """`godelbox ARGS` in its own process with the test images and a 30 s episode limit."""
+    """`godelbox ARGS` in its own process with the test images, a 30 s episode limit and the
+    busy host's CPU weight."""
     web = ("--set", f"web.image={web_image}", "--set", "web.episode_timeout_s=30")
+    web += ("--set", f"sandbox.cpu_shares={BUSY_HOST_CPU_SHARES}")
     return godelbox_cli(*args, *web, image=agent_image, cwd=cwd)
 
 

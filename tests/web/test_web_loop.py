@@ -21,6 +21,7 @@ from godelbox.archive.store import Archive
 from godelbox.tui.archive_reader import ArchiveReader
 from godelbox.tui.node_detail import render_node_detail
 from tests.daemon.runs import fingerprint, run_to_end
+from tests.fixtures.docker_engine import BUSY_HOST_CPU_SHARES
 from tests.fixtures.fake_llm import ScriptedReply
 
 pytestmark = pytest.mark.docker
@@ -33,6 +34,7 @@ seed = {seed}
 
 [sandbox]
 image = "{agent_image}"
+cpu_shares = {cpu_shares}
 
 [web]
 image = "{web_image}"
@@ -56,7 +58,13 @@ iterations = {iterations}
 
 
 def web_config(path: Path, agent_image: str, web_image: str, extra: str = "", **values) -> Path:
-    settings = {"seed": 5, "tasks": TASKS, "iterations": 3, **values}
+    settings = {
+        "seed": 5,
+        "tasks": TASKS,
+        "iterations": 3,
+        "cpu_shares": BUSY_HOST_CPU_SHARES,
+        **values,
+    }
     text = WEB_RUN.format(agent_image=agent_image, web_image=web_image, **settings)
     path.write_text(text + extra, encoding="utf-8")
     return path
