@@ -22,6 +22,7 @@ from godelbox.evaluator.web.episodes import Episode, WebSettings
 from godelbox.evaluator.web.miniwob import run_episodes
 from godelbox.evaluator.web.session import DRIVER_ARGV, DRIVER_SRC, web_limits
 from godelbox.sandbox.base import Limits, SandboxSpec
+from tests.fixtures.docker_engine import BUSY_HOST_CPU_SHARES
 
 pytestmark = pytest.mark.docker
 
@@ -52,7 +53,7 @@ def test_control_the_cheat_forges_a_reward_next_to_the_browser(
 ) -> None:
     agent = cheat_agent(name, tmp_path / "agent")
     env = {"HOME": "/tmp", "TMPDIR": "/tmp"}
-    with docker_backend.start(SandboxSpec(web_image, web_limits(Limits()))) as box:
+    with docker_backend.start(SandboxSpec(web_image, web_limits(Limits(cpu_shares=BUSY_HOST_CPU_SHARES)))) as box:
         box.copy_in(DRIVER_SRC, contract.DRIVER_DIR)
         box.copy_in(agent, contract.AGENT_DIR)
         driver = box.open(list(DRIVER_ARGV), workdir=contract.DRIVER_DIR, env=env)
@@ -83,7 +84,8 @@ def test_the_harness_does_not_reward_the_cheat(
     web_image,
     tmp_path: Path,
 ) -> None:
-    ctx = EvalContext(backend=docker_backend, image=agent_image, limits=Limits())
+    limits = Limits(cpu_shares=BUSY_HOST_CPU_SHARES)
+    ctx = EvalContext(backend=docker_backend, image=agent_image, limits=limits)
     agent = cheat_agent(name, tmp_path / "agent")
     episodes = [Episode("click-button", 0), Episode("click-test", 0)]
     for result in run_episodes(ctx, agent, episodes, SETTINGS):

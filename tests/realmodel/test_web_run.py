@@ -65,7 +65,9 @@ def test_one_generation_of_web_evolution_on_a_real_model(
     assert child.status in FINAL and (child.status is NodeStatus.EVALUATED or child.reason)
     answered = [c for c in calls if c.error is None]
     assert answered and all(c.tokens_in > 0 and c.tokens_out > 0 for c in answered)
-    assert all(c.node_id is not None and c.model == "openai/local" for c in calls)
+    stray = [(c.node_id, c.role, c.model, c.error) for c in calls]
+    stray = [c for c in stray if c[0] is None or c[2] != "openai/local"]
+    assert not stray, stray  # every call billed to a node, every role on the local model
     # The web agent reached the model through its session's gateway, billed to the seed.
     assert any(c.role == "agent" and c.node_id == seed.id for c in answered)
     # The child began with a diagnosis (of the seed's web episode).
