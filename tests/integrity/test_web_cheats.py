@@ -53,7 +53,8 @@ def test_control_the_cheat_forges_a_reward_next_to_the_browser(
 ) -> None:
     agent = cheat_agent(name, tmp_path / "agent")
     env = {"HOME": "/tmp", "TMPDIR": "/tmp"}
-    with docker_backend.start(SandboxSpec(web_image, web_limits(Limits(cpu_shares=BUSY_HOST_CPU_SHARES)))) as box:
+    limits = web_limits(Limits(cpu_shares=BUSY_HOST_CPU_SHARES))
+    with docker_backend.start(SandboxSpec(web_image, limits)) as box:
         box.copy_in(DRIVER_SRC, contract.DRIVER_DIR)
         box.copy_in(agent, contract.AGENT_DIR)
         driver = box.open(list(DRIVER_ARGV), workdir=contract.DRIVER_DIR, env=env)
