@@ -85,6 +85,7 @@ class BubblewrapSandbox:
         self._closed = False
         self._streams: list[subprocess.Popen[bytes]] = []
         self._work = Path(tempfile.mkdtemp(prefix=f"{WORK_PREFIX}{lbl.owner_token()}-"))
+        _check_reachable(self._work.parent)
         # localhost must resolve, as it does under docker (chromedriver is reached by name);
         # the rootfs's own /etc/hosts is empty.
         self._etc = Path(tempfile.mkdtemp(prefix=f"{WORK_PREFIX}{lbl.owner_token()}-"))
@@ -400,3 +401,16 @@ def sweep_bubblewrap() -> list[str]:
                 trees.remove(d)
             removed.append(str(d))
     return removed + cgroups.sweep(lbl.token_alive)
+
+
+def _check_reachable(folder: Path) -> None:
+    """bwrap binds the work dir as uid UID, so every folder above it must let that user pass;
+    a private temp dir (e.g. TMPDIR under a 0700 home) would fail later with a bare EACCES."""
+    for part in (folder, *folder.parents):
+        st = part.stat()
+        if st.st_uid != UID and not st.st_mode & 0o001:
+            raise SandboxError(
+                f"the bubblewrap sandbox user (uid {UID}) cannot enter {part} (mode "
+                f"{st.st_mode & 0o777:o}), which holds its work dir {folder}: point TMPDIR at a "
+                "folder every user can traverse (e.g. /tmp)"
+            )
