@@ -8,13 +8,14 @@ graded; everything else is graded by the benchmark in fresh sandboxes.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from godelbox.config import StageSection
 from godelbox.errors import UserError
@@ -42,6 +43,13 @@ class AgentSolver:
 
     def solve(self, ctx: EvalContext, task: Task, workspace: Path, problem: str) -> Solution:
         return run_agent(ctx, self.agent_dir, workspace, problem, image=task.image)
+
+    def web_gateway(self, current: Callable[[], str]) -> contextlib.AbstractContextManager[Any]:
+        """No models: web sessions of this agent get no gateway."""
+        return contextlib.nullcontext(None)
+
+    def finish_episode(self, result: TaskResult) -> TaskResult:
+        return result
 
 
 @dataclass(frozen=True)
@@ -254,16 +262,19 @@ def evaluate_benchmark(
     def evaluate_unit(ids: list[str]) -> list[TaskResult]:
         return evaluate_tasks(ctx, bench, [by_id[i] for i in ids], solver)
 
-    return run_staged(
-        [task.task_id for task in tasks],
-        evaluate_unit,
-        stages=stages,
-        workers=workers,
-        unit_size=bench.batch_size,
-        done=done,
-        on_result=on_result,
-        should_stop=should_stop,
-    )
+    # Played benchmarks (the web) bring their own units: episodes in long-lived sessions.
+    players = getattr(bench, "players", None)
+    with players(ctx, solver, workers) if players else contextlib.nullcontext() as played:
+        return run_staged(
+            [task.task_id for task in tasks],
+            played or evaluate_unit,
+            stages=stages,
+            workers=workers,
+            unit_size=bench.batch_size,
+            done=done,
+            on_result=on_result,
+            should_stop=should_stop,
+        )
 
 
 def select_tasks(bench: Benchmark, task_ids: Sequence[str] | None) -> list[Task]:

@@ -192,6 +192,17 @@ class EvaluationSection(_Section):
     )
 
 
+class WebSection(_Section):
+    """MiniWoB++ episodes (`miniwob:` benchmarks); see docs/web.md."""
+
+    repeats: int = Field(5, ge=1, description="Episodes per task (BrowserGym plays 5).")
+    seed: int = Field(0, description="Seed of the generator the episode seeds are drawn from.")
+    step_limit: int = Field(10, ge=1, description="Actions per episode.")
+    episode_timeout_s: float = Field(60.0, gt=0, description="Wall time per episode.")
+    screenshots: bool = Field(False, description="A PNG per observation for the agent.")
+    image: str = Field("godelbox-web:latest", description="The browser sandbox's image.")
+
+
 class SandboxSection(_Section):
     backend: Literal["auto", "docker", "bubblewrap", "none"] = "auto"
     image: str = "godelbox-agent:latest"
@@ -215,6 +226,9 @@ class SandboxSection(_Section):
     unbounded_work_dir: bool = Field(
         False,
         description="Bubblewrap without root: accept a work dir with no disk or inode bound.",
+    )
+    cpu_shares: int = Field(
+        0, ge=0, description="Docker CPU weight of each sandbox (0 = engine default, 1024)."
     )
     warm_pool: int = Field(
         0,
@@ -309,6 +323,7 @@ class Config(_Section):
     llm: LLMSection = Field(default_factory=LLMSection)
     selection: SelectionSection = Field(default_factory=SelectionSection)
     evaluation: EvaluationSection = Field(default_factory=EvaluationSection)
+    web: WebSection = Field(default_factory=WebSection)
     sandbox: SandboxSection = Field(default_factory=SandboxSection)
     budget: BudgetSection = Field(default_factory=BudgetSection)
     loop: LoopSection = Field(default_factory=LoopSection)

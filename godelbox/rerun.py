@@ -20,11 +20,12 @@ from pathlib import Path
 from rich.console import Console
 
 from godelbox.archive.codestore import CodeStore
-from godelbox.config import CONFIG_FILE_NAME, Config, load_config
+from godelbox.config import CONFIG_FILE_NAME, Config, StageSection, load_config
 from godelbox.errors import UserError
 from godelbox.evaluator.benchmark import Benchmark
 from godelbox.evaluator.context import EvalContext
-from godelbox.evaluator.evaluation import AgentSolver, evaluate_tasks, select_tasks
+from godelbox.evaluator.evaluation import AgentSolver, evaluate_benchmark
+from godelbox.evaluator.mixed import MixedBenchmark
 from godelbox.tui.archive_reader import ArchiveReader
 from godelbox.tui.score_style import format_score
 from godelbox.tui.task_flips import RESOLVED
@@ -44,11 +45,16 @@ class RerunStep:
     """Task id -> outcome stored in the archive."""
     rerun: dict[str, str]
     """Task id -> outcome of the new evaluation (same tasks)."""
+    weighted: float | None = None
+    """The new score as the loop computes it for a mixed benchmark (weighted by part); None
+    means the plain resolve rate."""
 
     @property
     def rerun_score(self) -> float | None:
         if not self.rerun:
             return None
+        if self.weighted is not None:
+            return self.weighted
         return sum(o == RESOLVED for o in self.rerun.values()) / len(self.rerun)
 
     @property
@@ -85,16 +91,24 @@ def rerun_lineage(
     for step_id in reader.lineage(node_id):
         recorded = reader.task_outcomes(step_id)
         rerun: dict[str, str] = {}
+        weighted = None
         if recorded:
-            tasks = select_tasks(bench, list(recorded))
             sha = reader.commits([step_id])[step_id]
             with tempfile.TemporaryDirectory(prefix="godelbox-rerun-") as tmp:
                 agent_dir = Path(tmp) / "agent"
                 store.checkout(sha, agent_dir)
                 node_ctx = replace(ctx, labels={**ctx.labels, "node": str(step_id)})
-                results = evaluate_tasks(node_ctx, bench, tasks, AgentSolver(agent_dir))
-            rerun = {r.task_id: r.outcome for r in results}
-        step = RerunStep(step_id, reader.node(step_id).score, recorded, rerun)
+                outcome = evaluate_benchmark(
+                    node_ctx,
+                    bench,
+                    AgentSolver(agent_dir),
+                    stages=[StageSection(tasks=None)],
+                    task_ids=list(recorded),
+                )
+            rerun = {r.task_id: r.outcome for r in outcome.results.values()}
+            if isinstance(bench, MixedBenchmark):
+                weighted = bench.score((t, o == RESOLVED) for t, o in rerun.items()).combined
+        step = RerunStep(step_id, reader.node(step_id).score, recorded, rerun, weighted)
         steps.append(step)
         if on_step is not None:
             on_step(step)

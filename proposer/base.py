@@ -33,6 +33,10 @@ class TaskEvidence:
     attempts_resolved: int = 0
     attempts: int = 1
     """Across every evaluation of this task by the parent, to spot tasks solved only sometimes."""
+    episode: dict[str, Any] | None = None
+    """For a web episode, its summary (steps, rewards, how it ended; see
+    `godelbox.evaluator.web.episodes.EpisodeResult.summary`): the agent's answer is its
+    actions, which are in `log`, so there is no patch and no test results."""
     test_patch: str = ""
     """The task's hidden tests (for the diagnosis model only; the agent never sees them)."""
     eval_log: str = ""

@@ -40,7 +40,7 @@ import uuid
 from collections.abc import Collection, Mapping, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
-from typing import IO
+from typing import IO, Any
 
 import docker.errors
 from docker.types import DriverConfig, Mount, Ulimit
@@ -57,6 +57,7 @@ from godelbox.sandbox.base import (
     SandboxSpec,
 )
 from godelbox.sandbox.engine import require_client
+from godelbox.sandbox.stream import LineStream, framed_stream
 
 SANDBOX_UID = 1000
 USER = f"{SANDBOX_UID}:{SANDBOX_UID}"
@@ -235,15 +236,24 @@ class DockerSandbox:
             ended=ended,
         )
 
-    def _exec(
-        self,
-        cmd: Sequence[str],
-        deadline: float,
-        cap: int,
-        workdir: str = WORK_DIR,
-        env: Mapping[str, str] | None = None,
-        stdin: bytes | None = None,
-    ) -> tuple[str, bytes, bytes, EndReason]:
+    def open(
+        self, cmd: Sequence[str], *, workdir: str = WORK_DIR, env: Mapping[str, str] | None = None
+    ) -> LineStream:
+        if self._dead or self._closed:
+            raise SandboxError(f"cannot run in this sandbox{self._why()}; start a new one")
+        self._end_feed()
+        _, raw, sock = self._start_exec(cmd, workdir, env, stdin=True)
+
+        def hang_up() -> None:
+            _hang_up(sock)
+            raw.close()
+
+        return framed_stream(sock, hang_up)
+
+    def _start_exec(
+        self, cmd: Sequence[str], workdir: str, env: Mapping[str, str] | None, *, stdin: bool
+    ) -> tuple[str, Any, socket.socket]:
+        """(exec id, the engine's response, its socket) of a started exec as uid 1000."""
         api = self._client.api
         try:
             exec_id = api.exec_create(
@@ -251,7 +261,7 @@ class DockerSandbox:
                 list(cmd),
                 stdout=True,
                 stderr=True,
-                stdin=stdin is not None,
+                stdin=stdin,
                 user=USER,
                 workdir=workdir,
                 environment=dict(env or {}),
@@ -261,7 +271,18 @@ class DockerSandbox:
             # The keeper died (e.g. the agent ran `kill -9 -1`): the container is gone.
             self._dead = True
             raise SandboxError(f"the sandbox is gone: {err.explanation or err}") from None
-        sock: socket.socket = getattr(raw, "_sock", raw)
+        return exec_id, raw, getattr(raw, "_sock", raw)
+
+    def _exec(
+        self,
+        cmd: Sequence[str],
+        deadline: float,
+        cap: int,
+        workdir: str = WORK_DIR,
+        env: Mapping[str, str] | None = None,
+        stdin: bytes | None = None,
+    ) -> tuple[str, bytes, bytes, EndReason]:
+        exec_id, raw, sock = self._start_exec(cmd, workdir, env, stdin=stdin is not None)
         try:
             if stdin is not None:
                 # A process that never reads its stdin must not hang us past the deadline.
@@ -605,7 +626,9 @@ class DockerBackend:
                     read_only=True,
                 )
             )
+        weight = {"cpu_shares": limits.cpu_shares} if limits.cpu_shares else {}
         host_config = api.create_host_config(
+            **weight,
             auto_remove=True,
             init=True,
             network_mode="none",

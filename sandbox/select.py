@@ -22,6 +22,7 @@ def limits_for(section: SandboxSection) -> Limits:
         work_mb=section.work_mb,
         work_inodes=section.work_inodes,
         output_limit_bytes=section.output_limit_bytes,
+        cpu_shares=section.cpu_shares,
         nofile=section.nofile,
         copy_out=CopyLimits(
             total_mb=section.copy_out_mb,

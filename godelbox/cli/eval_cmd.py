@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -35,7 +35,7 @@ from godelbox.cli.eval_llm import (
 from godelbox.config import Config, StageSection, load_config
 from godelbox.errors import UserError
 from godelbox.evaluator import contract
-from godelbox.evaluator.bench_spec import SPECS, load_benchmark
+from godelbox.evaluator.bench_spec import SPECS, is_web, load_benchmark
 from godelbox.evaluator.benchmark import Benchmark
 from godelbox.evaluator.context import EvalContext, context_from_config
 from godelbox.evaluator.evaluation import (
@@ -46,6 +46,7 @@ from godelbox.evaluator.evaluation import (
     select_tasks,
 )
 from godelbox.evaluator.journal import Journal
+from godelbox.evaluator.mixed import bench_score
 from godelbox.evaluator.native_reports import write_native_reports
 from godelbox.evaluator.predictions import (
     Prediction,
@@ -95,6 +96,15 @@ def eval_command(
             "--staged", help="Use evaluation.stages (stop early on low scores); default: all."
         ),
     ] = False,
+    repeats: Annotated[
+        int | None,
+        typer.Option(
+            "--repeats",
+            min=1,
+            help="Web (miniwob:) episodes per task, seeds from a fixed generator "
+            "(web.repeats, default 5; web.seed picks the generator).",
+        ),
+    ] = None,
     model: Annotated[
         str | None,
         typer.Option(
@@ -132,12 +142,19 @@ def eval_command(
     overrides = parse_overrides(set_)
     if model is not None:
         overrides["models.agent"] = model
+    if repeats is not None:
+        overrides["web.repeats"] = str(repeats)
     cfg = load_config(default_config_file(config), overrides=overrides).config
+    spec = bench or cfg.evaluation.bench
+    if oracle and is_web(spec):
+        raise UserError(
+            f"{spec} has web episodes, which have no reference solutions: give an AGENT_DIR "
+            "(e.g. agents/webrules) instead of --oracle"
+        )
     preds = load_predictions(predictions) if predictions is not None else None
     solver = PredictionSolver(preds) if preds is not None else _solver(agent_dir, oracle)
     metered = None if oracle or preds is not None else _metered(solver, cfg)
     solver = metered or solver
-    spec = bench or cfg.evaluation.bench
     from godelbox.sandbox.select import backend_for
 
     console = Console()
@@ -148,9 +165,12 @@ def eval_command(
         wanted = _predicted_ids(benchmark, preds, wanted)
     selected = [t.task_id for t in select_tasks(benchmark, wanted)]
     identity = predictions_identity(predictions) if predictions else _identity(agent_dir, oracle)
-    header = {"bench": spec, "solver": identity}
+    header: dict[str, object] = {"bench": spec, "solver": identity}
     if metered is not None:
         header["model"] = cfg.models.agent
+    if is_web(spec):
+        # The seeds are in the task ids; the rest changes what an episode is.
+        header["web"] = {"step_limit": ctx.web.step_limit, "timeout_s": ctx.web.episode_timeout_s}
     log = Journal(journal, header) if journal else None
     previous = {k: v for k, v in (log.results if log else {}).items() if k in set(selected)}
     usage = {
@@ -163,7 +183,7 @@ def eval_command(
         metered.llm.run_budget.add(sum(u.cost_usd for u in usage.values()))
     if previous:
         console.print(f"resuming: {len(previous)} of {len(selected)} tasks already finished")
-    _preflight(ctx, benchmark, console)
+    _preflight(ctx, spec, benchmark, console)
     stages = cfg.evaluation.stages if staged else [StageSection(tasks=None)]
     results: dict[str, TaskResult] = dict(previous)
     with _progress(console) as progress:
@@ -219,9 +239,18 @@ def eval_command(
     _print_table(console, [results[t] for t in selected if t in results], usage)
     resolved = sum(r.resolved for r in results.values())
     rate = resolved / len(results) if results else 0.0
+    scored = bench_score(benchmark, spec, [(k, r.resolved) for k, r in results.items()])
+    if len(scored.parts) > 1:
+        for part in scored.parts:
+            console.print(
+                f"  {escape(part.spec)} (weight {part.weight:g}): resolved "
+                f"{part.resolved}/{part.attempted} ({part.rate:.1%})",
+                highlight=False,
+            )
+    combined = f", weighted score {scored.combined:.3f}" if len(scored.parts) > 1 else ""
     console.print(
-        f"[bold]{spec}[/] ({solver.name}): resolved {resolved}/{len(results)} "
-        f"({rate:.1%})"
+        f"[bold]{escape(spec)}[/] ({solver.name}): resolved {resolved}/{len(results)} "
+        f"({rate:.1%}){combined}"
         + (_usage_line(total_usage(usage.values())) if metered is not None else "")
         + (" — stopped early by the stage thresholds" if outcome.stopped_early else ""),
         highlight=False,
@@ -336,21 +365,26 @@ def _split_ids(tasks: list[str] | None) -> list[str] | None:
     return [i.strip() for chunk in tasks for i in chunk.split(",") if i.strip()]
 
 
-def _preflight(ctx: EvalContext, benchmark: Benchmark, console: Console) -> None:
+def _preflight(ctx: EvalContext, spec: str, benchmark: Benchmark, console: Console) -> None:
     """Fail once, clearly, when no sandbox can start (image missing, engine down), instead of
     recording every task as an error. A benchmark with an image of its own (Polyglot's
-    toolchains) has it built first when missing (cached by recipe hash)."""
+    toolchains) has it built first when missing (cached by recipe hash); web benchmarks also
+    need the browser's image."""
     recipe = getattr(benchmark, "recipe", None)
-    image = None
+    image = ctx.image
     if recipe is not None:
         from godelbox.sandbox.image import ensure_image
 
         image = ensure_image(recipe, progress=lambda m: console.log(escape(m))).tag
-    try:
-        with ctx.backend.start(ctx.spec(image)) as box:
-            box.run(["true"], 60.0)
-    except SandboxError as err:
-        raise SandboxError(f"cannot start a sandbox for the evaluation: {err}") from None
+    images = [image] + ([ctx.web.image] if is_web(spec) else [])
+    for each in images:
+        try:
+            with ctx.backend.start(ctx.spec(each)) as box:
+                box.run(["true"], 60.0)
+        except SandboxError as err:
+            web = each == ctx.web.image
+            hint = " (build it with `godelbox sandbox build --web`)" if web else ""
+            raise SandboxError(f"cannot start a sandbox for the evaluation: {err}{hint}") from None
 
 
 def _progress(console: Console) -> Progress:
@@ -369,11 +403,20 @@ def _label(spec: str, results: dict[str, TaskResult]) -> str:
     return f"{spec} · resolved {resolved}"
 
 
+def _reward(episode: dict[str, Any]) -> str:
+    """MiniWoB's time-decayed reward, and the raw reward (the success) in brackets."""
+    return f"{float(episode['cum_reward']):.2f} ({float(episode['cum_raw_reward']):.0f})"
+
+
 def _print_table(console: Console, results: list[TaskResult], usage: dict[str, TaskUsage]) -> None:
     table = Table(title="results", show_lines=False)
     table.add_column("task", style="cyan")
     table.add_column("outcome")
+    web = any(r.episode for r in results)
     table.add_column("tries", justify="right")
+    if web:
+        table.add_column("steps", justify="right")
+        table.add_column("reward", justify="right")
     table.add_column("time", justify="right")
     if usage:
         table.add_column("LLM calls", justify="right")
@@ -396,10 +439,15 @@ def _print_table(console: Console, results: list[TaskResult], usage: dict[str, T
             if usage
             else []
         )
+        episode = result.episode or {}
+        web_cells = (
+            [str(episode.get("n_steps", "")), _reward(episode) if episode else ""] if web else []
+        )
         table.add_row(
             escape(for_terminal(result.task_id)),
             f"[{style}]{result.outcome}[/]",
             str(result.attempts),
+            *web_cells,
             f"{result.duration_s:.1f}s",
             *llm_cells,
             reason,

@@ -57,6 +57,7 @@ def parent_evidence(
             tests=dict((row.details or {}).get("tests") or {}),
             attempts_resolved=resolved[task_id],
             attempts=attempts[task_id],
+            episode=(row.details or {}).get("episode"),
             test_patch=(test_patches or {}).get(task_id, ""),
             eval_log=str((row.details or {}).get("eval_log") or ""),
         )

@@ -31,6 +31,7 @@ from godelbox.config import Config, StageSection
 from godelbox.evaluator.benchmark import Benchmark, hidden_tests
 from godelbox.evaluator.context import EvalContext
 from godelbox.evaluator.evaluation import Solver, safe_name
+from godelbox.evaluator.mixed import MixedBenchmark, bench_score
 from godelbox.evaluator.results import TaskResult
 from godelbox.evaluator.staged import StagedOutcome, effective_stages, plan_stages
 from godelbox.loop import events
@@ -475,10 +476,13 @@ class Evolution:
             reached = max(reached, len(outcome.stages))
         rows = self.archive.evaluations(node_id)
         resolved = sum(1 for r in rows if r.outcome == Outcome.RESOLVED)
-        score = resolved / len(rows) if rows else 0.0
+        pairs = [(r.task_id, r.outcome == Outcome.RESOLVED) for r in rows]
+        score = bench_score(self.p.bench, self.config.evaluation.bench, pairs).combined
         made_patch = None
-        if self.config.selection.require_patch and node.parent_id is not None:
-            made_patch = any(str((r.details or {}).get("patch") or "").strip() for r in rows)
+        # Web episodes answer with actions, never a patch: the rule reads coding tasks only.
+        coding = [r for r in rows if not (r.details or {}).get("episode")]
+        if self.config.selection.require_patch and node.parent_id is not None and coding:
+            made_patch = any(str((r.details or {}).get("patch") or "").strip() for r in coding)
         self._write(
             self.archive.set_status,
             node_id,
@@ -578,6 +582,8 @@ class Evolution:
         log_file.write_text(result.log, encoding="utf-8")
         details = result.to_dict()
         details.pop("log")
+        if isinstance(self.p.bench, MixedBenchmark):
+            details["bench"] = self.p.bench.part_of(result.task_id).spec
         if attempt > 1:
             details["attempt"] = attempt
         self._write(

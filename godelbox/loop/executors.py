@@ -37,6 +37,7 @@ from typing import Any, Protocol
 
 from godelbox.config import Config, StageSection
 from godelbox.errors import UserError
+from godelbox.evaluator.bench_spec import is_web
 from godelbox.evaluator.benchmark import Benchmark
 from godelbox.evaluator.context import EvalContext
 from godelbox.evaluator.evaluation import (
@@ -305,6 +306,11 @@ def executor_for(config: Config) -> Executor:
     """The executor the config names (offline and LLM agents alike)."""
     if config.loop.executor == "local":
         return LocalExecutor()
+    if is_web(config.evaluation.bench):
+        raise ClusterError(
+            "loop.executor = 'ray' does not play web benchmarks yet (their episodes run in "
+            "sessions that live in the daemon); use loop.executor = 'local'"
+        )
     return RayExecutor(config, config.loop.ray_address, config.loop.ray_max_retries)
 
 

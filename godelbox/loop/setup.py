@@ -28,6 +28,7 @@ from godelbox.proposer.base import Proposal, Proposer
 from godelbox.proposer.validate import Validation, validate_child
 from godelbox.sandbox.base import Backend
 from godelbox.sandbox.select import backend_for
+from godelbox.seeds import seed_dir, seed_kind
 from godelbox.trash import Trash
 
 
@@ -75,7 +76,7 @@ def build_parts(
         validate=validator(config, ctx),
         bench=bench,
         ctx=ctx,
-        seed_dir=seed_agent_dir(seed_kind),
+        seed_dir=seed_dir(seed_kind),
         seed_kind=seed_kind,
         reporter=reporter,
         stop=stop,
@@ -125,20 +126,39 @@ def check_models(config: Config) -> None:
 def _components(
     config: Config, ctx: EvalContext, spent_usd: float
 ) -> tuple[Proposer, str, SolverFactory]:
-    """(proposer, seed agent name, how to run an agent) for the configured mode."""
+    """(proposer, seed agent name, how to run an agent) for the configured mode and the
+    benchmark's kinds (coding, web or both: see godelbox.seeds)."""
+    kind = seed_kind(config.evaluation.bench, offline(config))
     if offline(config):
-        from godelbox.proposer.operators import OperatorProposer
-
-        return OperatorProposer(), "repair", lambda agent_dir, _on_call: AgentSolver(agent_dir)
+        return _offline_proposer(kind), kind, lambda agent_dir, _on_call: AgentSolver(agent_dir)
     from godelbox.loop.solvers import GatewayAgentSolver, run_llm_client
     from godelbox.proposer.dgm import DGMProposer
 
     check_models(config)
     # A resumed run has already spent part of its dollar budget.
     llm = run_llm_client(config, spent_usd=spent_usd)
-    proposer = DGMProposer(llm, ctx, config.proposer, config.models, seed_agent_dir("coder"))
+    settings = config.proposer
+    if kind == "web":
+        # A web-only agent cannot edit code: the pinned coding seed implements its changes.
+        settings = settings.model_copy(update={"implement": "fixed"})
+    proposer = DGMProposer(llm, ctx, settings, config.models, seed_agent_dir("coder"))
     return (
         proposer,
-        "coder",
+        kind,
         lambda agent_dir, on_call: GatewayAgentSolver(agent_dir, llm, on_call),
     )
+
+
+def _offline_proposer(kind: str) -> Proposer:
+    from godelbox.proposer.combined import CombinedProposer
+    from godelbox.proposer.operators import OperatorProposer
+    from godelbox.proposer.web_operators import web_operator_proposer
+
+    by_part: dict[str, Proposer] = {
+        "repair": OperatorProposer(),
+        "webrules": web_operator_proposer(),
+    }
+    if "+" not in kind:
+        return by_part[kind]
+    coding, web = kind.split("+")
+    return CombinedProposer({"coding": by_part[coding], "web": by_part[web]})

@@ -207,19 +207,17 @@ class ArchiveReader:
                     select(NODE.score).where(NODE.id == row.parent_id)
                 ).scalar()
             tasks = conn.execute(
-                select(EVAL.stage, EVAL.task_id, EVAL.outcome, EVAL.score, EVAL.duration_s)
+                select(
+                    EVAL.stage,
+                    EVAL.task_id,
+                    EVAL.outcome,
+                    EVAL.score,
+                    EVAL.duration_s,
+                    EVAL.details,
+                )
                 .where(EVAL.node_id == node_id)
                 .order_by(EVAL.stage, EVAL.id)
             ).all()
-            # Details can be large (patches): read them for tampered results only.
-            evidence = {
-                (row.stage, row.task_id): _evidence_lines(row.details)
-                for row in conn.execute(
-                    select(EVAL.stage, EVAL.task_id, EVAL.details).where(
-                        EVAL.node_id == node_id, EVAL.outcome == "tampered"
-                    )
-                )
-            }
             calls = conn.execute(
                 select(
                     CALL.role,
@@ -246,17 +244,7 @@ class ArchiveReader:
             tasks_attempted=row.tasks_attempted,
             finished_at=row.finished_at,
             wall_time_s=row.wall_time_s,
-            tasks=tuple(
-                TaskResult(
-                    t.stage,
-                    t.task_id,
-                    str(t.outcome),
-                    t.score,
-                    t.duration_s,
-                    evidence.get((t.stage, t.task_id), ()),
-                )
-                for t in tasks
-            ),
+            tasks=tuple(_task_result(t) for t in tasks),
             llm_calls=tuple(LLMCallRecord(*c) for c in calls),
             flips=None
             if row.parent_id is None
@@ -481,3 +469,19 @@ def _read_only_engine(run_dir: Path) -> Engine:
         cursor.close()
 
     return engine
+
+
+def _task_result(row: Any) -> TaskResult:
+    details = row.details if isinstance(row.details, dict) else {}
+    episode = details.get("episode")
+    bench = details.get("bench")
+    return TaskResult(
+        row.stage,
+        row.task_id,
+        str(row.outcome),
+        row.score,
+        row.duration_s,
+        evidence=_evidence_lines(details) if row.outcome == "tampered" else (),
+        episode=episode if isinstance(episode, dict) else None,
+        bench=bench if isinstance(bench, str) else None,
+    )

@@ -37,6 +37,10 @@ class TaskResult:
     duration_s: float
     evidence: tuple[str, ...] = ()
     """What the harness observed, for a `tampered` result."""
+    episode: dict[str, Any] | None = None
+    """A web episode's summary (steps, rewards, how it ended); None for coding tasks."""
+    bench: str | None = None
+    """The part of a mixed benchmark the task belongs to; None otherwise."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,15 @@ class NodeDetail:
     llm_calls: tuple[LLMCallRecord, ...] = ()
     flips: TaskFlips | None = None
     """Tasks that flipped against the parent (None for the seed)."""
+
+    def bench_scores(self) -> dict[str, tuple[int, int]]:
+        """Part of a mixed benchmark -> (resolved, attempted); empty for a single benchmark."""
+        out: dict[str, tuple[int, int]] = {}
+        for task in self.tasks:
+            if task.bench is not None:
+                resolved, attempted = out.get(task.bench, (0, 0))
+                out[task.bench] = (resolved + (task.outcome == "resolved"), attempted + 1)
+        return out
 
     def stage_scores(self) -> dict[int, tuple[int, int, float]]:
         """Stage -> (resolved, attempted, mean task score), from the per-task rows."""

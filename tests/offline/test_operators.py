@@ -138,10 +138,9 @@ def test_non_repair_agent_is_a_clear_error(tmp_path):
         propose(tmp_path, random.Random(0))
 
 
-def test_exhausted_catalogue_is_a_proposal_error(tmp_path, monkeypatch):
-    monkeypatch.setattr("godelbox.proposer.operators.proposer.CATALOGUE", ())
+def test_exhausted_catalogue_is_a_proposal_error():
     with pytest.raises(ProposalError, match="no transformation applies"):
-        propose(SEED, random.Random(0))
+        propose(SEED, random.Random(0), catalogue=())
 
 
 def test_changes_already_tried_on_the_parent_are_not_proposed_again():
