@@ -37,10 +37,20 @@ def _add_pae_tables(conn: Connection) -> None:
     SQLModel.metadata.create_all(conn, tables=[*PAE_TABLES, *SELF_TABLES])
 
 
-MIGRATIONS: Sequence[Migration] = (_add_eval_jobs, _add_pae_tables)
+def _add_evaluation_cached(conn: Connection) -> None:
+    """v4: `evaluation.cached`, set on results served by the evaluation cache."""
+    if "cached" not in {c["name"] for c in inspect(conn).get_columns("evaluation")}:
+        conn.exec_driver_sql(
+            "ALTER TABLE evaluation ADD COLUMN cached BOOLEAN NOT NULL DEFAULT FALSE"
+        )
+
+
+MIGRATIONS: Sequence[Migration] = (_add_eval_jobs, _add_pae_tables, _add_evaluation_cached)
 """Append a function here (never edit an old one) for every schema change."""
 
 SCHEMA_VERSION = 1 + len(MIGRATIONS)
+CACHED_SINCE = 2 + MIGRATIONS.index(_add_evaluation_cached)
+"""The first schema version with `evaluation.cached` (read-only readers check it)."""
 
 _APP_KEY = "application"
 _VERSION_KEY = "schema_version"

@@ -35,6 +35,8 @@ class EvalContext:
     """Attempts for benchmarks that feed failures back (Polyglot); others use one."""
     gateway_socket: Path | None = None
     llm_model: str = "agent"
+    attempt_seed: int = 0
+    """Given to the agent (`contract.ENV_ATTEMPT_SEED`); part of the evaluation cache's key."""
     pristine: PristineCache | None = None
     trash: Trash = field(default_factory=Trash)
     """Deletes the evaluation's scratch trees in the background (shared by `replace` copies)."""
@@ -75,4 +77,5 @@ def context_from_config(
         grade_timeout_s=config.evaluation.task_timeout_s,
         tries=config.evaluation.polyglot_tries,
         gateway_socket=gateway_socket,
+        attempt_seed=config.evaluation.attempt_seed,
     )

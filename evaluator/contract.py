@@ -17,7 +17,9 @@ nothing the agent wrote except its diff reaches the grader.
 Environment given to the agent:
 - `GODELBOX_TIME_BUDGET_S`: seconds the agent has (it is killed at this limit anyway);
 - `GODELBOX_LLM_SOCKET`: path of the gateway's unix socket when a model is configured, else unset;
-- `GODELBOX_LLM_MODEL`: the role name to ask the gateway for (the gateway maps it to a model).
+- `GODELBOX_LLM_MODEL`: the role name to ask the gateway for (the gateway maps it to a model);
+- `GODELBOX_ATTEMPT_SEED`: an integer (`evaluation.attempt_seed`) an agent that draws random
+  numbers seeds them with, so the same seed means the same behaviour.
 No API key is ever in the environment or in any file of the sandbox.
 """
 
@@ -45,6 +47,7 @@ ENTRYPOINT = (
 ENV_TIME_BUDGET = "GODELBOX_TIME_BUDGET_S"
 ENV_LLM_SOCKET = "GODELBOX_LLM_SOCKET"
 ENV_LLM_MODEL = "GODELBOX_LLM_MODEL"
+ENV_ATTEMPT_SEED = "GODELBOX_ATTEMPT_SEED"
 
 AGENT_SELF_TEST = ("python3", "-m", "pytest", "-q", "-x", "tests")
 """How an agent's own test suite is run (from `AGENT_DIR`) when a descendant is validated."""

@@ -68,6 +68,9 @@ class TaskResult:
     infra: bool = False
     """The harness, not the agent, failed (sandbox engine, grader, workspace layout): the loop
     retries such a task instead of counting it against the agent."""
+    cache: dict[str, Any] | None = None
+    """Set when the result was served by the evaluation cache instead of being run: the entry's
+    key digest, when it was stored and by which evaluation (`from`: run and node labels)."""
 
     @property
     def resolved(self) -> bool:
@@ -92,6 +95,7 @@ class TaskResult:
             tampering=list(data.get("tampering") or []),
             attempts=int(data.get("attempts", 1)),
             infra=bool(data.get("infra", False)),
+            cache=dict(data["cache"]) if data.get("cache") else None,
         )
 
 

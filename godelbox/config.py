@@ -110,6 +110,12 @@ class EvaluationSection(_Section):
     workers: int = Field(2, ge=1)
     task_timeout_s: float = Field(300.0, gt=0)
     polyglot_tries: int = Field(2, ge=1)
+    attempt_seed: int = Field(
+        0,
+        ge=0,
+        description="Given to agents as GODELBOX_ATTEMPT_SEED and part of the cache key: "
+        "change it to sample an agent's behaviour afresh.",
+    )
 
 
 class SandboxSection(_Section):
@@ -138,6 +144,23 @@ class SandboxSection(_Section):
                 "also set sandbox.unsafe_no_sandbox = true if you really mean it"
             )
         return self
+
+
+class CacheSection(_Section):
+    """The evaluation cache: a task outcome is reused for an identical key (agent tree, task,
+    image, grader code, model configuration, attempt seed); see docs/performance.md."""
+
+    enabled: bool = Field(True, description="Reuse outcomes of identical evaluations.")
+    dir: str = Field("", description="Where entries live; empty = $GODELBOX_CACHE/evaluations.")
+    max_mb: int = Field(2048, ge=1, description="Least recently used entries beyond this go.")
+    llm_agents: bool = Field(
+        False, description="Also cache agents that call models (their answers are samples)."
+    )
+    deterministic_models: list[str] = Field(
+        default_factory=list,
+        description="Models whose answers are a function of the request (a local server at "
+        "temperature 0, a replay): agents using only these are cached without llm_agents.",
+    )
 
 
 class BudgetSection(_Section):
@@ -215,6 +238,7 @@ class Config(_Section):
     selection: SelectionSection = Field(default_factory=SelectionSection)
     evaluation: EvaluationSection = Field(default_factory=EvaluationSection)
     sandbox: SandboxSection = Field(default_factory=SandboxSection)
+    cache: CacheSection = Field(default_factory=CacheSection)
     budget: BudgetSection = Field(default_factory=BudgetSection)
     loop: LoopSection = Field(default_factory=LoopSection)
     proposer: ProposerSection = Field(default_factory=ProposerSection)
@@ -258,8 +282,8 @@ def dump_toml(config: Config) -> str:
     """Serialise a config as TOML (the run dir's snapshot); None values are left out."""
     lines: list[str] = []
     for section, values in config.model_dump(exclude_none=True).items():
-        scalars = {k: v for k, v in values.items() if not isinstance(v, list)}
-        tables = {k: v for k, v in values.items() if isinstance(v, list)}
+        tables = {k: v for k, v in values.items() if _is_table_list(v)}
+        scalars = {k: v for k, v in values.items() if k not in tables}
         lines.append(f"[{section}]")
         lines.extend(f"{k} = {_toml_value(v)}" for k, v in scalars.items())
         lines.append("")
@@ -271,7 +295,13 @@ def dump_toml(config: Config) -> str:
     return "\n".join(lines)
 
 
+def _is_table_list(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
+
+
 def _toml_value(value: Any) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):

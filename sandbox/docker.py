@@ -426,6 +426,13 @@ class DockerBackend:
         self._swept = not sweep
         self._reaper = ThreadPoolExecutor(max_workers=2, thread_name_prefix="godelbox-reaper")
 
+    def image_identity(self, image: str) -> str | None:
+        """The image's content id (a rebuilt image under the same tag gets a new one)."""
+        try:
+            return str(self._client.api.inspect_image(image)["Id"])
+        except docker.errors.ImageNotFound:
+            return None
+
     def start(self, spec: SandboxSpec) -> DockerSandbox:
         if not self._swept:
             sweep_docker(self._client)

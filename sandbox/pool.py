@@ -54,6 +54,9 @@ class PooledBackend:
         except queue.Empty:
             return self._direct.start(spec)
 
+    def image_identity(self, image: str) -> str | None:
+        return self._direct.image_identity(image)
+
     def ready(self, spec: SandboxSpec) -> int:
         """How many pre-started sandboxes for `spec` are waiting."""
         pool = self._pools.get(repr(spec))

@@ -35,6 +35,7 @@ from godelbox.config import Config, StageSection, load_config
 from godelbox.errors import UserError
 from godelbox.evaluator import contract
 from godelbox.evaluator.bench_spec import SPECS, load_benchmark
+from godelbox.evaluator.cache import CacheScope, cache_policy, open_cache
 from godelbox.evaluator.context import EvalContext, context_from_config
 from godelbox.evaluator.evaluation import (
     AgentSolver,
@@ -93,6 +94,10 @@ def eval_command(
             "openai/gpt-4o-mini); the agent then reaches it through a per-task gateway.",
         ),
     ] = None,
+    no_cache: Annotated[
+        bool,
+        typer.Option("--no-cache", help="Run every task afresh (cache.enabled = false)."),
+    ] = False,
     config: ConfigOption = None,
     set_: SetOption = None,
 ) -> None:
@@ -102,6 +107,8 @@ def eval_command(
     overrides = parse_overrides(set_)
     if model is not None:
         overrides["models.agent"] = model
+    if no_cache:
+        overrides["cache.enabled"] = "false"
     cfg = load_config(default_config_file(config), overrides=overrides).config
     solver = _solver(agent_dir, oracle)
     metered = None if oracle else _metered(solver, cfg)
@@ -163,15 +170,18 @@ def eval_command(
             done={k: r.resolved for k, r in previous.items()},
             on_result=on_result,
             should_stop=metered.should_stop if metered is not None else None,
+            cache=_cache_scope(cfg, agent_dir, uses_models=metered is not None),
         )
     if metered is not None and metered.endpoint_error:
         raise ModelEndpointError(metered.endpoint_error)
     _print_table(console, [results[t] for t in selected if t in results], usage)
     resolved = sum(r.resolved for r in results.values())
     rate = resolved / len(results) if results else 0.0
+    hits = sum(r.cache is not None for r in results.values())
     console.print(
         f"[bold]{spec}[/] ({solver.name}): resolved {resolved}/{len(results)} "
         f"({rate:.1%})"
+        + (f", {hits} from the evaluation cache (--no-cache to run them)" if hits else "")
         + (_usage_line(total_usage(usage.values())) if metered is not None else "")
         + (" — stopped early by the stage thresholds" if outcome.stopped_early else ""),
         highlight=False,
@@ -212,6 +222,18 @@ def _metered(solver: Solver, cfg: Config) -> MeteredSolver | None:
     llm = run_llm_client(cfg)
     check_agent_model(cfg, llm)
     return MeteredSolver(solver.agent_dir, llm)
+
+
+def _cache_scope(cfg: Config, agent_dir: Path | None, *, uses_models: bool) -> CacheScope | None:
+    """The evaluation cache for the agent in `agent_dir` (None: the reference solutions), or
+    None when it is off or the agent's model answers by sampling."""
+    model = cache_policy(cfg, uses_models=uses_models)
+    store = open_cache(cfg.cache) if model is not None else None
+    if store is None or model is None:
+        return None
+    if agent_dir is None:
+        return CacheScope.for_oracle(store)
+    return CacheScope.for_agent(store, agent_dir.resolve(), model)
 
 
 def _usage_line(usage: TaskUsage) -> str:
@@ -314,7 +336,7 @@ def _print_table(console: Console, results: list[TaskResult], usage: dict[str, T
             escape(result.task_id),
             f"[{style}]{result.outcome}[/]",
             str(result.attempts),
-            f"{result.duration_s:.1f}s",
+            f"{result.duration_s:.1f}s" + (" [blue](cached)[/]" if result.cache else ""),
             *llm_cells,
             reason,
         )

@@ -29,6 +29,7 @@ from godelbox.archive.store import Archive
 from godelbox.budget import exhausted
 from godelbox.config import Config
 from godelbox.evaluator.benchmark import Benchmark
+from godelbox.evaluator.cache import CacheScope
 from godelbox.evaluator.context import EvalContext
 from godelbox.evaluator.evaluation import Solver, safe_name
 from godelbox.evaluator.results import TaskResult
@@ -75,6 +76,8 @@ class LoopParts:
     stop: StopRequest
     executor: Executor
     """Where evaluation units run (`loop.executor`); the loop closes it when it stops."""
+    cache_for: Callable[[Path], CacheScope | None] = lambda _agent_dir: None
+    """The evaluation cache for the agent in a directory, or None when it must run afresh."""
 
 
 KEEP_CHECKOUTS = 128
@@ -453,10 +456,17 @@ class Evolution:
         self._busy(label, f"evaluating node {node_id}: {len(done)}/{len(tasks)} done")
 
         solver = self.p.solver_for(agent_dir, lambda record: self._llm_call(node_id, record))
+        cache = self.p.cache_for(agent_dir)
+        cached = 0
 
         def record(result: TaskResult) -> None:
+            nonlocal cached
             self._record_result(node_id, stage_of.get(result.task_id, 0), result)
             done[result.task_id] = result.resolved
+            cached += result.cache is not None
+            with self._lock:
+                self._snapshot.tasks_run += result.cache is None
+                self._snapshot.tasks_cached += result.cache is not None
             self._busy(label, f"evaluating node {node_id}: {len(done)}/{len(tasks)} tasks done")
 
         for attempt in range(INFRA_RETRIES + 1):
@@ -473,6 +483,7 @@ class Evolution:
                     done=done,
                     on_result=_record_once(done, record, None if keep_failed else failed),
                     should_stop=lambda: self.p.stop.requested,
+                    cache=cache,
                 )
             finally:
                 self._busy(label, None)
@@ -495,8 +506,10 @@ class Evolution:
             score=score,
             stage_reached=len(outcome.stages),
         )
+        from_cache = f", {cached} from the cache" if cached else ""
         self.p.reporter.event(
-            "node.evaluated", f"node {node_id}: {resolved}/{len(rows)} resolved ({score:.3f})"
+            "node.evaluated",
+            f"node {node_id}: {resolved}/{len(rows)} resolved ({score:.3f}){from_cache}",
         )
 
     def _record_result(self, node_id: int, stage: int, result: TaskResult) -> None:
@@ -515,6 +528,7 @@ class Evolution:
             duration_s=result.duration_s,
             details=details,
             log_path=str(log_rel),
+            cached=result.cache is not None,
         )
 
     # -- bookkeeping -----------------------------------------------------------------------

@@ -30,6 +30,7 @@ from typing import Any, Protocol
 from godelbox.config import Config, StageSection
 from godelbox.errors import UserError
 from godelbox.evaluator.benchmark import Benchmark
+from godelbox.evaluator.cache import CacheScope
 from godelbox.evaluator.context import EvalContext
 from godelbox.evaluator.evaluation import (
     AgentSolver,
@@ -67,10 +68,11 @@ class Executor(Protocol):
         done: Mapping[str, bool],
         on_result: Callable[[TaskResult], None],
         should_stop: Callable[[], bool] | None = None,
+        cache: CacheScope | None = None,
     ) -> StagedOutcome:
         """Evaluate the agent in `agent_dir` (run by `solver` locally) on `bench`, skipping
         `done`; `on_result` is called once per finished task, from any thread; no unit starts
-        once `should_stop()` is true."""
+        once `should_stop()` is true; `cache` serves and stores outcomes by key."""
 
     def close(self) -> None: ...
 
@@ -93,6 +95,7 @@ class LocalExecutor:
         done: Mapping[str, bool],
         on_result: Callable[[TaskResult], None],
         should_stop: Callable[[], bool] | None = None,
+        cache: CacheScope | None = None,
     ) -> StagedOutcome:
         return evaluate_benchmark(
             ctx,
@@ -103,6 +106,7 @@ class LocalExecutor:
             done=done,
             on_result=on_result,
             should_stop=should_stop,
+            cache=cache,
         )
 
     def close(self) -> None:
@@ -176,8 +180,11 @@ class RayExecutor:
         done: Mapping[str, bool],
         on_result: Callable[[TaskResult], None],
         should_stop: Callable[[], bool] | None = None,
+        cache: CacheScope | None = None,
     ) -> StagedOutcome:
-        """`solver` is not used: the node runs the agent with its own sandbox backend."""
+        """`solver` is not used: the node runs the agent with its own sandbox backend. Nor is
+        `cache` (`executor_for` users pass none): a key names the image the daemon's engine
+        runs, and the cluster's nodes run their own."""
         ray = self._ray
         sections = self._config.model_dump(mode="json", include=set(UNIT_SECTIONS))
         spec = ray.put(UnitSpec(pack_tree(agent_dir), sections, dict(ctx.labels)))

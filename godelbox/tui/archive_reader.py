@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import Engine, String, and_, cast, event, func, or_, select
+from sqlalchemy import Engine, String, and_, case, cast, event, func, literal, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
-from godelbox.archive.db import make_engine, stored_version
+from godelbox.archive.db import CACHED_SINCE, SCHEMA_VERSION, make_engine, stored_version
 from godelbox.archive.models import AgentNode, Evaluation, Event, LLMCall, Run
 from godelbox.archive.store import CODE_DIR, DB_FILE, RunDirError
 from godelbox.config import CONFIG_FILE_NAME, load_config
@@ -67,10 +67,12 @@ class Changes:
 class ArchiveReader:
     """Queries on one run's archive; never writes. Create with `ArchiveReader.open(run_dir)`."""
 
-    def __init__(self, engine: Engine, run_dir: Path) -> None:
+    def __init__(self, engine: Engine, run_dir: Path, version: int = SCHEMA_VERSION) -> None:
         self._engine = engine
         self.run_dir = run_dir
         self.code_dir = run_dir / CODE_DIR
+        # An archive a daemon has not migrated yet (readers never write) has no cache column.
+        self._cached = EVAL.cached if version >= CACHED_SINCE else literal(False)
 
     @classmethod
     def open(cls, run_dir: Path) -> ArchiveReader:
@@ -78,11 +80,12 @@ class ArchiveReader:
         if not run_dir.is_dir():
             raise RunDirError(f"run dir {run_dir} does not exist; create one with `godelbox init`")
         engine = _read_only_engine(run_dir)
-        if stored_version(engine, str(run_dir)) is None:
+        version = stored_version(engine, str(run_dir))
+        if version is None:
             raise RunDirError(
                 f"{run_dir} holds an empty database; create a run with `godelbox init`"
             )
-        return cls(engine, run_dir)
+        return cls(engine, run_dir, version)
 
     def close(self) -> None:
         self._engine.dispose()
@@ -200,7 +203,14 @@ class ArchiveReader:
                     select(NODE.score).where(NODE.id == row.parent_id)
                 ).scalar()
             tasks = conn.execute(
-                select(EVAL.stage, EVAL.task_id, EVAL.outcome, EVAL.score, EVAL.duration_s)
+                select(
+                    EVAL.stage,
+                    EVAL.task_id,
+                    EVAL.outcome,
+                    EVAL.score,
+                    EVAL.duration_s,
+                    self._cached.label("cached"),
+                )
                 .where(EVAL.node_id == node_id)
                 .order_by(EVAL.stage, EVAL.id)
             ).all()
@@ -231,7 +241,10 @@ class ArchiveReader:
             finished_at=row.finished_at,
             wall_time_s=row.wall_time_s,
             tasks=tuple(
-                TaskResult(t.stage, t.task_id, str(t.outcome), t.score, t.duration_s) for t in tasks
+                TaskResult(
+                    t.stage, t.task_id, str(t.outcome), t.score, t.duration_s, bool(t.cached)
+                )
+                for t in tasks
             ),
             llm_calls=tuple(LLMCallRecord(*c) for c in calls),
             flips=None
@@ -288,6 +301,11 @@ class ArchiveReader:
             generations = conn.execute(
                 select(func.count()).where(EVENT.kind == events.GENERATION_FINISHED)
             ).scalar_one()
+            tasks, cached = conn.execute(
+                select(
+                    func.count(), func.coalesce(func.sum(case((self._cached, 1), else_=0)), 0)
+                ).select_from(Evaluation.__table__)
+            ).one()
             config_toml = conn.execute(select(Run.config_toml).order_by(Run.id).limit(1)).scalar()
         config = _parse_toml(config_toml)
         return RunProgress(
@@ -301,6 +319,8 @@ class ArchiveReader:
             last_activity=last,
             budget=dict(config.get("budget", {})),
             generations=int(generations),
+            tasks=int(tasks),
+            tasks_cached=int(cached),
             daemon_active_s=sum(float((p or {}).get("active_s", 0.0)) for _, p in daemon),
             daemon_state=_daemon_state(daemon),
         )

@@ -139,6 +139,7 @@ def _task_table(detail: NodeDetail) -> RenderableType:
     table.add_column("outcome")
     table.add_column("score", justify="right")
     table.add_column("time", justify="right")
+    table.add_column("run", justify="left")
     for task in detail.tasks:
         table.add_row(
             str(task.stage),
@@ -146,6 +147,13 @@ def _task_table(detail: NodeDetail) -> RenderableType:
             Text(task.outcome, style=OUTCOME_STYLE.get(task.outcome, "yellow")),
             f"{task.score:.2f}",
             f"{task.duration_s:.1f}s",
+            Text("cached", style="blue") if task.cached else Text("ran", style="dim"),
+        )
+    cached = sum(task.cached for task in detail.tasks)
+    if cached:
+        table.caption = (
+            f"{cached} of {len(detail.tasks)} results served by the evaluation cache "
+            "(an identical evaluation ran before)"
         )
     return table
 

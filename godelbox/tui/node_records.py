@@ -33,6 +33,8 @@ class TaskResult:
     outcome: str
     score: float
     duration_s: float
+    cached: bool = False
+    """Served by the evaluation cache instead of run."""
 
 
 @dataclass(frozen=True)
@@ -96,3 +98,6 @@ class RunProgress:
     daemon_active_s: float = 0.0
     """Daemon time recorded in the event log (what the wall-clock budget counts)."""
     daemon_state: str = "daemon never ran"
+    tasks: int = 0
+    """Task results recorded, and how many of them the evaluation cache served."""
+    tasks_cached: int = 0
