@@ -9,8 +9,11 @@ comparable even on a busy machine (absolute rates are not). Goal: ratio >= 1.8 o
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import time
+
+from engine_profile import EngineProfile
 
 from godelbox.config import StageSection, load_config
 from godelbox.evaluator.bench_spec import load_benchmark
@@ -33,6 +36,9 @@ def main() -> None:
     parser.add_argument("--bench", default="builtin:dev")
     parser.add_argument("--tasks", type=int, default=20, help="How many tasks per run.")
     parser.add_argument("--repeat", type=int, default=1, help="Alternating runs per setting.")
+    parser.add_argument(
+        "--profile", action="store_true", help="API calls and CPU seconds per task, by process."
+    )
     args = parser.parse_args()
     config = load_config().config
     ctx = context_from_config(
@@ -44,7 +50,10 @@ def main() -> None:
     rates: dict[int, list[float]] = {1: [], 2: []}
     for _ in range(args.repeat):
         for workers in (1, 2):
-            rate, resolved = tasks_per_minute(ctx, bench, ids, workers)
+            with EngineProfile() if args.profile else contextlib.nullcontext() as profile:
+                rate, resolved = tasks_per_minute(ctx, bench, ids, workers)
+            if profile is not None:
+                print(f"profile, workers={workers}:\n{profile.report(len(ids))}", flush=True)
             if resolved != len(ids):
                 raise SystemExit(f"oracle resolved {resolved}/{len(ids)}: harness is broken")
             rates[workers].append(rate)

@@ -128,9 +128,10 @@ class SandboxSection(_Section):
     work_mb: int = Field(512, ge=8)
     output_limit_bytes: int = Field(1_000_000, ge=1024)
     warm_pool: int = Field(
-        0,
+        2,
         ge=0,
-        description="Docker sandboxes started ahead per spec (fresh, never reused); 0 = off.",
+        description="Docker sandboxes kept started ahead per kind (fresh, each used once, "
+        "refilled in the background); 0 = off.",
     )
     unsafe_no_sandbox: bool = Field(
         False, description="Required, in addition to backend='none', to run agents unisolated."

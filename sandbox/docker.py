@@ -319,6 +319,15 @@ class DockerSandbox:
         except RuntimeError:  # the interpreter is exiting (a warm pool's atexit): no reaper
             _destroy(self._container)
 
+    def discard(self) -> None:
+        """Destroy the container now and wait until the engine has removed it (a warm pool
+        shutting down: nothing of ours may outlive the process)."""
+        self._closed = True
+        self._end_feed()
+        _destroy(self._container)
+        with contextlib.suppress(docker.errors.APIError, OSError):
+            self._client.api.wait(self._container.id, timeout=30, condition="removed")
+
     def _why(self) -> str:
         if self._dead:
             return " (the sandbox was killed: fork bomb or unkillable processes)"

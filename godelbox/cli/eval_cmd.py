@@ -114,10 +114,11 @@ def eval_command(
     metered = None if oracle else _metered(solver, cfg)
     solver = metered or solver
     spec = bench or cfg.evaluation.bench
-    from godelbox.sandbox.select import backend_for
+    from godelbox.sandbox.select import backend_for, warm_up
 
     console = Console()
     ctx = context_from_config(cfg, backend_for(cfg.sandbox), labels={"run": f"eval-{os.getpid()}"})
+    warm_up(ctx.backend, ctx.spec())
     benchmark = load_benchmark(spec, ctx)
     wanted = _split_ids(tasks)
     selected = [t.task_id for t in select_tasks(benchmark, wanted)]

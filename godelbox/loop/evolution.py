@@ -43,6 +43,7 @@ from godelbox.loop.stopping import StopRequest
 from godelbox.proposer.base import LLMCallSink, Proposal, Proposer
 from godelbox.proposer.llm import BudgetExceeded
 from godelbox.proposer.validate import Validation
+from godelbox.sandbox.select import release
 from godelbox.treecache import TreeCache
 
 SELECTION_RNG = "selection"
@@ -149,6 +150,7 @@ class Evolution:
             self.p.ctx.trash.close()
             shutil.rmtree(self.scratch, ignore_errors=True)
             self.p.executor.close()
+            release(self.p.ctx.backend)
 
     def _loop(self) -> str:
         try:

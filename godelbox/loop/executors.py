@@ -127,15 +127,20 @@ def run_unit(spec: UnitSpec, task_ids: list[str]) -> list[dict[str, Any]]:
     """Evaluate `task_ids` on this machine (the body of a Ray task); results as dicts."""
     from godelbox.evaluator.bench_spec import load_benchmark
     from godelbox.evaluator.context import context_from_config
-    from godelbox.sandbox.select import backend_for
+    from godelbox.sandbox.select import backend_for, release
 
     config = Config.model_validate(spec.config)
-    with tempfile.TemporaryDirectory(prefix="godelbox-unit-") as tmp:
-        agent_dir = Path(tmp) / "agent"
-        unpack_tree(spec.agent_tar, agent_dir)
-        ctx = context_from_config(config, backend_for(config.sandbox), labels=spec.labels)
-        bench = load_benchmark(config.evaluation.bench, ctx)
-        results = evaluate_tasks(ctx, bench, select_tasks(bench, task_ids), AgentSolver(agent_dir))
+    backend = backend_for(config.sandbox)
+    try:
+        with tempfile.TemporaryDirectory(prefix="godelbox-unit-") as tmp:
+            agent_dir = Path(tmp) / "agent"
+            unpack_tree(spec.agent_tar, agent_dir)
+            ctx = context_from_config(config, backend, labels=spec.labels)
+            bench = load_benchmark(config.evaluation.bench, ctx)
+            tasks = select_tasks(bench, task_ids)
+            results = evaluate_tasks(ctx, bench, tasks, AgentSolver(agent_dir))
+    finally:
+        release(backend)  # a Ray worker outlives its units: no warm sandboxes left behind
     return [result.to_dict() for result in results]
 
 

@@ -28,7 +28,7 @@ from godelbox.paths import seed_agent_dir
 from godelbox.proposer.base import Proposal, Proposer
 from godelbox.proposer.validate import Validation, validate_child
 from godelbox.sandbox.base import Backend
-from godelbox.sandbox.select import backend_for
+from godelbox.sandbox.select import backend_for, warm_up
 from godelbox.trash import Trash
 
 
@@ -112,11 +112,13 @@ def loop_context(archive: Archive, config: Config, backend: Backend) -> EvalCont
     """What every proposal and evaluation of the run shares: its sandbox settings, the run
     label on its sandboxes, and pristine workspaces kept for the daemon's life."""
     trash = Trash()
-    return replace(
+    ctx = replace(
         context_from_config(config, backend, labels={"run": run_label(archive)}),
         trash=trash,
         pristine=PristineCache(scratch_dir(archive.run_dir) / "pristine", trash),
     )
+    warm_up(ctx.backend, ctx.spec())
+    return ctx
 
 
 def validator(config: Config, ctx: EvalContext) -> Validator:
