@@ -37,7 +37,7 @@ from typing import Any
 
 from godelbox.evaluator.benchmark import Task
 from godelbox.evaluator.context import EvalContext
-from godelbox.evaluator.workspace import content_digest
+from godelbox.evaluator.workspace import content_digest, is_junk
 
 KEY_FORMAT = 1
 """Bumped only if the key's own layout changes (the code digest covers this module anyway)."""
@@ -45,6 +45,9 @@ KEY_FORMAT = 1
 GRADER_PACKAGES = ("godelbox.evaluator", "godelbox.sandbox")
 """Code that decides an outcome: how the agent is run and its answer taken, filtered, applied
 and graded, and how sandboxes behave."""
+TASK_DATA = ("evaluator/builtin/tasks",)
+"""Benchmark data inside those packages: each task's own part of the key covers it, so a new
+or edited task does not change every other task's key."""
 
 
 class Uncacheable(Exception):
@@ -185,17 +188,30 @@ def grader_version() -> str:
     import importlib
 
     roots = [Path(next(iter(importlib.import_module(p).__path__))) for p in GRADER_PACKAGES]
-    return code_version(roots, extra=(sys.version, _git_version()))
+    return code_version(roots, extra=(sys.version, _git_version()), leave_out=TASK_DATA)
 
 
-def code_version(roots: Iterable[Path], extra: Iterable[str] = ()) -> str:
-    """A digest of every `.py` file under `roots` by its syntax tree without docstrings:
-    changing what the code does changes it, rewording a comment or docstring does not."""
+def code_version(
+    roots: Iterable[Path], extra: Iterable[str] = (), leave_out: Iterable[str] = ()
+) -> str:
+    """A digest of every file under `roots`: Python modules by their syntax tree without
+    docstrings (changing what the code does changes it, rewording a comment or docstring does
+    not), any other file (a script, a plugin's data) byte for byte. `leave_out`: paths
+    (`<root name>/<relative path>`) whose files are not code."""
     parts: list[str] = list(extra)
+    skipped = {p.rstrip("/") for p in leave_out}
     for root in roots:
-        for path in sorted(root.rglob("*.py")):
-            parts.append(f"{root.name}/{path.relative_to(root).as_posix()}")
-            parts.append(_code_shape(path.read_text(encoding="utf-8")))
+        files: list[tuple[str, Path]] = []
+        for directory, dirs, names in os.walk(root):
+            rel_dir = Path(root.name, Path(directory).relative_to(root)).as_posix()
+            dirs[:] = [d for d in dirs if f"{rel_dir}/{d}" not in skipped and not is_junk(d)]
+            files += [(f"{rel_dir}/{n}", Path(directory, n)) for n in names if not is_junk(n)]
+        for rel, path in sorted(files):
+            parts.append(rel)
+            if path.suffix == ".py":
+                parts.append(_code_shape(path.read_text(encoding="utf-8")))
+            else:
+                parts.append(path.read_bytes().hex())
     return _digest_text(*parts)[:32]
 
 

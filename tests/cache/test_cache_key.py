@@ -48,8 +48,17 @@ def test_code_version_follows_code_not_words(tmp_path: Path) -> None:
     assert code_version([pkg]) != first
     (pkg / "grading.py").write_text(GRADER)
     (pkg / "patching.py").write_text("MARK = 'applied'\n")
-    assert code_version([pkg]) != first, "a new module is new code"
-    assert code_version([pkg], extra=["Python 3.12"]) != code_version([pkg])
+    second = code_version([pkg])
+    assert second != first, "a new module is new code"
+    assert code_version([pkg], extra=["Python 3.12"]) != second
+    (pkg / "apply.sh").write_text('git apply "$1"\n')
+    third = code_version([pkg])
+    assert third != second, "a script the grader runs is code too"
+    (pkg / "tasks" / "t1").mkdir(parents=True)
+    (pkg / "tasks" / "t1" / "task.json").write_text("{}")
+    (pkg / "__pycache__").mkdir()
+    (pkg / "__pycache__" / "grading.cpython-311.pyc").write_bytes(b"\0")
+    assert code_version([pkg], leave_out=["pkg/tasks"]) == third, "task data is not code"
 
 
 def test_agent_identity_sees_every_byte_the_sandbox_gets(tmp_path: Path) -> None:
