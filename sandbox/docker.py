@@ -662,8 +662,13 @@ def sweep_docker(client=None) -> list[str]:
     # Low-level listing: no per-container inspect that races with auto-removal.
     for info in client.api.containers(all=True, filters=selector):
         if not lbl.owner_alive(info.get("Labels") or {}):
-            with contextlib.suppress(docker.errors.NotFound):
+            try:
                 client.api.remove_container(info["Id"], force=True, v=True)
+            except docker.errors.NotFound:
+                pass
+            except docker.errors.APIError as err:
+                if err.status_code != 409:  # 409: another sweep is removing it right now
+                    raise
             removed.append(info["Names"][0].lstrip("/"))
     for volume in client.volumes.list(filters=selector):
         if not lbl.owner_alive(volume.attrs.get("Labels") or {}):

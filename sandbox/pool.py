@@ -58,6 +58,7 @@ class PooledBackend:
     """Wraps a backend; `start(spec)` takes a pre-started sandbox when one of its kind is ready."""
 
     def __init__(self, make_backend: Callable[[], DockerBackend], size: int = 1) -> None:
+        # Each sweeps leftovers of dead runs at its first start (whichever starts first).
         self._direct = make_backend()
         self._filler = make_backend()  # its own engine connection, used only by the thread
         self.name = f"{self._direct.name}+pool"

@@ -7,6 +7,7 @@ import contextlib
 import os
 import subprocess
 import sys
+import threading
 import time
 
 import docker.errors
@@ -85,6 +86,40 @@ def test_sweep_removes_dead_runs_only(docker_engine, agent_image):
         for c in made:
             with contextlib.suppress(docker.errors.NotFound):
                 c.remove(force=True)
+
+
+def test_sweeps_at_the_same_time_both_finish(docker_engine, agent_image):
+    """Two sweeps (a warm pool's two engine connections, two runs starting together) may try
+    to remove the same leftover at once; the engine refuses the second with a conflict."""
+    dead = lbl.owner_labels({"run": "dead-run-twice"}, pid=_dead_pid())
+    dead[lbl.OWNER_START] = "1"
+    made = [
+        docker_engine.containers.run(
+            agent_image, ["sleep", "60"], labels=dead, network_mode="none", detach=True
+        )
+        for _ in range(3)
+    ]
+    errors: list[BaseException] = []
+
+    def sweep() -> None:
+        try:
+            sweep_docker(docker_engine)
+        except BaseException as err:  # reported below, on the test thread
+            errors.append(err)
+
+    threads = [threading.Thread(target=sweep) for _ in range(2)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == []
+        for container in made:
+            assert not _exists(docker_engine.containers, container.id)
+    finally:
+        for container in made:
+            with contextlib.suppress(docker.errors.NotFound):
+                container.remove(force=True)
 
 
 def test_a_sandbox_whose_keeper_was_killed_says_so(docker_backend, docker_engine, agent_image):
