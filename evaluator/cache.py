@@ -252,12 +252,12 @@ class CacheScope:
     def for_oracle(cls, store: EvalCache) -> CacheScope:
         return cls(store, oracle_identity)
 
-    def key(self, ctx: EvalContext, task: Task, task_id: str) -> EvalKey:
-        """`task_id`: the task's identity (`cache_key.task_identity`). Raises `Uncacheable`
-        when some part of the key cannot be pinned down."""
+    def key(self, ctx: EvalContext, task: Task, identity: str) -> EvalKey:
+        """`identity`: the task's part (`cache_key.task_identity`). Raises `Uncacheable` when
+        some part of the key cannot be pinned down."""
         return EvalKey(
             agent=self.agent(task),
-            task=task_id,
+            task=identity,
             sandbox=sandbox_identity(ctx, task.image),
             grader=grader_version(),
             model=self.model,
