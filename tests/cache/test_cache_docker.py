@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from godelbox.archive.store import Archive
+from godelbox.paths import seed_agent_dir
 from godelbox.sandbox.docker import DockerBackend
 from tests.daemon.runs import check_invariants, fingerprint, run_to_end, write_config
 from tests.evaluator.conftest import NOOP_AGENT
@@ -168,3 +169,32 @@ def godelbox(*args: str) -> str:
     )
     assert done.returncode == 0, done.stderr
     return done.stdout
+
+
+def test_an_agent_that_calls_a_model_is_cached_only_if_its_model_is_deterministic(
+    tmp_path: Path, agent_image: str, fake_llm
+) -> None:
+    """By default a model's answer is a sample: the agent runs (and calls the model) every
+    time. Declared deterministic, the second evaluation is served and the model is not asked."""
+    fake_llm.fallback = lambda _body: fake_llm.tool_call("submit", {"summary": "nothing"})
+    config = tmp_path / "godelbox.toml"
+    config.write_text(
+        f'[models]\napi_base = "{fake_llm.url}"\n\n'
+        '[[llm.prices]]\nmodel = "openai/fake-agent"\n'
+        "input_usd_per_token = 0.0\noutput_usd_per_token = 0.0\n"
+    )
+    args = [
+        str(seed_agent_dir("coder")), "--model", "openai/fake-agent", "--config", str(config),
+        "--tasks", "builtin__backoff-11", *cache_args(tmp_path / "cache"),
+    ]  # fmt: skip
+    for _ in range(2):
+        assert "from the evaluation cache" not in evaluate(tmp_path, agent_image, *args)
+    sampled = len(fake_llm.requests)
+    assert sampled >= 2, "the agent never asked the model"
+
+    deterministic = [*args, "--set", 'cache.deterministic_models=["openai/fake-agent"]']
+    assert "from the evaluation cache" not in evaluate(tmp_path, agent_image, *deterministic)
+    asked = len(fake_llm.requests)
+    assert asked > sampled
+    assert "1 from the evaluation cache" in evaluate(tmp_path, agent_image, *deterministic)
+    assert len(fake_llm.requests) == asked, "a served evaluation asked the model"
