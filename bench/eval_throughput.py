@@ -6,7 +6,8 @@ over: two sandboxes per task). Both worker counts run in this process against th
 engine and image, with the configured warm pool and no evaluation cache, so the ratio is
 comparable; on a machine other jobs load, more workers also win a larger share of the CPU and
 the ratio comes out too high: read it on an idle machine, and use --profile (docker API calls and
-CPU seconds per task, by process) for what contends. Goal: ratio >= 1.8 on 2 cores.
+CPU seconds per task, by process) for what contends. GODELBOX_SANDBOX__WARM_POOL=0 measures
+without the pool. Goal: ratio >= 1.8 on 2 cores.
 
     .venv/bin/python bench/eval_throughput.py [--tasks 20] [--repeat 2] [--agent DIR] [--profile]
 """
@@ -25,6 +26,7 @@ from godelbox.config import StageSection, load_config
 from godelbox.evaluator.bench_spec import load_benchmark
 from godelbox.evaluator.context import context_from_config
 from godelbox.evaluator.evaluation import AgentSolver, OracleSolver, evaluate_benchmark
+from godelbox.sandbox.pool import PooledBackend
 from godelbox.sandbox.select import backend_for, warm_up
 
 
@@ -73,6 +75,9 @@ def main() -> None:
         f"{args.bench} {solver.name}, {len(ids)} tasks, warm pool {config.sandbox.warm_pool}, "
         f"{os.cpu_count()} cpus, load average {load}"
     )
+    if isinstance(ctx.backend, PooledBackend):
+        stats = ctx.backend.stats
+        print(f"warm pool: {stats.taken} sandboxes taken ready, {stats.direct} started directly")
     print(f"1 worker : {one:6.1f} tasks/min")
     print(f"2 workers: {two:6.1f} tasks/min")
     print(f"ratio    : {two / one:.2f}  (goal >= 1.8)")
