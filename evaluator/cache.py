@@ -5,7 +5,9 @@ One JSON file per key, written whole to a temporary name, fsynced and renamed in
 `kill -9` an entry is either complete or absent. An entry carries its full key and a checksum; a
 read whose key or checksum does not match, or that does not parse, is a miss, so the cache never
 serves a result stored under another key and a damaged entry costs one re-run, never a wrong
-answer. Results the harness failed to produce (`TaskResult.infra`) are never stored.
+answer. Results the harness failed to produce (`TaskResult.infra`) and timeouts (which depend on
+the machine's load, not only on the key) are never stored. A `tampered` outcome is stored and
+served as it is, with its evidence: never as anything else.
 
 Each key has a lock (`flock` on a file beside its entry, held from lookup to store), so an
 evaluation running in another thread, daemon or `godelbox eval` is waited for instead of run a
@@ -35,7 +37,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from godelbox.config import CacheSection, Config
+from godelbox.config import MODEL_ROLES, CacheSection, Config
 from godelbox.evaluator.benchmark import Task
 from godelbox.evaluator.cache_key import (
     OFFLINE,
@@ -53,6 +55,9 @@ from godelbox.evaluator.staged import Skipped
 
 ENTRY_FORMAT = 1
 LOCK_POLL_S = 0.05
+NOT_STORED = frozenset({"timeout"})
+"""Outcomes that are not a function of the key: whether an agent beat its time budget depends
+on how busy the machine was."""
 STALE_TEMP_S = 3600.0
 """A temporary entry file older than this was left by a killed writer."""
 
@@ -139,7 +144,7 @@ class EvalCache:
     def write(self, key: EvalKey, result: TaskResult, origin: Mapping[str, str]) -> None:
         body = {
             "key": key.as_dict(),
-            "result": replace(result, cache=None).to_dict(),
+            "result": replace(result, cache=None).stored().to_dict(),  # as the archive keeps it
             "origin": dict(origin),
             "stored_at": datetime.now(UTC).isoformat(timespec="seconds"),
         }
@@ -213,7 +218,7 @@ class Claim:
         return self._cache.read(key)
 
     def put(self, key: EvalKey, result: TaskResult, origin: Mapping[str, str]) -> None:
-        if not result.infra:
+        if not result.infra and result.outcome not in NOT_STORED:
             self._cache.write(key, result, origin)
 
 
@@ -321,8 +326,8 @@ def cache_policy(config: Config, *, uses_models: bool) -> str | None:
 
 
 def _all_deterministic(config: Config, section: CacheSection) -> bool:
-    roles = config.models.model_dump()
-    reachable = {name for role, name in roles.items() if role != "api_base" and name}
+    """Every configured role, not only `agent`: a benchmark may grade with a judge model."""
+    reachable = {name for role in MODEL_ROLES if (name := getattr(config.models, role))}
     return bool(reachable) and reachable <= set(section.deterministic_models)
 
 

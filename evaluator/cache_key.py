@@ -9,9 +9,11 @@ someone must remember to change:
   sees) and every field of the task record (hidden tests, test ids, images, metadata);
 - sandbox: the backend, the identity of the image as the engine knows it (its content id, not
   its tag), and every limit and timeout;
-- grader: the syntax trees of all evaluator and sandbox code (docstrings and comments dropped,
-  so rewording them keeps the cache), plus the host's Python and git, which compute diffs and
-  unpack answers. Any change to how answers are run, filtered, applied or graded changes it;
+- grader: the syntax trees of all evaluator and sandbox code, the grading supervisor and control
+  runs included, and of every godelbox module that code imports (docstrings and comments
+  dropped, so rewording them keeps the cache), plus the host's Python and git, which compute
+  diffs and unpack answers. Any change to how answers are run, filtered, applied or graded
+  changes it;
 - model: "offline", or the model and LLM settings an agent's gateway serves;
 - seed: the attempt seed the agent is given (`GODELBOX_ATTEMPT_SEED`): a new seed is a new sample.
 
@@ -183,35 +185,89 @@ def sandbox_identity(ctx: EvalContext, image: str | None) -> str:
 
 @functools.cache
 def grader_version() -> str:
-    """The digest of the code that decides outcomes (`GRADER_PACKAGES`) and of the host tools
-    it leans on. Computed once per process."""
+    """The digest of the code that decides outcomes (`GRADER_PACKAGES` and every godelbox
+    module they import) and of the host tools it leans on. Computed once per process."""
+    return code_version(grader_files(), extra=(sys.version, _git_version()))
+
+
+def grader_files() -> list[tuple[str, Path]]:
     import importlib
 
     roots = [Path(next(iter(importlib.import_module(p).__path__))) for p in GRADER_PACKAGES]
-    return code_version(roots, extra=(sys.version, _git_version()), leave_out=TASK_DATA)
+    return code_files(roots, leave_out=TASK_DATA, follow="godelbox")
 
 
-def code_version(
-    roots: Iterable[Path], extra: Iterable[str] = (), leave_out: Iterable[str] = ()
-) -> str:
-    """A digest of every file under `roots`: Python modules by their syntax tree without
-    docstrings (changing what the code does changes it, rewording a comment or docstring does
-    not), any other file (a script, a plugin's data) byte for byte. `leave_out`: paths
-    (`<root name>/<relative path>`) whose files are not code."""
-    parts: list[str] = list(extra)
+def code_files(
+    roots: Iterable[Path], leave_out: Iterable[str] = (), follow: str | None = None
+) -> list[tuple[str, Path]]:
+    """(name, path) of every file under `roots` (named `<root name>/<relative path>`) but
+    `leave_out`, and, with `follow`, of every module named `follow` or below it that those
+    modules import, directly or through each other, at the top or inside a function (named
+    `module:<dotted name>`): code outside the roots that decides an outcome (log caps, tree
+    copies, configuration defaults) is part of it too."""
     skipped = {p.rstrip("/") for p in leave_out}
+    files: list[tuple[str, Path]] = []
     for root in roots:
-        files: list[tuple[str, Path]] = []
         for directory, dirs, names in os.walk(root):
             rel_dir = Path(root.name, Path(directory).relative_to(root)).as_posix()
             dirs[:] = [d for d in dirs if f"{rel_dir}/{d}" not in skipped and not is_junk(d)]
             files += [(f"{rel_dir}/{n}", Path(directory, n)) for n in names if not is_junk(n)]
-        for rel, path in sorted(files):
-            parts.append(rel)
-            if path.suffix == ".py":
-                parts.append(_code_shape(path.read_text(encoding="utf-8")))
-            else:
-                parts.append(path.read_bytes().hex())
+    if follow is not None:
+        files += _imported(files, follow)
+    return sorted(files)
+
+
+def _imported(files: list[tuple[str, Path]], prefix: str) -> list[tuple[str, Path]]:
+    """Modules under `prefix` that `files` import, followed iteratively, outside `files`."""
+    known = {path.resolve() for _, path in files}
+    found: list[tuple[str, Path]] = []
+    stack = [path for _, path in files if path.suffix == ".py"]
+    while stack:
+        for name in _imports_of(stack.pop(), prefix):
+            path = _module_file(name)
+            if path is not None and path.resolve() not in known:
+                known.add(path.resolve())
+                found.append((f"module:{name}", path))
+                stack.append(path)
+    return found
+
+
+def _imports_of(path: Path, prefix: str) -> set[str]:
+    """Absolute imports of `prefix` modules in `path`; `from a import b` may name module a.b."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module)
+            names.update(f"{node.module}.{a.name}" for a in node.names)
+    return {n for n in names if n == prefix or n.startswith(prefix + ".")}
+
+
+def _module_file(name: str) -> Path | None:
+    """The source file of module `name`; None for a name that is not a module (a class)."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.origin or not spec.origin.endswith(".py"):
+        return None
+    return Path(spec.origin)
+
+
+def code_version(files: Iterable[tuple[str, Path]], extra: Iterable[str] = ()) -> str:
+    """A digest of `files` (`code_files`): Python modules by their syntax tree without
+    docstrings (changing what the code does changes it, rewording a comment or docstring does
+    not), any other file (a script, a plugin's data) byte for byte."""
+    parts: list[str] = list(extra)
+    for name, path in files:
+        parts.append(name)
+        if path.suffix == ".py":
+            parts.append(_code_shape(path.read_text(encoding="utf-8")))
+        else:
+            parts.append(path.read_bytes().hex())
     return _digest_text(*parts)[:32]
 
 

@@ -18,6 +18,10 @@ Environment given to the agent:
 - `GODELBOX_TIME_BUDGET_S`: seconds the agent has (it is killed at this limit anyway);
 - `GODELBOX_LLM_SOCKET`: path of the gateway's unix socket when a model is configured, else unset;
 - `GODELBOX_LLM_MODEL`: the role name to ask the gateway for (the gateway maps it to a model);
+- `GODELBOX_LLM_CONTEXT_WINDOW`: tokens the model takes (prompt + answer), when known, so the
+  agent can keep its conversation within it;
+- `GODELBOX_LLM_MAX_TOKENS`: the answer cap (max_tokens) the agent should ask for;
+- `GODELBOX_LLM_TOKEN`: the gateway's per-sandbox secret, sent with every request.
 - `GODELBOX_ATTEMPT_SEED`: an integer (`evaluation.attempt_seed`) an agent that draws random
   numbers seeds them with, so the same seed means the same behaviour.
 No API key is ever in the environment or in any file of the sandbox.
@@ -47,6 +51,9 @@ ENTRYPOINT = (
 ENV_TIME_BUDGET = "GODELBOX_TIME_BUDGET_S"
 ENV_LLM_SOCKET = "GODELBOX_LLM_SOCKET"
 ENV_LLM_MODEL = "GODELBOX_LLM_MODEL"
+ENV_LLM_TOKEN = "GODELBOX_LLM_TOKEN"
+ENV_LLM_CONTEXT_WINDOW = "GODELBOX_LLM_CONTEXT_WINDOW"
+ENV_LLM_MAX_TOKENS = "GODELBOX_LLM_MAX_TOKENS"
 ENV_ATTEMPT_SEED = "GODELBOX_ATTEMPT_SEED"
 
 AGENT_SELF_TEST = ("python3", "-m", "pytest", "-q", "-x", "tests")

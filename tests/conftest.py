@@ -6,6 +6,7 @@ pytest_plugins = [
     "tests.fixtures.fake_llm",
     "tests.fixtures.docker_engine",
     "tests.fixtures.postgres",
+    "tests.fixtures.local_model",
 ]
 
 # The evaluation cache is shared by everything on the machine: a test that evaluates must run

@@ -26,6 +26,7 @@ def parent_evidence(
     problems: Mapping[str, str],
     lock: threading.Lock,
     generation: int,
+    test_patches: Mapping[str, str] | None = None,
 ) -> ParentEvidence:
     """`problems` maps task ids to problem statements (from the benchmark, not the archive);
     `generation` is the child's, so only changes tried in earlier generations are reported."""
@@ -56,6 +57,8 @@ def parent_evidence(
             tests=dict((row.details or {}).get("tests") or {}),
             attempts_resolved=resolved[task_id],
             attempts=attempts[task_id],
+            test_patch=(test_patches or {}).get(task_id, ""),
+            eval_log=str((row.details or {}).get("eval_log") or ""),
         )
         for task_id, row in latest.items()
     ]

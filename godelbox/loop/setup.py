@@ -68,7 +68,7 @@ def build_parts(
     ctx = loop_context(archive, config, backend_for(config.sandbox))
     bench = load_benchmark(config.evaluation.bench, ctx)
     proposer, seed_kind, solver_for = _components(config, ctx, spent_usd=archive.total_cost())
-    executor = executor_for(config, offline(config))
+    executor = executor_for(config)
     return LoopParts(
         archive=archive,
         config=config,
@@ -140,6 +140,15 @@ def run_label(archive: Archive) -> str:
     return str(archive.run_dir.resolve())
 
 
+def check_models(config: Config) -> None:
+    """The rules `godelbox eval` applies too: a dollar budget needs every non-local model
+    priced (see godelbox.llm.endpoints)."""
+    from godelbox.llm.endpoints import check_budget_can_be_enforced
+    from godelbox.proposer.llm import cost_map_knows
+
+    check_budget_can_be_enforced(config, cost_map_knows, "godelbox run")
+
+
 def _components(
     config: Config, ctx: EvalContext, spent_usd: float
 ) -> tuple[Proposer, str, SolverFactory]:
@@ -151,6 +160,7 @@ def _components(
     from godelbox.loop.solvers import GatewayAgentSolver, run_llm_client
     from godelbox.proposer.dgm import DGMProposer
 
+    check_models(config)
     # A resumed run has already spent part of its dollar budget.
     llm = run_llm_client(config, spent_usd=spent_usd)
     proposer = DGMProposer(llm, ctx, config.proposer, config.models, seed_agent_dir("coder"))

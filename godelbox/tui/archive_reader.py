@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import Engine, String, and_, case, cast, event, func, literal, or_, select
+from sqlalchemy import Engine, String, and_, case, cast, event, func, inspect, literal, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
-from godelbox.archive.db import CACHED_SINCE, SCHEMA_VERSION, make_engine, stored_version
+from godelbox.archive.db import make_engine, stored_version
 from godelbox.archive.models import AgentNode, Evaluation, Event, LLMCall, Run
 from godelbox.archive.store import CODE_DIR, DB_FILE, RunDirError
 from godelbox.config import CONFIG_FILE_NAME, load_config
@@ -67,12 +67,18 @@ class Changes:
 class ArchiveReader:
     """Queries on one run's archive; never writes. Create with `ArchiveReader.open(run_dir)`."""
 
-    def __init__(self, engine: Engine, run_dir: Path, version: int = SCHEMA_VERSION) -> None:
+    def __init__(self, engine: Engine, run_dir: Path) -> None:
         self._engine = engine
         self.run_dir = run_dir
         self.code_dir = run_dir / CODE_DIR
-        # An archive a daemon has not migrated yet (readers never write) has no cache column.
-        self._cached = EVAL.cached if version >= CACHED_SINCE else literal(False)
+        # Readers never migrate: an archive from before a column was added reads as its default.
+        with engine.connect() as conn:
+            columns = {c["name"] for c in inspect(conn).get_columns("agent_node")}
+            eval_columns = {c["name"] for c in inspect(conn).get_columns("evaluation")}
+        self._tampered = (NODE.tasks_tampered if "tasks_tampered" in columns else literal(0)).label(
+            "tampered"
+        )
+        self._cached = EVAL.cached if "cached" in eval_columns else literal(False)
 
     @classmethod
     def open(cls, run_dir: Path) -> ArchiveReader:
@@ -80,12 +86,11 @@ class ArchiveReader:
         if not run_dir.is_dir():
             raise RunDirError(f"run dir {run_dir} does not exist; create one with `godelbox init`")
         engine = _read_only_engine(run_dir)
-        version = stored_version(engine, str(run_dir))
-        if version is None:
+        if stored_version(engine, str(run_dir)) is None:
             raise RunDirError(
                 f"{run_dir} holds an empty database; create a run with `godelbox init`"
             )
-        return cls(engine, run_dir, version)
+        return cls(engine, run_dir)
 
     def close(self) -> None:
         self._engine.dispose()
@@ -120,11 +125,12 @@ class ArchiveReader:
         return self._child_counts([parent_id]).get(parent_id, 0)
 
     def best(self) -> NodeSummary | None:
-        """The evaluated node with the highest score, ties to the lowest id (the same rule as
-        `ArchiveGraph.best`, so every view and the `best` policy agree)."""
+        """The evaluated node with the highest score, ties to the lowest id, never one caught
+        tampering (the same rule as `ArchiveGraph.best`, so every view and the `best` policy
+        agree)."""
         stmt = (
             select(NODE.id)
-            .where(NODE.status == "evaluated", NODE.score.is_not(None))
+            .where(NODE.status == "evaluated", NODE.score.is_not(None), self._tampered == 0)
             .order_by(NODE.score.desc(), NODE.id)
             .limit(1)
         )
@@ -214,6 +220,15 @@ class ArchiveReader:
                 .where(EVAL.node_id == node_id)
                 .order_by(EVAL.stage, EVAL.id)
             ).all()
+            # Details can be large (patches): read them for tampered results only.
+            evidence = {
+                (row.stage, row.task_id): _evidence_lines(row.details)
+                for row in conn.execute(
+                    select(EVAL.stage, EVAL.task_id, EVAL.details).where(
+                        EVAL.node_id == node_id, EVAL.outcome == "tampered"
+                    )
+                )
+            }
             calls = conn.execute(
                 select(
                     CALL.role,
@@ -242,7 +257,13 @@ class ArchiveReader:
             wall_time_s=row.wall_time_s,
             tasks=tuple(
                 TaskResult(
-                    t.stage, t.task_id, str(t.outcome), t.score, t.duration_s, bool(t.cached)
+                    t.stage,
+                    t.task_id,
+                    str(t.outcome),
+                    t.score,
+                    t.duration_s,
+                    evidence.get((t.stage, t.task_id), ()),
+                    bool(t.cached),
                 )
                 for t in tasks
             ),
@@ -356,7 +377,7 @@ class ArchiveReader:
         limit: int | None = None,
         offset: int = 0,
     ) -> list[NodeSummary]:
-        stmt = select(*_SUMMARY_COLUMNS, NODE.created_at)
+        stmt = select(*_SUMMARY_COLUMNS, NODE.created_at, self._tampered)
         if where is not None:
             stmt = stmt.where(where)
         if order == "score":
@@ -377,6 +398,7 @@ class ArchiveReader:
                 stage_reached=r.stage_reached,
                 children=counts.get(r.id, 0),
                 created_at=r.created_at,
+                tampered=int(r.tampered or 0),
             )
             for r in rows
         ]
@@ -398,6 +420,16 @@ class ArchiveReader:
 NODE_ADDED = "node.added"
 """Written by `Archive.add_node` in the same transaction as the node."""
 DAEMON_KINDS = (events.DAEMON_STARTED, events.DAEMON_ACTIVE, events.DAEMON_STOPPED)
+
+
+def _evidence_lines(details: dict[str, Any] | None) -> tuple[str, ...]:
+    """A tampered result's evidence as one line each (see `evaluator.results.Evidence`)."""
+    lines = []
+    for item in (details or {}).get("evidence") or []:
+        if isinstance(item, dict):
+            run = f" ({item.get('run')} run)" if item.get("run") else ""
+            lines.append(f"{item.get('kind', '?')}{run}: {item.get('detail', '')}")
+    return tuple(lines)
 
 
 def _daemon_state(rows: Sequence[Any]) -> str:

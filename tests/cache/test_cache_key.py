@@ -18,7 +18,9 @@ from godelbox.evaluator.cache_key import (
     OFFLINE,
     Uncacheable,
     agent_identity,
+    code_files,
     code_version,
+    grader_files,
     task_identity,
 )
 from godelbox.evaluator.context import EvalContext
@@ -35,30 +37,85 @@ def grade(answer):
 '''
 
 
+def version_of(*roots: Path, **kwargs: object) -> str:
+    return code_version(code_files(roots, **kwargs))  # type: ignore[arg-type]
+
+
 def test_code_version_follows_code_not_words(tmp_path: Path) -> None:
     pkg = tmp_path / "pkg"
     pkg.mkdir()
     (pkg / "grading.py").write_text(GRADER)
-    first = code_version([pkg])
+    first = version_of(pkg)
     (pkg / "grading.py").write_text(
         GRADER.replace("Resolved when", "True when").replace("# the rule", "# rule")
     )
-    assert code_version([pkg]) == first, "docstrings and comments are not behaviour"
+    assert version_of(pkg) == first, "docstrings and comments are not behaviour"
     (pkg / "grading.py").write_text(GRADER.replace("== 42", ">= 42"))
-    assert code_version([pkg]) != first
+    assert version_of(pkg) != first
     (pkg / "grading.py").write_text(GRADER)
     (pkg / "patching.py").write_text("MARK = 'applied'\n")
-    second = code_version([pkg])
+    second = version_of(pkg)
     assert second != first, "a new module is new code"
-    assert code_version([pkg], extra=["Python 3.12"]) != second
+    assert code_version(code_files([pkg]), extra=["Python 3.12"]) != second
     (pkg / "apply.sh").write_text('git apply "$1"\n')
-    third = code_version([pkg])
+    third = version_of(pkg)
     assert third != second, "a script the grader runs is code too"
     (pkg / "tasks" / "t1").mkdir(parents=True)
     (pkg / "tasks" / "t1" / "task.json").write_text("{}")
     (pkg / "__pycache__").mkdir()
     (pkg / "__pycache__" / "grading.cpython-311.pyc").write_bytes(b"\0")
-    assert code_version([pkg], leave_out=["pkg/tasks"]) == third, "task data is not code"
+    assert version_of(pkg, leave_out=["pkg/tasks"]) == third, "task data is not code"
+
+
+def test_code_outside_the_packages_that_they_import_is_part_of_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A helper module the grader imports (even inside a function, even through another
+    helper) decides outcomes as much as the grader does."""
+    top = tmp_path / "gxtop"
+    (top / "grading").mkdir(parents=True)
+    (top / "__init__.py").write_text("")
+    (top / "grading" / "__init__.py").write_text("")
+    (top / "grading" / "verdict.py").write_text(
+        "def verdict(out):\n    from gxtop import caps\n    return caps.cap(out) == 'ok'\n"
+    )
+    (top / "caps.py").write_text("from gxtop.limits import LIMIT\ndef cap(s): return s[:LIMIT]\n")
+    (top / "limits.py").write_text("LIMIT = 2\n")
+    (top / "unrelated.py").write_text("X = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    files = code_files([top / "grading"], follow="gxtop")
+    assert [n for n, _ in files if n.startswith("module:")] == [
+        "module:gxtop",
+        "module:gxtop.caps",
+        "module:gxtop.limits",
+    ]
+    first = code_version(files)
+    (top / "limits.py").write_text("LIMIT = 3\n")
+    assert code_version(code_files([top / "grading"], follow="gxtop")) != first
+    (top / "limits.py").write_text("LIMIT = 2\n")
+    (top / "unrelated.py").write_text("X = 2\n")
+    assert code_version(code_files([top / "grading"], follow="gxtop")) == first
+
+
+def test_the_grader_version_covers_the_grading_supervisor_and_controls() -> None:
+    """Issue 13's verdict machinery, the sandbox's copy-out rules and the host helpers they
+    use are all in the digest: changing how a grade (or `tampered`) is decided is a new key."""
+    names = {name for name, _ in grader_files()}
+    for needed in (
+        "evaluator/grading.py",
+        "evaluator/verdict.py",
+        "evaluator/controls.py",
+        "evaluator/test_runner.py",
+        "evaluator/grader/supervise.py",
+        "evaluator/grader/pytest_session.py",
+        "sandbox/copyout.py",
+        "sandbox/docker.py",
+        "module:godelbox.agent_text",
+        "module:godelbox.trees",
+    ):
+        assert needed in names
+    assert not any(n.startswith("evaluator/builtin/tasks/") for n in names)
+    assert not any(n.startswith(("module:godelbox.loop", "module:godelbox.cli")) for n in names)
 
 
 def test_agent_identity_sees_every_byte_the_sandbox_gets(tmp_path: Path) -> None:
@@ -185,6 +242,8 @@ class Harness:
     store: EvalCache
     backend: FakeBackend
     ran: list[str] = field(default_factory=list)
+    outcomes: dict[str, str] = field(default_factory=dict)
+    """What the stand-in grader says per task (default resolved)."""
 
     def ctx(self, **changes: object) -> EvalContext:
         base = EvalContext(backend=self.backend, image="img:latest", labels={"run": "r"})
@@ -205,7 +264,7 @@ class Harness:
 
         def run(ids: list[str]) -> list[TaskResult]:
             self.ran.extend(ids)
-            return [TaskResult(i, "resolved", "ran") for i in ids]
+            return [TaskResult(i, self.outcomes.get(i, "resolved"), "ran") for i in ids]
 
         unit = scope.wrap(ctx, by_id, lambda t: task_identity(t, pristine_of(t, root)), run)
         return unit(list(by_id))
@@ -260,6 +319,21 @@ def test_any_change_of_the_key_runs_again(
     expected = ["t1"] if change == "task" else ["t1", "t2"]
     assert harness.ran == expected
     assert [r.task_id for r in results if r.cache is None] == expected
+
+
+def test_a_tampered_outcome_is_served_as_tampered_and_a_timeout_runs_again(
+    harness: Harness,
+) -> None:
+    agent = harness.tmp / "agent"
+    harness.outcomes.update({"t1": "tampered", "t2": "timeout"})
+    harness.evaluate(TASKS, agent)
+    harness.outcomes.clear()  # were they run again, both would now be resolved
+    again = harness.evaluate(TASKS, agent)
+    assert harness.ran == ["t1", "t2", "t2"]
+    assert [(r.outcome, r.cache is not None) for r in again] == [
+        ("tampered", True),
+        ("resolved", False),
+    ]
 
 
 def test_an_image_the_backend_cannot_pin_is_never_cached(harness: Harness) -> None:

@@ -17,7 +17,7 @@ import pytest
 
 from godelbox.evaluator.cache import EvalCache
 from godelbox.evaluator.cache_key import EvalKey
-from godelbox.evaluator.results import TaskResult
+from godelbox.evaluator.results import Evidence, TaskResult
 from godelbox.evaluator.staged import Skipped
 
 
@@ -94,11 +94,37 @@ def test_a_damaged_entry_is_a_miss_never_a_wrong_hit(tmp_path: Path, damage) -> 
     assert stored is not None and stored.result.outcome == "unresolved"
 
 
-def test_harness_failures_are_not_stored(tmp_path: Path) -> None:
+def test_harness_failures_and_timeouts_are_not_stored(tmp_path: Path) -> None:
     cache = EvalCache(tmp_path)
     with cache.claim([key()]) as claim:
         claim.put(key(), result(outcome="error", infra=True), {})
+        claim.put(key(), result(outcome="timeout"), {})
     assert cache.read(key()) is None
+
+
+def test_a_tampered_result_is_served_as_tampered_with_its_evidence(tmp_path: Path) -> None:
+    cache = EvalCache(tmp_path)
+    caught = result(
+        outcome="tampered",
+        evidence=[Evidence("control_passed", "test_x inverted and still passed", "control")],
+        tests={"test_x": "passed"},
+    )
+    with cache.claim([key()]) as claim:
+        claim.put(key(), caught, {"run": "r"})
+    stored = cache.read(key())
+    assert stored is not None
+    assert stored.result.outcome == "tampered" and not stored.result.resolved
+    assert stored.result.evidence == caught.evidence
+
+
+def test_entries_keep_what_the_archive_keeps(tmp_path: Path) -> None:
+    """An entry is bounded like an archive row: a huge log or patch is capped, visibly."""
+    cache = EvalCache(tmp_path)
+    big = result(patch="+" * 2_000_000)
+    cache.write(key(), big, {})
+    stored = cache.read(key())
+    assert stored is not None and stored.result == big.stored()
+    assert len(stored.result.patch) < 300_000 and "characters cut" in stored.result.patch
 
 
 WRITER = """
@@ -106,14 +132,14 @@ import sys
 from pathlib import Path
 from godelbox.evaluator.cache import EvalCache
 from godelbox.evaluator.cache_key import EvalKey
-from godelbox.evaluator.results import TaskResult
+from godelbox.evaluator.results import Evidence, TaskResult
 
 cache = EvalCache(Path(sys.argv[1]))
 print("ready", flush=True)
 n = 0
 while True:
     k = EvalKey("tree:a", f"t{n % 50}@d", "s", "g", "offline", 0)
-    cache.write(k, TaskResult(f"t{n % 50}", "resolved", "r", log="x" * 400_000), {"n": str(n)})
+    cache.write(k, TaskResult(f"t{n % 50}", "resolved", "r", log="x" * 200_000), {"n": str(n)})
     n += 1
 """
 
@@ -136,7 +162,7 @@ def test_a_writer_killed_with_9_leaves_whole_entries_or_none(tmp_path: Path) -> 
         stored = cache.read(k)
         if stored is not None:
             served += 1
-            assert stored.result.task_id == f"t{n}" and len(stored.result.log) == 400_000
+            assert stored.result.task_id == f"t{n}" and len(stored.result.log) == 200_000
     assert served == len(entries)  # every file at an entry's name is a complete entry
     for path in entries:
         json.loads(path.read_bytes())
