@@ -31,7 +31,7 @@ import socket
 import tarfile
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -136,6 +136,8 @@ class UnitSpec:
     """The agent calls models: run it behind a gateway on the worker's node."""
     spent_usd: float = 0.0
     """What the run had spent on models when the unit was sent."""
+    attempt_seed: int = 0
+    """The seed of this attempt (`EvalContext.attempt_seed`: the config's, plus the attempt)."""
 
 
 def run_unit(spec: UnitSpec, task_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
@@ -153,6 +155,7 @@ def run_unit(spec: UnitSpec, task_ids: list[str]) -> dict[str, list[dict[str, An
             agent_dir = Path(tmp) / "agent"
             unpack_tree(spec.agent_tar, agent_dir)
             ctx = context_from_config(config, backend, labels=spec.labels)
+            ctx = replace(ctx, attempt_seed=spec.attempt_seed)
             bench = load_benchmark(config.evaluation.bench, ctx)
             solver: Solver = AgentSolver(agent_dir)
             if spec.llm:
@@ -222,7 +225,14 @@ class RayExecutor:
         sections = self._config.model_dump(mode="json", include=set(wanted))
         spent = metered.llm.run_budget.spent_usd if metered else 0.0
         spec = ray.put(
-            UnitSpec(pack_tree(agent_dir), sections, dict(ctx.labels), metered is not None, spent)
+            UnitSpec(
+                pack_tree(agent_dir),
+                sections,
+                dict(ctx.labels),
+                metered is not None,
+                spent,
+                ctx.attempt_seed,
+            )
         )
 
         # Tasks of units the cluster failed to run even after retries: not the agent's result,

@@ -198,3 +198,23 @@ def test_an_agent_that_calls_a_model_is_cached_only_if_its_model_is_deterministi
     assert asked > sampled
     assert "1 from the evaluation cache" in evaluate(tmp_path, agent_image, *deterministic)
     assert len(fake_llm.requests) == asked, "a served evaluation asked the model"
+
+
+def test_each_attempt_of_a_node_is_a_sample_of_its_own(tmp_path: Path, agent_image: str) -> None:
+    """With `evaluation.attempts = 2` the second attempt gets the next seed, so it runs rather
+    than being served the first attempt's outcome; a repeated run is served both."""
+    cache = tmp_path / "cache"
+    config = write_config(tmp_path / "run.toml", agent_image, tasks=1, children=1, iterations=1)
+    config.write_text(
+        config.read_text().replace("task_timeout_s = 120.0", "task_timeout_s = 120.0\nattempts = 2")
+    )
+    first, second = tmp_path / "first", tmp_path / "second"
+    run_to_end(first, "--config", str(config), *cache_args(cache))
+    run_to_end(second, "--config", str(config), *cache_args(cache))
+    with Archive.open(first) as archive:
+        seed = archive.nodes()[0]
+        rows = archive.evaluations(seed.id or 0)
+    assert [(r.details.get("attempt", 1), r.cached) for r in rows] == [(1, False), (2, False)]
+    with Archive.open(second) as archive:
+        rows = archive.evaluations(archive.nodes()[0].id or 0)
+    assert [(r.details.get("attempt", 1), r.cached) for r in rows] == [(1, True), (2, True)]
