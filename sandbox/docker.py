@@ -249,7 +249,11 @@ class DockerSandbox:
         engine). False when it cannot: the caller falls back to get_archive."""
         if self._feed is None or not src.isprintable():
             return False
-        cap = (self._spec.limits.work_mb + 16) * 1024 * 1024  # the work dir, plus tar's headers
+        # No bigger than a tree copyout would accept (its bytes, a header and padding per entry):
+        # a larger answer is refused by get_archive's stream instead, never held here whole.
+        limits = self._spec.limits
+        held = min(limits.work_mb, limits.copy_out.total_mb) * 1024 * 1024
+        cap = held + limits.copy_out.files * 1024 + 1024 * 1024
         try:
             fetched = _fetch(self._feed, src, archive, cap)
         except OSError:
