@@ -26,7 +26,7 @@ from godelbox.loop.executors import Executor, executor_for
 from godelbox.loop.stopping import StopRequest
 from godelbox.paths import seed_agent_dir
 from godelbox.proposer.base import Proposal, Proposer
-from godelbox.proposer.validate import Validation, validate_child
+from godelbox.proposer.validate import Validation, cached_self_test, validate_child
 from godelbox.sandbox.base import Backend
 from godelbox.sandbox.select import backend_for, warm_up
 from godelbox.trash import Trash
@@ -122,6 +122,11 @@ def loop_context(archive: Archive, config: Config, backend: Backend) -> EvalCont
 
 
 def validator(config: Config, ctx: EvalContext) -> Validator:
+    """Children's checks; their sandbox part served from the evaluation cache when it is on
+    (the checks run here, with no model, whatever the executor and the agents)."""
+    store = open_cache(config.cache)
+    self_test = cached_self_test(store) if store is not None else None
+
     def validate(parent_dir: Path, proposal: Proposal) -> Validation:
         return validate_child(
             parent_dir,
@@ -129,6 +134,7 @@ def validator(config: Config, ctx: EvalContext) -> Validator:
             ctx,
             patch=proposal.patch,
             timeout_s=config.proposer.self_test_timeout_s,
+            self_test=self_test,
         )
 
     return validate
