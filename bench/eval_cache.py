@@ -11,7 +11,9 @@ directory:
 Both runs happen in this process's lifetime on the same machine, so the ratio is comparable
 under load; absolute times are not. Goal: second / first <= 0.2.
 
-    .venv/bin/python bench/eval_cache.py [--iterations 30] [--seed 0] [--workers 2]
+    .venv/bin/python bench/eval_cache.py [--iterations 30] [--seed 0] [--workers 2] [--tasks N]
+
+`--tasks N` evaluates every node on the first N tasks only (one stage), for a short check.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ def main() -> None:
     parser.add_argument("--iterations", type=int, default=30)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=2, help="evaluation.workers")
+    parser.add_argument("--tasks", type=int, help="One stage of this many tasks (default: all).")
     args = parser.parse_args()
     image = ensure_image().tag
     root = Path(tempfile.mkdtemp(prefix="godelbox-bench-cache-"))
@@ -58,6 +61,7 @@ def main() -> None:
     config.write_text(
         f'[run]\nseed = {args.seed}\n\n[sandbox]\nimage = "{image}"\n\n'
         f"[evaluation]\nworkers = {args.workers}\n\n[budget]\niterations = {args.iterations}\n"
+        + (f"\n[[evaluation.stages]]\ntasks = {args.tasks}\n" if args.tasks else "")
     )
     cache = root / "cache"
     first_s = run(root / "first", config, cache)
@@ -69,7 +73,8 @@ def main() -> None:
     print(f"second run: {second_s:7.1f} s  {nodes2} nodes, {total2} task results, "
           f"{hits2} from the cache ({hits2 / max(total2, 1):.1%} hit rate)")  # fmt: skip
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    print(f"offline builtin:dev, {args.iterations} iterations, seed {args.seed}, "
+    scope = f"first {args.tasks} tasks" if args.tasks else "default stages"
+    print(f"offline builtin:dev ({scope}), {args.iterations} iterations, seed {args.seed}, "
           f"{os.cpu_count()} cpus, load average {load}")  # fmt: skip
     print(f"hit rate of one evolution (cold cache): {hits / max(total, 1):.1%}")
     print(f"repeated run / first run: {second_s / first_s:.2f}  (goal <= 0.2)")
