@@ -76,6 +76,9 @@ repository)."""
 PACK_TIMEOUT_S = 20.0
 """How long the keeper may take to pack a copy-out before answering (seconds for the largest
 work dir); then get_archive takes over, so an agent that stopped the keeper costs this once."""
+KEEPER_ARCHIVE_CAP = 16 * 1024 * 1024
+"""Largest copy-out taken from the keeper (a workspace of source files); larger ones go through
+the engine's streamed archive."""
 COPIED = b"godelbox-copied "
 ARCHIVE = re.compile(rb"godelbox-archive ([0-9a-f]+) (\d+) (\d+)")
 LINE_CAP = 256
@@ -249,11 +252,12 @@ class DockerSandbox:
         engine). False when it cannot: the caller falls back to get_archive."""
         if self._feed is None or not src.isprintable():
             return False
-        # No bigger than a tree copyout would accept (its bytes, a header and padding per entry):
-        # a larger answer is refused by get_archive's stream instead, never held here whole.
+        # The keeper's archive is held whole on the host before copyout reads it, so only a
+        # small one is taken this way; a larger tree streams through get_archive, where copyout
+        # refuses it at the first entry over a limit without holding any of it.
         limits = self._spec.limits
         held = min(limits.work_mb, limits.copy_out.total_mb) * 1024 * 1024
-        cap = held + limits.copy_out.files * 1024 + 1024 * 1024
+        cap = min(KEEPER_ARCHIVE_CAP, held + limits.copy_out.files * 1024 + 1024 * 1024)
         try:
             fetched = _fetch(self._feed, src, archive, cap)
         except OSError:
