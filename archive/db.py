@@ -56,11 +56,20 @@ def _add_tampered_counter(conn: Connection) -> None:
     )
 
 
+def _add_evaluation_cached(conn: Connection) -> None:
+    """v6: `evaluation.cached`, set on results served by the evaluation cache."""
+    if "cached" not in {c["name"] for c in inspect(conn).get_columns("evaluation")}:
+        conn.exec_driver_sql(
+            "ALTER TABLE evaluation ADD COLUMN cached BOOLEAN NOT NULL DEFAULT FALSE"
+        )
+
+
 MIGRATIONS: Sequence[Migration] = (
     _add_eval_jobs,
     _add_pae_tables,
     _add_made_patch,
     _add_tampered_counter,
+    _add_evaluation_cached,
 )
 """Append a function here (never edit an old one) for every schema change."""
 

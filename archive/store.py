@@ -22,7 +22,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Engine, func, update
+from sqlalchemy import Engine, case, func, update
 from sqlmodel import Session, col, select
 
 from godelbox.archive.codestore import CodeStore
@@ -314,10 +314,11 @@ class Archive:
         duration_s: float = 0.0,
         details: Mapping[str, Any] | None = None,
         log_path: str | None = None,
+        cached: bool = False,
     ) -> int:
         """Store one task result (score defaults to 1 if resolved else 0) and count it in the
         node's task counters (a `tampered` one bars the node from being a parent); `log_path`
-        is relative to the run dir. Returns the row id."""
+        is relative to the run dir; `cached`: served by the evaluation cache. Returns the row id."""
         outcome = Outcome(outcome)
         resolved = int(outcome is Outcome.RESOLVED)
         tampered = int(outcome is Outcome.TAMPERED)
@@ -330,6 +331,7 @@ class Archive:
             duration_s=duration_s,
             details=dict(details) if details is not None else None,
             log_path=log_path,
+            cached=cached,
         )
         with self._graph_lock, self._session() as session:
             counted = session.exec(
@@ -396,6 +398,15 @@ class Archive:
     def total_cost(self) -> float:
         with self._session() as session:
             return float(session.exec(select(func.coalesce(func.sum(LLMCall.cost_usd), 0.0))).one())
+
+    def evaluation_counts(self) -> tuple[int, int]:
+        """(task results recorded, of which served by the evaluation cache)."""
+        query = select(
+            func.count(), func.coalesce(func.sum(case((col(Evaluation.cached), 1), else_=0)), 0)
+        )
+        with self._session() as session:
+            total, cached = session.exec(query.select_from(Evaluation)).one()
+        return int(total), int(cached)
 
     def cost_by_node(self) -> dict[int, float]:
         query = (

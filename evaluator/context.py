@@ -43,6 +43,8 @@ class EvalContext:
     """Tokens the agent's model takes, told to the agent so it keeps its history within it."""
     llm_max_tokens: int | None = None
     """The answer cap the agent should ask for."""
+    attempt_seed: int = 0
+    """Given to the agent (`contract.ENV_ATTEMPT_SEED`); part of the evaluation cache's key."""
     trash: Trash = field(default_factory=Trash)
     """Deletes the evaluation's scratch trees in the background (shared by `replace` copies)."""
     pristine: PristineCache | None = None
@@ -86,4 +88,5 @@ def context_from_config(
             image=config.web.image,
         ),
         web_seeds=episode_seeds(config.web.repeats, config.web.seed),
+        attempt_seed=config.evaluation.attempt_seed,
     )

@@ -128,6 +128,9 @@ class TaskResult:
     """What the harness observed when the outcome is `tampered`."""
     eval_log: str = ""
     """The grader's test output (capped): shown to the diagnosis model, never to the agent."""
+    cache: dict[str, Any] | None = None
+    """Set when the result was served by the evaluation cache instead of being run: the entry's
+    key digest, when it was stored and by which evaluation (`from`: run and node labels)."""
 
     @property
     def resolved(self) -> bool:
@@ -178,6 +181,7 @@ class TaskResult:
             episode=dict(data["episode"]) if data.get("episode") else None,
             evidence=[Evidence.from_dict(e) for e in data.get("evidence") or []],
             eval_log=str(data.get("eval_log", "")),
+            cache=dict(data["cache"]) if data.get("cache") else None,
         )
 
 

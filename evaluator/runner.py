@@ -124,6 +124,7 @@ def agent_env(ctx: EvalContext) -> dict[str, str]:
         "HOME": "/tmp",
         "TMPDIR": "/tmp",
         "PYTHONDONTWRITEBYTECODE": "1",
+        contract.ENV_ATTEMPT_SEED: str(ctx.attempt_seed),
     }
     if ctx.gateway_socket is not None:
         env[contract.ENV_LLM_SOCKET] = GATEWAY_SOCKET

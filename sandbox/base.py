@@ -160,3 +160,7 @@ class Backend(Protocol):
 
     def start(self, spec: SandboxSpec) -> Sandbox:
         """Start a fresh sandbox; use it as a context manager so it is always destroyed."""
+
+    def image_identity(self, image: str) -> str | None:
+        """What sandboxes of `image` run, pinned by content (the engine's image id, the rootfs
+        built from a recipe), or None when it cannot be pinned: results are then not cached."""

@@ -361,6 +361,11 @@ class BubblewrapBackend:
         self._warned_no_cgroup = False
         self._swept = not sweep
 
+    def image_identity(self, image: str) -> str | None:
+        """Every sandbox runs on `rootfs` whatever the image; its directory is named by the
+        recipe hash it was built from."""
+        return f"rootfs:{self.rootfs.resolve()}"
+
     def start(self, spec: SandboxSpec) -> BubblewrapSandbox:
         if not self._swept:
             sweep_bubblewrap()

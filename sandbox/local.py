@@ -145,3 +145,6 @@ class LocalBackend:
 
     def start(self, spec: SandboxSpec) -> LocalSandbox:
         return LocalSandbox(spec)
+
+    def image_identity(self, image: str) -> str | None:
+        return None  # the host itself: nothing pins what the agent runs on

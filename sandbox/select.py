@@ -10,7 +10,7 @@ from __future__ import annotations
 from rich.console import Console
 
 from godelbox.config import SandboxSection
-from godelbox.sandbox.base import Backend, CopyLimits, Limits, SandboxError
+from godelbox.sandbox.base import Backend, CopyLimits, Limits, SandboxError, SandboxSpec
 
 
 def limits_for(section: SandboxSection) -> Limits:
@@ -32,6 +32,23 @@ def limits_for(section: SandboxSection) -> Limits:
             path_bytes=section.copy_out_path_bytes,
         ),
     )
+
+
+def warm_up(backend: Backend, spec: SandboxSpec) -> None:
+    """Have a warm pool start sandboxes of `spec`'s kind now, before the first evaluation
+    asks (a run's agents, graders and validations all start its default kind)."""
+    from godelbox.sandbox.pool import PooledBackend
+
+    if isinstance(backend, PooledBackend):
+        backend.prepare(spec)
+
+
+def release(backend: Backend) -> None:
+    """Give back what a backend holds beyond its sandboxes (a warm pool's ready ones)."""
+    from godelbox.sandbox.pool import PooledBackend
+
+    if isinstance(backend, PooledBackend):
+        backend.close()
 
 
 def backend_for(section: SandboxSection, console: Console | None = None) -> Backend:

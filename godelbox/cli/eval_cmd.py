@@ -37,6 +37,7 @@ from godelbox.errors import UserError
 from godelbox.evaluator import contract
 from godelbox.evaluator.bench_spec import SPECS, is_web, load_benchmark
 from godelbox.evaluator.benchmark import Benchmark
+from godelbox.evaluator.cache import CacheScope, cache_policy, open_cache
 from godelbox.evaluator.context import EvalContext, context_from_config
 from godelbox.evaluator.evaluation import (
     AgentSolver,
@@ -129,6 +130,10 @@ def eval_command(
             "results and leaderboard row, HumanEval samples); default: next to --journal.",
         ),
     ] = None,
+    no_cache: Annotated[
+        bool,
+        typer.Option("--no-cache", help="Run every task afresh (cache.enabled = false)."),
+    ] = False,
     config: ConfigOption = None,
     set_: SetOption = None,
 ) -> None:
@@ -144,6 +149,8 @@ def eval_command(
         overrides["models.agent"] = model
     if repeats is not None:
         overrides["web.repeats"] = str(repeats)
+    if no_cache:
+        overrides["cache.enabled"] = "false"
     cfg = load_config(default_config_file(config), overrides=overrides).config
     spec = bench or cfg.evaluation.bench
     if oracle and is_web(spec):
@@ -155,10 +162,11 @@ def eval_command(
     solver = PredictionSolver(preds) if preds is not None else _solver(agent_dir, oracle)
     metered = None if oracle or preds is not None else _metered(solver, cfg)
     solver = metered or solver
-    from godelbox.sandbox.select import backend_for
+    from godelbox.sandbox.select import backend_for, warm_up
 
     console = Console()
     ctx = context_from_config(cfg, backend_for(cfg.sandbox), labels={"run": f"eval-{os.getpid()}"})
+    warm_up(ctx.backend, ctx.spec())
     benchmark = load_benchmark(spec, ctx)
     wanted = _split_ids(tasks)
     if preds is not None:
@@ -217,6 +225,10 @@ def eval_command(
             done={k: r.resolved for k, r in previous.items()},
             on_result=on_result,
             should_stop=metered.should_stop if metered is not None else None,
+            # Another tool's predictions have no agent tree to key them by: never cached.
+            cache=None
+            if preds is not None
+            else _cache_scope(cfg, agent_dir, uses_models=metered is not None),
         )
     if metered is not None and metered.endpoint_error:
         raise ModelEndpointError(metered.endpoint_error)
@@ -248,9 +260,11 @@ def eval_command(
                 highlight=False,
             )
     combined = f", weighted score {scored.combined:.3f}" if len(scored.parts) > 1 else ""
+    hits = sum(r.cache is not None for r in results.values())
     console.print(
         f"[bold]{escape(spec)}[/] ({solver.name}): resolved {resolved}/{len(results)} "
         f"({rate:.1%}){combined}"
+        + (f", {hits} from the evaluation cache (--no-cache to run them)" if hits else "")
         + (_usage_line(total_usage(usage.values())) if metered is not None else "")
         + (" — stopped early by the stage thresholds" if outcome.stopped_early else ""),
         highlight=False,
@@ -291,6 +305,18 @@ def _metered(solver: Solver, cfg: Config) -> MeteredSolver | None:
     llm = run_llm_client(cfg)
     check_agent_model(cfg)
     return MeteredSolver(solver.agent_dir, llm)
+
+
+def _cache_scope(cfg: Config, agent_dir: Path | None, *, uses_models: bool) -> CacheScope | None:
+    """The evaluation cache for the agent in `agent_dir` (None: the reference solutions), or
+    None when it is off or the agent's model answers by sampling."""
+    model = cache_policy(cfg, uses_models=uses_models)
+    store = open_cache(cfg.cache) if model is not None else None
+    if store is None or model is None:
+        return None
+    if agent_dir is None:
+        return CacheScope.for_oracle(store)
+    return CacheScope.for_agent(store, agent_dir.resolve(), model)
 
 
 def _usage_line(usage: TaskUsage) -> str:
@@ -448,7 +474,7 @@ def _print_table(console: Console, results: list[TaskResult], usage: dict[str, T
             f"[{style}]{result.outcome}[/]",
             str(result.attempts),
             *web_cells,
-            f"{result.duration_s:.1f}s",
+            f"{result.duration_s:.1f}s" + (" [blue](cached)[/]" if result.cache else ""),
             *llm_cells,
             reason,
         )

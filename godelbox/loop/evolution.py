@@ -29,6 +29,7 @@ from godelbox.archive.store import Archive
 from godelbox.budget import exhausted
 from godelbox.config import Config, StageSection
 from godelbox.evaluator.benchmark import Benchmark, hidden_tests
+from godelbox.evaluator.cache import CacheScope
 from godelbox.evaluator.context import EvalContext
 from godelbox.evaluator.evaluation import Solver, safe_name
 from godelbox.evaluator.mixed import MixedBenchmark, bench_score
@@ -43,6 +44,7 @@ from godelbox.loop.stopping import StopRequest
 from godelbox.proposer.base import LLMCallSink, Proposal, Proposer
 from godelbox.proposer.llm import BudgetExceeded
 from godelbox.proposer.validate import Validation
+from godelbox.sandbox.select import release
 from godelbox.treecache import TreeCache
 
 SELECTION_RNG = "selection"
@@ -76,6 +78,8 @@ class LoopParts:
     stop: StopRequest
     executor: Executor
     """Where evaluation units run (`loop.executor`); the loop closes it when it stops."""
+    cache_for: Callable[[Path], CacheScope | None] = lambda _agent_dir: None
+    """The evaluation cache for the agent in a directory, or None when it must run afresh."""
 
 
 KEEP_CHECKOUTS = 128
@@ -148,6 +152,7 @@ class Evolution:
             self.p.ctx.trash.close()
             self._clear_scratch()
             self.p.executor.close()
+            release(self.p.ctx.backend)
 
     def _clear_scratch(self) -> None:
         """Delete the scratch dir; say what could not be deleted (by the trash, or now) rather
@@ -466,10 +471,14 @@ class Evolution:
         }
         ctx = replace(self.p.ctx, labels={**self.p.ctx.labels, "node": str(node_id)})
         solver = self.p.solver_for(agent_dir, lambda record: self._llm_call(node_id, record))
+        cache = self.p.cache_for(agent_dir)
         reached = 0
         for attempt in range(1, self.config.evaluation.attempts + 1):
+            # Each attempt is a sample of its own: the agent gets the next seed (and the cache,
+            # whose key holds the seed, another entry).
+            round_ctx = replace(ctx, attempt_seed=ctx.attempt_seed + attempt - 1)
             outcome = self._evaluate_round(
-                node_id, attempt, ctx, solver, agent_dir, stages, stage_of, len(tasks)
+                node_id, attempt, round_ctx, solver, agent_dir, stages, stage_of, len(tasks), cache
             )
             if outcome is None:
                 return  # stays `evaluating`; a resumed daemon finishes it from the recorded tasks
@@ -492,9 +501,11 @@ class Evolution:
             made_patch=made_patch,
         )
         note = " (no non-empty patch: not a parent)" if made_patch is False else ""
+        cached = sum(1 for r in rows if r.cached)
+        from_cache = f", {cached} from the cache" if cached else ""
         self.p.reporter.event(
             "node.evaluated",
-            f"node {node_id}: {resolved}/{len(rows)} resolved ({score:.3f}){note}",
+            f"node {node_id}: {resolved}/{len(rows)} resolved ({score:.3f}){from_cache}{note}",
         )
         tampered = [r.task_id for r in rows if r.outcome == Outcome.TAMPERED]
         if tampered:
@@ -527,6 +538,7 @@ class Evolution:
         stages: list[StageSection],
         stage_of: dict[str, int],
         total: int,
+        cache: CacheScope | None,
     ) -> StagedOutcome | None:
         """Attempt `attempt` of every task (evaluation.attempts); the tasks that already have
         that many recorded rows are done. None when a stop request interrupted it."""
@@ -541,6 +553,9 @@ class Evolution:
         def record(result: TaskResult) -> None:
             self._record_result(node_id, stage_of.get(result.task_id, 0), result, attempt)
             done[result.task_id] = result.resolved
+            with self._lock:
+                self._snapshot.tasks_run += result.cache is None
+                self._snapshot.tasks_cached += result.cache is not None
             self._busy(label, f"evaluating node {node_id}{tag}: {len(done)}/{total} tasks done")
 
         for retry in range(INFRA_RETRIES + 1):
@@ -557,6 +572,7 @@ class Evolution:
                     done=done,
                     on_result=_record_once(done, record, None if keep_failed else failed),
                     should_stop=lambda: self.p.stop.requested,
+                    cache=cache,
                 )
             finally:
                 self._busy(label, None)
@@ -595,6 +611,7 @@ class Evolution:
             duration_s=result.duration_s,
             details=details,
             log_path=str(log_rel),
+            cached=result.cache is not None,
         )
 
     # -- bookkeeping -----------------------------------------------------------------------

@@ -177,6 +177,7 @@ def _task_table(detail: NodeDetail) -> RenderableType:
         for name in ("steps", "reward", "ended"):
             table.add_column(name, justify="right" if name != "ended" else "left")
     table.add_column("time", justify="right")
+    table.add_column("run", justify="left")
     for task in detail.tasks:
         episode = task.episode or {}
         web_cells = (
@@ -195,6 +196,13 @@ def _task_table(detail: NodeDetail) -> RenderableType:
             f"{task.score:.2f}",
             *web_cells,
             f"{task.duration_s:.1f}s",
+            Text("cached", style="blue") if task.cached else Text("ran", style="dim"),
+        )
+    cached = sum(task.cached for task in detail.tasks)
+    if cached:
+        table.caption = (
+            f"{cached} of {len(detail.tasks)} results served by the evaluation cache "
+            "(an identical evaluation ran before)"
         )
     return table
 

@@ -41,6 +41,8 @@ class TaskResult:
     """A web episode's summary (steps, rewards, how it ended); None for coding tasks."""
     bench: str | None = None
     """The part of a mixed benchmark the task belongs to; None otherwise."""
+    cached: bool = False
+    """Served by the evaluation cache instead of run."""
 
 
 @dataclass(frozen=True)
@@ -113,3 +115,6 @@ class RunProgress:
     daemon_active_s: float = 0.0
     """Daemon time recorded in the event log (what the wall-clock budget counts)."""
     daemon_state: str = "daemon never ran"
+    tasks: int = 0
+    """Task results recorded, and how many of them the evaluation cache served."""
+    tasks_cached: int = 0
