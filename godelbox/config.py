@@ -181,6 +181,13 @@ class ProposerSection(_Section):
     self_test_timeout_s: float = Field(
         300.0, gt=0, description="Seconds a child's own test suite gets during validation."
     )
+    offline_kinds: list[Literal["template", "parameter", "ast", "recombination", "crossover"]] = (
+        Field(
+            default_factory=lambda: ["template", "parameter", "ast", "recombination", "crossover"],
+            min_length=1,
+            description="Offline proposal kinds the bandit draws from (see docs/offline.md).",
+        )
+    )
 
 
 class PAESection(_Section):
@@ -258,8 +265,8 @@ def dump_toml(config: Config) -> str:
     """Serialise a config as TOML (the run dir's snapshot); None values are left out."""
     lines: list[str] = []
     for section, values in config.model_dump(exclude_none=True).items():
-        scalars = {k: v for k, v in values.items() if not isinstance(v, list)}
-        tables = {k: v for k, v in values.items() if isinstance(v, list)}
+        tables = {k: v for k, v in values.items() if _is_table_list(v)}
+        scalars = {k: v for k, v in values.items() if k not in tables}
         lines.append(f"[{section}]")
         lines.extend(f"{k} = {_toml_value(v)}" for k, v in scalars.items())
         lines.append("")
@@ -271,7 +278,14 @@ def dump_toml(config: Config) -> str:
     return "\n".join(lines)
 
 
+def _is_table_list(value: Any) -> bool:
+    """An array of tables (`[[section.name]]`); an empty list is written as no table at all."""
+    return isinstance(value, list) and all(isinstance(v, dict) for v in value)
+
+
 def _toml_value(value: Any) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):

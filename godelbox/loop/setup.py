@@ -118,9 +118,13 @@ def _components(
 ) -> tuple[Proposer, str, SolverFactory]:
     """(proposer, seed agent name, how to run an agent) for the configured mode."""
     if offline(config):
-        from godelbox.proposer.operators import OperatorProposer
+        from godelbox.proposer.offline import offline_proposer
 
-        return OperatorProposer(), "repair", lambda agent_dir, _on_call: AgentSolver(agent_dir)
+        return (
+            offline_proposer(config.proposer.offline_kinds),
+            "repair",
+            lambda agent_dir, _on_call: AgentSolver(agent_dir),
+        )
     from godelbox.loop.solvers import GatewayAgentSolver, run_llm_client
     from godelbox.proposer.dgm import DGMProposer
 

@@ -96,9 +96,10 @@ def _weight(transformation: Transformation, evidence: Evidence) -> float:
 
 
 class OperatorProposer:
-    """The `godelbox.proposer.base.Proposer` of the offline mode."""
+    """The template operators as a `godelbox.proposer.base.Proposer`: one kind of the offline
+    mode (`godelbox.proposer.offline`)."""
 
-    kind = "operator"
+    kind = "template"
 
     def propose(
         self, parent: ParentEvidence, workdir: Path, rng: random.Random, on_llm_call: object
