@@ -1,6 +1,8 @@
 """Benchmark specs as the CLI and the config spell them: `builtin:dev`, `polyglot:PATH`, ...
 
 builtin:dev | builtin:heldout | builtin:all   the built-in suite (SWE-bench format)
+builtin:seen | builtin:unseen                 the same suite split by bug class
+quixbugs:PATH                                 a QuixBugs checkout (its 40 Python programs)
 swebench:FILE                                 a JSONL of SWE-bench instances
 polyglot:PATH                                 an Aider Polyglot checkout (Python track)
 humaneval                                     the 164 HumanEval problems
@@ -21,7 +23,8 @@ if TYPE_CHECKING:
     from godelbox.evaluator.web.miniwob import MiniWoBBenchmark
 
 SPECS = (
-    "builtin:dev, builtin:heldout, builtin:all, swebench:FILE, polyglot:PATH, humaneval, "
+    "builtin:dev, builtin:heldout, builtin:all, builtin:seen, builtin:unseen, swebench:FILE, "
+    "polyglot:PATH, quixbugs:PATH, humaneval, "
     "miniwob:TASKS (web, e.g. miniwob:basic or miniwob:click-button,enter-text)"
 )
 
@@ -44,6 +47,10 @@ def load_benchmark(spec: str, ctx: EvalContext | None = None) -> Benchmark:
         from godelbox.evaluator.polyglot import polyglot_benchmark
 
         return polyglot_benchmark(Path(arg), tries=ctx.tries if ctx else 2)
+    if kind == "quixbugs" and arg:
+        from godelbox.evaluator.quixbugs import quixbugs_benchmark
+
+        return quixbugs_benchmark(Path(arg))
     if kind == "humaneval" and not arg:
         from godelbox.evaluator.humaneval import humaneval_benchmark
 

@@ -96,7 +96,7 @@ def test_gold_patch_applies_to_materialized_repo(tmp_path: Path):
 
 
 def test_unknown_split_is_a_user_error():
-    with pytest.raises(UserError, match="dev, heldout or all"):
+    with pytest.raises(UserError, match="dev, heldout, seen, unseen or all"):
         load_builtin("train")  # type: ignore[arg-type]
 
 

@@ -15,7 +15,12 @@ import pytest
 from godelbox.proposer.base import ParentEvidence, ProposalError, TaskEvidence
 from godelbox.proposer.operators import CATALOGUE, Evidence, OperatorProposer, propose
 from godelbox.proposer.operators.agent_source import AgentSource, NotARepairAgentError
-from godelbox.proposer.operators.catalogue import AddMutator, AddPrecheck, AddReproSource
+from godelbox.proposer.operators.catalogue import (
+    AddMutator,
+    AddPrecheck,
+    AddReproSource,
+    RemoveReproSource,
+)
 from tests.offline.agent_runner import SEED
 
 
@@ -35,11 +40,13 @@ def tree(agent: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def rich_agent(tmp_path_factory) -> Path:
-    """The seed plus one addition of each kind, so removals have something to remove."""
+    """The seed plus one addition of each kind (so removals have something to remove) and one
+    reproduction source fewer (so there is one to add back)."""
     agent = tmp_path_factory.mktemp("rich") / "agent"
     shutil.copytree(SEED, agent, ignore=shutil.ignore_patterns("__pycache__"))
-    for adder in (AddMutator(), AddReproSource(), AddPrecheck()):
-        write(agent, adder.changes(AgentSource.read(agent))[-1].files)
+    for change in (AddMutator(), AddPrecheck(), RemoveReproSource()):
+        write(agent, change.changes(AgentSource.read(agent))[-1].files)
+    assert AddReproSource().changes(AgentSource.read(agent))
     return agent
 
 
