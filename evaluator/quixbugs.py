@@ -9,7 +9,7 @@ nothing of it is committed here. Its layout: `python_programs/<name>.py` (buggy)
 - the repository: `<name>.py` (the buggy program, its documentation included), `node.py` when the
   tests use it, `tests/test_<name>.py` with every other test case (the visible tests: some fail,
   as a failing test in a bug report would) and `tests/conftest.py`, which fails a single test
-  after CASE_TIMEOUT_S seconds (several bugs loop forever);
+  after CASE_TIMEOUT_S seconds of CPU time (several bugs loop forever);
 - the problem statement: the program's name and its documentation, as an issue quoting the docs;
 - the hidden tests (`test_patch`): `tests/test_<name>_hidden.py` with every test case; all of
   them are FAIL_TO_PASS (the task is resolved when the whole test suite passes, the benchmark's
@@ -40,8 +40,8 @@ CORRECT = "correct_python_programs"
 TESTS = "python_testcases"
 DATA = "json_testcases"
 CASE_TIMEOUT_S = 10
-CONFTEST = f'''"""Each test gets {CASE_TIMEOUT_S} s: a program that loops forever fails its test
-instead of hanging the suite."""
+CONFTEST = f'''"""Each test gets {CASE_TIMEOUT_S} s of CPU time: a program that loops forever fails
+its test instead of hanging the suite (CPU time, not wall time: a busy machine changes nothing)."""
 
 import signal
 import threading
@@ -56,15 +56,15 @@ def _time_limit():
         return
 
     def stop(signum, frame):
-        raise TimeoutError("test ran longer than {CASE_TIMEOUT_S} s")
+        raise TimeoutError("test used more than {CASE_TIMEOUT_S} s of CPU time")
 
-    previous = signal.signal(signal.SIGALRM, stop)
-    signal.alarm({CASE_TIMEOUT_S})
+    previous = signal.signal(signal.SIGPROF, stop)
+    signal.setitimer(signal.ITIMER_PROF, {CASE_TIMEOUT_S})
     try:
         yield
     finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)
 '''
 
 

@@ -34,7 +34,8 @@ TESTS_TIMEOUT_S = 60.0
 """Timeout of one run of the repository's visible tests."""
 
 TEST_TIMEOUT_S = 10.0
-"""Timeout of a single test: longer counts as a failure (the buggy code may loop forever)."""
+"""CPU seconds a single test may use: more counts as a failure (the buggy code may loop
+forever). CPU time, not wall time, so the outcome does not depend on how busy the machine is."""
 
 TIME_SAFETY = 0.8
 """Stop searching once this fraction of GODELBOX_TIME_BUDGET_S is spent (a safety net only:

@@ -6,9 +6,10 @@ which is the cheap first screen for each candidate edit.
 
 Checks run in a namespace that already holds the public names of every repository module (issues
 written in prose or as transcripts call functions without importing them) and the helpers
-`_expect`, `_expect_text`, `_expect_raises` and `_expect_not_raises` that extractors use to state expected values. A
-check that fails because it names something the repository does not have (NameError,
-ImportError) was extracted wrongly: pytest skips it, so it is neither a failing nor a passing test.
+`_expect`, `_expect_text`, `_expect_raises` and `_expect_not_raises` that extractors use to state
+expected values. A check that fails because it names something the repository does not have
+(NameError, ImportError) was extracted wrongly: pytest skips it, so it is neither a failing nor a
+passing test.
 """
 
 from __future__ import annotations

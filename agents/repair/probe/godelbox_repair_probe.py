@@ -2,8 +2,9 @@
 
 It records each test's outcome and, when REPAIR_PROBE_TRACE=1, the lines of files under
 REPAIR_PROBE_ROOT that the test executed (sys.settrace, stdlib only), and writes both as JSON to
-REPAIR_PROBE_OUT at the end of the session. With REPAIR_PROBE_TEST_TIMEOUT (seconds) a test
-that runs longer fails (SIGALRM), so one looping test costs seconds, not the whole run. It lives alone in its directory, with a name no
+REPAIR_PROBE_OUT at the end of the session. With REPAIR_PROBE_TEST_TIMEOUT (seconds of CPU
+time, so a busy machine does not change outcomes) a test that runs longer fails (SIGPROF), so
+one looping test costs seconds, not the whole run. It lives alone in its directory, with a name no
 repository uses, so putting it on sys.path cannot shadow the code under test.
 """
 
@@ -58,21 +59,21 @@ class TestTimeout(Exception):
 
 
 def _alarm(signum, frame):
-    raise TestTimeout(f"test ran longer than {_TIMEOUT:g}s")
+    raise TestTimeout(f"test used more than {_TIMEOUT:g}s of CPU time")
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_call(item):
     timed = _TIMEOUT > 0 and threading.current_thread() is threading.main_thread()
     if timed:
-        previous_handler = signal.signal(signal.SIGALRM, _alarm)
-        signal.setitimer(signal.ITIMER_REAL, _TIMEOUT)
+        previous_handler = signal.signal(signal.SIGPROF, _alarm)
+        signal.setitimer(signal.ITIMER_PROF, _TIMEOUT)
     try:
         yield from _traced(item)
     finally:
         if timed:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous_handler)
+            signal.setitimer(signal.ITIMER_PROF, 0)
+            signal.signal(signal.SIGPROF, previous_handler)
 
 
 def _traced(item):

@@ -12,7 +12,7 @@ import prechecks
 import pytest
 import repro
 
-BUGGY = '''def mean(xs):
+BUGGY = """def mean(xs):
     return sum(xs) // len(xs)
 
 
@@ -26,8 +26,8 @@ def parse(text):
 
 def ratio(a, b):
     return a / b
-'''
-FIXED = '''def mean(xs):
+"""
+FIXED = """def mean(xs):
     if not xs:
         raise ValueError("no values")
     return sum(xs) / len(xs)
@@ -45,7 +45,7 @@ def parse(text):
 
 def ratio(a, b):
     return a / b if b else 0.0
-'''
+"""
 
 FORMS = {
     "fenced": """mean() rounds down

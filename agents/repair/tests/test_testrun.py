@@ -5,7 +5,8 @@ import testrun
 
 
 def test_looping_test_fails_alone_and_others_still_run(tmp_path):
-    (tmp_path / "m.py").write_text("def spin():\n    while True:\n        pass\n\n\ndef one():\n    return 1\n")
+    source = "def spin():\n    while True:\n        pass\n\n\ndef one():\n    return 1\n"
+    (tmp_path / "m.py").write_text(source)
     (tmp_path / "test_m.py").write_text(
         "from m import one, spin\n\n\ndef test_spin():\n    spin()\n\n\n"
         "def test_one():\n    assert one() == 1\n"
