@@ -51,6 +51,9 @@ RUN_CONFIG = """
 [run]
 seed = {seed}
 
+[selection]
+policy = "{policy}"
+
 [evaluation]
 bench = "{bench}"
 workers = {workers}
@@ -85,7 +88,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--children", type=int, default=2, help="children per generation")
     parser.add_argument("--workers", type=int, default=2, help="tasks evaluated in parallel")
-    parser.add_argument("--task-timeout", type=float, default=300.0)
+    parser.add_argument(
+        "--policy", default="best", help="parent selection (selection.policy): best, dgm, hgm, ..."
+    )
+    parser.add_argument(
+        "--task-timeout",
+        type=float,
+        default=120.0,
+        help="seconds per agent run; also caps what a child that searches forever costs",
+    )
     parser.add_argument("--staged", action="store_true", help="default stages, not every task")
     parser.add_argument(
         "--kinds",
@@ -130,6 +141,7 @@ def evolve(run_dir: Path, config_file: Path, args: argparse.Namespace) -> None:
     config_file.write_text(
         RUN_CONFIG.format(
             seed=args.seed,
+            policy=args.policy,
             bench=EVOLVE_ON,
             workers=args.workers,
             task_timeout=args.task_timeout,
@@ -223,6 +235,9 @@ def measure(
         bench = load_benchmark(split, ctx)
         results = {}
         for name, agent in agents.items():
+            if name == "best" and best.id == seed.id:
+                results[name] = results["seed"]
+                continue
             print(f"measuring {name} on {split} ({len(bench.tasks())} tasks)", flush=True)
             outcome = evaluate_benchmark(
                 ctx, bench, AgentSolver(agent), stages=ALL_TASKS, workers=args.workers

@@ -115,17 +115,14 @@ def test_proposal_does_not_touch_the_parent(tmp_path):
 
 
 def test_evidence_steers_the_draw():
-    no_repro = Evidence.from_tasks(
-        [
-            TaskEvidence(f"t{i}", "unresolved", log="...\noutcome: no_reproduction\n")
-            for i in range(5)
-        ]
+    overfit = Evidence.from_tasks(
+        [TaskEvidence(f"t{i}", "unresolved", log="...\noutcome: fixed\n") for i in range(5)]
     )
-    assert no_repro.failures == Counter({"no_reproduction": 5})
+    assert overfit.failures == Counter({"overfit": 5})
     rng_plain, rng_steered = random.Random(7), random.Random(7)
-    plain = Counter(propose(SEED, rng_plain).transformation for _ in range(150))
-    steered = Counter(propose(SEED, rng_steered, no_repro).transformation for _ in range(150))
-    assert steered["add_repro_source"] > 2 * plain["add_repro_source"]
+    plain = Counter(propose(SEED, rng_plain).transformation for _ in range(400))
+    steered = Counter(propose(SEED, rng_steered, overfit).transformation for _ in range(400))
+    assert steered["remove_mutator"] > 1.8 * plain["remove_mutator"]
 
 
 def test_evidence_counts_a_wrong_fix_as_overfit():
