@@ -66,7 +66,8 @@ class KindProposer:
         draw = thompson(names, parent.kind_stats, rng)
         skipped: dict[str, str] = {}
         for name in draw.order:
-            kind_dir = workdir / name
+            # A kind that had nothing to offer may have left files: the next gets its own dir.
+            kind_dir = workdir / name if skipped else workdir
             kind_dir.mkdir(parents=True, exist_ok=True)
             try:
                 proposal = self.kinds[name].propose(parent, kind_dir, rng, on_llm_call)

@@ -372,7 +372,7 @@ class Evolution:
                 first_child_id=_first_child_id(child),
                 mates=mates,
             )
-            workdir = self.scratch / f"draft-{node_id}"
+            workdir = self._draft_dir(node_id)
             shutil.rmtree(workdir, ignore_errors=True)
             workdir.mkdir(parents=True)
             rng = random.Random(f"{self.config.run.seed}:{node_id}")
@@ -426,7 +426,11 @@ class Evolution:
         else:
             self._snapshot.invalid += 1
             self.p.reporter.event("child.invalid", f"node {node_id}: {validation.reason}")
-        self.p.ctx.trash.discard(proposal.child_dir.parent)
+        self.p.ctx.trash.discard(self._draft_dir(node_id))
+
+    def _draft_dir(self, node_id: int) -> Path:
+        """Where the proposer makes the child (wherever inside it the child's tree ends up)."""
+        return self.scratch / f"draft-{node_id}"
 
     def _llm_call(self, node_id: int, record: Any) -> None:
         self._write(

@@ -21,7 +21,7 @@ from godelbox.proposer.operators.catalogue import (
     AddReproSource,
     RemoveReproSource,
 )
-from tests.offline.agent_runner import SEED
+from tests.offline.agent_runner import AGENT_ENV, SEED
 
 
 def write(agent: Path, files: dict[str, str]) -> None:
@@ -56,7 +56,8 @@ def self_test(agent: Path) -> subprocess.CompletedProcess:
         cwd=agent,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=300,
+        env=AGENT_ENV,
     )
 
 
