@@ -33,13 +33,24 @@ class KindDraw:
     samples: dict[str, float]
 
 
-def thompson(kinds: Sequence[str], stats: Mapping[str, KindStats], rng: random.Random) -> KindDraw:
-    """One Beta(1 + improved, 1 + not improved) sample per kind, drawn in the order of `kinds`;
-    ties keep that order."""
+Prior = tuple[float, float]
+"""Beta(a, b) pseudo-counts of improved / not improved children a kind starts with."""
+UNIFORM: Prior = (1.0, 1.0)
+
+
+def thompson(
+    kinds: Sequence[str],
+    stats: Mapping[str, KindStats],
+    rng: random.Random,
+    priors: Mapping[str, Prior] | None = None,
+) -> KindDraw:
+    """One Beta(a + improved, b + not improved) sample per kind, (a, b) its prior (uniform
+    unless given), drawn in the order of `kinds`; ties keep that order."""
     samples = {}
     for kind in kinds:
         seen = stats.get(kind, KindStats())
-        samples[kind] = rng.betavariate(1 + seen.improved, 1 + seen.children - seen.improved)
+        a, b = (priors or {}).get(kind, UNIFORM)
+        samples[kind] = rng.betavariate(a + seen.improved, b + seen.children - seen.improved)
     order = tuple(sorted(kinds, key=lambda k: (-samples[k], kinds.index(k))))
     return KindDraw(order, samples)
 
@@ -49,13 +60,21 @@ class KindProposer:
     has nothing to offer for this parent (`ProposalError`), the next kind in the draw is tried.
     The child's `Proposal.kind` is the kind's name, and its info records the draw."""
 
-    def __init__(self, kinds: Sequence[tuple[str, Proposer]], *, mates_wanted: int = 0) -> None:
+    def __init__(
+        self,
+        kinds: Sequence[tuple[str, Proposer]],
+        *,
+        priors: Mapping[str, Prior] | None = None,
+        mates_wanted: int = 0,
+    ) -> None:
         if not kinds:
             raise ValueError("a KindProposer needs at least one kind")
         names = [name for name, _ in kinds]
         if len(set(names)) != len(names):
             raise ValueError(f"proposal kinds must have distinct names: {names}")
         self.kinds = dict(kinds)
+        self.priors = dict(priors or {})
+        """What is believed about each kind before the run has any record of it."""
         self.mates_wanted = mates_wanted
         """How many other archive members the loop should check out for crossover kinds."""
 
@@ -63,7 +82,7 @@ class KindProposer:
         self, parent: ParentEvidence, workdir: Path, rng: random.Random, on_llm_call: LLMCallSink
     ) -> Proposal:
         names = list(self.kinds)
-        draw = thompson(names, parent.kind_stats, rng)
+        draw = thompson(names, parent.kind_stats, rng, self.priors)
         skipped: dict[str, str] = {}
         for name in draw.order:
             # A kind that had nothing to offer may have left files: the next gets its own dir.

@@ -16,6 +16,11 @@ from godelbox.proposer.kinds import KindProposer
 from godelbox.proposer.operators import OperatorProposer
 
 KINDS = ("template", "parameter", "ast", "recombination", "crossover")
+PRIORS = {"template": (3.0, 1.0)}
+"""The bandit's belief before a run has a record: a template adds a capability written for the
+job, so it pays more often than a blind code edit (Beta(3, 1) against the other kinds' uniform
+Beta(1, 1)); a few children of each kind outweigh it. Without it, a 30-minute run spends most of
+its few children finding that out."""
 MATES = 2
 """Archive members offered to crossover besides the parent: the best of earlier generations."""
 
@@ -27,4 +32,4 @@ def offline_proposer(kinds: Sequence[str] = KINDS) -> KindProposer:
     arms: list[tuple[str, Proposer]] = [
         (name, OperatorProposer() if name == "template" else CodeProposer(name)) for name in kinds
     ]
-    return KindProposer(arms, mates_wanted=MATES if "crossover" in kinds else 0)
+    return KindProposer(arms, priors=PRIORS, mates_wanted=MATES if "crossover" in kinds else 0)

@@ -43,6 +43,16 @@ def test_kinds_that_paid_are_drawn_more_often():
     assert 120 < unknown["a"] < 280, "without evidence every kind gets its chance"
 
 
+def test_a_prior_leads_until_the_record_says_otherwise():
+    rng = random.Random(0)
+    priors = {"template": (3.0, 1.0)}
+    fresh = Counter(thompson(["ast", "template"], {}, rng, priors).order[0] for _ in range(400))
+    assert fresh["template"] > 260, "before any record the favoured kind is drawn more often"
+    record = {"template": KindStats(children=12), "ast": KindStats(children=12, improved=6)}
+    later = Counter(thompson(["ast", "template"], record, rng, priors).order[0] for _ in range(400))
+    assert later["ast"] > 350, "a few children of each kind outweigh the prior"
+
+
 def test_draw_is_reproducible_and_recorded(tmp_path):
     proposer = KindProposer([("a", Fixed()), ("b", Fixed())])
     stats = {"a": KindStats(3, 1)}
