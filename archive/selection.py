@@ -117,6 +117,18 @@ def hgm(candidates: Candidates, rng: random.Random, n: int, params: SelectionSec
     return [int(candidates.ids[i]) for i in picks]
 
 
+def latest(
+    candidates: Candidates, rng: random.Random, n: int, params: SelectionSection
+) -> list[int]:
+    """The newest eligible node, n times: DGM's "no open-ended exploration" ablation, a single
+    hill-climbing line where each child builds on the last one that could be a parent.
+    Deterministic: `rng` is not used."""
+    _require(candidates, n)
+    if n <= 0:
+        return []
+    return [int(candidates.ids[-1])] * n
+
+
 POLICIES: Mapping[str, PolicyFn] = {
     "dgm": dgm,
     "score_prop": score_prop,
@@ -124,6 +136,7 @@ POLICIES: Mapping[str, PolicyFn] = {
     "best": best,
     "shinka_weighted": shinka_weighted,
     "hgm": hgm,
+    "latest": latest,
 }
 
 

@@ -71,6 +71,7 @@ UPDATABLE_FIELDS = frozenset(
         "stage_reached",
         "wall_time_s",
         "finished_at",
+        "made_patch",
     }
 )
 """What `update_node` may change; status goes through `set_status` (it is logged)."""
@@ -257,7 +258,14 @@ class Archive:
                 )
             )
             session.commit()
-            self._in_graph(lambda g: g.update(node_id, status=status, score=fields.get("score")))
+            self._in_graph(
+                lambda g: g.update(
+                    node_id,
+                    status=status,
+                    score=fields.get("score"),
+                    made_patch=fields.get("made_patch"),
+                )
+            )
 
     def node(self, node_id: int) -> AgentNode:
         with self._session() as session:
@@ -282,10 +290,15 @@ class Archive:
             return {int(p): int(n) for p, n in session.exec(query).all() if p is not None}
 
     def best_node(self) -> AgentNode | None:
-        """The evaluated node with the highest score; ties go to the oldest (lowest id)."""
+        """The evaluated node with the highest score; ties go to the oldest (lowest id). A node
+        caught tampering is never the best, whatever its score."""
         query = (
             select(AgentNode)
-            .where(AgentNode.status == NodeStatus.EVALUATED, col(AgentNode.score).is_not(None))
+            .where(
+                AgentNode.status == NodeStatus.EVALUATED,
+                col(AgentNode.score).is_not(None),
+                AgentNode.tasks_tampered == 0,
+            )
             .order_by(col(AgentNode.score).desc(), col(AgentNode.id))
             .limit(1)
         )
@@ -348,9 +361,11 @@ class Archive:
         log_path: str | None = None,
     ) -> int:
         """Store one task result (score defaults to 1 if resolved else 0) and count it in the
-        node's task counters; `log_path` is relative to the run dir. Returns the row id."""
+        node's task counters (a `tampered` one bars the node from being a parent); `log_path`
+        is relative to the run dir. Returns the row id."""
         outcome = Outcome(outcome)
         resolved = int(outcome is Outcome.RESOLVED)
+        tampered = int(outcome is Outcome.TAMPERED)
         row = Evaluation(
             node_id=node_id,
             stage=stage,
@@ -368,6 +383,7 @@ class Archive:
                 .values(
                     tasks_resolved=AgentNode.tasks_resolved + resolved,
                     tasks_attempted=AgentNode.tasks_attempted + 1,
+                    tasks_tampered=AgentNode.tasks_tampered + tampered,
                 )
             )
             if counted.rowcount == 0:  # the node's own UPDATE doubles as its existence check
@@ -377,7 +393,7 @@ class Archive:
             session.add(row)
             session.commit()
             row_id = row.id
-            self._in_graph(lambda g: g.add_results(node_id, resolved, 1))
+            self._in_graph(lambda g: g.add_results(node_id, resolved, 1, tampered))
         assert row_id is not None
         return row_id
 
@@ -413,6 +429,14 @@ class Archive:
             session.commit()
             assert call.id is not None
             return call.id
+
+    def llm_calls(self, node_id: int | None = None) -> list[LLMCall]:
+        """Every recorded model call (of one node when `node_id` is given), oldest first."""
+        query = select(LLMCall).order_by(col(LLMCall.id))
+        if node_id is not None:
+            query = query.where(col(LLMCall.node_id) == node_id)
+        with self._session() as session:
+            return list(session.exec(query).all())
 
     def total_cost(self) -> float:
         with self._session() as session:
@@ -509,10 +533,14 @@ class Archive:
             AgentNode.score,
             AgentNode.tasks_resolved,
             AgentNode.tasks_attempted,
+            AgentNode.made_patch,
+            AgentNode.tasks_tampered,
         )
         with self._session() as session:
             rows = session.exec(query).all()
-        return ArchiveGraph.build(NodeFacts(*row) for row in rows)
+        return ArchiveGraph.build(
+            NodeFacts(*row[:6], made_patch=row[6], tasks_tampered=row[7]) for row in rows
+        )
 
     def _export_facts(self) -> list[NodeFacts]:
         costs = self.cost_by_node()
@@ -540,7 +568,9 @@ class Archive:
                     node.score,
                     node.tasks_resolved,
                     node.tasks_attempted,
-                    attrs,
+                    attrs=attrs,
+                    made_patch=node.made_patch,
+                    tasks_tampered=node.tasks_tampered,
                 )
             )
         return facts

@@ -70,6 +70,7 @@ from godelbox.proposer.llm import LLMClient, Message, OnCall, Reply, RunBudget  
 from godelbox.sandbox.base import (  # noqa: E402
     GATEWAY_SOCKET,
     Backend,
+    CopyReport,
     ExecResult,
     Sandbox,
     SandboxSpec,
@@ -170,8 +171,8 @@ class TimedSandbox(_Timed):
             extra["workdir"] = workdir
         return self._timed(_run_label(cmd), self._inner.run, cmd, timeout_s, **extra)
 
-    def copy_out(self, src: str, dest: Path, *, skip: Collection[str] = ()) -> None:
-        self._timed("copy_out", self._inner.copy_out, src, dest, skip=skip)
+    def copy_out(self, src: str, dest: Path, *, skip: Collection[str] = ()) -> CopyReport:
+        return self._timed("copy_out", self._inner.copy_out, src, dest, skip=skip)
 
     def close(self) -> None:
         self._timed("close", self._inner.close)

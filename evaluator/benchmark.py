@@ -34,6 +34,14 @@ class Task(Protocol):
         """The reference answer as a unified diff against the workspace."""
 
 
+def hidden_tests(task: Task) -> str:
+    """The task's hidden tests as text, for the diagnosis model only (DGM shows its diagnoser
+    the test patch; the agent never sees it). Adapters that keep tests as text offer a
+    `hidden_tests()` method; the others have nothing to show."""
+    method = getattr(task, "hidden_tests", None)
+    return str(method()) if callable(method) else ""
+
+
 @dataclass(frozen=True)
 class GradeItem:
     task: Task

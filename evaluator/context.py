@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from godelbox.config import Config
 from godelbox.sandbox.base import Backend, Limits, SandboxSpec
+from godelbox.sandbox.select import limits_for
 from godelbox.trash import Trash
 
 if TYPE_CHECKING:
@@ -34,8 +35,13 @@ class EvalContext:
     tries: int = 2
     """Attempts for benchmarks that feed failures back (Polyglot); others use one."""
     gateway_socket: Path | None = None
+    gateway_token: str = ""
+    """The secret the agent sends with every gateway request (see `Gateway.token`)."""
     llm_model: str = "agent"
-    pristine: PristineCache | None = None
+    llm_context_window: int | None = None
+    """Tokens the agent's model takes, told to the agent so it keeps its history within it."""
+    llm_max_tokens: int | None = None
+    """The answer cap the agent should ask for."""
     trash: Trash = field(default_factory=Trash)
     """Deletes the evaluation's scratch trees in the background (shared by `replace` copies)."""
     pristine: PristineCache | None = None
@@ -62,14 +68,7 @@ def context_from_config(
     return EvalContext(
         backend=backend,
         image=sandbox.image,
-        limits=Limits(
-            memory_mb=sandbox.memory_mb,
-            cpus=sandbox.cpus,
-            pids=sandbox.pids,
-            tmp_mb=sandbox.tmp_mb,
-            work_mb=sandbox.work_mb,
-            output_limit_bytes=sandbox.output_limit_bytes,
-        ),
+        limits=limits_for(sandbox),
         labels=dict(labels or {}),
         task_timeout_s=config.evaluation.task_timeout_s,
         grade_timeout_s=config.evaluation.task_timeout_s,

@@ -17,7 +17,11 @@ nothing the agent wrote except its diff reaches the grader.
 Environment given to the agent:
 - `GODELBOX_TIME_BUDGET_S`: seconds the agent has (it is killed at this limit anyway);
 - `GODELBOX_LLM_SOCKET`: path of the gateway's unix socket when a model is configured, else unset;
-- `GODELBOX_LLM_MODEL`: the role name to ask the gateway for (the gateway maps it to a model).
+- `GODELBOX_LLM_MODEL`: the role name to ask the gateway for (the gateway maps it to a model);
+- `GODELBOX_LLM_CONTEXT_WINDOW`: tokens the model takes (prompt + answer), when known, so the
+  agent can keep its conversation within it;
+- `GODELBOX_LLM_MAX_TOKENS`: the answer cap (max_tokens) the agent should ask for;
+- `GODELBOX_LLM_TOKEN`: the gateway's per-sandbox secret, sent with every request.
 No API key is ever in the environment or in any file of the sandbox.
 """
 
@@ -45,6 +49,9 @@ ENTRYPOINT = (
 ENV_TIME_BUDGET = "GODELBOX_TIME_BUDGET_S"
 ENV_LLM_SOCKET = "GODELBOX_LLM_SOCKET"
 ENV_LLM_MODEL = "GODELBOX_LLM_MODEL"
+ENV_LLM_TOKEN = "GODELBOX_LLM_TOKEN"
+ENV_LLM_CONTEXT_WINDOW = "GODELBOX_LLM_CONTEXT_WINDOW"
+ENV_LLM_MAX_TOKENS = "GODELBOX_LLM_MAX_TOKENS"
 
 AGENT_SELF_TEST = ("python3", "-m", "pytest", "-q", "-x", "tests")
 """How an agent's own test suite is run (from `AGENT_DIR`) when a descendant is validated."""

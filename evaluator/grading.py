@@ -1,16 +1,27 @@
-"""Grade a patch in a fresh sandbox built from the pristine snapshot.
+"""Grade a patch in fresh sandboxes built from the pristine snapshot (docs/integrity.md).
 
-Order inside the grading sandbox: the pristine workspace is copied in; the answer, already
+Each grading sandbox gets the pristine workspace and the grader's own files; the answer, already
 stripped of every change to tests or pytest control files (recorded as tampering), is applied
-with the lenient chain of `patching.APPLY_SCRIPT`; only then do the hidden tests arrive (the
-task's `test_patch`); pytest runs with the grader's own configuration and reporting plugin.
-The agent never runs here, and nothing it wrote except its filtered diff is present.
+there with the lenient chain of `patching.APPLY_SCRIPT`; only then do the hidden tests arrive
+(the task's `test_patch`), and the graded test files are written as the host computed them. The
+grading supervisor does all of this and runs the tests; it is the only process whose output the
+host reads. An untrusted answer is graded twice at once, in two sandboxes: the real run and the
+control run, whose test files have one assertion per test inverted. `verdict.decide` turns both
+into the grade. The agent never runs here, and nothing it wrote except its filtered diff is
+present.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import random
+import shutil
+import subprocess
+import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,15 +34,11 @@ from godelbox.evaluator.patching import (
     pytest_reach,
     split_patch,
 )
-from godelbox.evaluator.pytest_report import (
-    grader_files,
-    outcomes_for,
-    parse_report,
-    pytest_command,
-    pytest_env,
-)
-from godelbox.evaluator.results import Grade, TestOutcome
-from godelbox.evaluator.workspace import full_view
+from godelbox.evaluator.pytest_report import PytestRunner, grader_files, test_files
+from godelbox.evaluator.results import Grade
+from godelbox.evaluator.test_runner import ControlSet, SessionResult, SessionSpec, TestRunner
+from godelbox.evaluator.verdict import Decision, RunView, decide
+from godelbox.evaluator.workspace import full_view, git_env
 from godelbox.sandbox.base import WORK_DIR, ExecResult, SandboxError
 
 GRADE_ROOT = f"{WORK_DIR}/grade"
@@ -40,6 +47,11 @@ REPO_DIR = f"{GRADE_ROOT}/repo"
 GRADER_DIR = f"{GRADE_ROOT}/grader"
 APPLY_TIMEOUT_S = 120.0
 FEEDBACK_CAP = 6_000
+OUTPUT_CAP = 24_000
+EVENTS_CAP = 600_000
+"""Event bytes kept per run: the verdict line must stay under the sandbox's output cap."""
+REPORT_CAP = 200_000
+VERDICT_MARK = "GODELBOX-VERDICT "
 
 GIT_IN_SANDBOX_ENV = {
     "GIT_CONFIG_NOSYSTEM": "1",
@@ -53,11 +65,9 @@ GIT_IN_SANDBOX_ENV = {
 
 
 @dataclass(frozen=True)
-class PytestRun:
-    ended: str
-    exit_code: int | None
-    reported: dict[str, TestOutcome]
-    output: str
+class _Job:
+    name: str
+    files: Mapping[str, str]
 
 
 def grade_swebench(
@@ -71,43 +81,27 @@ def grade_swebench(
     pass_to_pass: Sequence[str],
     image: str | None = None,
     python: str = "python3",
+    control: bool = True,
 ) -> Grade:
     """Resolved when every FAIL_TO_PASS and PASS_TO_PASS test passes after the answer and the
-    hidden tests are applied."""
-    started = time.monotonic()
-    filtered = drop_guarded(patch, guard)
-    tampering = filtered.tampering + _ignored_config_notes(filtered.patch)
+    hidden tests are applied, and nothing shows the pass was forged."""
     ids = list(dict.fromkeys([*fail_to_pass, *pass_to_pass]))
-    reach = pytest_reach(filtered.patch)
-    if reach:
-        return Grade("unresolved", reach[0], tampering=tampering + reach)
-    try:
-        run = _apply_and_test(
-            ctx, workspace, filtered.patch, test_patch, ids, image=image, python=python
-        )
-    except _Stop as stop:
-        return Grade(stop.outcome, stop.reason, tampering=tampering, duration_s=_since(started))
-    except SandboxError as err:
-        return Grade(
-            "error",
-            f"sandbox error while grading: {err}",
-            tampering=tampering,
-            duration_s=_since(started),
-            infra=True,
-        )
-    tests = outcomes_for(ids, run.reported)
-    outcome, reason = _verdict(run, tests, fail_to_pass, pass_to_pass)
-    return Grade(
-        outcome,
-        reason,
-        tests=tests,
-        tampering=tampering,
-        feedback=_tail(run.output, FEEDBACK_CAP),
-        duration_s=_since(started),
+    return grade_tests(
+        ctx,
+        workspace,
+        patch,
+        guard=guard,
+        runner=PytestRunner(GRADER_DIR, REPO_DIR, python),
+        test_files=test_files(ids),
+        required=ids,
+        fail_to_pass=fail_to_pass,
+        test_patch=test_patch,
+        image=image,
+        control=control,
     )
 
 
-def grade_exit_code(
+def grade_test_files(
     ctx: EvalContext,
     workspace: Path,
     patch: str,
@@ -115,184 +109,262 @@ def grade_exit_code(
     guard: Guard,
     test_files: Sequence[str],
     image: str | None = None,
+    control: bool = True,
 ) -> Grade:
-    """Polyglot rule: resolved when pytest over `test_files` exits 0 within the time limit.
-    The test files are the pristine ones: any change to them was dropped from the answer."""
-    started = time.monotonic()
-    filtered = drop_guarded(patch, guard)
-    reach = pytest_reach(filtered.patch)
-    if reach:
-        return Grade("unresolved", reach[0], tampering=filtered.tampering + reach)
-    try:
-        run = _apply_and_test(ctx, workspace, filtered.patch, "", list(test_files), image=image)
-    except _Stop as stop:
-        return Grade(
-            stop.outcome, stop.reason, tampering=filtered.tampering, duration_s=_since(started)
-        )
-    except SandboxError as err:
-        return Grade(
-            "error",
-            f"sandbox error while grading: {err}",
-            tampering=filtered.tampering,
-            duration_s=_since(started),
-            infra=True,
-        )
-    if run.ended in ("timeout", "oom"):
-        outcome, reason = _verdict(run, {}, [], [])
-    elif run.exit_code == 0:
-        outcome, reason = "resolved", f"pytest passed ({len(run.reported)} tests)"
-    else:
-        failing = sorted(k for k, v in run.reported.items() if v != "passed")
-        shown = ", ".join(failing[:5]) or "no test reported"
-        outcome, reason = "unresolved", f"pytest exit code {run.exit_code}: {shown}"
-    return Grade(
-        outcome,
-        reason,
-        tests=dict(run.reported),
-        tampering=filtered.tampering,
-        feedback=_tail(run.output, FEEDBACK_CAP),
-        duration_s=_since(started),
+    """Polyglot rule (Python track): resolved when every test the pristine `test_files`
+    declare passes. The test files are the pristine ones: any change to them was dropped."""
+    return grade_tests(
+        ctx,
+        workspace,
+        patch,
+        guard=guard,
+        runner=PytestRunner(GRADER_DIR, REPO_DIR),
+        test_files=list(test_files),
+        image=image,
+        control=control,
     )
 
 
-class _Stop(Exception):
-    def __init__(self, outcome: str, reason: str) -> None:
-        super().__init__(reason)
-        self.outcome = outcome
-        self.reason = reason
+def grade_tests(
+    ctx: EvalContext,
+    workspace: Path,
+    patch: str,
+    *,
+    guard: Guard,
+    runner: TestRunner,
+    test_files: Sequence[str],
+    required: Sequence[str] | None = None,
+    fail_to_pass: Sequence[str] = (),
+    test_patch: str = "",
+    image: str | None = None,
+    control: bool = True,
+    rng: random.Random | None = None,
+) -> Grade:
+    """The grading core, for any `TestRunner`. `required` are the test ids a pass needs (None:
+    every test the files declare). A non-empty answer gets a control run unless `control` is
+    False (only for measuring what the control costs: never for untrusted answers)."""
+    started = time.monotonic()
+    filtered = drop_guarded(patch, guard)
+    tampering = filtered.tampering + _ignored_config_notes(filtered.patch)
+    reach = pytest_reach(filtered.patch) if isinstance(runner, PytestRunner) else []
+    graded = graded_files(workspace, test_patch, test_files)
+    declared = required is None
+    ids = runner.expected_tests(graded) if required is None else list(required)
+    wanted = control and bool(filtered.patch.strip())
+    controls = (
+        _controls(runner, workspace, graded, ids, test_patch, test_files, rng)
+        if wanted
+        else ControlSet()
+    )
+    jobs = [_Job("real", graded)]
+    if controls.controls:
+        jobs.append(_Job("control", {**graded, **controls.files}))
+    spec = runner.session(test_files)
+    with ThreadPoolExecutor(max_workers=len(jobs), thread_name_prefix="godelbox-grade") as pool:
+        runs = [
+            pool.submit(
+                _run,
+                ctx,
+                workspace,
+                filtered.patch,
+                test_patch,
+                job,
+                test_files,
+                spec,
+                runner,
+                image,
+            )
+            for job in jobs
+        ]
+        views = [run.result() for run in runs]
+    decision = decide(
+        views[0],
+        views[1] if len(views) > 1 else None,
+        required=ids,
+        controls=controls.controls,
+        declared=declared,
+        fail_to_pass=fail_to_pass,
+        control_wanted=wanted,
+    )
+    if reach and decision.outcome != "tampered":
+        decision = Decision("unresolved", reach[0], decision.tests)
+        tampering += reach
+    session = views[0].session
+    return Grade(
+        decision.outcome,  # type: ignore[arg-type]
+        decision.reason,
+        tests=decision.tests,
+        tampering=tampering,
+        feedback=_tail(session.output, FEEDBACK_CAP) if session else views[0].detail,
+        duration_s=_since(started),
+        infra=decision.infra,
+        evidence=decision.evidence,
+    )
 
 
-STAGE_MARK = "GODELBOX-GRADE-STAGE"
-REPORT_MARK = "GODELBOX-GRADE-REPORT"
-
-GRADE_SCRIPT = f"""\
-# The whole grading sequence in one exec (each exec costs a round trip to the engine). Output of
-# the answer's code goes to files; only this script writes markers to its own stdout.
-set -u
-g={GRADER_DIR}
-echo "{STAGE_MARK} apply"
-bash "$g/apply.sh" "$g/model.patch" > "$g/apply.out" 2>&1
-if ! grep -q "{APPLIED_MARK}" "$g/apply.out"; then
-  tail -c 2000 "$g/apply.out"; echo "{STAGE_MARK} apply-failed"; exit 0
-fi
-if [ -s "$g/test.patch" ]; then
-  if ! git apply --whitespace=nowarn "$g/test.patch" > "$g/hidden.out" 2>&1; then
-    tail -c 2000 "$g/hidden.out"; echo "{STAGE_MARK} test-patch-failed"; exit 0
-  fi
-fi
-echo "{STAGE_MARK} tests"
-"$@" > "$g/pytest.out" 2>&1 < /dev/null
-code=$?
-tail -c 20000 "$g/pytest.out"
-echo
-echo "{STAGE_MARK} done $code"
-printf '%s ' "{REPORT_MARK}"; cat "$g/report.json" 2>/dev/null; echo
-"""
+def _controls(
+    runner: TestRunner,
+    workspace: Path,
+    graded: Mapping[str, str],
+    ids: Sequence[str],
+    test_patch: str,
+    test_files: Sequence[str],
+    rng: random.Random | None,
+) -> ControlSet:
+    """The control run's test files, drawn from `rng` (default: `os.urandom`, per grading).
+    With hidden tests the agent saw the pristine test files: only what it never saw gets a
+    control (the inverted twin of a remembered test would be recognisable)."""
+    seen = graded_files(workspace, "", test_files) if test_patch.strip() else None
+    return runner.controls(graded, ids, rng or random.Random(os.urandom(32)), seen)
 
 
-def _apply_and_test(
+def graded_files(workspace: Path, test_patch: str, paths: Sequence[str]) -> dict[str, str]:
+    """The graded test files as the tests will see them: the pristine files with the hidden
+    tests (`test_patch`, trusted benchmark data) applied, computed here on the host so the
+    sandbox gets their exact text (and the control run its inverted twin). Files that exist in
+    neither are left out."""
+    with tempfile.TemporaryDirectory(prefix="godelbox-graded-") as name:
+        tmp = Path(name)
+        for rel in paths:
+            source = workspace / rel
+            if source.is_file() and not source.is_symlink():
+                (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(source, tmp / rel)
+        touched = {p for section in split_patch(test_patch) for p in section.paths}
+        mine = [p for p in paths if p in touched]
+        if mine:
+            subprocess.run(
+                ["git", "apply", "--whitespace=nowarn", *(f"--include={p}" for p in mine), "-"],
+                cwd=tmp,
+                env=git_env(tmp),
+                input=test_patch.encode("utf-8", "surrogateescape"),
+                capture_output=True,
+                check=False,
+            )
+        return {
+            rel: (tmp / rel).read_bytes().decode("utf-8", "surrogateescape")
+            for rel in paths
+            if (tmp / rel).is_file()
+        }
+
+
+def _run(
     ctx: EvalContext,
     workspace: Path,
     patch: str,
     test_patch: str,
-    test_ids: list[str],
-    *,
+    job: _Job,
+    watch: Sequence[str],
+    spec: SessionSpec,
+    runner: TestRunner,
     image: str | None,
-    python: str = "python3",
-) -> PytestRun:
-    with ctx.trash.temporary("godelbox-grade-") as tmp:
-        root = tmp / "grade"
-        full_view(workspace, root / "repo")
-        grader = root / "grader"
-        grader_files(grader, REPO_DIR)
-        (grader / "apply.sh").write_text(APPLY_SCRIPT, encoding="utf-8")
-        (grader / "grade.sh").write_text(GRADE_SCRIPT, encoding="utf-8")
-        _write(grader / "model.patch", patch)
-        _write(grader / "test.patch", test_patch)
-        cmd = pytest_command(GRADER_DIR, REPO_DIR, _test_targets(test_ids))
-        if python != "python3":
-            cmd[0] = python
-        with ctx.backend.start(ctx.spec(image)) as box:
-            box.copy_in(root, GRADE_ROOT)
-            result = box.run(
-                ["bash", f"{GRADER_DIR}/grade.sh", *cmd],
-                ctx.grade_timeout_s + APPLY_TIMEOUT_S,
-                workdir=REPO_DIR,
-                env={**GIT_IN_SANDBOX_ENV, **pytest_env(GRADER_DIR)},
+) -> RunView:
+    """One grading sandbox under the supervisor; its observation."""
+    supervisor_job = {
+        "repo": REPO_DIR,
+        "apply_script": f"{GRADER_DIR}/apply.sh",
+        "applied_mark": APPLIED_MARK,
+        "patch": f"{GRADER_DIR}/model.patch" if patch.strip() else "",
+        "test_patch": f"{GRADER_DIR}/test.patch" if test_patch.strip() else "",
+        "git_env": GIT_IN_SANDBOX_ENV,
+        "files": dict(job.files),
+        "watch": list(watch),
+        "argv": spec.argv,
+        "env": spec.env,
+        "events": spec.events,
+        "reports": list(spec.reports),
+        "timeout_s": ctx.grade_timeout_s,
+        "output_cap": OUTPUT_CAP,
+        "events_cap": EVENTS_CAP,
+        "report_cap": REPORT_CAP,
+        "sweep": True,
+    }
+    stdin = json.dumps(supervisor_job).encode("utf-8", "surrogateescape")
+    try:
+        with ctx.trash.temporary("godelbox-grade-") as tmp:
+            root = tmp / "grade"
+            full_view(workspace, root / "repo")
+            grader = root / "grader"
+            grader_files(grader, REPO_DIR)
+            (grader / "apply.sh").write_text(APPLY_SCRIPT, encoding="utf-8")
+            _write(grader / "model.patch", patch)
+            _write(grader / "test.patch", test_patch)
+            with ctx.backend.start(ctx.spec(image)) as box:
+                box.copy_in(root, GRADE_ROOT)
+                result = box.run(
+                    ["python3", "-I", "-B", f"{GRADER_DIR}/supervise.py"],
+                    ctx.grade_timeout_s + APPLY_TIMEOUT_S + 30.0,
+                    workdir=REPO_DIR,
+                    env=GIT_IN_SANDBOX_ENV,
+                    stdin=stdin,
+                )
+    except SandboxError as err:
+        return RunView(job.name, "error", f"sandbox error while grading: {err}")
+    return observe(job.name, result, runner)
+
+
+def observe(name: str, result: ExecResult, runner: TestRunner) -> RunView:
+    """A grading sandbox's exec, read: the supervisor's verdict line, or why there is none."""
+    if result.ended in ("timeout", "oom"):
+        return RunView(name, result.ended, f"the grading run ended: {result.ended}")
+    if result.ended == "output_cap":
+        return RunView(name, "error", "the grading supervisor printed more than the output cap")
+    verdict = _verdict_line(result.stdout)
+    if verdict is None:
+        signal = observe_signal(result.exit_code)
+        if signal is not None:
+            return RunView(
+                name,
+                "killed",
+                f"the grading supervisor died by signal {signal} (exit status "
+                f"{result.exit_code}) before its verdict; only a process inside the sandbox "
+                "could have sent it",
             )
-    return _read_grade_output(result)
-
-
-def _read_grade_output(result: ExecResult) -> PytestRun:
-    """Split the grade script's stdout at its stage markers (the last marker of each kind
-    counts: markers are printed by the script after the answer's code has finished)."""
-    stages: list[str] = []
-    report = ""
-    body: list[str] = []
-    for line in result.stdout.splitlines():
-        if line.startswith(STAGE_MARK):
-            stages.append(line[len(STAGE_MARK) :].strip())
-        elif line.startswith(REPORT_MARK):
-            report = line[len(REPORT_MARK) :].strip()
-        else:
-            body.append(line)
-    output = "\n".join(body)
-    last = stages[-1] if stages else ""
-    if last == "apply-failed":
-        raise _Stop(
-            "patch_failed",
-            "patch failed to apply (git apply, git apply --3way and patch --fuzz=5 all "
-            f"refused it): {_tail(output, 600)}",
-        )
-    if last == "test-patch-failed":
-        raise _Stop(
+        return RunView(
+            name,
             "error",
-            f"the task's test_patch does not apply to the patched workspace: {_tail(output, 600)}",
+            f"the grading supervisor ended (exit {result.exit_code}) without a verdict: "
+            f"{_tail(result.stderr, 600)}",
         )
-    if last in ("", "apply") or (last != "tests" and not last.startswith("done")):
-        raise _Stop("error", f"grading stopped while applying the patch ({result.ended})")
-    if last == "tests":
-        return PytestRun(result.ended, None, {}, output + result.stderr)
-    code = int(last.split()[1])
-    return PytestRun(result.ended, code, parse_report(report), output + result.stderr)
+    stage = str(verdict.get("stage", ""))
+    if stage in ("apply-failed", "test-patch-failed"):
+        return RunView(name, stage, str(verdict.get("output", "")))
+    if stage != "done":
+        return RunView(name, "error", f"grading supervisor failed: {verdict.get('error', stage)}")
+    session = SessionResult(
+        ended=str(verdict["ended"]),
+        exit_status=verdict.get("exit"),
+        output=str(verdict.get("output", "")),
+        events=str(verdict.get("events", "")),
+        events_truncated=bool(verdict.get("events_truncated")),
+        reports=dict(verdict.get("reports") or {}),
+        changed=[str(p) for p in verdict.get("changed") or []],
+        duration_s=float(verdict.get("test_s", 0.0)),
+    )
+    return RunView(name, "done", session=session, report=runner.read(session))
 
 
-def _test_targets(test_ids: list[str]) -> list[str]:
-    """Whole files for node ids, so one id that no longer exists cannot abort the run."""
-    return list(dict.fromkeys(test_id.split("::", 1)[0] for test_id in test_ids))
+def _verdict_line(stdout: str) -> dict | None:
+    for line in reversed(stdout.splitlines()):
+        if line.startswith(VERDICT_MARK):
+            try:
+                data = json.loads(line[len(VERDICT_MARK) :])
+            except json.JSONDecodeError:
+                return None
+            return data if isinstance(data, dict) else None
+    return None
 
 
-def _verdict(
-    run: PytestRun,
-    tests: dict[str, TestOutcome],
-    fail_to_pass: Sequence[str],
-    pass_to_pass: Sequence[str],
-) -> tuple[str, str]:
-    if run.ended == "timeout":
-        return "timeout", "the tests did not finish within the time limit"
-    if run.ended == "oom":
-        return "oom", "the tests ran out of memory"
-    if run.ended == "output_cap":
-        return "error", "the tests printed more output than the cap allows"
-    if not tests:
-        return "error", "no tests to run"
-    if not run.reported and run.exit_code not in (0, 1):
-        return "error", f"pytest exit code {run.exit_code}: {_tail(run.output, 600)}"
-    if all(outcome == "passed" for outcome in tests.values()):
-        return "resolved", f"all {len(tests)} tests pass"
-    bad_f2p = [t for t in fail_to_pass if tests.get(t) != "passed"]
-    bad_p2p = [t for t in pass_to_pass if tests.get(t) != "passed"]
-    parts = []
-    if bad_f2p:
-        parts.append(f"FAIL_TO_PASS not passing: {_names(bad_f2p, tests)}")
-    if bad_p2p:
-        parts.append(f"PASS_TO_PASS broken: {_names(bad_p2p, tests)}")
-    return "unresolved", "; ".join(parts)
-
-
-def _names(ids: list[str], tests: dict[str, TestOutcome]) -> str:
-    shown = ", ".join(f"{i} ({tests.get(i, 'missing')})" for i in ids[:5])
-    return shown + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+def observe_signal(code: int | None) -> int | None:
+    """The signal that ended a process, from its exit status as an exec reports it (128+N from
+    docker and bwrap, -N from a plain subprocess)."""
+    if code is None:
+        return None
+    if code < 0:
+        return -code
+    if 128 < code <= 128 + 64:
+        return code - 128
+    return None
 
 
 def _ignored_config_notes(patch: str) -> list[str]:

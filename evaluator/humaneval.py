@@ -2,8 +2,11 @@
 
 The workspace is a repository with one file, `solution.py`, holding the problem's prompt (the
 signature and docstring); the agent completes the function there. Grading runs, in a sandbox,
-the completed file followed by the problem's `check` function, in its own Python process with a
-time limit; the task passes when that process exits 0. Trusted answers (the canonical
+the trusted checker (`grader/humaneval_check.py`): the completed file runs in a process of its
+own that only computes return values, while the problem's `check` runs in the checker, which
+calls the answer over a pipe and decodes what comes back as plain data. Each top-level
+statement of `check` is one per-test result (`check[1]`, ...); the task passes when all pass
+within the time limit, never on an exit code (docs/integrity.md). Trusted answers (the canonical
 solutions, empty answers) are graded many per sandbox to keep a full run short; an agent's
 answer always gets a sandbox of its own, so one answer can never touch another's verdict.
 """
@@ -16,113 +19,28 @@ import shutil
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 from godelbox.evaluator.benchmark import GradeItem, Task
 from godelbox.evaluator.context import EvalContext
-from godelbox.evaluator.grading import GIT_IN_SANDBOX_ENV
+from godelbox.evaluator.grading import GIT_IN_SANDBOX_ENV, observe_signal
 from godelbox.evaluator.patching import (
     allowlist_guard,
     drop_guarded,
 )
-from godelbox.evaluator.results import Grade
+from godelbox.evaluator.results import Evidence, Grade
 from godelbox.evaluator.workspace import commit_snapshot, diff_trees
-from godelbox.sandbox.base import WORK_DIR, SandboxError
+from godelbox.sandbox.base import WORK_DIR, ExecResult, SandboxError
 
 SOLUTION_FILE = "solution.py"
 CHECK_TIMEOUT_S = 10.0
 BATCH_DIR = f"{WORK_DIR}/humaneval"
+GRADER = Path(__file__).resolve().parent / "grader"
+CHECKER = "humaneval_check.py"
+CHECKER_FILES = (CHECKER, "humaneval_answer.py")
 RESULT_MARK = "GODELBOX-HUMANEVAL-RESULTS "
-
-_DRIVER = f'''\
-"""godelbox HumanEval grader: apply each answer, then run it with its tests in a forked child
-(fork is far cheaper than starting an interpreter; a batch only ever holds trusted answers)."""
-import json
-import os
-import signal
-import subprocess
-import sys
-import time
-import traceback
-
-
-def apply(where):
-    """git apply, else patch --fuzz; the only file an answer may touch is restored on failure."""
-    patch = os.path.join(where, "model.patch")
-    if os.path.getsize(patch) == 0:
-        return True, ""
-    target = os.path.join(where, "{SOLUTION_FILE}")
-    with open(target, "rb") as fh:
-        original = fh.read()
-    quick = subprocess.run(["git", "apply", "model.patch"], cwd=where, capture_output=True)
-    if quick.returncode == 0:
-        return True, ""
-    fuzzy = subprocess.run(
-        ["patch", "--batch", "--forward", "--fuzz=5", "-p1", "--no-backup-if-mismatch",
-         "--reject-file=/dev/null", "-i", "model.patch"],
-        cwd=where, capture_output=True, text=True,
-    )
-    if fuzzy.returncode == 0:
-        return True, ""
-    with open(target, "wb") as fh:
-        fh.write(original)
-    return False, (quick.stderr.decode("utf-8", "replace") + fuzzy.stdout)[-600:]
-
-
-def check(where, program, timeout):
-    out = os.path.join(where, "check.out")
-    pid = os.fork()
-    if pid == 0:
-        os.setpgrp()
-        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.dup2(fd, 1)
-        os.dup2(fd, 2)
-        os.chdir(where)
-        code = 0
-        try:
-            exec(compile(program, "{SOLUTION_FILE}", "exec"), {{"__name__": "__main__"}})
-        except BaseException:
-            traceback.print_exc()
-            code = 1
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
-    deadline = time.monotonic() + timeout
-    status = None
-    while status is None:
-        done, raw = os.waitpid(pid, os.WNOHANG)
-        if done:
-            status = "passed" if os.waitstatus_to_exitcode(raw) == 0 else "failed"
-        elif time.monotonic() > deadline:
-            status = "timeout"
-        else:
-            time.sleep(0.002)
-    try:
-        os.killpg(pid, signal.SIGKILL)
-    except OSError:
-        pass
-    if status == "timeout":
-        os.waitpid(pid, 0)
-    with open(out, encoding="utf-8", errors="replace") as fh:
-        return status, fh.read()[-2000:]
-
-
-items = json.load(open(sys.argv[1], encoding="utf-8"))
-verdicts = {{}}
-for item in items:
-    where = item["dir"]
-    applied, output = apply(where)
-    if not applied:
-        verdicts[item["id"]] = ["patch_failed", output]
-        continue
-    with open(os.path.join(where, "{SOLUTION_FILE}"), encoding="utf-8", errors="replace") as fh:
-        program = fh.read()
-    program += "\\n\\n" + item["test"] + "\\n\\ncheck(" + item["entry_point"] + ")\\n"
-    verdicts[item["id"]] = list(check(where, program, item["timeout"]))
-print("{RESULT_MARK}" + json.dumps(verdicts))
-'''
 
 
 @dataclass(frozen=True)
@@ -190,93 +108,118 @@ class HumanEvalBenchmark:
         guard = allowlist_guard([SOLUTION_FILE])
         filtered = [drop_guarded(item.solution.patch, guard) for item in items]
         try:
-            verdicts, failure = self._run_batch(ctx, items, [f.patch for f in filtered])
+            result = self._run_batch(ctx, items, [f.patch for f in filtered])
+            verdicts, failure = _read_batch(result, len(items))
         except SandboxError as err:
-            verdicts, failure = {}, f"sandbox error while grading: {err}"
+            verdicts, failure = {}, _Failure(f"sandbox error while grading: {err}")
         share = round((time.monotonic() - started) / max(len(items), 1), 3)
         grades = []
         for index, kept in enumerate(filtered):
-            status, output = verdicts.get(str(index), ("error", failure or "no verdict"))
-            grade = _grade(status, output, kept.tampering, share)
-            # No verdict at all means the grading sandbox failed, not the completion.
-            grades.append(replace(grade, infra=bool(failure)) if status == "error" else grade)
+            verdict = verdicts.get(str(index))
+            if verdict is None:
+                grades.append(failure.grade(kept.tampering, share))
+            else:
+                grades.append(_grade(verdict, kept.tampering, share))
         return grades
 
     def _run_batch(
         self, ctx: EvalContext, items: Sequence[GradeItem], patches: list[str]
-    ) -> tuple[dict[str, list[str]], str]:
+    ) -> ExecResult:
         with tempfile.TemporaryDirectory(prefix="godelbox-he-grade-") as tmp:
             root = Path(tmp) / "batch"
             root.mkdir()
-            spec = []
+            job = []
             for index, (item, patch) in enumerate(zip(items, patches, strict=True)):
                 task = item.task
                 assert isinstance(task, HumanEvalTask)
-                # Only the answer's file: the driver needs no history (answers may touch
-                # nothing else, see the guard above).
+                # Only the answer's file: the checker needs no history (answers may touch
+                # nothing else, see the guard above). The tests travel on the checker's stdin.
                 (root / str(index)).mkdir()
                 shutil.copyfile(item.workspace / SOLUTION_FILE, root / str(index) / SOLUTION_FILE)
                 (root / str(index) / "model.patch").write_bytes(
                     patch.encode("utf-8", "surrogateescape")
                 )
-                spec.append(
+                job.append(
                     {
                         "id": str(index),
                         "dir": f"{BATCH_DIR}/{index}",
+                        "prompt": task.prompt,
                         "test": task.test,
                         "entry_point": task.entry_point,
                         "timeout": CHECK_TIMEOUT_S,
                     }
                 )
-            (root / "items.json").write_text(json.dumps(spec), encoding="utf-8")
-            (root / "driver.py").write_text(_DRIVER, encoding="utf-8")
-            budget = CHECK_TIMEOUT_S * len(items) + 60.0
+            for name in CHECKER_FILES:
+                shutil.copyfile(GRADER / name, root / name)
+            budget = (CHECK_TIMEOUT_S + 5.0) * len(items) + 60.0
             with ctx.backend.start(ctx.spec()) as box:
                 box.copy_in(root, BATCH_DIR)
-                result = box.run(
-                    [
-                        "python3",
-                        "-I",
-                        f"{BATCH_DIR}/driver.py",
-                        f"{BATCH_DIR}/items.json",
-                    ],
+                return box.run(
+                    ["python3", "-I", "-B", f"{BATCH_DIR}/{CHECKER}"],
                     budget,
                     workdir=BATCH_DIR,
                     env=GIT_IN_SANDBOX_ENV,
+                    stdin=json.dumps({"items": job}).encode("utf-8"),
                 )
-        for line in reversed(result.stdout.splitlines()):
-            if line.startswith(RESULT_MARK):
-                return json.loads(line[len(RESULT_MARK) :]), ""
-        return {}, f"grader ended ({result.ended}) without a verdict: {result.stderr[-600:]}"
 
 
-def _grade(status: str, output: str, tampering: list[str], duration_s: float) -> Grade:
-    if status == "passed":
-        return Grade("resolved", "check() passed", {"check": "passed"}, tampering, "", duration_s)
-    if status == "timeout":
-        return Grade(
-            "timeout",
-            f"check() did not finish in {CHECK_TIMEOUT_S:.0f}s",
-            {"check": "failed"},
-            tampering,
-            output,
-            duration_s,
+@dataclass(frozen=True)
+class _Failure:
+    """Why a batch gave no verdict for an item: a harness failure, or a checker killed from
+    inside the sandbox (only the answer's code could have sent the signal)."""
+
+    reason: str
+    killed: bool = False
+
+    def grade(self, tampering: list[str], duration_s: float) -> Grade:
+        if self.killed:
+            evidence = [Evidence("grader_killed", self.reason, "real")]
+            reason = f"the answer tampered with its grade: {evidence[0].describe()}"
+            return Grade("tampered", reason, {}, tampering, "", duration_s, evidence=evidence)
+        return Grade("error", self.reason, {}, tampering, "", duration_s, infra=True)
+
+
+def _read_batch(result: ExecResult, size: int) -> tuple[dict[str, dict], _Failure]:
+    for line in reversed(result.stdout.splitlines()):
+        if line.startswith(RESULT_MARK):
+            return json.loads(line[len(RESULT_MARK) :]), _Failure("no verdict for this item")
+    if result.ended != "exit":
+        return {}, _Failure(f"the checker ended ({result.ended}) without a verdict")
+    signal = observe_signal(result.exit_code)
+    if signal is not None and size == 1:
+        return {}, _Failure(
+            f"the checker died by signal {signal} (exit status {result.exit_code}) before its "
+            "verdict; only a process inside the sandbox could have sent it",
+            killed=True,
         )
+    return {}, _Failure(
+        f"checker ended (exit {result.exit_code}) without a verdict: {result.stderr[-600:]}"
+    )
+
+
+def _grade(verdict: dict, tampering: list[str], duration_s: float) -> Grade:
+    status = str(verdict.get("status", "error"))
+    detail = str(verdict.get("detail", ""))
+    tests = {str(k): v for k, v in (verdict.get("tests") or {}).items()}
+    evidence = [Evidence(str(k), str(d), "real") for k, d in verdict.get("evidence") or []]
+    if evidence:
+        reason = f"the answer tampered with its grade: {evidence[0].describe()}"
+        return Grade("tampered", reason, tests, tampering, detail, duration_s, evidence=evidence)
+    if status == "passed":
+        reason = f"check() passed ({len(tests)} assertions)"
+        return Grade("resolved", reason, tests, tampering, "", duration_s)
+    if status == "timeout":
+        reason = f"check() did not finish in {CHECK_TIMEOUT_S:.0f}s"
+        return Grade("timeout", reason, tests, tampering, detail, duration_s)
     if status == "patch_failed":
         return Grade(
-            "patch_failed", f"patch failed to apply: {output}", {}, tampering, output, duration_s
+            "patch_failed", f"patch failed to apply: {detail}", {}, tampering, detail, duration_s
         )
     if status == "failed":
-        last = output.strip().splitlines()[-1] if output.strip() else "no output"
-        return Grade(
-            "unresolved",
-            f"check() failed: {last[:300]}",
-            {"check": "failed"},
-            tampering,
-            output,
-            duration_s,
-        )
-    return Grade("error", output, {}, tampering, output, duration_s)
+        failing = sorted(k for k, v in tests.items() if v != "passed")
+        reason = f"check() failed ({', '.join(failing[:5]) or 'no assertion ran'}): {detail[:300]}"
+        return Grade("unresolved", reason, tests, tampering, detail, duration_s)
+    return Grade("error", detail or "checker error", {}, tampering, detail, duration_s, infra=True)
 
 
 def humaneval_benchmark() -> HumanEvalBenchmark:

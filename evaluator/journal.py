@@ -48,6 +48,7 @@ class Journal:
         return dict(self._llm)
 
     def append(self, result: TaskResult, llm: Mapping[str, Any] | None = None) -> None:
+        result = result.stored()
         row: dict[str, Any] = {"kind": "result", **result.to_dict()}
         if llm is not None:
             row["llm"] = dict(llm)

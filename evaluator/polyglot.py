@@ -4,8 +4,10 @@ A checkout laid out as `python/exercises/practice/<slug>/` holding the stub, `<s
 `.docs/instructions*.md` and `.meta/config.json` (`files.solution`, `files.test`,
 `files.example`). The agent sees the stub and the tests (never `.meta/`, which holds the
 reference solution); it may change only the solution files; the test files are the pristine
-ones when grading; the task passes when pytest exits 0 within the time limit. When it fails,
-the agent gets a second try with the test output appended to the problem (`EvalContext.tries`).
+ones when grading; the task passes when every test the test files declare is reported passed
+and the control run shows no forgery (docs/integrity.md), never on an exit code alone. When it
+fails, the agent gets a second try with the test output appended to the problem
+(`EvalContext.tries`).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from pathlib import Path
 from godelbox.errors import UserError
 from godelbox.evaluator.benchmark import GradeItem, Task
 from godelbox.evaluator.context import EvalContext
-from godelbox.evaluator.grading import grade_exit_code
+from godelbox.evaluator.grading import grade_test_files
 from godelbox.evaluator.patching import allowlist_guard
 from godelbox.evaluator.results import Grade
 from godelbox.evaluator.workspace import commit_snapshot, diff_trees
@@ -122,6 +124,9 @@ class PolyglotBenchmark:
     task_list: list[PolyglotTask]
     max_tries: int = 2
     batch_size: int = 1
+    control: bool = True
+    """Grade untrusted answers with a control run (docs/integrity.md). Off only to measure
+    what the control costs (bench/integrity.py)."""
 
     def tasks(self) -> list[Task]:
         return list(self.task_list)
@@ -132,12 +137,13 @@ class PolyglotBenchmark:
             task = item.task
             assert isinstance(task, PolyglotTask)
             grades.append(
-                grade_exit_code(
+                grade_test_files(
                     ctx,
                     item.workspace,
                     item.solution.patch,
                     guard=allowlist_guard(task.solution_files),
                     test_files=task.test_files,
+                    control=self.control,
                 )
             )
         return grades

@@ -3,14 +3,20 @@
 `TaskResult` is the unit the staged evaluator reports through its callback, the journal writes
 one line of, and the loop stores in the archive. Outcomes are a closed set so reports and
 selection policies can count them without parsing free text; `reason` carries the detail.
+
+`tampered` is the outcome of an answer caught forging or interfering with its own verdict; it
+always carries `Evidence` (what the harness observed), is never counted as resolved, and a node
+with one is never selected as a parent (docs/integrity.md).
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
-Outcome = Literal["resolved", "unresolved", "patch_failed", "timeout", "oom", "error"]
+from godelbox.agent_text import cap_text
+
+Outcome = Literal["resolved", "unresolved", "patch_failed", "timeout", "oom", "error", "tampered"]
 OUTCOMES: tuple[Outcome, ...] = (
     "resolved",
     "unresolved",
@@ -18,10 +24,51 @@ OUTCOMES: tuple[Outcome, ...] = (
     "timeout",
     "oom",
     "error",
+    "tampered",
 )
+
+STORED_PATCH_CHARS = 256_000
+STORED_LOG_CHARS = 256_000
+STORED_REASON_CHARS = 4_000
+STORED_NOTES = 50
+"""Caps on what one task's result keeps (see `TaskResult.stored`)."""
 
 TestOutcome = Literal["passed", "failed", "error", "skipped", "missing"]
 """Per-test outcome; `missing` means the test id was asked for but pytest never reported it."""
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One observation, made outside the reach of the graded code, that the code forged or
+    interfered with its own verdict. A grade carrying any is `tampered`.
+
+    `kind` names the observation (known kinds: `EVIDENCE_KINDS`; other harnesses may add
+    theirs), `detail` says what exactly was seen, `run` which grading run saw it (`real`,
+    `control`, or empty when the distinction does not apply)."""
+
+    kind: str
+    detail: str
+    run: str = ""
+
+    def describe(self) -> str:
+        where = f" ({self.run} run)" if self.run else ""
+        return f"{self.kind}{where}: {self.detail}"
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Evidence:
+        return cls(str(data["kind"]), str(data.get("detail", "")), str(data.get("run", "")))
+
+
+EVIDENCE_KINDS = {
+    "control_passed": "a harness-injected must-fail control test was reported passed",
+    "test_file_changed": "a test file was rewritten or deleted while the tests ran",
+    "grader_killed": "the grading supervisor was killed from inside the sandbox",
+    "exit_before_finish": "the test process exited 0 before its session finished",
+    "exit_status_forged": "the test process exit status contradicts the session's own result",
+    "uncollected_report": "a result was reported for a test that was never collected",
+    "answer_exited": "the answer's process exited 0 while the checker waited for a result",
+}
+"""The kinds this harness records; web integrity (MiniWoB) adds its own."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +99,12 @@ class Grade:
     duration_s: float = 0.0
     infra: bool = False
     """The grader could not run (engine error, harness bug), so the verdict is no verdict."""
+    evidence: list[Evidence] = field(default_factory=list)
+    """Why the outcome is `tampered` (empty for every other outcome)."""
+
+    def __post_init__(self) -> None:
+        if (self.outcome == "tampered") != bool(self.evidence):
+            raise ValueError("a grade is tampered exactly when it carries evidence")
 
 
 @dataclass(frozen=True)
@@ -68,10 +121,30 @@ class TaskResult:
     infra: bool = False
     """The harness, not the agent, failed (sandbox engine, grader, workspace layout): the loop
     retries such a task instead of counting it against the agent."""
+    evidence: list[Evidence] = field(default_factory=list)
+    """What the harness observed when the outcome is `tampered`."""
+    eval_log: str = ""
+    """The grader's test output (capped): shown to the diagnosis model, never to the agent."""
 
     @property
     def resolved(self) -> bool:
         return self.outcome == "resolved"
+
+    @property
+    def tampered(self) -> bool:
+        return self.outcome == "tampered"
+
+    def stored(self) -> TaskResult:
+        """This result as the journal and the archive keep it: patch, log, reason and
+        tampering notes capped, each with a visible marker where something was cut. (The
+        answer was graded in full; a capped patch is a record, not something to apply.)"""
+        return replace(
+            self,
+            patch=cap_text(self.patch, STORED_PATCH_CHARS),
+            log=cap_text(self.log, STORED_LOG_CHARS),
+            reason=cap_text(self.reason, STORED_REASON_CHARS),
+            tampering=[cap_text(t, STORED_REASON_CHARS) for t in self.tampering[:STORED_NOTES]],
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -92,6 +165,8 @@ class TaskResult:
             tampering=list(data.get("tampering") or []),
             attempts=int(data.get("attempts", 1)),
             infra=bool(data.get("infra", False)),
+            evidence=[Evidence.from_dict(e) for e in data.get("evidence") or []],
+            eval_log=str(data.get("eval_log", "")),
         )
 
 
@@ -107,4 +182,6 @@ def result_from(task_id: str, solution: Solution, grade: Grade, attempts: int = 
         tampering=list(grade.tampering),
         attempts=attempts,
         infra=grade.infra,
+        evidence=list(grade.evidence),
+        eval_log=grade.feedback,
     )

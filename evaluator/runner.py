@@ -8,15 +8,16 @@ did to its repository's metadata matters. Hidden tests never enter this sandbox.
 
 from __future__ import annotations
 
-import contextlib
-import tarfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
+from godelbox import trees
+from godelbox.agent_text import cap_text
 from godelbox.evaluator import contract
 from godelbox.evaluator.context import EvalContext
 from godelbox.evaluator.results import Solution
-from godelbox.evaluator.workspace import JUNK, diff_trees, plain_view
+from godelbox.evaluator.workspace import JUNK, DiffTooLarge, diff_trees, plain_view
 from godelbox.sandbox.base import GATEWAY_SOCKET, ExecResult, SandboxError
 
 LOG_FILE_CAP = 64_000
@@ -43,6 +44,8 @@ def run_agent(
         plain_view(baseline, scratch / "diff" / "a")
         result: ExecResult | None = None
         copy_error = ""
+        """Why the answer was not taken (refused copy, diff past its bound); empty if it was."""
+        notes: list[str] = []
         try:
             with ctx.backend.start(ctx.spec(image, gateway=ctx.gateway_socket is not None)) as box:
                 box.copy_in(agent_dir, contract.AGENT_DIR)
@@ -63,14 +66,17 @@ def run_agent(
                 )
                 try:
                     # The agent's .git and caches never reach the host.
-                    box.copy_out(contract.WORKSPACE_DIR, scratch / "diff" / "b", skip=JUNK)
-                except (SandboxError, tarfile.TarError, OSError) as err:
-                    # e.g. a link pointing out of the workspace: the extraction filter refuses
-                    # it rather than let the host follow it.
-                    copy_error = f"{type(err).__name__}: {err}"
+                    copied = box.copy_out(contract.WORKSPACE_DIR, scratch / "diff" / "b", skip=JUNK)
+                    notes.append(copied.note())
+                except (SandboxError, OSError) as err:
+                    # e.g. a link pointing out of the workspace, or a tree over a copy-out
+                    # limit: refused whole, never followed or half taken.
+                    copy_error = f"could not copy the workspace out: {err}"
                 # Logs are best effort: the agent may have removed or poisoned them.
-                with contextlib.suppress(SandboxError, tarfile.TarError, OSError):
-                    box.copy_out(contract.LOG_DIR, scratch / "logs")
+                try:
+                    notes.append(box.copy_out(contract.LOG_DIR, scratch / "logs").note())
+                except (SandboxError, OSError) as err:
+                    notes.append(f"the log directory was not copied: {err}")
         except SandboxError as err:
             return Solution(
                 patch="",
@@ -84,8 +90,11 @@ def run_agent(
         patch = ""
         answer = scratch / "diff" / "b"
         if answer.is_dir() and not answer.is_symlink():
-            patch = diff_trees(scratch / "diff")
-        log = collect_log(result, scratch / "logs", ctx.log_cap_bytes)
+            try:
+                patch = diff_trees(scratch / "diff")
+            except DiffTooLarge as err:
+                copy_error = f"could not take the agent's answer: {err}"
+        log = collect_log(result, scratch / "logs", ctx.log_cap_bytes, notes)
     assert result is not None
     if copy_error:
         return Solution(
@@ -94,7 +103,7 @@ def run_agent(
             duration_s=time.monotonic() - started,
             ended="error",
             exit_code=result.exit_code,
-            detail=f"could not copy the workspace out: {copy_error}",
+            detail=copy_error,
         )
     detail = ""
     if result.ended == "output_cap":
@@ -122,11 +131,20 @@ def agent_env(ctx: EvalContext) -> dict[str, str]:
     if ctx.gateway_socket is not None:
         env[contract.ENV_LLM_SOCKET] = GATEWAY_SOCKET
         env[contract.ENV_LLM_MODEL] = ctx.llm_model
+        env[contract.ENV_LLM_TOKEN] = ctx.gateway_token
+        if ctx.llm_context_window:
+            env[contract.ENV_LLM_CONTEXT_WINDOW] = str(ctx.llm_context_window)
+        if ctx.llm_max_tokens:
+            env[contract.ENV_LLM_MAX_TOKENS] = str(ctx.llm_max_tokens)
     return env
 
 
-def collect_log(result: ExecResult | None, log_dir: Path, cap: int) -> str:
-    """The agent's stdout/stderr and the files it wrote under LOG_DIR, capped to `cap` bytes."""
+def collect_log(
+    result: ExecResult | None, log_dir: Path, cap: int, notes: Sequence[str] = ()
+) -> str:
+    """The agent's stdout/stderr and the files it wrote under LOG_DIR, capped to `cap` bytes,
+    plus the harness's `notes` (what a copy-out left out). Files are read only until twice the
+    cap is collected: a log dir of thousands of files costs no more than a small one."""
     parts: list[str] = []
     if result is not None:
         code = "" if result.exit_code is None else f" exit={result.exit_code}"
@@ -135,21 +153,18 @@ def collect_log(result: ExecResult | None, log_dir: Path, cap: int) -> str:
             parts.append(f"== stdout ==\n{result.stdout}")
         if result.stderr:
             parts.append(f"== stderr ==\n{result.stderr}")
+    parts.extend(f"== godelbox: {note} ==" for note in notes if note)
     if log_dir.is_dir():
-        for path in sorted(p for p in log_dir.rglob("*") if p.is_file() and not p.is_symlink()):
+        paths = sorted(trees.files(log_dir))
+        used = sum(len(p) for p in parts)
+        for index, path in enumerate(paths):
+            if used > 2 * cap:
+                parts.append(f"[... {len(paths) - index} more log files not read ...]")
+                break
             with path.open("rb") as fh:
                 data = fh.read(LOG_FILE_CAP + 1)
             text = data[:LOG_FILE_CAP].decode("utf-8", errors="replace")
             more = " (truncated)" if len(data) > LOG_FILE_CAP else ""
             parts.append(f"== {path.relative_to(log_dir)}{more} ==\n{text}")
+            used += len(parts[-1])
     return cap_text("\n".join(parts), cap)
-
-
-def cap_text(text: str, cap: int) -> str:
-    """Keep the head (a quarter) and the tail of `text` when it is longer than `cap`."""
-    if len(text) <= cap:
-        return text
-    head = cap // 4
-    tail = cap - head
-    cut = len(text) - head - tail
-    return f"{text[:head]}\n[... {cut} characters cut ...]\n{text[-tail:]}"

@@ -191,3 +191,23 @@ def _unit_results(future: Future[list[TaskResult]], unit: list[str]) -> list[Tas
             for task_id in unit
         ]
     return results
+
+
+def effective_stages(
+    stages: Sequence[StageSection], parent_scores: Sequence[float]
+) -> list[StageSection]:
+    """`stages` with each `dynamic` threshold raised to the second-best of `parent_scores`
+    (the best when there is only one), as DGM gates its full evaluation on the archive's
+    second-best score with a floor (here the stage's own `min_score_to_continue`)."""
+    ranked = sorted(parent_scores, reverse=True)
+    bar = ranked[1] if len(ranked) > 1 else (ranked[0] if ranked else None)
+    if bar is None:
+        return list(stages)
+    return [
+        stage.model_copy(
+            update={"min_score_to_continue": max(stage.min_score_to_continue, min(bar, 1.0))}
+        )
+        if stage.dynamic
+        else stage
+        for stage in stages
+    ]

@@ -18,7 +18,7 @@ import subprocess
 import tarfile
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from godelbox.errors import UserError
@@ -29,7 +29,13 @@ from godelbox.evaluator.patching import swebench_guard, touched_paths
 from godelbox.evaluator.results import Grade
 from godelbox.evaluator.swebench_format import InvalidInstanceError, SWEInstance
 from godelbox.evaluator.workspace import commit_snapshot, git_env
-from godelbox.sandbox.base import WORK_DIR, SandboxError, SandboxSpec
+from godelbox.sandbox.base import WORK_DIR, CopyLimits, SandboxError, SandboxSpec
+
+IMAGE_SNAPSHOT_COPY = CopyLimits(
+    total_mb=8192, files=2_000_000, depth=256, file_mb=2048, path_bytes=4096
+)
+"""Copy-out limits for a task image's repository (history included): trusted data, still
+bounded."""
 
 Materializer = Callable[[SWEInstance, Path], str]
 """Writes the instance's repository at `dest` (a git repo at the base commit); returns the sha."""
@@ -60,6 +66,10 @@ class SWEBenchTask:
     def oracle_patch(self) -> str:
         return self.instance.patch
 
+    def hidden_tests(self) -> str:
+        """The test patch the grader applies after the agent is done (see `hidden_tests`)."""
+        return self.instance.test_patch
+
     def materialize(self, dest: Path) -> None:
         if self.materializer is not None:
             self.materializer(self.instance, dest)
@@ -79,7 +89,10 @@ class SWEBenchTask:
                 f"task {self.task_id}: reading a repository from an image needs a sandbox"
             )
         workdir = str(self.instance.metadata.get("image_workdir", "/testbed"))
-        spec = SandboxSpec(image=self.instance.image or "", limits=self.ctx.limits)
+        # The task's own image, not an agent's tree: bounded like one, but as large as a
+        # repository with its history can be.
+        limits = replace(self.ctx.limits, copy_out=IMAGE_SNAPSHOT_COPY)
+        spec = SandboxSpec(image=self.instance.image or "", limits=limits)
         staged = f"{WORK_DIR}/snapshot"
         try:
             with self.ctx.backend.start(spec) as box:
@@ -156,6 +169,9 @@ class SWEBenchmark:
     task_list: list[SWEBenchTask]
     batch_size: int = 1
     max_tries: int = 1
+    control: bool = True
+    """Grade untrusted answers with a control run (docs/integrity.md). Off only to measure
+    what the control costs (bench/integrity.py)."""
 
     def tasks(self) -> list[Task]:
         return list(self.task_list)
@@ -177,6 +193,7 @@ class SWEBenchmark:
             pass_to_pass=inst.PASS_TO_PASS,
             image=inst.image,
             python=str(inst.metadata.get("python", "python3")),
+            control=self.control,
         )
 
     def retry_problem(self, task: Task, grade: Grade) -> str | None:

@@ -12,9 +12,12 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
+from godelbox import trees
 from godelbox.errors import UserError
+from godelbox.sandbox.process import read_capped
 
 JUNK_DIRS = frozenset({".git", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"})
 JUNK_SUFFIXES = (".pyc", ".pyo")
@@ -29,8 +32,16 @@ SAFE_GIT_ENV = {
 }
 
 
+MAX_DIFF_BYTES = 16 * 1024 * 1024
+DIFF_TIMEOUT_S = 300.0
+
+
 class WorkspaceError(UserError):
     """A task workspace could not be prepared or compared."""
+
+
+class DiffTooLarge(WorkspaceError):
+    """An answer's diff passed the size or time bound: the agent's doing, not the harness's."""
 
 
 def git_env(home: Path | None = None) -> dict[str, str]:
@@ -43,22 +54,19 @@ def git_env(home: Path | None = None) -> dict[str, str]:
 
 def plain_copy(src: Path, dest: Path) -> Path:
     """Copy a workspace without its VCS metadata and caches (symlinks copied as links)."""
-    shutil.copytree(src, dest, symlinks=True, ignore=_junk)
-    return dest
+    return trees.copy(src, dest, ignore=_junk)
 
 
 def plain_view(src: Path, dest: Path) -> Path:
     """`plain_copy` for a tree that is only ever read (one side of a diff, a tree packed into a
     sandbox): files are hard links where the filesystem allows, which spares copying their
     bytes and metadata. Never write into a view: the write would change `src`."""
-    shutil.copytree(src, dest, symlinks=True, ignore=_junk, copy_function=_link_or_copy)
-    return dest
+    return trees.copy(src, dest, ignore=_junk, copy_file=_link_or_copy)
 
 
 def full_view(src: Path, dest: Path) -> Path:
     """`plain_view` keeping everything, `.git` included."""
-    shutil.copytree(src, dest, symlinks=True, copy_function=_link_or_copy)
-    return dest
+    return trees.copy(src, dest, copy_file=_link_or_copy)
 
 
 def _junk(_directory: str, names: list[str]) -> list[str]:
@@ -77,14 +85,19 @@ def _link_or_copy(src: str, dest: str) -> None:
         shutil.copy2(src, dest)
 
 
-def diff_trees(parent: Path) -> str:
+def diff_trees(
+    parent: Path, *, max_bytes: int = MAX_DIFF_BYTES, timeout_s: float = DIFF_TIMEOUT_S
+) -> str:
     """A git-style unified diff turning tree `parent/a` into tree `parent/b`; empty when equal.
 
     The trees must be real directories literally named `a` and `b` (git does not follow a
     symlinked root), and git is told to add no prefix of its own, so headers read `a/path` and
     `b/path` exactly like a `git diff` inside a repository, ready for `git apply -p1`.
+
+    `b` is usually an agent's answer: the diff is read with a cap and a deadline, and a diff
+    past either raises `DiffTooLarge` (git is killed, nothing is kept).
     """
-    done = subprocess.run(
+    proc = subprocess.Popen(
         [
             "git",
             "diff",
@@ -100,14 +113,22 @@ def diff_trees(parent: Path) -> str:
         ],
         cwd=parent,
         env=git_env(parent),
-        capture_output=True,
-        check=False,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
-    if done.returncode not in (0, 1):
-        raise WorkspaceError(
-            f"could not diff workspaces: {done.stderr.decode('utf-8', 'replace').strip()}"
-        )
-    return done.stdout.decode("utf-8", "surrogateescape")
+    with proc:
+        out, err, ended = read_capped(proc, time.monotonic() + timeout_s, max_bytes)
+        if ended != "exit":
+            proc.kill()
+            proc.wait()
+            what = f"larger than {max_bytes} bytes" if ended == "output_cap" else "too slow"
+            raise DiffTooLarge(f"the answer's diff is {what} (limit {timeout_s:.0f} s, "
+                               f"{max_bytes} bytes); nothing of it was kept")  # fmt: skip
+        code = proc.wait()
+    if code not in (0, 1):
+        raise WorkspaceError(f"could not diff workspaces: {err.decode('utf-8', 'replace').strip()}")
+    return out.decode("utf-8", "surrogateescape")
 
 
 SNAPSHOT_EMAIL = "eval@godelbox.invalid"

@@ -45,8 +45,37 @@ class ArchiveSection(_Section):
     busy_timeout_s: float = Field(30.0, gt=0, description="How long a writer waits for a lock.")
 
 
+class ModelEndpoint(_Section):
+    """Where one role's model is served and what it costs: `[models.<role>]` as a table instead
+    of a plain model name, so a hosted diagnoser and a local agent can be mixed in one run."""
+
+    model: str = Field(
+        min_length=1,
+        description="The litellm model name (openai/NAME for an OpenAI-compatible server).",
+    )
+    api_base: str = Field("", description="Base URL of the server; empty = the provider's.")
+    api_key_env: str = Field(
+        "", description="Host environment variable holding this endpoint's API key."
+    )
+    context_window: int | None = Field(
+        None, ge=256, description="Prompt + answer tokens the model takes; prompts are sized to it."
+    )
+    input_usd_per_token: float | None = Field(None, ge=0)
+    output_usd_per_token: float | None = Field(None, ge=0)
+    local: bool | None = Field(
+        None,
+        description="Served on this machine (free); default: the table's api_base is on loopback.",
+    )
+
+
+MODEL_ROLES = ("diagnose", "implement", "agent", "judge", "task_proposer")
+
+
 class ModelsSection(_Section):
-    """Model per role, as litellm names them. Empty everywhere means the offline mode."""
+    """Model per role, as litellm names them. Empty everywhere means the offline mode.
+
+    Each role is a model name or a `ModelEndpoint` table; a table's model name becomes the role's
+    value and the table is kept in `endpoints`, so code asking `models.agent` gets a name."""
 
     diagnose: str = ""
     implement: str = ""
@@ -54,6 +83,38 @@ class ModelsSection(_Section):
     judge: str = ""
     task_proposer: str = ""
     api_base: str = Field("", description="Override the provider's base URL (vLLM, Ollama, ...).")
+    endpoints: dict[str, ModelEndpoint] = Field(
+        default_factory=dict, description="Per-role endpoint tables (filled from models.<role>)."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _tables_to_endpoints(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        endpoints = dict(data.get("endpoints") or {})
+        for role in MODEL_ROLES:
+            value = data.get(role)
+            if isinstance(value, dict | ModelEndpoint):
+                endpoint = ModelEndpoint.model_validate(value)
+                endpoints[role] = endpoint
+                data[role] = endpoint.model
+        if endpoints:
+            data["endpoints"] = endpoints
+        return data
+
+    @model_validator(mode="after")
+    def _endpoints_name_roles(self) -> ModelsSection:
+        for role, endpoint in self.endpoints.items():
+            if role not in MODEL_ROLES:
+                raise ValueError(f"models.endpoints.{role}: roles are {', '.join(MODEL_ROLES)}")
+            if getattr(self, role) != endpoint.model:
+                raise ValueError(
+                    f"models.{role} is {getattr(self, role)!r} but its endpoint table names "
+                    f"{endpoint.model!r}; set the role once, as a name or as a table"
+                )
+        return self
 
     def any_configured(self) -> bool:
         return any((self.diagnose, self.implement, self.agent, self.judge, self.task_proposer))
@@ -76,16 +137,27 @@ class LLMSection(_Section):
     run_budget_usd: float | None = Field(None, ge=0, description="Stop new LLM work past this.")
     sandbox_budget_usd: float = Field(1.0, ge=0, description="Per-sandbox cap at the gateway.")
     sandbox_budget_tokens: int = Field(500_000, ge=0)
+    self_edit_budget_usd: float = Field(
+        2.0, ge=0, description="Cap of the DGM self-edit's sandbox (separate from task runs)."
+    )
+    self_edit_budget_tokens: int = Field(1_000_000, ge=0)
+    max_output_tokens: int = Field(
+        2048, ge=1, description="max_tokens of every call that does not ask for less."
+    )
     prices: list[ModelPrice] = Field(default_factory=list)
 
 
-PolicyName = Literal["dgm", "score_prop", "random", "best", "shinka_weighted", "hgm"]
+PolicyName = Literal["dgm", "score_prop", "random", "best", "shinka_weighted", "hgm", "latest"]
 
 
 class SelectionSection(_Section):
     policy: PolicyName = "dgm"
     dgm_steepness: float = Field(10.0, gt=0, description="k in s = 1/(1+exp(-k(acc-0.5))).")
     shinka_lambda: float = Field(10.0, gt=0)
+    require_patch: bool = Field(
+        True,
+        description="A child becomes a parent only if it changed code in at least one task (DGM).",
+    )
 
 
 class StageSection(_Section):
@@ -94,6 +166,11 @@ class StageSection(_Section):
 
     tasks: int | None = Field(None, ge=1)
     min_score_to_continue: float = Field(0.0, ge=0, le=1)
+    dynamic: bool = Field(
+        False,
+        description="Continue only at max(min_score_to_continue, the archive's second-best "
+        "score), as DGM gates its full evaluation.",
+    )
 
 
 def _default_stages() -> list[StageSection]:
@@ -110,6 +187,9 @@ class EvaluationSection(_Section):
     workers: int = Field(2, ge=1)
     task_timeout_s: float = Field(300.0, gt=0)
     polyglot_tries: int = Field(2, ge=1)
+    attempts: int = Field(
+        1, ge=1, description="Times each task is attempted per node (spots tasks solved sometimes)."
+    )
 
 
 class SandboxSection(_Section):
@@ -120,7 +200,22 @@ class SandboxSection(_Section):
     pids: int = Field(256, ge=16)
     tmp_mb: int = Field(256, ge=8)
     work_mb: int = Field(512, ge=8)
+    work_inodes: int = Field(200_000, ge=1000, description="Files the work dir may hold.")
     output_limit_bytes: int = Field(1_000_000, ge=1024)
+    nofile: int = Field(4096, ge=64, description="Open files per sandbox process (ulimit -n).")
+    copy_out_mb: int = Field(
+        256, ge=1, description="Bytes of files one copy out of a sandbox may bring (else error)."
+    )
+    copy_out_files: int = Field(50_000, ge=1, description="Entries one copy out may bring.")
+    copy_out_depth: int = Field(64, ge=1, description="Directory levels one copy out may bring.")
+    copy_out_file_mb: int = Field(64, ge=1, description="Size of one file a copy out may bring.")
+    copy_out_path_bytes: int = Field(
+        1024, ge=64, description="Length of one path (below the copied dir) a copy out may bring."
+    )
+    unbounded_work_dir: bool = Field(
+        False,
+        description="Bubblewrap without root: accept a work dir with no disk or inode bound.",
+    )
     warm_pool: int = Field(
         0,
         ge=0,
@@ -266,13 +361,19 @@ def dump_toml(config: Config) -> str:
     lines: list[str] = []
     for section, values in config.model_dump(exclude_none=True).items():
         tables = {k: v for k, v in values.items() if _is_table_list(v)}
-        scalars = {k: v for k, v in values.items() if k not in tables}
+        named = {k: v for k, v in values.items() if isinstance(v, dict)}
+        scalars = {k: v for k, v in values.items() if k not in tables and k not in named}
         lines.append(f"[{section}]")
         lines.extend(f"{k} = {_toml_value(v)}" for k, v in scalars.items())
         lines.append("")
         for name, items in tables.items():
             for item in items:
                 lines.append(f"[[{section}.{name}]]")
+                lines.extend(f"{k} = {_toml_value(v)}" for k, v in item.items() if v is not None)
+                lines.append("")
+        for name, by_key in named.items():
+            for key, item in by_key.items():
+                lines.append(f"[{section}.{name}.{key}]")
                 lines.extend(f"{k} = {_toml_value(v)}" for k, v in item.items() if v is not None)
                 lines.append("")
     return "\n".join(lines)

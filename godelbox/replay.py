@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.syntax import Syntax
 from rich.text import Text
 
+from godelbox.agent_text import for_terminal
 from godelbox.tui.archive_reader import ArchiveReader
 from godelbox.tui.node_detail import proposal_lines
 from godelbox.tui.node_diffs import NodeDiffs
@@ -91,18 +92,22 @@ def _print_step(step: ReplayStep, index: int, total: int, console: Console) -> N
     head.append(f"  [{node.status}]")
     console.print(head, soft_wrap=True)
     for label, text in proposal_lines(step.proposal):
-        console.print(f"   {label}: {text}", soft_wrap=True)
+        console.print(Text(f"   {label}: {text}"), soft_wrap=True)
     if node.parent_id is None:
-        console.print(f"   resolved: {', '.join(step.resolved) or '-'}", soft_wrap=True)
+        resolved = for_terminal(", ".join(step.resolved)) or "-"
+        console.print(Text(f"   resolved: {resolved}"), soft_wrap=True)
         return
-    console.print(f"   fixed: {', '.join(step.fixed) or '-'}", soft_wrap=True)
-    console.print(f"   broke: {', '.join(step.broken) or '-'}", soft_wrap=True)
+    console.print(Text(f"   fixed: {for_terminal(', '.join(step.fixed)) or '-'}"), soft_wrap=True)
+    console.print(Text(f"   broke: {for_terminal(', '.join(step.broken)) or '-'}"), soft_wrap=True)
     console.print("   diff:")
     if step.diff is None:
         console.print("   (no code yet: the child is still being proposed)")
     elif not step.diff.strip():
         console.print("   (empty: identical code)")
     elif console.is_terminal:
-        console.print(Syntax(step.diff or "", "diff", theme="ansi_dark"))
+        console.print(Syntax(for_terminal(step.diff), "diff", theme="ansi_dark"))
     else:
-        console.out(step.diff, end="" if (step.diff or "").endswith("\n") else "\n")
+        # Piped: plain (grep-able), still without control sequences, since a pipe often ends
+        # in a terminal (`| less -R`); the exact bytes are in the code store (`git diff`).
+        diff = for_terminal(step.diff)
+        console.out(diff, end="" if diff.endswith("\n") else "\n")

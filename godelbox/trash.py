@@ -11,18 +11,26 @@ is work: it ends after `IDLE_S` without any, so a process that makes many short-
 contexts (a Ray worker runs thousands of units) never piles up threads. It is not a daemon
 thread, so a process that exits normally first finishes deleting what it was given; after a
 crash, trees left in a run's scratch directory go with it on the next start.
+
+The trees are agent-shaped (any depth, any modes): deletion is `trees.remove`, which never
+recurses, and whatever one tree raises is caught, logged and remembered (`leftovers`), so the
+thread carries on with the next tree instead of dying and leaving every later tree on disk.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import queue
-import shutil
 import tempfile
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+
+from godelbox import trees
+
+log = logging.getLogger(__name__)
 
 IDLE_S = 0.5
 """How long the deleting thread waits for more work before it ends (and so how long it can
@@ -35,6 +43,18 @@ class Trash:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._worker: _Worker | None = None
+        self._leftovers: list[str] = []
+
+    @property
+    def leftovers(self) -> list[str]:
+        """Trees that could not be deleted, each with why (`path: error`)."""
+        with self._lock:
+            return list(self._leftovers)
+
+    def _failed(self, path: Path, err: BaseException) -> None:
+        log.warning("could not delete scratch tree %s: %s", path, err)
+        with self._lock:
+            self._leftovers.append(f"{path}: {type(err).__name__}: {err}")
 
     def discard(self, path: Path) -> None:
         """Delete `path` (a tree nobody uses any more) soon; its name is free on return."""
@@ -45,12 +65,19 @@ class Trash:
         except FileNotFoundError:
             return
         except OSError:  # e.g. a mount point: cannot be moved, so delete it here and now
-            shutil.rmtree(path, ignore_errors=True)
+            self.delete(path)
             return
         with self._lock:
             if self._worker is None or not self._worker.give(aside):
-                self._worker = _Worker()
+                self._worker = _Worker(self.delete)
                 self._worker.give(aside)
+
+    def delete(self, path: Path) -> None:
+        """Delete `path` now, in this thread; a failure is logged and kept in `leftovers`."""
+        try:
+            trees.remove(path)
+        except Exception as err:  # one tree's trouble must not stop the others' deletion
+            self._failed(path, err)
 
     @contextlib.contextmanager
     def temporary(self, prefix: str, parent: Path | None = None) -> Iterator[Path]:
@@ -73,7 +100,8 @@ class Trash:
 class _Worker:
     """One deleting thread and its queue; it stops taking work once it has decided to end."""
 
-    def __init__(self) -> None:
+    def __init__(self, delete: Callable[[Path], None]) -> None:
+        self._delete = delete
         self._paths: queue.SimpleQueue[Path | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._open = True
@@ -105,4 +133,4 @@ class _Worker:
                     return
             if path is None:
                 return
-            shutil.rmtree(path, ignore_errors=True)
+            self._delete(path)

@@ -12,7 +12,6 @@ build that fails leaves nothing behind (the next lease tries again).
 from __future__ import annotations
 
 import contextlib
-import shutil
 import tempfile
 import threading
 from collections import OrderedDict
@@ -62,7 +61,7 @@ class TreeCache:
             build(staging / "tree")
             (staging / "tree").rename(dest)
         finally:
-            shutil.rmtree(staging, ignore_errors=True)
+            self._trash.delete(staging)
         return dest
 
     def _release(self, name: str) -> None:

@@ -33,6 +33,10 @@ class TaskEvidence:
     attempts_resolved: int = 0
     attempts: int = 1
     """Across every evaluation of this task by the parent, to spot tasks solved only sometimes."""
+    test_patch: str = ""
+    """The task's hidden tests (for the diagnosis model only; the agent never sees them)."""
+    eval_log: str = ""
+    """The grader's test output for the latest attempt."""
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,15 @@ from pydantic import BaseModel, ValidationError
 
 from godelbox.config import LLMSection, ModelsSection
 from godelbox.errors import UserError
+from godelbox.llm.endpoints import (
+    EndpointError,
+    api_base_of,
+    api_key_of,
+    endpoint_of,
+    is_local,
+    table_price,
+)
+from godelbox.llm.fit import KNOWN_TOKENIZER_SAFETY, UNKNOWN_TOKENIZER_SAFETY
 
 ROLES = ("diagnose", "implement", "agent", "judge", "task_proposer")
 
@@ -185,6 +194,13 @@ class LLMClient:
         litellm = _litellm()
         import openai  # litellm's exceptions all derive from the openai SDK's APIError
 
+        try:
+            api_key = api_key_of(self.models, role)
+        except EndpointError as exc:
+            raise LLMConfigError(str(exc)) from None
+        request = dict(options or {})
+        if not ({"max_tokens", "max_completion_tokens"} & request.keys()):
+            request["max_tokens"] = self.llm.max_output_tokens  # every call is bounded
         last_error = ""
         for attempt in range(1, self.llm.max_retries + 2):
             self.run_budget.check()
@@ -194,12 +210,13 @@ class LLMClient:
                     model=model,
                     messages=list(messages),
                     tools=list(tools) if tools else None,
-                    api_base=self.models.api_base or None,
+                    api_base=api_base_of(self.models, role) or None,
+                    api_key=api_key,
                     timeout=self.llm.timeout_s,
                     max_retries=0,  # the openai SDK's own retries would hide attempts from us
                     num_retries=0,
                     drop_params=True,
-                    **dict(options or {}),
+                    **request,
                 )
             except Exception as exc:
                 last_error = _redact(f"{type(exc).__name__}: {exc}")
@@ -211,7 +228,7 @@ class LLMClient:
                 if attempt <= self.llm.max_retries:
                     self._sleep(self._delay(attempt, exc))
                 continue
-            reply = self._reply(response, model)
+            reply = self._reply(response, role, model)
             self.run_budget.add(reply.cost_usd)
             self._record(
                 role,
@@ -229,15 +246,19 @@ class LLMClient:
             "llm.timeout_s"
         )
 
-    def complete_json(self, role: str, messages: Sequence[Message], schema: type[T]) -> T:
+    def complete_json(
+        self,
+        role: str,
+        messages: Sequence[Message],
+        schema: type[T],
+        *,
+        options: Mapping[str, Any] | None = None,
+    ) -> T:
         """Ask for a JSON object matching `schema` (the schema is appended as an instruction);
         an unparsable reply gets one repair round (the error is sent back), then LLMOutputError."""
-        instruction = (
-            "Reply with one JSON object (optionally in a ```json fence) matching this JSON "
-            f"schema:\n{json.dumps(schema.model_json_schema())}"
-        )
+        instruction = json_instruction(schema)
         conversation = [*messages, {"role": "user", "content": instruction}]
-        reply = self.complete(role, conversation)
+        reply = self.complete(role, conversation, options=options)
         try:
             return parse_json_reply(reply.content, schema)
         except ValueError as exc:
@@ -249,7 +270,7 @@ class LLMClient:
                 "content": f"Your reply could not be used: {first_error}\n{instruction}",
             },
         ]
-        repaired = self.complete(role, conversation)
+        repaired = self.complete(role, conversation, options=options)
         try:
             return parse_json_reply(repaired.content, schema)
         except ValueError as exc:
@@ -262,12 +283,32 @@ class LLMClient:
         """Prompt tokens as the role's model would count them (tiktoken fallback)."""
         return int(_litellm().token_counter(model=self.model_for(role), messages=list(messages)))
 
+    def context_window(self, role: str) -> int | None:
+        """Prompt + answer tokens the role's model takes: its table's `context_window`, else
+        litellm's model map, else None (unknown)."""
+        endpoint = endpoint_of(self.models, role)
+        if endpoint is not None and endpoint.context_window:
+            return endpoint.context_window
+        try:
+            info = _litellm().get_model_info(self.model_for(role))
+        except Exception:
+            return None
+        window = info.get("max_input_tokens") or info.get("max_tokens")
+        return int(window) if window else None
+
+    def token_safety(self, role: str) -> float:
+        """How much to trust `count_tokens` for the role's model (see godelbox.llm.fit)."""
+        try:
+            _litellm().get_model_info(self.model_for(role))
+        except Exception:
+            return UNKNOWN_TOKENIZER_SAFETY
+        return KNOWN_TOKENIZER_SAFETY
+
     def estimate_usd(self, role: str, tokens_in: int, tokens_out: int) -> float:
         """Dollar cost of a call of this size for the role's model (0 when unknown)."""
         model = self.model_for(role)
-        price = self._prices.get(model)
-        if price is not None:
-            return tokens_in * price.input_usd_per_token + tokens_out * price.output_usd_per_token
+        if (fixed := self._fixed_price(role, model)) is not None:
+            return tokens_in * fixed[0] + tokens_out * fixed[1]
         try:
             cost_in, cost_out = _litellm().cost_per_token(
                 model=model, prompt_tokens=tokens_in, completion_tokens=tokens_out
@@ -276,14 +317,25 @@ class LLMClient:
             return 0.0
         return float(cost_in + cost_out)
 
-    def _reply(self, response: Any, model: str) -> Reply:
+    def _fixed_price(self, role: str, model: str) -> tuple[float, float] | None:
+        """(input, output) $/token when config fixes it: the role's table, then
+        `[[llm.prices]]`, then 0 for a local endpoint; None defers to litellm's cost map."""
+        if (price := table_price(self.models, role)) is not None:
+            return price
+        if (listed := self._prices.get(model)) is not None:
+            return listed.input_usd_per_token, listed.output_usd_per_token
+        if is_local(self.models, role):
+            return 0.0, 0.0
+        return None
+
+    def _reply(self, response: Any, role: str, model: str) -> Reply:
         data = response.model_dump()
         choice = (data.get("choices") or [{}])[0]
         message = choice.get("message") or {}
         usage = data.get("usage") or {}
         tokens_in = int(usage.get("prompt_tokens") or 0)
         tokens_out = int(usage.get("completion_tokens") or 0)
-        cost, known = self._cost(model, response, tokens_in, tokens_out)
+        cost, known = self._cost(role, model, response, tokens_in, tokens_out)
         return Reply(
             content=message.get("content"),
             tool_calls=list(message.get("tool_calls") or []),
@@ -297,13 +349,12 @@ class LLMClient:
         )
 
     def _cost(
-        self, model: str, response: Any, tokens_in: int, tokens_out: int
+        self, role: str, model: str, response: Any, tokens_in: int, tokens_out: int
     ) -> tuple[float, bool]:
-        """(dollars, known): config prices win, then litellm's cost map, else (0, False)."""
-        price = self._prices.get(model)
-        if price is not None:
-            usd = tokens_in * price.input_usd_per_token + tokens_out * price.output_usd_per_token
-            return usd, True
+        """(dollars, known): config prices (and local endpoints, free) win, then litellm's
+        cost map, else (0, False)."""
+        if (fixed := self._fixed_price(role, model)) is not None:
+            return tokens_in * fixed[0] + tokens_out * fixed[1], True
         try:
             usd = _litellm().completion_cost(completion_response=response, model=model)
         except Exception:
@@ -349,9 +400,32 @@ def model_problems(models: ModelsSection) -> list[str]:
     problems = []
     for role in ROLES:
         model = getattr(models, role)
+        try:
+            if api_key_of(models, role) is not None:
+                continue  # the role's own key variable, or a local server
+        except EndpointError as exc:
+            problems.append(str(exc))
+            continue
         if model and (missing := _missing_keys(litellm, model)):
             problems.append(f"models.{role} = {model}: set {', '.join(missing)} on the host")
     return problems
+
+
+def json_instruction(schema: type[BaseModel]) -> str:
+    """The message `complete_json` appends: callers sizing a prompt count it too."""
+    return (
+        "Reply with one JSON object (optionally in a ```json fence) matching this JSON "
+        f"schema:\n{json.dumps(schema.model_json_schema())}"
+    )
+
+
+def cost_map_knows(model: str) -> bool:
+    """Whether litellm's bundled cost map has a price for `model` (it raises for unknowns)."""
+    try:
+        _litellm().cost_per_token(model=model, prompt_tokens=1, completion_tokens=1)
+    except Exception:
+        return False
+    return True
 
 
 def parse_json_reply(content: str | None, schema: type[T]) -> T:

@@ -29,6 +29,48 @@ class SandboxError(UserError):
     """The sandbox could not be created or used (engine down, image missing, ...)."""
 
 
+class CopyRefused(SandboxError):
+    """A tree coming out of a sandbox broke a limit or a rule; nothing of it was kept.
+    Caused by what the agent left, not by the sandbox: the run goes on."""
+
+
+@dataclass(frozen=True)
+class CopyReport:
+    """What one copy_out took, and what it left out."""
+
+    files: int = 0
+    bytes: int = 0
+    dropped: tuple[str, ...] = ()
+    """Entries left out (FIFOs, devices, names with control characters), escaped for display;
+    at most a few dozen, see `dropped_count`."""
+    dropped_count: int = 0
+
+    def note(self) -> str:
+        """One line for a task's log, or "" when nothing was left out."""
+        if not self.dropped_count:
+            return ""
+        more = self.dropped_count - len(self.dropped)
+        tail = f" and {more} more" if more else ""
+        return f"copy-out left out {self.dropped_count} entries: {', '.join(self.dropped)}{tail}"
+
+
+@dataclass(frozen=True)
+class CopyLimits:
+    """What one copy_out may bring onto the host; enforced while the tree streams out
+    (see `copyout`). A tree over any of them is refused whole."""
+
+    total_mb: int = 256
+    """Bytes of all regular files together."""
+    files: int = 50_000
+    """Entries of any kind (files, directories, links)."""
+    depth: int = 64
+    """Directory levels below the copied directory."""
+    file_mb: int = 64
+    """Bytes of one regular file (sparse files count at their full size)."""
+    path_bytes: int = 1024
+    """Length of one entry's path below the copied directory, UTF-8 encoded."""
+
+
 @dataclass(frozen=True)
 class Limits:
     memory_mb: int = 1024
@@ -36,7 +78,12 @@ class Limits:
     pids: int = 256
     tmp_mb: int = 256
     work_mb: int = 512
+    work_inodes: int = 200_000
+    """Files and directories the work dir may hold (tmpfs nr_inodes)."""
     output_limit_bytes: int = 1_000_000
+    nofile: int = 4096
+    """Open files per process (RLIMIT_NOFILE, soft = hard). Core dumps are always off."""
+    copy_out: CopyLimits = field(default_factory=CopyLimits)
 
 
 @dataclass(frozen=True)
@@ -79,10 +126,12 @@ class Sandbox(Protocol):
     ) -> ExecResult:
         """Run `cmd`; kill it at `timeout_s` (host-enforced) or when output passes the cap."""
 
-    def copy_out(self, src: str, dest: Path, *, skip: Collection[str] = ()) -> None:
+    def copy_out(self, src: str, dest: Path, *, skip: Collection[str] = ()) -> CopyReport:
         """Copy directory `src` inside the sandbox to host directory `dest` (created), leaving
         out every entry whose name matches one of the glob patterns in `skip`, and everything
-        under it (see `transfer.skipped`)."""
+        under it (see `transfer.skipped`). The tree is hostile: `copyout` bounds and checks it
+        while it streams, and raises `CopyRefused` (nothing written) when it cannot be taken;
+        entries it leaves out (special files, unsafe names) are listed in the report."""
 
     def close(self) -> None:
         """Destroy the sandbox and everything in it. Idempotent."""

@@ -3,11 +3,15 @@
 Used when no docker engine can be had. Every command (and every copy, done by `tar` running
 inside the sandbox so symlinks resolve there, never on the host) is one `bwrap` invocation:
 `--unshare-all` (no network: only an unconfigured loopback), `--die-with-parent`,
-`--new-session`, `--disable-userns`, read-only rootfs, private size-capped /tmp, and WORK_DIR
-bound from a host directory that persists for the sandbox's life (a size-capped tmpfs when we
-are root). As root we drop to uid 1000 with `setpriv` before `bwrap`, so the sandbox's user
-namespace maps to an unprivileged host uid. Limits: a memory+pids cgroup when the host offers
-one (then OOM kills are counted), otherwise AS and NPROC rlimits; FSIZE and CPU rlimits always.
+`--new-session`, `--disable-userns`, read-only rootfs, private size-capped /tmp, a seccomp filter
+close to docker's default (`seccomp`), and WORK_DIR bound from a host directory that persists
+for the sandbox's life. That directory is a tmpfs capped in size and inodes, which needs root;
+without root (or when the mount fails) the backend refuses to start, naming what is missing,
+unless `sandbox.unbounded_work_dir` accepts a work dir bounded only per file. As root we drop to
+uid 1000 with `setpriv` before `bwrap`, so the sandbox's user namespace maps to an unprivileged
+host uid. Limits: a memory+pids cgroup when the host offers one (then OOM kills are counted),
+otherwise AS and NPROC rlimits; FSIZE, CPU, NOFILE and CORE (0) rlimits always. When a command
+returns, its pid namespace dies with it: nothing it started keeps running.
 """
 
 from __future__ import annotations
@@ -26,12 +30,14 @@ from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import IO
 
+from godelbox import trees
 from godelbox.sandbox import cgroup as cgroups
+from godelbox.sandbox import copyout, seccomp, transfer
 from godelbox.sandbox import labels as lbl
-from godelbox.sandbox import transfer
 from godelbox.sandbox.base import (
     GATEWAY_SOCKET,
     WORK_DIR,
+    CopyReport,
     ExecResult,
     SandboxError,
     SandboxSpec,
@@ -40,6 +46,11 @@ from godelbox.sandbox.cgroup import Cgroup
 from godelbox.sandbox.process import read_capped, wait_until
 
 UID = 1000
+NEEDS_ROOT = (
+    f"the bubblewrap sandbox can bound the disk and inodes of {WORK_DIR} only as root (a "
+    "size-capped tmpfs); run as root, use the docker backend, or set "
+    "sandbox.unbounded_work_dir = true to accept a work dir bounded only per file (RLIMIT_FSIZE)"
+)
 BASE_ENV = {
     "PATH": "/usr/local/bin:/usr/bin:/bin",
     "HOME": "/home/agent",
@@ -50,28 +61,55 @@ BASE_ENV = {
 }
 MB = 1024 * 1024
 WORK_PREFIX = "godelbox-bwrap-"
+COPY_TIMEOUT_S = 300.0
 
 
 class BubblewrapSandbox:
-    def __init__(self, rootfs: Path, spec: SandboxSpec, cgroup: Cgroup | None) -> None:
+    def __init__(
+        self,
+        rootfs: Path,
+        spec: SandboxSpec,
+        cgroup: Cgroup | None,
+        *,
+        seccomp_arch: seccomp.Arch,
+        unbounded_work_dir: bool = False,
+    ) -> None:
         self._rootfs = rootfs
         self._spec = spec
         self._cgroup = cgroup
+        self._seccomp = seccomp_arch
         self._closed = False
         self._work = Path(tempfile.mkdtemp(prefix=f"{WORK_PREFIX}{lbl.owner_token()}-"))
-        self._mounted = False
-        if os.geteuid() == 0:
-            opts = f"size={spec.limits.work_mb}m,uid={UID},gid={UID},mode=0700,nosuid,nodev"
-            mount = subprocess.run(["mount", "-t", "tmpfs", "-o", opts, "tmpfs", str(self._work)],
-                                   capture_output=True, text=True, check=False)  # fmt: skip
-            self._mounted = mount.returncode == 0
-            if not self._mounted:
-                os.chown(self._work, UID, UID)
-                print(
-                    f"godelbox: warning: no tmpfs for {WORK_DIR} ({mount.stderr.strip()}); "
-                    "its size is bounded only by RLIMIT_FSIZE per file",
-                    file=sys.stderr,
-                )
+        try:
+            self._mounted = self._bound_work_dir(unbounded_work_dir)
+        except BaseException:
+            self._work.rmdir()
+            raise
+
+    def _bound_work_dir(self, unbounded_ok: bool) -> bool:
+        """Mount a tmpfs capped in size and inodes on the work dir; True when mounted. Without
+        one, refuse unless the user accepted an unbounded work dir."""
+        if os.geteuid() != 0:
+            if unbounded_ok:
+                return False
+            raise SandboxError(NEEDS_ROOT)
+        limits = self._spec.limits
+        opts = (
+            f"size={limits.work_mb}m,nr_inodes={limits.work_inodes},uid={UID},gid={UID},"
+            "mode=0700,nosuid,nodev"
+        )
+        mount = subprocess.run(["mount", "-t", "tmpfs", "-o", opts, "tmpfs", str(self._work)],
+                               capture_output=True, text=True, check=False)  # fmt: skip
+        if mount.returncode == 0:
+            return True
+        if not unbounded_ok:
+            raise SandboxError(
+                f"cannot bound the bubblewrap sandbox's {WORK_DIR}: mounting a size-capped "
+                f"tmpfs failed ({mount.stderr.strip()}); use the docker backend, or set "
+                "sandbox.unbounded_work_dir = true to accept a work dir bounded only per file"
+            )
+        os.chown(self._work, UID, UID)
+        return False
 
     def __enter__(self) -> BubblewrapSandbox:
         return self
@@ -83,19 +121,33 @@ class BubblewrapSandbox:
         rel = transfer.under_work(dest)
         with tempfile.TemporaryFile() as archive:
             transfer.pack(Path(src), rel, archive)
-            res = self._exec(["tar", "-x", "-C", WORK_DIR], 300, stdin=archive)
+            res = self._exec(["tar", "-x", "-C", WORK_DIR], COPY_TIMEOUT_S, stdin=archive)
         if not res.ok:
             raise SandboxError(f"copying {src} into the sandbox at {dest} failed: {res.stderr}")
 
-    def copy_out(self, src: str, dest: Path, *, skip: Collection[str] = ()) -> None:
+    def copy_out(self, src: str, dest: Path, *, skip: Collection[str] = ()) -> CopyReport:
         rel = transfer.under_work(src)
         parent = str(PurePosixPath(WORK_DIR, *rel.parts[:-1]))
-        with tempfile.TemporaryFile() as archive:
-            res = self._exec(["tar", "-c", "-C", parent, rel.name], 300, stdout_to=archive)
-            if not res.ok:
-                raise SandboxError(f"{src} does not exist in the sandbox: {res.stderr.strip()}")
-            archive.seek(0)
-            transfer.unpack(archive, rel.name, Path(dest), skip)
+        # tar runs inside a fresh sandbox (links resolve there) and streams to copyout, which
+        # stops reading at the first limit; the watchdog ends a tar that stalls.
+        with tempfile.TemporaryFile() as errors:
+            proc = self._spawn(["tar", "-c", "-C", parent, rel.name], COPY_TIMEOUT_S, stderr=errors)
+            watchdog = threading.Timer(COPY_TIMEOUT_S, self._kill, args=(proc,))
+            watchdog.start()
+            try:
+                assert proc.stdout is not None
+                report = copyout.from_tar(
+                    proc.stdout, rel.name, Path(dest), self._spec.limits.copy_out, skip
+                )
+            except SandboxError as err:
+                errors.seek(0)
+                said = errors.read(2000).decode("utf-8", "replace").strip()
+                raise type(err)(f"{err}{f' (tar: {said})' if said else ''}") from None
+            finally:
+                watchdog.cancel()
+                self._kill(proc)
+                proc.wait()
+        return report
 
     def run(
         self,
@@ -116,7 +168,8 @@ class BubblewrapSandbox:
             self._cgroup.remove()
         if self._mounted:
             subprocess.run(["umount", "-l", str(self._work)], check=False)
-        shutil.rmtree(self._work, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            trees.remove(self._work)
 
     def _exec(
         self,
@@ -126,27 +179,16 @@ class BubblewrapSandbox:
         workdir: str = WORK_DIR,
         env: Mapping[str, str] | None = None,
         stdin: bytes | IO[bytes] | None = None,
-        stdout_to: IO[bytes] | None = None,
     ) -> ExecResult:
-        if self._closed:
-            raise SandboxError("this sandbox is closed; start a new one")
         limits = self._spec.limits
         started = time.monotonic()
         ooms = self._cgroup.oom_kills() if self._cgroup else 0
-        proc = subprocess.Popen(
-            [*self._prefix(), *self._bwrap_args(workdir, env), "--", *cmd],
-            stdin=stdin if _is_file(stdin) else (subprocess.PIPE if stdin else subprocess.DEVNULL),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
-            preexec_fn=lambda: self._enter_limits(timeout_s),
-        )
+        proc = self._spawn(cmd, timeout_s, workdir=workdir, env=env, stdin=stdin)
         feeder = None
         if isinstance(stdin, bytes) and proc.stdin is not None:
             feeder = threading.Thread(target=_feed, args=(proc.stdin, stdin), daemon=True)
             feeder.start()
-        cap = limits.work_mb * MB + MB if stdout_to is not None else limits.output_limit_bytes
-        out, err, ended = read_capped(proc, started + timeout_s, cap, stdout_to)
+        out, err, ended = read_capped(proc, started + timeout_s, limits.output_limit_bytes)
         if ended == "exit":
             ended = wait_until(proc, started + timeout_s)
         if ended != "exit":
@@ -164,15 +206,44 @@ class BubblewrapSandbox:
             ended=ended,
         )
 
+    def _spawn(
+        self,
+        cmd: Sequence[str],
+        timeout_s: float,
+        *,
+        workdir: str = WORK_DIR,
+        env: Mapping[str, str] | None = None,
+        stdin: bytes | IO[bytes] | None = None,
+        stderr: int | IO[bytes] = subprocess.PIPE,
+    ) -> subprocess.Popen[bytes]:
+        if self._closed:
+            raise SandboxError("this sandbox is closed; start a new one")
+        rules = seccomp.filter_fd(self._seccomp)
+        try:
+            return subprocess.Popen(
+                [*self._prefix(), *self._bwrap_args(workdir, env, rules), "--", *cmd],
+                stdin=stdin
+                if _is_file(stdin)
+                else (subprocess.PIPE if stdin else subprocess.DEVNULL),
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+                start_new_session=True,
+                pass_fds=(rules,),
+                preexec_fn=lambda: self._enter_limits(timeout_s),
+            )
+        finally:
+            os.close(rules)
+
     def _prefix(self) -> list[str]:
         if os.geteuid() != 0:
             return []
         return ["setpriv", f"--reuid={UID}", f"--regid={UID}", "--clear-groups", "--"]
 
-    def _bwrap_args(self, workdir: str, env: Mapping[str, str] | None) -> list[str]:
+    def _bwrap_args(self, workdir: str, env: Mapping[str, str] | None, rules: int) -> list[str]:
         limits = self._spec.limits
         args = [
             "bwrap",
+            "--seccomp", str(rules),
             "--unshare-all",
             "--unshare-user",
             "--disable-userns",
@@ -212,6 +283,7 @@ class BubblewrapSandbox:
         _limit(resource.RLIMIT_FSIZE, max(limits.work_mb, limits.tmp_mb) * MB)
         _limit(resource.RLIMIT_CPU, int(timeout_s * max(limits.cpus, 1)) + 2)
         _limit(resource.RLIMIT_CORE, 0)
+        _limit(resource.RLIMIT_NOFILE, limits.nofile)
 
     def _kill(self, proc: subprocess.Popen[bytes]) -> None:
         # The outer bwrap is our session's leader; its death SIGKILLs the sandbox's pid 1
@@ -242,7 +314,11 @@ class BubblewrapBackend:
 
     name = "bubblewrap"
 
-    def __init__(self, rootfs: Path | None = None, *, sweep: bool = True) -> None:
+    def __init__(
+        self, rootfs: Path | None = None, *, sweep: bool = True, unbounded_work_dir: bool = False
+    ) -> None:
+        if os.geteuid() != 0 and not unbounded_work_dir:
+            raise SandboxError(NEEDS_ROOT)
         if shutil.which("bwrap") is None:
             raise SandboxError("bubblewrap is not installed: apt-get install bubblewrap")
         if rootfs is None:
@@ -255,6 +331,8 @@ class BubblewrapBackend:
                 "(needs a docker engine once)"
             )
         self.rootfs = rootfs
+        self._seccomp = seccomp.host_arch()
+        self._unbounded_work_dir = unbounded_work_dir
         self._warned_no_cgroup = False
         self._swept = not sweep
 
@@ -271,7 +349,13 @@ class BubblewrapBackend:
                 file=sys.stderr,
             )
         try:
-            return BubblewrapSandbox(self.rootfs, spec, cgroup)
+            return BubblewrapSandbox(
+                self.rootfs,
+                spec,
+                cgroup,
+                seccomp_arch=self._seccomp,
+                unbounded_work_dir=self._unbounded_work_dir,
+            )
         except BaseException:
             if cgroup is not None:
                 cgroup.remove()
@@ -288,6 +372,7 @@ def sweep_bubblewrap() -> list[str]:
         if d.is_dir() and not lbl.token_alive(owner):
             if os.path.ismount(d):
                 subprocess.run(["umount", "-l", str(d)], check=False)
-            shutil.rmtree(d, ignore_errors=True)
+            with contextlib.suppress(OSError):
+                trees.remove(d)
             removed.append(str(d))
     return removed + cgroups.sweep(lbl.token_alive)

@@ -11,15 +11,27 @@ volume (put_archive into a plain tmpfs silently does nothing on docker 20.10) th
 removes with the container (auto_remove); /tmp is a size-capped tmpfs; both count against the
 memory limit. Timeouts and the output cap are enforced here, on the host: we read the exec's
 multiplexed stream with a deadline, and on expiry kill every process in the container except
-docker-init and the keeper (a second exec), or the whole container when even that cannot start
-(e.g. a fork bomb holds every pid). An exec'd process's OOM does not set State.OOMKilled, so OOM
-is read from the engine's `oom` events.
+docker-init and the keeper, or the whole container when that fails (e.g. a fork bomb outruns
+it). An exec'd process's OOM does not set State.OOMKilled, so OOM is read from the engine's
+`oom` events.
+
+A command that returns is not over either: whatever it started in the background keeps running
+(into the copy-out, into the next command). After every command the container's cgroup is read
+on the host (`cgroup.procs`, ~0.1 ms); anything beyond docker-init and the keeper is killed the
+same way as on a timeout, before the command's result is returned. Killing is done from the
+host by pidfd (root or the sandbox uid; each pidfd checked to be in the container's cgroup, so
+a recycled pid is never hit), which takes microseconds and leaves no window for the process to
+write; otherwise by a second exec inside the container. Where the cgroup cannot be found (a
+remote engine), the engine's process list (`top`) is asked instead. nofile and core ulimits are
+set on the container (no core dump reaches the host's core handler).
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import select
+import signal
 import socket
 import struct
 import tempfile
@@ -31,13 +43,14 @@ from pathlib import Path, PurePosixPath
 from typing import IO
 
 import docker.errors
-from docker.types import DriverConfig, Mount
+from docker.types import DriverConfig, Mount, Ulimit
 
+from godelbox.sandbox import copyout, transfer
 from godelbox.sandbox import labels as lbl
-from godelbox.sandbox import transfer
 from godelbox.sandbox.base import (
     GATEWAY_SOCKET,
     WORK_DIR,
+    CopyReport,
     EndReason,
     ExecResult,
     SandboxError,
@@ -45,8 +58,13 @@ from godelbox.sandbox.base import (
 )
 from godelbox.sandbox.engine import require_client
 
-USER = "1000:1000"
+SANDBOX_UID = 1000
+USER = f"{SANDBOX_UID}:{SANDBOX_UID}"
+RESIDENTS = 2
+"""Processes a container holds between commands: docker-init and the keeper."""
 KILL_GRACE_S = 5.0
+KILL_ROUNDS = 200
+"""Host-side kill passes before giving up (a fork bomb refills between passes)."""
 FEED_TIMEOUT_S = 300.0
 """How long the keeper may take to unpack one copy_in (the size of a big repository)."""
 COPIED = b"godelbox-copied "
@@ -104,6 +122,8 @@ class DockerSandbox:
         """The keeper's stdin (and output) while it still unpacks copy_ins; None after."""
         self._dead = False
         self._closed = False
+        self._procs: Path | bool | None = None
+        """The container's cgroup.procs on this host; None until looked for, False if absent."""
 
     @property
     def container_id(self) -> str:
@@ -156,17 +176,27 @@ class DockerSandbox:
             self._attached.close()
             self._feed = None
 
-    def copy_out(self, src: str, dest: Path, *, skip: Collection[str] = ()) -> None:
+    def copy_out(self, src: str, dest: Path, *, skip: Collection[str] = ()) -> CopyReport:
         transfer.under_work(src)
+        api = self._client.api
+        # The raw response, read as it arrives: copyout stops reading (and we hang up) at
+        # the first limit, so a huge tree never crosses to the host. Uncompressed: the engine
+        # would otherwise gzip the tree for a unix socket (7x slower on random bytes).
+        response = api._get(
+            api._url("/containers/{0}/archive", self._container.id),
+            params={"path": src},
+            stream=True,
+            headers={"Accept-Encoding": "identity"},
+        )
         try:
-            stream, _ = self._container.get_archive(src)
-        except docker.errors.NotFound:
-            raise SandboxError(f"{src} does not exist in the sandbox{self._why()}") from None
-        with tempfile.TemporaryFile() as archive:
-            for chunk in stream:
-                archive.write(chunk)
-            archive.seek(0)
-            transfer.unpack(archive, PurePosixPath(src).name, Path(dest), skip)
+            try:
+                api._raise_for_status(response)
+            except docker.errors.NotFound:
+                raise SandboxError(f"{src} does not exist in the sandbox{self._why()}") from None
+            limits = self._spec.limits.copy_out
+            return copyout.from_tar(response.raw, PurePosixPath(src).name, dest, limits, skip)
+        finally:
+            response.close()
 
     def run(
         self,
@@ -192,6 +222,8 @@ class DockerSandbox:
                 ended = "timeout"
             self._kill_processes()
             code = self._exit_code(exec_id, time.monotonic() + KILL_GRACE_S)
+        else:
+            self._kill_leftovers()
         # Any OOM kill during the command (of it or of a child) is reported as "oom".
         if ended == "exit" and code != 0 and self._oom_since(since, patient=code == 137):
             ended = "oom"
@@ -273,7 +305,10 @@ class DockerSandbox:
             time.sleep(0.02)
 
     def _kill_processes(self) -> None:
-        """Kill everything the command left behind; the container itself if that fails."""
+        """Kill everything the command left behind (or still runs, on a timeout): from the
+        host when we may, else by a second exec; the container itself if both fail."""
+        if self._kill_from_host():
+            return
         with contextlib.suppress(SandboxError):
             deadline = time.monotonic() + KILL_GRACE_S
             exec_id, _, _, ended = self._exec(["python3", "-c", _KILL_ALL], deadline, 65536)
@@ -282,6 +317,51 @@ class DockerSandbox:
         self._dead = True
         with contextlib.suppress(docker.errors.APIError):
             self._container.kill()
+
+    def _kill_leftovers(self) -> None:
+        """Kill what the command left running in the background (see the module docstring);
+        the container itself when that does not leave it with only its residents."""
+        if len(self._members()) <= RESIDENTS:
+            return
+        self._kill_processes()
+        if not self._dead and len(self._members()) > RESIDENTS:
+            self._dead = True
+            with contextlib.suppress(docker.errors.APIError):
+                self._container.kill()
+
+    def _members(self) -> list[int]:
+        """Host pids of the container's processes: its cgroup.procs, else the engine's `top`."""
+        if self._procs is None:
+            self._procs = _cgroup_procs(self._client.api, self._container.id) or False
+        if self._procs:
+            try:
+                return [int(pid) for pid in self._procs.read_bytes().split()]
+            except OSError:  # the container is gone
+                return []
+        try:
+            return [int(row[1]) for row in self._client.api.top(self._container.id)["Processes"]]
+        except (docker.errors.APIError, KeyError, IndexError, ValueError):
+            return []
+
+    def _kill_from_host(self) -> bool:
+        """SIGKILL every member of the container's cgroup but docker-init and the keeper, by
+        pidfd (a pid reused by another host process is never signalled: each pidfd is checked
+        to be in this container's cgroup), until none is left. False when this process may
+        not (not root nor the sandbox uid, no cgroup found) or cannot finish."""
+        if not self._procs or os.geteuid() not in (0, SANDBOX_UID):
+            return False
+        try:
+            init = self._client.api.inspect_container(self._container.id)["State"]["Pid"]
+        except (docker.errors.APIError, KeyError):
+            return False
+        for _ in range(KILL_ROUNDS):
+            victims = _victims(self._members(), init)
+            if not victims:
+                return True
+            for pid in victims:
+                _kill_member(pid, self._container.id)
+            time.sleep(0.001)
+        return False
 
     def _oom_since(self, since: float, *, patient: bool) -> bool:
         """Did the engine report an OOM kill in this container since `since`? When `patient`,
@@ -298,6 +378,68 @@ class DockerSandbox:
             if any(True for _ in events):
                 return True
         return False
+
+
+CGROUP_ROOTS = (Path("/sys/fs/cgroup/pids"), Path("/sys/fs/cgroup"))
+"""cgroup v1's pids hierarchy, then v2's unified one."""
+
+
+def _victims(members: list[int], init: int) -> list[int]:
+    """Members other than docker-init and the keeper (init's oldest child)."""
+    children = []
+    for pid in members:
+        stat = _stat(pid)
+        if stat is not None and stat[0] == init:
+            children.append((stat[1], pid))
+    keep = {init, min(children)[1]} if children else {init}
+    return [pid for pid in members if pid not in keep]
+
+
+def _stat(pid: int) -> tuple[int, int] | None:
+    """(parent pid, start time) of a host process, or None if it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return int(fields[1]), int(fields[19])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _kill_member(pid: int, container_id: str) -> None:
+    try:
+        fd = os.pidfd_open(pid)
+    except OSError:  # gone already
+        return
+    try:
+        if container_id in Path(f"/proc/{pid}/cgroup").read_text():
+            signal.pidfd_send_signal(fd, signal.SIGKILL)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _cgroup_procs(api, container_id: str) -> Path | None:
+    """The host file listing the container's processes. Where the engine's cgroup drivers
+    put it (cgroupfs or systemd, v1 or v2), else where its init process says it is; only a
+    path naming the container counts (a remote engine's pid means nothing here)."""
+    for root in CGROUP_ROOTS:
+        for rel in (f"docker/{container_id}", f"system.slice/docker-{container_id}.scope"):
+            if (root / rel / "cgroup.procs").is_file():
+                return root / rel / "cgroup.procs"
+    try:
+        pid = api.inspect_container(container_id)["State"]["Pid"]
+        lines = Path(f"/proc/{pid}/cgroup").read_text().splitlines()
+    except (docker.errors.APIError, OSError, KeyError):
+        return None
+    for line in lines:
+        _, controllers, rel = line.split(":", 2)
+        pids_v1 = "pids" in controllers.split(",")
+        if container_id not in rel or not (pids_v1 or controllers == ""):
+            continue
+        candidate = CGROUP_ROOTS[0 if pids_v1 else 1] / rel.lstrip("/") / "cgroup.procs"
+        if candidate.is_file():
+            return candidate
+    return None
 
 
 def _read_frames(sock: socket.socket, deadline: float, cap: int) -> tuple[bytes, bytes, EndReason]:
@@ -446,7 +588,8 @@ class DockerBackend:
                     {
                         "type": "tmpfs",
                         "device": "tmpfs",
-                        "o": f"size={limits.work_mb}m,uid=1000,gid=1000,mode=0700,nosuid,nodev",
+                        "o": f"size={limits.work_mb}m,nr_inodes={limits.work_inodes},"
+                        "uid=1000,gid=1000,mode=0700,nosuid,nodev",
                     },
                 ),
             )
@@ -473,6 +616,10 @@ class DockerBackend:
             memswap_limit=f"{limits.memory_mb}m",
             nano_cpus=int(limits.cpus * 1e9),
             pids_limit=limits.pids,
+            ulimits=[
+                Ulimit(name="nofile", soft=limits.nofile, hard=limits.nofile),
+                Ulimit(name="core", soft=0, hard=0),
+            ],
             tmpfs={"/tmp": f"size={limits.tmp_mb}m,mode=1777,nosuid,nodev"},
             mounts=mounts,
         )

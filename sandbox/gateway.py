@@ -2,34 +2,37 @@
 
 One `Gateway` per sandbox serves OpenAI's `POST /v1/chat/completions` (non-streaming) on a unix
 socket in a private host directory; the sandbox backend bind-mounts that directory at
-/run/godelbox (see `GATEWAY_SOCKET`), and agents talk to it with `godelbox_llm.chat`.
+/run/godelbox (see `GATEWAY_SOCKET`), and agents talk to it with `godelbox_llm.chat`, sending the
+gateway's token (`sandbox_env()` puts both in the agent's environment).
 
 Why a gateway: the API keys stay in the host process (litellm reads them from the host
 environment; nothing secret is in the sandbox's environment or files), every call is recorded by
 the `on_call` callback the loop provides (it knows the node being evaluated), and the sandbox's
 own token and dollar budget is enforced here, before anything is sent upstream.
 
-The request's "model" names a role ("agent", "implement", ...), an alias from `aliases`, or the
-model a role is configured with; the gateway calls that role's model through `LLMClient`.
+Two layers: `gateway_server.WireServer` decides who may connect and reads each request with
+bounds (size, time, connections, token); this module decides what a valid request may do
+(which roles, how much budget) and forwards it.
 
-Budget rule: a call is refused (HTTP 402, no upstream request) when its prompt alone, or its
-prompt plus the `max_tokens` it asks for, would pass the token budget, or when the dollars spent
-plus its estimated cost would pass the dollar budget. When little budget is left the gateway
-lowers `max_tokens` to what remains, so a call overshoots only when the model ignores it.
+The request's "model" names one of the roles this sandbox was given (`roles`), an alias from
+`aliases`, or the model such a role is configured with; anything else is refused, so an agent
+cannot reach the judge's or the diagnoser's model. The gateway calls that role's model through
+`LLMClient`.
+
+Budget rule: a call is charged for its whole prompt (messages and the tools list) plus the
+`max_tokens` the gateway sets on every call: the agent's own value, else `default_max_tokens`,
+lowered to what the budget has left. A call is refused (HTTP 402, no upstream request) when its
+prompt alone, or prompt plus the `max_tokens` it asks for, would pass the token budget, or when
+the dollars spent plus its estimated cost would pass the dollar budget. Concurrent calls hold
+their share until they end, so a call overshoots only when the model ignores `max_tokens`.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import selectors
-import shutil
-import socket
-import socketserver
-import tempfile
 import threading
-from collections.abc import Mapping
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -44,17 +47,17 @@ from godelbox.proposer.llm import (
     OnCall,
 )
 from godelbox.sandbox.base import GATEWAY_SOCKET
+from godelbox.sandbox.gateway_server import Refusal, WireLimits, WireServer
 
-SANDBOX_ENV = {"GODELBOX_LLM_SOCKET": GATEWAY_SOCKET}
-"""What to add to a sandbox's environment so `godelbox_llm` finds the gateway (no secrets)."""
+SOCKET_ENV = "GODELBOX_LLM_SOCKET"
+TOKEN_ENV = "GODELBOX_LLM_TOKEN"
 
-SANDBOX_UID = 1000
-"""The uid agents run as inside every sandbox (see sandbox/docker.py and the image's user)."""
+DEFAULT_MAX_TOKENS = 4096
+"""The output cap set on calls that ask for none: every chat model accepts one this small, and
+without one a call could overshoot the budget by a whole context window."""
 
-MAX_BODY_BYTES = 16 * 1024 * 1024
-SMALL_MAX_TOKENS = 4096
-"""Below this many remaining tokens the gateway sets max_tokens itself; every chat model accepts
-a cap this small, while a cap of the whole remaining budget could be rejected as too large."""
+COUNT_SLICE_CHARS = 256 * 1024
+"""Requests longer than this (as JSON) are counted in slices of this size (see `_count`)."""
 
 FORWARDED_OPTIONS = (
     "temperature",
@@ -69,16 +72,19 @@ FORWARDED_OPTIONS = (
 )
 
 
-class _Refusal(Exception):
-    """An error reply for the agent: HTTP status, OpenAI-style error type, readable message."""
+@dataclass(frozen=True)
+class ChatCall:
+    """One validated request: which role, what to send, and the options to send it with."""
 
-    def __init__(self, status: int, kind: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.kind, self.message = status, kind, message
+    role: str
+    messages: list[Any]
+    tools: list[Any] | None
+    options: dict[str, Any]
 
 
 class Gateway:
-    """Start with `with Gateway(...) as gw:`; mount `gw.socket_path.parent` into the sandbox."""
+    """Start with `with Gateway(...) as gw:`; mount `gw.socket_path.parent` into the sandbox
+    and give the agent `gw.sandbox_env()`."""
 
     def __init__(
         self,
@@ -87,13 +93,20 @@ class Gateway:
         on_call: OnCall,
         budget_usd: float,
         budget_tokens: int,
+        roles: Collection[str] = ("agent",),
         aliases: Mapping[str, str] | None = None,
         max_concurrent: int = 4,
+        default_max_tokens: int = DEFAULT_MAX_TOKENS,
+        wire: WireLimits | None = None,
     ) -> None:
         self._client = client.with_on_call(on_call)
         self.budget_usd = budget_usd
         self.budget_tokens = budget_tokens
-        self._aliases = self._names(client, aliases or {})
+        self._names = self._names_for(client, roles, aliases or {})
+        self._default_role = next(iter(self._names.values()), "agent")
+        """What a request naming no model gets: the first role given that is configured."""
+        self._default_max_tokens = default_max_tokens
+        self._wire = wire or WireLimits()
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(max_concurrent)
         self.spent_usd = 0.0
@@ -101,37 +114,36 @@ class Gateway:
         self.refused = 0
         self._reserved_usd = 0.0
         self._reserved_tokens = 0
-        self._dir: Path | None = None
-        self._server: _UnixHTTPServer | None = None
-        self._serving: threading.Thread | None = None
+        self._server: WireServer | None = None
 
     @property
     def socket_path(self) -> Path:
-        if self._dir is None:
+        return self._started().socket_path
+
+    @property
+    def token(self) -> str:
+        """The secret every request must carry; it lives only as long as this gateway."""
+        return self._started().token
+
+    def sandbox_env(self) -> dict[str, str]:
+        """What an agent needs in its environment to use this gateway from inside a sandbox
+        (the socket's path there, and the token). No API key, ever."""
+        return {SOCKET_ENV: GATEWAY_SOCKET, TOKEN_ENV: self.token}
+
+    def _started(self) -> WireServer:
+        if self._server is None:
             raise RuntimeError("the gateway is not started")
-        return self._dir / PurePosixPath(GATEWAY_SOCKET).name
+        return self._server
 
     def start(self) -> Gateway:
         self._client.warm_up()  # an agent's first call must not pay litellm's import
-        self._dir = Path(tempfile.mkdtemp(prefix="godelbox-gw-"))
-        self._dir.chmod(0o755)  # the sandbox's uid must traverse it
-        self._server = _UnixHTTPServer(str(self.socket_path), _handler_for(self))
-        _let_only_the_sandbox_user_connect(self.socket_path)
-        self._serving = threading.Thread(target=self._server.serve_until_stopped, daemon=True)
-        self._serving.start()
+        self._server = WireServer(PurePosixPath(GATEWAY_SOCKET).name, self.handle, self._wire)
         return self
 
     def close(self) -> None:
         if self._server is not None:
-            self._server.stop()
-            if self._serving is not None:
-                self._serving.join()
-            self._server.server_close()
+            self._server.close()
             self._server = None
-            self._serving = None
-        if self._dir is not None:
-            shutil.rmtree(self._dir, ignore_errors=True)
-            self._dir = None
 
     def __enter__(self) -> Gateway:
         return self.start()
@@ -140,28 +152,24 @@ class Gateway:
         self.close()
 
     def handle(self, body: Any) -> dict[str, Any]:
-        """Answer one chat-completion request body; raises `_Refusal` for any error reply."""
-        if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
-            raise _Refusal(400, "invalid_request", "the body must be a JSON object with messages")
-        if body.get("stream"):
-            raise _Refusal(400, "invalid_request", "streaming is not supported; omit stream")
-        role = self._role(body.get("model"))
-        options = {k: body[k] for k in FORWARDED_OPTIONS if body.get(k) is not None}
-        tools = body.get("tools") or None
-        reserved = self._reserve(role, body["messages"], options)
+        """Answer one chat-completion request body; raises `Refusal` for any error reply."""
+        call = self._parse(body)
+        reserved = self._reserve(call)
         try:
             with self._slots:
-                reply = self._client.complete(role, body["messages"], tools, options=options)
+                reply = self._client.complete(
+                    call.role, call.messages, call.tools, options=call.options
+                )
         except BudgetExceeded as exc:
-            raise _Refusal(402, "budget_exceeded", str(exc)) from None
+            raise Refusal(402, "budget_exceeded", str(exc)) from None
         except LLMRequestError as exc:
-            raise _Refusal(400, "invalid_request", str(exc)) from None
+            raise Refusal(400, "invalid_request", str(exc)) from None
         except LLMUnavailable as exc:
-            raise _Refusal(502, "upstream_error", str(exc)) from None
+            raise Refusal(502, "upstream_error", str(exc)) from None
         except LLMConfigError as exc:
-            raise _Refusal(503, "gateway_misconfigured", str(exc)) from None
+            raise Refusal(503, "gateway_misconfigured", str(exc)) from None
         except LLMError as exc:
-            raise _Refusal(502, "upstream_error", str(exc)) from None
+            raise Refusal(502, "upstream_error", str(exc)) from None
         finally:
             self._release(*reserved)
         with self._lock:
@@ -169,49 +177,63 @@ class Gateway:
             self.spent_usd += reply.cost_usd
         return reply.response
 
+    def _parse(self, body: Any) -> ChatCall:
+        if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
+            raise Refusal(400, "invalid_request", "the body must be a JSON object with messages")
+        if body.get("stream"):
+            raise Refusal(400, "invalid_request", "streaming is not supported; omit stream")
+        tools = body.get("tools") or None
+        if tools is not None and not isinstance(tools, list):
+            raise Refusal(400, "invalid_request", "tools must be a list")
+        options = {k: body[k] for k in FORWARDED_OPTIONS if body.get(k) is not None}
+        for key in ("max_tokens", "max_completion_tokens"):
+            value = options.get(key)
+            if value is not None and (type(value) is not int or value < 1):
+                raise Refusal(400, "invalid_request", f"{key} must be a positive integer")
+        return ChatCall(self._role(body.get("model")), body["messages"], tools, options)
+
     def _role(self, name: Any) -> str:
-        if not name:
-            return "agent"
-        if isinstance(name, str) and name in self._aliases:
-            return self._aliases[name]
-        raise _Refusal(
+        if not name and self._names:
+            return self._default_role
+        if isinstance(name, str) and name in self._names:
+            return self._names[name]
+        raise Refusal(
             400,
             "invalid_request",
-            f"unknown model {name!r}; ask for one of {sorted(self._aliases)}",
+            f"unknown model {str(name)[:100]!r}; this sandbox may ask for one of "
+            f"{sorted(self._names)}",
         )
 
-    def _reserve(
-        self, role: str, messages: list[Any], options: dict[str, Any]
-    ) -> tuple[int, float]:
-        """Refuse the call if it would pass the budget; otherwise hold its share until it ends,
-        so concurrent calls cannot pass the budget together."""
-        prompt_tokens = self._count(role, messages)
-        asked = options.get("max_tokens") or options.get("max_completion_tokens")
+    def _reserve(self, call: ChatCall) -> tuple[int, float]:
+        """Refuse the call if it would pass the budget; otherwise set its output cap and hold
+        its share until it ends, so concurrent calls cannot pass the budget together."""
+        prompt_tokens = self._count(call)
+        key = "max_completion_tokens" if "max_completion_tokens" in call.options else "max_tokens"
+        asked = call.options.get(key)
         with self._lock:
             left_tokens = self.budget_tokens - self.spent_tokens - self._reserved_tokens
-            if prompt_tokens + (asked or 0) > left_tokens:
+            if prompt_tokens + (asked or 1) > left_tokens:
                 self.refused += 1
-                raise _Refusal(
+                raise Refusal(
                     402,
                     "budget_exceeded",
                     f"token budget exceeded: this call needs ~{prompt_tokens} prompt tokens"
                     f"{f' + {asked} max_tokens' if asked else ''}, {max(left_tokens, 0)} of "
                     f"{self.budget_tokens} left for this sandbox",
                 )
-            out_cap = left_tokens - prompt_tokens
-            if asked is None and out_cap < SMALL_MAX_TOKENS:
-                options["max_tokens"] = asked = out_cap
-            cost = self._client.estimate_usd(role, prompt_tokens, asked or 0)
+            out_cap = min(asked or self._default_max_tokens, left_tokens - prompt_tokens)
+            call.options[key] = out_cap
+            cost = self._client.estimate_usd(call.role, prompt_tokens, out_cap)
             left_usd = self.budget_usd - self.spent_usd - self._reserved_usd
             if cost > left_usd or left_usd <= 0:
                 self.refused += 1
-                raise _Refusal(
+                raise Refusal(
                     402,
                     "budget_exceeded",
                     f"dollar budget exceeded: this call costs ~${cost:.6f}, "
                     f"${max(left_usd, 0):.6f} of ${self.budget_usd:.6f} left for this sandbox",
                 )
-            reserved = (prompt_tokens + (asked or 0), cost)
+            reserved = (prompt_tokens + out_cap, cost)
             self._reserved_tokens += reserved[0]
             self._reserved_usd += reserved[1]
         return reserved
@@ -221,121 +243,47 @@ class Gateway:
             self._reserved_tokens -= tokens
             self._reserved_usd -= usd
 
-    def _count(self, role: str, messages: list[Any]) -> int:
+    def _count(self, call: ChatCall) -> int:
+        """Prompt tokens of the whole request: the tools list is sent (and billed) too. A
+        large request is counted slice by slice of its JSON (a little above the exact count),
+        so counting never holds more than a slice's tokens: a tokenizer's list for 8 MiB of
+        text would be ~70 MB."""
+        sent: list[Any] = list(call.messages)
+        if call.tools:
+            sent.append({"role": "system", "content": json.dumps(call.tools)})
+        text = json.dumps(sent)
         try:
-            return self._client.count_tokens(role, messages)
+            if len(text) <= COUNT_SLICE_CHARS:
+                return self._client.count_tokens(call.role, sent)
+            return sum(
+                self._client.count_tokens(
+                    call.role, [{"role": "user", "content": text[i : i + COUNT_SLICE_CHARS]}]
+                )
+                for i in range(0, len(text), COUNT_SLICE_CHARS)
+            )
         except Exception:
-            return len(json.dumps(messages)) // 4  # odd message shapes: a rough upper-ish guess
+            return len(text) // 4  # odd message shapes: a rough upper-ish guess
 
     @staticmethod
-    def _names(client: LLMClient, aliases: Mapping[str, str]) -> dict[str, str]:
-        """Every name an agent may ask for -> role: configured roles, their model names, and
-        the explicit aliases."""
+    def _names_for(
+        client: LLMClient, roles: Collection[str], aliases: Mapping[str, str]
+    ) -> dict[str, str]:
+        """Every name an agent may ask for -> role: the roles it was given that are
+        configured, their model names, and the explicit aliases (which must name one)."""
+        unknown = sorted(set(roles) - set(ROLES))
+        if unknown:
+            raise LLMConfigError(f"gateway roles {unknown} are not roles; use some of {ROLES}")
         names: dict[str, str] = {}
-        for role in ROLES:
+        for role in roles:
             model = getattr(client.models, role)
             if model:
                 names.setdefault(model, role)
                 names[role] = role
         for alias, role in aliases.items():
             if role not in names:
-                raise LLMConfigError(f"gateway alias {alias!r} names unconfigured role {role!r}")
+                raise LLMConfigError(
+                    f"gateway alias {alias!r} names role {role!r}, which this sandbox was not "
+                    "given or which has no model configured"
+                )
             names[alias] = role
         return names
-
-
-def _let_only_the_sandbox_user_connect(path: Path) -> None:
-    """connect() needs write permission on the socket: give it to the sandbox's uid (and root),
-    not to every local user, whenever this process can."""
-    if os.geteuid() == 0:
-        os.chown(path, SANDBOX_UID, SANDBOX_UID)
-        path.chmod(0o600)
-    elif os.geteuid() == SANDBOX_UID:
-        path.chmod(0o600)
-    else:
-        path.chmod(0o666)  # we cannot hand it to uid 1000, so it must be open to it
-
-
-class _UnixHTTPServer(ThreadingHTTPServer):
-    """The HTTP server on the unix socket, stopped by a wake-up rather than by polling.
-
-    `serve_forever` notices `shutdown` only at its next poll, and every sandbox run closes a
-    gateway: a poll interval would be paid per agent run. Here the serving thread sleeps in
-    select on the socket and a pipe, and `stop` writes to the pipe."""
-
-    address_family = socket.AF_UNIX
-    daemon_threads = True
-    timeout = 0  # handle_request never blocks: it is only called when a client is waiting
-
-    def __init__(self, path: str, handler: type[BaseHTTPRequestHandler]) -> None:
-        super().__init__(path, handler)
-        self._wake_r, self._wake_w = os.pipe()
-
-    def server_bind(self) -> None:
-        # HTTPServer.server_bind would treat the path as (host, port) and resolve it.
-        socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = "godelbox-gateway", 0
-
-    def serve_until_stopped(self) -> None:
-        with selectors.DefaultSelector() as selector:
-            selector.register(self, selectors.EVENT_READ)
-            selector.register(self._wake_r, selectors.EVENT_READ)
-            while True:
-                ready = {key.fileobj for key, _ in selector.select()}
-                if self._wake_r in ready:
-                    return
-                self.handle_request()
-
-    def stop(self) -> None:
-        os.write(self._wake_w, b"x")
-
-    def server_close(self) -> None:
-        super().server_close()
-        os.close(self._wake_r)
-        os.close(self._wake_w)
-
-
-def _handler_for(gateway: Gateway) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            try:
-                raw = self._read_body()
-                if self.path.rstrip("/") not in ("/v1/chat/completions", "/chat/completions"):
-                    raise _Refusal(404, "not_found", f"no route {self.path}")
-                try:
-                    body = json.loads(raw)
-                except ValueError:
-                    raise _Refusal(400, "invalid_request", "the body is not JSON") from None
-                self._send(200, gateway.handle(body))
-            except _Refusal as refusal:
-                error = {"message": refusal.message, "type": refusal.kind, "code": refusal.status}
-                self._send(refusal.status, {"error": error})
-
-        def _read_body(self) -> bytes:
-            """The whole body is always consumed, even for a refusal: answering before the
-            client finished sending would break its pipe and hide the answer."""
-            length = int(self.headers.get("Content-Length") or 0)
-            if length <= MAX_BODY_BYTES:
-                return self.rfile.read(length)
-            while length > 0:
-                chunk = self.rfile.read(min(length, 1 << 16))
-                if not chunk:
-                    break
-                length -= len(chunk)
-            raise _Refusal(413, "invalid_request", "request body larger than 16 MiB")
-
-        def _send(self, status: int, payload: Any) -> None:
-            data = json.dumps(payload).encode()
-            try:
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the agent went away (killed on timeout): nobody to answer
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass  # every call is recorded through on_call; no stderr noise per request
-
-    return Handler

@@ -3,8 +3,11 @@
 Only reachable with `sandbox.backend = "none"` *and* `sandbox.unsafe_no_sandbox = true` (the
 config refuses one without the other), and `backend_for` prints a loud warning. WORK_DIR is a
 host temp dir; sandbox paths under WORK_DIR in argv, workdir and env values are rewritten to it
-so agents written for the real sandboxes run unchanged. Timeouts and the output cap still hold
-(the process group is killed); nothing else does.
+so agents written for the real sandboxes run unchanged. Timeouts and the output cap still hold,
+and whatever a command leaves in its process group is killed when it returns. The agent gets a
+minimal environment (`BASE_ENV`, HOME in its own dir, plus what the caller passes), never this
+process's: no API key or other secret of the host's environment reaches it. Copies out go
+through `copyout` like every other backend's. Nothing else holds.
 """
 
 from __future__ import annotations
@@ -12,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import shutil
 import signal
 import subprocess
 import tempfile
@@ -21,10 +23,17 @@ import time
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
-from godelbox.sandbox import transfer
-from godelbox.sandbox.base import WORK_DIR, ExecResult, SandboxError, SandboxSpec
+from godelbox import trees
+from godelbox.sandbox import copyout, transfer
+from godelbox.sandbox.base import WORK_DIR, CopyReport, ExecResult, SandboxError, SandboxSpec
 from godelbox.sandbox.process import read_capped, wait_until
 
+BASE_ENV = {
+    "PATH": "/usr/local/bin:/usr/bin:/bin",
+    "LANG": "C.UTF-8",
+    "PYTHONDONTWRITEBYTECODE": "1",
+    "PYTHONUNBUFFERED": "1",
+}
 _WORK_PATH = re.compile(rf"(?<![\w./-]){re.escape(WORK_DIR)}(?=/|$|[\s'\";:)])")
 
 
@@ -47,19 +56,14 @@ class LocalSandbox:
 
     def copy_in(self, src: Path, dest: str) -> None:
         target = self._root / transfer.under_work(dest)
-        shutil.copytree(src, target, symlinks=True, dirs_exist_ok=True)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        trees.copy(Path(src), target, merge=True)
 
-    def copy_out(self, src: str, dest: Path, *, skip: Collection[str] = ()) -> None:
+    def copy_out(self, src: str, dest: Path, *, skip: Collection[str] = ()) -> CopyReport:
         source = self._root / transfer.under_work(src)
-        if not source.is_dir():
+        if not source.is_dir() or source.is_symlink():
             raise SandboxError(f"{src} does not exist in the sandbox")
-        shutil.copytree(
-            source,
-            dest,
-            symlinks=True,
-            dirs_exist_ok=True,
-            ignore=lambda _d, names: [n for n in names if transfer.skipped(n, skip)],
-        )
+        return copyout.from_host(source, Path(dest), self._spec.limits.copy_out, skip)
 
     def run(
         self,
@@ -71,7 +75,8 @@ class LocalSandbox:
         stdin: bytes | None = None,
     ) -> ExecResult:
         started = time.monotonic()
-        merged = {**os.environ, **self._spec.env, **(env or {})}
+        merged = {**BASE_ENV, "HOME": WORK_DIR, "TMPDIR": WORK_DIR}
+        merged.update({**self._spec.env, **(env or {})})
         proc = subprocess.Popen(
             [self.host_path(a) for a in cmd],
             cwd=self.host_path(workdir),
@@ -84,12 +89,12 @@ class LocalSandbox:
         if stdin is not None and proc.stdin is not None:
             threading.Thread(target=_feed, args=(proc, stdin), daemon=True).start()
         limit = self._spec.limits.output_limit_bytes
-        out, err, ended = read_capped(proc, started + timeout_s, limit, None)
+        out, err, ended = read_capped(proc, started + timeout_s, limit)
         if ended == "exit":
             ended = wait_until(proc, started + timeout_s)
-        if ended != "exit":
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
+        # Always: what the command left running in its group must not outlive it.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
         code = proc.wait()
         return ExecResult(
             exit_code=code if ended == "exit" else None,
@@ -102,7 +107,8 @@ class LocalSandbox:
     def close(self) -> None:
         if not self._closed:
             self._closed = True
-            shutil.rmtree(self._root, ignore_errors=True)
+            with contextlib.suppress(OSError):
+                trees.remove(self._root)
 
 
 def _feed(proc: subprocess.Popen[bytes], data: bytes) -> None:

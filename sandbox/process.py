@@ -10,13 +10,12 @@ import os
 import select
 import subprocess
 import time
-from typing import IO
 
 from godelbox.sandbox.base import EndReason
 
 
 def read_capped(
-    proc: subprocess.Popen[bytes], deadline: float, cap: int, stdout_to: IO[bytes] | None
+    proc: subprocess.Popen[bytes], deadline: float, cap: int
 ) -> tuple[bytes, bytes, EndReason]:
     """Read both pipes until EOF, the deadline or `cap` bytes; never hold more than the cap."""
     assert proc.stdout is not None and proc.stderr is not None
@@ -33,10 +32,7 @@ def read_capped(
             if not chunk:
                 open_fds.discard(fd)
                 continue
-            if stdout_to is not None and fd == proc.stdout.fileno():
-                stdout_to.write(chunk[: cap - total])
-            else:
-                bufs[fd] += chunk[: cap - total]
+            bufs[fd] += chunk[: cap - total]
             total += len(chunk)
             if total > cap:
                 out, err = bufs[proc.stdout.fileno()], bufs[proc.stderr.fileno()]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from rich.console import Console
 
 from godelbox.config import SandboxSection
-from godelbox.sandbox.base import Backend, Limits, SandboxError
+from godelbox.sandbox.base import Backend, CopyLimits, Limits, SandboxError
 
 
 def limits_for(section: SandboxSection) -> Limits:
@@ -20,7 +20,16 @@ def limits_for(section: SandboxSection) -> Limits:
         pids=section.pids,
         tmp_mb=section.tmp_mb,
         work_mb=section.work_mb,
+        work_inodes=section.work_inodes,
         output_limit_bytes=section.output_limit_bytes,
+        nofile=section.nofile,
+        copy_out=CopyLimits(
+            total_mb=section.copy_out_mb,
+            files=section.copy_out_files,
+            depth=section.copy_out_depth,
+            file_mb=section.copy_out_file_mb,
+            path_bytes=section.copy_out_path_bytes,
+        ),
     )
 
 
@@ -59,4 +68,4 @@ def backend_for(section: SandboxSection, console: Console | None = None) -> Back
         )
     from godelbox.sandbox.bubblewrap import BubblewrapBackend
 
-    return BubblewrapBackend()
+    return BubblewrapBackend(unbounded_work_dir=section.unbounded_work_dir)

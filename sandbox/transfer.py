@@ -1,20 +1,18 @@
-"""Moving directories in and out of a sandbox as tar streams, the same way for every backend.
+"""Moving directories into a sandbox as tar streams, the same way for every backend.
 
-Packing stamps every entry as uid 1000 and drops anything that is not a file, a directory or a
-symlink. Unpacking treats the archive as hostile (it was written by agent code): Python's
-"data" filter refuses absolute paths, "..", links that leave the tree, devices and setuid bits.
-Symlinks are always resolved *inside* the sandbox (by the engine or by tar running in it), never
-by the host, so an agent cannot redirect a copy onto a host path.
+Packing walks the tree without recursion (an agent's own code tree can be deep), stamps every
+entry as uid 1000 and drops anything that is not a file, a directory or a symlink. Symlinks are
+resolved *inside* the sandbox (by the engine or by tar running in it), never by the host, so an
+agent cannot redirect a copy onto a host path. The way out is `copyout`'s.
 """
 
 from __future__ import annotations
 
 import fnmatch
-import shutil
+import os
 import tarfile
-import tempfile
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from pathlib import Path, PurePosixPath
 from typing import IO
 
@@ -41,28 +39,21 @@ def pack(src: Path, rel: PurePosixPath, buf: IO[bytes]) -> None:
     with tarfile.open(fileobj=buf, mode="w") as tar:
         for i in range(1, len(rel.parts)):
             tar.addfile(_dir_info(str(PurePosixPath(*rel.parts[:i]))))
-        tar.add(str(src), arcname=str(rel), filter=_as_agent)
+        stack = [(src, rel)]
+        while stack:
+            path, name = stack.pop()
+            info = _as_agent(tar.gettarinfo(str(path), arcname=str(name)))
+            if info is None:
+                continue
+            if info.isreg():
+                with path.open("rb") as data:
+                    tar.addfile(info, data)
+                continue
+            tar.addfile(info)
+            if info.isdir():
+                children = sorted(os.listdir(path), reverse=True)
+                stack.extend((path / child, name / child) for child in children)
     buf.seek(0)
-
-
-def unpack(archive: IO[bytes], top: str, dest: Path, skip: Collection[str] = ()) -> None:
-    """Extract the tree `top` from `archive` to `dest` (which must not exist or be empty),
-    leaving out what `skip` names (never written to the host, so never deleted either)."""
-    dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    if dest.exists() and any(dest.iterdir()):
-        raise SandboxError(f"copy_out destination {dest} is not empty")
-    with (
-        tempfile.TemporaryDirectory(dir=dest.parent) as tmp,
-        tarfile.open(fileobj=archive) as tar,
-    ):
-        tar.extractall(tmp, filter=_data_without(skip))
-        extracted = Path(tmp) / top
-        if not extracted.is_dir():
-            raise SandboxError(f"{top} is not a directory in the sandbox")
-        if dest.exists():
-            dest.rmdir()
-        shutil.move(str(extracted), dest)
 
 
 def skipped(path: str, skip: Collection[str]) -> bool:
@@ -70,18 +61,6 @@ def skipped(path: str, skip: Collection[str]) -> bool:
     return bool(skip) and any(
         fnmatch.fnmatchcase(part, pattern) for part in PurePosixPath(path).parts for pattern in skip
     )
-
-
-def _data_without(
-    skip: Collection[str],
-) -> Callable[[tarfile.TarInfo, str], tarfile.TarInfo | None]:
-    def keep(member: tarfile.TarInfo, dest: str) -> tarfile.TarInfo | None:
-        below_top = PurePosixPath(*PurePosixPath(member.name).parts[1:])
-        if skipped(str(below_top), skip):
-            return None
-        return tarfile.data_filter(member, dest)
-
-    return keep
 
 
 def _dir_info(name: str) -> tarfile.TarInfo:

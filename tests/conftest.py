@@ -4,4 +4,5 @@ pytest_plugins = [
     "tests.fixtures.fake_llm",
     "tests.fixtures.docker_engine",
     "tests.fixtures.postgres",
+    "tests.fixtures.local_model",
 ]

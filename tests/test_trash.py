@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
 
+from godelbox import trees
 from godelbox.trash import IDLE_S, Trash
 
 
@@ -84,3 +86,40 @@ def test_a_process_that_exits_right_after_discarding_still_deletes(tmp_path: Pat
     )
     subprocess.run([sys.executable, "-c", script, str(tmp_path / "big")], check=True, timeout=60)
     assert list(tmp_path.iterdir()) == []
+
+
+def _chain(root: Path, depth: int) -> Path:
+    """A directory chain `depth` levels deep (made with dir fds: deeper than PATH_MAX)."""
+    root.mkdir()
+    fd = os.open(root, os.O_RDONLY)
+    for _ in range(depth):
+        os.mkdir("d", dir_fd=fd)
+        deeper = os.open("d", os.O_RDONLY, dir_fd=fd)
+        os.close(fd)
+        fd = deeper
+    os.close(os.open("leaf", os.O_WRONLY | os.O_CREAT, dir_fd=fd))
+    os.close(fd)
+    return root
+
+
+def test_one_trees_failure_never_stops_the_others_and_is_reported(tmp_path, monkeypatch):
+    """A 1,500-level chain (shutil.rmtree raises RecursionError on it), a tree whose deletion
+    raises, then ordinary trees: all but the failing one are deleted, and it is reported."""
+    trash = Trash()
+    real_remove = trees.remove
+
+    def flaky(path: Path) -> None:
+        if "cursed" in path.name:
+            raise RecursionError("maximum recursion depth exceeded")
+        real_remove(path)
+
+    monkeypatch.setattr(trees, "remove", flaky)
+    trash.discard(_chain(tmp_path / "deep", 1500))
+    trash.discard(_tree(tmp_path / "cursed"))
+    for i in range(3):
+        trash.discard(_tree(tmp_path / f"after{i}"))
+    trash.close()
+    [left] = list(tmp_path.iterdir())
+    assert left.name.startswith("cursed.trash-")
+    [report] = trash.leftovers
+    assert str(left) in report and "RecursionError" in report

@@ -16,6 +16,7 @@ from typing import Any
 from config import AgentConfig, render
 from environment import Environment
 from errors import FormatError, LimitsExceeded, Recoverable, Submitted, Terminating, ToolError
+from history import fit_history, prompt_budget
 from model import Model
 from recorder import Recorder
 from self_refine import SelfRefiner
@@ -78,7 +79,12 @@ class Agent:
         self.recorder.log(f"== step {record['step']} ({tokens} tokens, {elapsed:.0f} s so far)")
         try:
             timeout = self.remaining(self.config.model_timeout_s)
-            message = self.model.query(self.messages, self.toolbox.schemas(), timeout)
+            tools = self.toolbox.schemas()
+            budget = prompt_budget(self.config.context_window, self.config.max_tokens)
+            sent, cut = fit_history(self.messages, budget, tools, self.config.keep_recent)
+            if cut:
+                record["history_cut"] = cut
+            message = self.model.query(sent, tools, timeout)
             self.add(message, "assistant")
             record["usage"] = self.model.usage.as_dict()
             for action in parse_actions(message):
@@ -101,9 +107,9 @@ class Agent:
         if self.refiner.rounds >= self.config.self_refine_rounds:
             return False
         self.answer_pending_calls("Submission held for your review.")
-        critique = self.refiner.wants_revision(
-            self.messages, self.remaining(self.config.model_timeout_s)
-        )
+        budget = prompt_budget(self.config.context_window, self.config.max_tokens)
+        sent, _ = fit_history(self.messages, budget, None, self.config.keep_recent)
+        critique = self.refiner.wants_revision(sent, self.remaining(self.config.model_timeout_s))
         if critique is None:
             return False
         self.steps[-1]["self_review"] = critique
@@ -148,7 +154,7 @@ class Agent:
         c = self.config
         if not c.time_budget_s:
             return cap
-        margin = min(c.time_margin_s, 0.1 * c.time_budget_s)
+        margin = min(c.time_margin_s, 0.2 * c.time_budget_s)
         left = c.time_budget_s - margin - (time.monotonic() - self.started)
         return max(floor, min(cap, left))
 

@@ -107,7 +107,9 @@ class AgentConfig:
     time_budget_s: float = 0.0
     """Wall-clock seconds per run; 0 = unlimited. run.py sets it from GODELBOX_TIME_BUDGET_S."""
     time_margin_s: float = 15.0
-    """Stop this long before the time budget, so the run ends cleanly instead of being killed."""
+    """Stop this long before the time budget (at most a fifth of it), so the run ends cleanly
+    instead of being killed: the host's clock starts before this process does, which takes
+    seconds on a loaded machine."""
     command_timeout_s: float = 120.0
     output_limit_chars: int = 10_000
     """Longer tool output keeps its head and tail and says how much was cut."""
@@ -118,11 +120,27 @@ class AgentConfig:
     """Wait before the first retry; doubles each retry."""
     self_refine_rounds: int = 0
     """SELF: reviews of its own diff when the model submits (self_refine.py); 0 = off."""
+    context_window: int | None = None
+    """Tokens the model takes; older messages are cut to stay within it (history.py).
+    run.py sets it from GODELBOX_LLM_CONTEXT_WINDOW; None = no cutting."""
+    max_tokens: int = 1024
+    """The answer cap of every model call; run.py sets it from GODELBOX_LLM_MAX_TOKENS."""
+    keep_recent: int = 4
+    """The newest messages are never cut from the history."""
 
     def with_env(self, env: Mapping[str, str]) -> AgentConfig:
-        """Apply the agent contract's environment (today only the time budget)."""
+        """Apply the agent contract's environment: time budget, context window, answer cap."""
+        changes: dict[str, float | int] = {}
         raw = env.get("GODELBOX_TIME_BUDGET_S", "").strip()
-        return replace(self, time_budget_s=float(raw)) if raw else self
+        if raw:
+            changes["time_budget_s"] = float(raw)
+        window = env.get("GODELBOX_LLM_CONTEXT_WINDOW", "").strip()
+        if window:
+            changes["context_window"] = int(window)
+        cap = env.get("GODELBOX_LLM_MAX_TOKENS", "").strip()
+        if cap:
+            changes["max_tokens"] = int(cap)
+        return replace(self, **changes)
 
 
 def render(template: str, **values: object) -> str:

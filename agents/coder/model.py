@@ -43,11 +43,14 @@ class Model(Protocol):
 
 
 class GatewayModel:
-    def __init__(self, role: str | None, retries: int = 2, backoff_s: float = 2.0) -> None:
+    def __init__(
+        self, role: str | None, retries: int = 2, backoff_s: float = 2.0, max_tokens: int = 1024
+    ) -> None:
         import godelbox_llm  # only present inside the sandbox image (or on PYTHONPATH)
 
         self._llm = godelbox_llm
         self.role = role
+        self.max_tokens = max_tokens
         self.retries = retries
         self.backoff_s = backoff_s
         self.usage = Usage()
@@ -55,9 +58,21 @@ class GatewayModel:
     def query(
         self, messages: list[dict[str, Any]], tools: list[dict[str, Any]], timeout_s: float
     ) -> dict[str, Any]:
+        """One answer within `timeout_s` in all, retries included: the run's time budget must
+        hold even when a slow model times out again and again."""
+        deadline = time.monotonic() + timeout_s
         for attempt in range(self.retries + 1):
+            left = deadline - time.monotonic()
+            if left < 1.0:
+                raise ModelError(f"no answer from the model within {timeout_s:.0f} s")
             try:
-                response = self._llm.chat(messages, tools=tools, role=self.role, timeout=timeout_s)
+                response = self._llm.chat(
+                    messages,
+                    tools=tools,
+                    role=self.role,
+                    timeout=left,
+                    max_tokens=self.max_tokens,
+                )
                 break
             except self._llm.GatewayError as err:
                 if err.status == 402:

@@ -44,10 +44,16 @@ def main(argv: list[str] | None = None) -> int:
     try:
         config = AgentConfig().with_env(os.environ)
     except ValueError:
-        parser.error("GODELBOX_TIME_BUDGET_S must be a number of seconds")
+        parser.error(
+            "GODELBOX_TIME_BUDGET_S must be a number of seconds, GODELBOX_LLM_CONTEXT_WINDOW "
+            "and GODELBOX_LLM_MAX_TOKENS whole numbers of tokens"
+        )
     try:
         model = GatewayModel(
-            os.environ.get("GODELBOX_LLM_MODEL"), config.model_retries, config.model_backoff_s
+            os.environ.get("GODELBOX_LLM_MODEL"),
+            config.model_retries,
+            config.model_backoff_s,
+            config.max_tokens,
         )
     except ImportError:
         print(

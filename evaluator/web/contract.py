@@ -52,7 +52,13 @@ audit (PAE) and the trajectories are where that would show.
 
 from __future__ import annotations
 
-from godelbox.evaluator.contract import AGENT_DIR, ENV_LLM_MODEL, ENV_LLM_SOCKET, ENV_TIME_BUDGET
+from godelbox.evaluator.contract import (
+    AGENT_DIR,
+    ENV_LLM_MODEL,
+    ENV_LLM_SOCKET,
+    ENV_LLM_TOKEN,
+    ENV_TIME_BUDGET,
+)
 from godelbox.sandbox.base import WORK_DIR
 
 __all__ = [
@@ -61,6 +67,7 @@ __all__ = [
     "DRIVER_DIR",
     "ENV_LLM_MODEL",
     "ENV_LLM_SOCKET",
+    "ENV_LLM_TOKEN",
     "ENV_TIME_BUDGET",
     "EPISODES_DIR",
     "KEYS",

@@ -13,7 +13,6 @@ import contextlib
 import hashlib
 import json
 import secrets
-import tarfile
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -21,9 +20,9 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
+from godelbox.agent_text import cap_text
 from godelbox.evaluator.context import EvalContext
 from godelbox.evaluator.results import Outcome, TaskResult
-from godelbox.evaluator.runner import cap_text
 from godelbox.evaluator.web import contract
 from godelbox.evaluator.web.tasks import parse_tasks
 from godelbox.sandbox.base import GATEWAY_SOCKET, ExecResult, Limits, SandboxError
@@ -245,7 +244,7 @@ def run_episodes(
             )
             if settings.screenshots and artifacts is not None:
                 # Best effort: a killed batch may have left none.
-                with contextlib.suppress(SandboxError, tarfile.TarError, OSError):
+                with contextlib.suppress(SandboxError, OSError):
                     box.copy_out(contract.EPISODES_DIR, artifacts)
     except SandboxError as err:
         took = time.monotonic() - started
@@ -284,6 +283,7 @@ def driver_config(
     if ctx.gateway_socket is not None:
         agent_env[contract.ENV_LLM_SOCKET] = GATEWAY_SOCKET
         agent_env[contract.ENV_LLM_MODEL] = ctx.llm_model
+        agent_env[contract.ENV_LLM_TOKEN] = ctx.gateway_token
     return {
         "nonce": nonce,
         "episodes": [_driver_episode(e) for e in episodes],

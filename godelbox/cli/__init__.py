@@ -12,6 +12,7 @@ from godelbox.cli import (
     config_cmd,
     doctor_cmd,
     eval_cmd,
+    model_cmd,
     pae_cmd,
     run_cmd,
     sandbox_cmd,
@@ -34,6 +35,7 @@ archive_cmd.register(app)
 view_cmd.register(app)
 eval_cmd.register(app)
 pae_cmd.register(app)
+model_cmd.register(app)
 
 
 def main() -> None:

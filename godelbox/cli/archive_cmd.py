@@ -9,8 +9,10 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
+from godelbox.agent_text import for_terminal
 from godelbox.archive.models import NodeStatus
 from godelbox.archive.store import CODE_DIR, DB_FILE, Archive
 from godelbox.cli.config_cmd import ConfigOption, SetOption, default_config_file, parse_overrides
@@ -112,6 +114,40 @@ def ls(
             f"{costs.get(node.id, 0.0):.4f}",
         )
     Console().print(table)
+
+
+@archive_app.command("calls")
+def calls(
+    run_dir: RunDirArg,
+    node: Annotated[
+        int | None, typer.Option("--node", "-n", help="Only this node's calls.")
+    ] = None,
+) -> None:
+    """Every model call: node, role, model, tokens, cost, latency, and its error if it failed."""
+    with Archive.open(run_dir) as archive:
+        rows = archive.llm_calls(node)
+    table = Table(title=f"{run_dir}: {len(rows)} model calls")
+    for name in ("node", "role", "model", "in", "out", "cost $", "s", "outcome"):
+        table.add_column(name, justify="left" if name in ("role", "model", "outcome") else "right")
+    for row in rows:
+        # Provider error text can quote anything: no control sequence reaches the terminal.
+        error = for_terminal(" ".join((row.error or "").split()))
+        outcome = "ok" if row.error is None else escape(error[:80])
+        table.add_row(
+            "-" if row.node_id is None else str(row.node_id),
+            row.role,
+            escape(row.model),
+            str(row.tokens_in),
+            str(row.tokens_out),
+            f"{row.cost_usd:.4f}",
+            f"{row.latency_s:.1f}",
+            outcome,
+        )
+    Console().print(table)
+    tokens = sum(r.tokens_in + r.tokens_out for r in rows)
+    failed = sum(r.error is not None for r in rows)
+    cost = sum(r.cost_usd for r in rows)
+    Console().print(f"{len(rows)} calls, {failed} failed, {tokens} tokens, ${cost:.4f}")
 
 
 @archive_app.command("select")

@@ -52,7 +52,9 @@ def run_checks(fix: bool) -> list[Check]:
     )
     config = load_config().config
     models = config.models
-    roles = {k: v for k, v in models.model_dump().items() if v and k != "api_base"}
+    roles = {
+        k: v for k, v in models.model_dump().items() if v and k not in ("api_base", "endpoints")
+    }
     checks.append(
         Check(
             "models",
@@ -62,11 +64,35 @@ def run_checks(fix: bool) -> list[Check]:
             required=False,
         )
     )
+    checks.append(_local_model_check())
     if config.loop.executor == "ray":
         checks.append(_cluster_check(config.loop.ray_address))
     if config.archive.database_url:
         checks.append(_database_check(config.archive.database_url))
     return checks
+
+
+def _local_model_check() -> Check:
+    """The local model (llama.cpp server + bundled GGUF): optional, reported for LLM runs."""
+    from godelbox.cli.model_cmd import running_server
+    from godelbox.llm.local import bundled_model_path, server_installed
+
+    if not server_installed():
+        return Check(
+            "local model",
+            False,
+            "llama-cpp-python[server] missing: pip install -e '.[local]' (make venv does)",
+            required=False,
+        )
+    bundled = bundled_model_path()
+    fetched = f"{bundled.name} fetched" if bundled.is_file() else "godelbox model fetch"
+    info = running_server()
+    serving = (
+        f"serving at {info.base_url} (pid {info.pid})"
+        if info
+        else "not running: godelbox model serve --detach"
+    )
+    return Check("local model", True, f"llama.cpp server installed; {fetched}; {serving}", False)
 
 
 def _cluster_check(address: str) -> Check:

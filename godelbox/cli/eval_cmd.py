@@ -22,6 +22,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from godelbox.agent_text import for_terminal
 from godelbox.cli.config_cmd import ConfigOption, SetOption, default_config_file, parse_overrides
 from godelbox.cli.eval_llm import (
     MeteredSolver,
@@ -54,6 +55,7 @@ OUTCOME_STYLE = {
     "timeout": "red",
     "oom": "red",
     "error": "bold red",
+    "tampered": "bold red reverse",
 }
 
 
@@ -148,8 +150,8 @@ def eval_command(
             if not result.resolved:
                 style = OUTCOME_STYLE[result.outcome]
                 progress.console.print(
-                    f"[{style}]{result.outcome:>12}[/] {escape(result.task_id)}: "
-                    f"{escape(result.reason[:160])}",
+                    f"[{style}]{result.outcome:>12}[/] {escape(for_terminal(result.task_id))}: "
+                    f"{escape(for_terminal(result.reason)[:160])}",
                     highlight=False,
                 )
 
@@ -210,7 +212,7 @@ def _metered(solver: Solver, cfg: Config) -> MeteredSolver | None:
     from godelbox.loop.solvers import run_llm_client
 
     llm = run_llm_client(cfg)
-    check_agent_model(cfg, llm)
+    check_agent_model(cfg)
     return MeteredSolver(solver.agent_dir, llm)
 
 
@@ -297,7 +299,8 @@ def _print_table(console: Console, results: list[TaskResult], usage: dict[str, T
     table.add_column("reason", overflow="fold")
     for result in results:
         style = OUTCOME_STYLE[result.outcome]
-        reason = escape(result.reason if len(result.reason) < 120 else result.reason[:117] + "...")
+        shown = for_terminal(result.reason)
+        reason = escape(shown if len(shown) < 120 else shown[:117] + "...")
         if result.tampering:
             reason += f" [dim](tampering: {len(result.tampering)})[/]"
         spent = usage.get(result.task_id, TaskUsage())
@@ -311,7 +314,7 @@ def _print_table(console: Console, results: list[TaskResult], usage: dict[str, T
             else []
         )
         table.add_row(
-            escape(result.task_id),
+            escape(for_terminal(result.task_id)),
             f"[{style}]{result.outcome}[/]",
             str(result.attempts),
             f"{result.duration_s:.1f}s",
@@ -321,3 +324,19 @@ def _print_table(console: Console, results: list[TaskResult], usage: dict[str, T
     console.print(table)
     counts = {o: sum(r.outcome == o for r in results) for o in OUTCOMES}
     console.print("  ".join(f"{o}: {n}" for o, n in counts.items() if n), highlight=False)
+    _print_evidence(console, [r for r in results if r.tampered])
+
+
+def _print_evidence(console: Console, tampered: list[TaskResult]) -> None:
+    """Each tampered task with what the harness saw (never counted as resolved)."""
+    if not tampered:
+        return
+    console.print(
+        f"[bold red]{len(tampered)} task(s) tampered with their own grade[/] "
+        "(not counted as resolved; see docs/integrity.md):",
+        highlight=False,
+    )
+    for result in tampered:
+        console.print(f"  [bold]{escape(result.task_id)}[/]", highlight=False)
+        for item in result.evidence:
+            console.print(f"    {escape(item.describe()[:300])}", highlight=False)

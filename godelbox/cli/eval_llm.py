@@ -24,8 +24,9 @@ from godelbox.errors import UserError
 from godelbox.evaluator.benchmark import Task
 from godelbox.evaluator.context import EvalContext
 from godelbox.evaluator.results import Solution
+from godelbox.llm.endpoints import EndpointError, api_base_of, check_budget_can_be_enforced
 from godelbox.loop.solvers import GatewayAgentSolver
-from godelbox.proposer.llm import LLMCallRecord, LLMClient
+from godelbox.proposer.llm import LLMCallRecord, LLMClient, cost_map_knows
 
 
 class EvalModelError(UserError):
@@ -88,36 +89,20 @@ def uses_models(config: Config) -> bool:
     return not offline(config) or bool(config.models.agent)
 
 
-def check_agent_model(config: Config, llm: LLMClient) -> None:
-    """A clear error when the agent has no model, or its dollar cost is unknowable while a
-    dollar budget is set (the budget could never be reached: every call would cost 0)."""
+def check_agent_model(config: Config) -> None:
+    """A clear error when the agent has no model, or when a dollar budget is set while some
+    configured model's cost is unknowable (the budget could never be reached: every call would
+    cost 0); the loop applies the same rule (`godelbox.llm.endpoints`)."""
     model = config.models.agent
     if not model:
         raise EvalModelError(
             "models are configured but none for the agent: pass --model provider/name "
             "(e.g. --model openai/gpt-4o-mini) or set models.agent"
         )
-    budget = config.llm.run_budget_usd
-    if budget is not None and not _priced(llm, model):
-        raise EvalModelError(
-            f"llm.run_budget_usd is ${budget:g} but litellm has no price for {model}, so the "
-            "budget could not be enforced: add a [[llm.prices]] table for it to the config "
-            "(model, input_usd_per_token, output_usd_per_token), or use a model litellm knows"
-        )
-
-
-def _priced(llm: LLMClient, model: str) -> bool:
-    """Config prices win, then litellm's bundled cost map (which raises for unknown models)."""
-    if any(price.model == model for price in llm.llm.prices):
-        return True
-    llm.warm_up()
-    import litellm
-
     try:
-        litellm.cost_per_token(model=model, prompt_tokens=1, completion_tokens=1)
-    except Exception:
-        return False
-    return True
+        check_budget_can_be_enforced(config, cost_map_knows, "godelbox eval")
+    except EndpointError as exc:
+        raise EvalModelError(str(exc)) from None
 
 
 class MeteredSolver:
@@ -184,7 +169,7 @@ class MeteredSolver:
 
     def _failure(self, usage: TaskUsage) -> str:
         models = self.llm.models
-        where = models.api_base or "the provider's default endpoint"
+        where = api_base_of(models, "agent") or "the provider's default endpoint"
         last = " ".join(usage.last_error.split())[:300]
         return (
             f"every model call failed ({usage.calls} attempts): agent model {models.agent} at "

@@ -12,7 +12,9 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
+from godelbox.agent_text import for_terminal
 from godelbox.archive.pae_models import Refinement
 from godelbox.archive.pae_store import PAEStore
 from godelbox.archive.store import Archive
@@ -157,7 +159,7 @@ def pae(
                 settings=settings,
                 record=s.store.put,
                 node_id=node_id,
-                on_progress=lambda line: s.console.print(line, highlight=False),
+                on_progress=lambda line: s.console.print(Text(for_terminal(line))),
                 on_agent_call=lambda record: s.record_call(record, node_id),
             )
             if web:
@@ -170,7 +172,7 @@ def pae(
                 s.console.print(f"PAE with {described} on {len(contexts)} repositories")
                 report = loop.run_coding(contexts, known)
         for line in report.lines():
-            s.console.print(line, highlight=False)
+            s.console.print(Text(for_terminal(line)))
         if report.audit is not None and report.audit.flagged:
             s.console.print(
                 f"[bold red]JUDGE FLAGGED:[/] {report.audit.describe()}", highlight=False
@@ -206,7 +208,7 @@ def self_refine(
             except (BudgetExceeded, LLMConfigError):  # the same for every task: stop
                 raise
             except LLMError as err:  # an unusable reply for one task: skip it, keep going
-                s.console.print(f"{task.task_id}: skipped ({err})", highlight=False)
+                s.console.print(Text(for_terminal(f"{task.task_id}: skipped ({err})")))
                 continue
             records.append(record)
             s.store.put(

@@ -9,7 +9,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
+from godelbox.agent_text import for_terminal
 from godelbox.archive.store import Archive
 from godelbox.cli.config_cmd import ConfigOption, SetOption, parse_overrides
 from godelbox.loop.display import JsonReporter, LiveReporter, Reporter
@@ -124,7 +126,7 @@ def _print_summary(run_dir: Path) -> None:
         info = node.proposal or {}
         change = info.get("description") or info.get("improvement_proposal") or ""
         score = "—" if node.score is None else f"{node.score:.3f}"
-        console.print(f"  node {node.id:>4}  {score}  {str(change)[:70]}", highlight=False)
+        console.print(Text(f"  node {node.id:>4}  {score}  {for_terminal(str(change))[:70]}"))
     hints = [
         (f"godelbox replay {run_dir} {best.id}", "each step: proposal, diff, tasks flipped"),
         (f"godelbox tui {run_dir}", "browse the archive live"),

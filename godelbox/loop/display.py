@@ -17,6 +17,8 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
+from godelbox.agent_text import for_terminal
+
 
 @dataclass
 class Snapshot:
@@ -83,8 +85,9 @@ class LiveReporter:
         self._live.start()
 
     def event(self, kind: str, message: str, **fields: Any) -> None:
-        style = "red" if kind.endswith(("failed", "invalid", "error")) else "dim"
-        self._live.console.print(Text(f"{kind:<20} {message}", style=style))
+        style = "red" if kind.endswith(("failed", "invalid", "error", "tampered")) else "dim"
+        # Messages quote failure reasons, which quote agent output.
+        self._live.console.print(Text(f"{kind:<20} {for_terminal(message)}", style=style))
 
     def status(self, snapshot: Snapshot) -> None:
         self._snapshot = snapshot

@@ -28,6 +28,7 @@ def parent_evidence(
     generation: int,
     first_child_id: int,
     mates: tuple[Mate, ...] = (),
+    test_patches: Mapping[str, str] | None = None,
 ) -> ParentEvidence:
     """`problems` maps task ids to problem statements (from the benchmark, not the archive);
     `generation` is the child's and `first_child_id` the lowest node id of its generation, so
@@ -60,6 +61,8 @@ def parent_evidence(
             tests=dict((row.details or {}).get("tests") or {}),
             attempts_resolved=resolved[task_id],
             attempts=attempts[task_id],
+            test_patch=(test_patches or {}).get(task_id, ""),
+            eval_log=str((row.details or {}).get("eval_log") or ""),
         )
         for task_id, row in latest.items()
     ]

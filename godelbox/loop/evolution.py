@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import random
-import shutil
 import threading
 import time
 from collections.abc import Callable
@@ -24,15 +23,16 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from godelbox import trees
 from godelbox.archive.models import AgentNode, NodeStatus, Outcome
 from godelbox.archive.store import Archive
 from godelbox.budget import exhausted
-from godelbox.config import Config
-from godelbox.evaluator.benchmark import Benchmark
+from godelbox.config import Config, StageSection
+from godelbox.evaluator.benchmark import Benchmark, hidden_tests
 from godelbox.evaluator.context import EvalContext
 from godelbox.evaluator.evaluation import Solver, safe_name
 from godelbox.evaluator.results import TaskResult
-from godelbox.evaluator.staged import plan_stages
+from godelbox.evaluator.staged import StagedOutcome, effective_stages, plan_stages
 from godelbox.loop import events
 from godelbox.loop.display import Reporter, Snapshot
 from godelbox.loop.evidence import parent_evidence
@@ -108,6 +108,7 @@ class Evolution:
         self._progress = ProgressReader(self.archive, session_started=time.monotonic())
         self._snapshot = Snapshot(run_dir=str(self.run_dir))
         self._problems = {task.task_id: task.problem() for task in parts.bench.tasks()}
+        self._test_patches = {task.task_id: hidden_tests(task) for task in parts.bench.tasks()}
         self._plans_seq = 0
         self._newest_plan: dict[str, Any] | None = None
         self._unfinished: dict[int, dict[str, Any]] = {}
@@ -128,7 +129,7 @@ class Evolution:
     def run(self) -> str:
         """Run until a budget or a stop request ends it; returns the reason, phrased for people."""
         self._write(self.archive.append_event, events.DAEMON_STARTED, None, {})
-        shutil.rmtree(self.scratch, ignore_errors=True)
+        self._clear_scratch()
         reason = "interrupted"
         try:
             reason = self._loop()
@@ -144,8 +145,22 @@ class Evolution:
                 {"active_s": active, "reason": reason},
             )
             self.p.ctx.trash.close()
-            shutil.rmtree(self.scratch, ignore_errors=True)
+            self._clear_scratch()
             self.p.executor.close()
+
+    def _clear_scratch(self) -> None:
+        """Delete the scratch dir; say what could not be deleted (by the trash, or now) rather
+        than leave it unnoticed on disk."""
+        left = self.p.ctx.trash.leftovers
+        try:
+            trees.remove(self.scratch)
+        except OSError as err:
+            left.append(f"{self.scratch}: {err}")
+        if left:
+            self.p.reporter.event(
+                "scratch.leftover",
+                f"{len(left)} scratch tree(s) could not be deleted: {'; '.join(left[:5])}",
+            )
 
     def _loop(self) -> str:
         try:
@@ -371,9 +386,10 @@ class Evolution:
                 generation=int((child.proposal or {}).get("generation", 0)),
                 first_child_id=_first_child_id(child),
                 mates=mates,
+                test_patches=self._test_patches,
             )
             workdir = self._draft_dir(node_id)
-            shutil.rmtree(workdir, ignore_errors=True)
+            self.p.ctx.trash.discard(workdir)
             workdir.mkdir(parents=True)
             rng = random.Random(f"{self.config.run.seed}:{node_id}")
             proposal = self.p.proposer.propose(
@@ -463,35 +479,99 @@ class Evolution:
 
     def _evaluate_agent(self, node: AgentNode, agent_dir: Path) -> None:
         node_id = node.id or 0
-        rows = self.archive.evaluations(node_id)
-        done = {r.task_id: r.outcome == Outcome.RESOLVED for r in rows}
         tasks = [t.task_id for t in self.p.bench.tasks()]
+        stages = effective_stages(self.config.evaluation.stages, self._earlier_scores(node))
         stage_of = {
             task_id: index
-            for index, ids in enumerate(plan_stages(tasks, self.config.evaluation.stages))
+            for index, ids in enumerate(plan_stages(tasks, stages))
             for task_id in ids
         }
         ctx = replace(self.p.ctx, labels={**self.p.ctx.labels, "node": str(node_id)})
-        label = f"evaluate-{node_id}"
-        self._busy(label, f"evaluating node {node_id}: {len(done)}/{len(tasks)} done")
-
         solver = self.p.solver_for(agent_dir, lambda record: self._llm_call(node_id, record))
+        reached = 0
+        for attempt in range(1, self.config.evaluation.attempts + 1):
+            outcome = self._evaluate_round(
+                node_id, attempt, ctx, solver, agent_dir, stages, stage_of, len(tasks)
+            )
+            if outcome is None:
+                return  # stays `evaluating`; a resumed daemon finishes it from the recorded tasks
+            reached = max(reached, len(outcome.stages))
+        rows = self.archive.evaluations(node_id)
+        resolved = sum(1 for r in rows if r.outcome == Outcome.RESOLVED)
+        score = resolved / len(rows) if rows else 0.0
+        made_patch = None
+        if self.config.selection.require_patch and node.parent_id is not None:
+            made_patch = any(str((r.details or {}).get("patch") or "").strip() for r in rows)
+        self._write(
+            self.archive.set_status,
+            node_id,
+            NodeStatus.EVALUATED,
+            score=score,
+            stage_reached=reached,
+            made_patch=made_patch,
+        )
+        note = " (no non-empty patch: not a parent)" if made_patch is False else ""
+        self.p.reporter.event(
+            "node.evaluated",
+            f"node {node_id}: {resolved}/{len(rows)} resolved ({score:.3f}){note}",
+        )
+        tampered = [r.task_id for r in rows if r.outcome == Outcome.TAMPERED]
+        if tampered:
+            self._write(self.archive.append_event, "node.tampered", node_id, {"tasks": tampered})
+            self.p.reporter.event(
+                "node.tampered",
+                f"node {node_id} forged its grade on {len(tampered)} task(s) "
+                f"({', '.join(tampered[:3])}): it will never be a parent",
+            )
+
+    def _earlier_scores(self, node: AgentNode) -> list[float]:
+        """Scores of the parents eligible from earlier generations than `node`'s, for dynamic
+        stage thresholds: never this generation's siblings, whose evaluation may finish in any
+        order, so a seeded run gates the same way with any worker count and after a resume."""
+        if not any(stage.dynamic for stage in self.config.evaluation.stages):
+            return []
+        generation = _generation(node)
+        with self._lock:
+            ids = [int(i) for i in self.archive.graph().candidates().ids]
+            earlier = [self.archive.node(i) for i in ids]
+        return [float(n.score or 0.0) for n in earlier if _generation(n) < generation]
+
+    def _evaluate_round(
+        self,
+        node_id: int,
+        attempt: int,
+        ctx: EvalContext,
+        solver: Solver,
+        agent_dir: Path,
+        stages: list[StageSection],
+        stage_of: dict[str, int],
+        total: int,
+    ) -> StagedOutcome | None:
+        """Attempt `attempt` of every task (evaluation.attempts); the tasks that already have
+        that many recorded rows are done. None when a stop request interrupted it."""
+        rows_of: dict[str, list[bool]] = {}
+        for row in self.archive.evaluations(node_id):
+            rows_of.setdefault(row.task_id, []).append(row.outcome == Outcome.RESOLVED)
+        done = {t: got[attempt - 1] for t, got in rows_of.items() if len(got) >= attempt}
+        label = f"evaluate-{node_id}"
+        tag = f" (attempt {attempt})" if self.config.evaluation.attempts > 1 else ""
+        self._busy(label, f"evaluating node {node_id}{tag}: {len(done)}/{total} done")
 
         def record(result: TaskResult) -> None:
-            self._record_result(node_id, stage_of.get(result.task_id, 0), result)
+            self._record_result(node_id, stage_of.get(result.task_id, 0), result, attempt)
             done[result.task_id] = result.resolved
-            self._busy(label, f"evaluating node {node_id}: {len(done)}/{len(tasks)} tasks done")
+            self._busy(label, f"evaluating node {node_id}{tag}: {len(done)}/{total} tasks done")
 
-        for attempt in range(INFRA_RETRIES + 1):
+        for retry in range(INFRA_RETRIES + 1):
             failed: list[TaskResult] = []
-            keep_failed = attempt == INFRA_RETRIES
+            keep_failed = retry == INFRA_RETRIES
             try:
                 outcome = self.p.executor.evaluate(
                     ctx,
                     self.p.bench,
                     solver,
                     agent_dir,
-                    stages=self.config.evaluation.stages,
+                    stages=stages,
                     workers=self.config.evaluation.workers,
                     done=done,
                     on_result=_record_once(done, record, None if keep_failed else failed),
@@ -500,7 +580,7 @@ class Evolution:
             finally:
                 self._busy(label, None)
             if outcome.interrupted:
-                return  # stays `evaluating`; a resumed daemon finishes it from the recorded tasks
+                return None
             if not failed:
                 break
             self.p.reporter.event(
@@ -508,27 +588,21 @@ class Evolution:
                 f"node {node_id}: {len(failed)} task(s) hit a harness failure, running them "
                 f"again: {failed[0].reason[:200]}",
             )
-        rows = self.archive.evaluations(node_id)
-        resolved = sum(1 for r in rows if r.outcome == Outcome.RESOLVED)
-        score = resolved / len(rows) if rows else 0.0
-        self._write(
-            self.archive.set_status,
-            node_id,
-            NodeStatus.EVALUATED,
-            score=score,
-            stage_reached=len(outcome.stages),
-        )
-        self.p.reporter.event(
-            "node.evaluated", f"node {node_id}: {resolved}/{len(rows)} resolved ({score:.3f})"
-        )
+        return outcome
 
-    def _record_result(self, node_id: int, stage: int, result: TaskResult) -> None:
-        log_rel = Path(LOG_DIR) / f"node-{node_id}" / f"{safe_name(result.task_id)}.log"
+    def _record_result(
+        self, node_id: int, stage: int, result: TaskResult, attempt: int = 1
+    ) -> None:
+        result = result.stored()
+        suffix = f".attempt-{attempt}" if attempt > 1 else ""
+        log_rel = Path(LOG_DIR) / f"node-{node_id}" / f"{safe_name(result.task_id)}{suffix}.log"
         log_file = self.run_dir / log_rel
         log_file.parent.mkdir(parents=True, exist_ok=True)
         log_file.write_text(result.log, encoding="utf-8")
         details = result.to_dict()
         details.pop("log")
+        if attempt > 1:
+            details["attempt"] = attempt
         self._write(
             self.archive.record_evaluation,
             node_id,
@@ -592,6 +666,11 @@ def _first_child_id(child: AgentNode) -> int:
     """The lowest node id of the child's generation (children get ids in slot order): what
     is below it was finished before the generation was planned."""
     return (child.id or 0) - int((child.proposal or {}).get("slot", 0))
+
+
+def _generation(node: AgentNode) -> int:
+    """The generation that made `node` (the seed: 0)."""
+    return int((node.proposal or {}).get("generation", 0))
 
 
 def _rng_from(state: dict[str, Any]) -> random.Random:

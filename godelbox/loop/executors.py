@@ -10,6 +10,14 @@ tar of a few kB (put in the object store once per node evaluated), the benchmark
 inline, already capped by the evaluator). The archive never leaves the daemon, which stays its
 only writer.
 
+LLM agents: the unit also carries the `models` and `llm` sections (model names, endpoints and the
+*names* of key variables; never a key) and the dollars the run has spent so far. The worker runs
+the same `GatewayAgentSolver` as the daemon: a gateway per task sandbox on the worker's own node,
+holding that node's keys (its environment), with the per-sandbox budgets. Every call record
+comes back with the unit's results; the daemon records each against the node and adds its cost
+to the run's budget, so the archive holds the same calls and costs as on one machine. The run's
+dollar budget is checked by the worker against what the daemon had spent when the unit left.
+
 Node loss: a unit whose worker process or node dies is retried by Ray (`loop.ray_max_retries`);
 when retries run out the evaluation raises `ClusterError`, and the daemon's resume evaluates the
 unfinished tasks again (finished ones are in the archive and skipped). A unit returns its
@@ -23,7 +31,7 @@ import socket
 import tarfile
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -46,6 +54,8 @@ DOCKER_RESOURCE = "docker"
 
 UNIT_SECTIONS = frozenset({"sandbox", "evaluation"})
 """The config sections a unit needs on its node; nothing else is sent."""
+LLM_UNIT_SECTIONS = frozenset({"models", "llm"})
+"""Also sent when the agent calls models (names and key variable names, never a key)."""
 
 
 class ClusterError(UserError):
@@ -115,24 +125,37 @@ class UnitSpec:
 
     agent_tar: bytes
     config: dict[str, Any]
-    """Only the `UNIT_SECTIONS` of the run's config, as JSON-able data."""
+    """Only the `UNIT_SECTIONS` of the run's config (and `LLM_UNIT_SECTIONS` for LLM agents),
+    as JSON-able data."""
     labels: dict[str, str]
+    llm: bool = False
+    """The agent calls models: run it behind a gateway on the worker's node."""
+    spent_usd: float = 0.0
+    """What the run had spent on models when the unit was sent."""
 
 
-def run_unit(spec: UnitSpec, task_ids: list[str]) -> list[dict[str, Any]]:
-    """Evaluate `task_ids` on this machine (the body of a Ray task); results as dicts."""
+def run_unit(spec: UnitSpec, task_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """Evaluate `task_ids` on this machine (the body of a Ray task): the results and the LLM
+    call records, as dicts."""
     from godelbox.evaluator.bench_spec import load_benchmark
     from godelbox.evaluator.context import context_from_config
     from godelbox.sandbox.select import backend_for
 
     config = Config.model_validate(spec.config)
+    calls: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="godelbox-unit-") as tmp:
         agent_dir = Path(tmp) / "agent"
         unpack_tree(spec.agent_tar, agent_dir)
         ctx = context_from_config(config, backend_for(config.sandbox), labels=spec.labels)
         bench = load_benchmark(config.evaluation.bench, ctx)
-        results = evaluate_tasks(ctx, bench, select_tasks(bench, task_ids), AgentSolver(agent_dir))
-    return [result.to_dict() for result in results]
+        solver: Solver = AgentSolver(agent_dir)
+        if spec.llm:
+            from godelbox.loop.solvers import GatewayAgentSolver, run_llm_client
+
+            llm = run_llm_client(config, spent_usd=spec.spent_usd)
+            solver = GatewayAgentSolver(agent_dir, llm, lambda r: calls.append(asdict(r)))
+        results = evaluate_tasks(ctx, bench, select_tasks(bench, task_ids), solver)
+    return {"results": [result.to_dict() for result in results], "llm_calls": calls}
 
 
 class RayExecutor:
@@ -177,10 +200,19 @@ class RayExecutor:
         on_result: Callable[[TaskResult], None],
         should_stop: Callable[[], bool] | None = None,
     ) -> StagedOutcome:
-        """`solver` is not used: the node runs the agent with its own sandbox backend."""
+        """The node runs the agent with its own sandbox backend, as `solver` would: directly,
+        or (a `GatewayAgentSolver`) behind a gateway of its own whose calls come back here."""
+        from godelbox.loop.solvers import GatewayAgentSolver
+        from godelbox.proposer.llm import LLMCallRecord
+
         ray = self._ray
-        sections = self._config.model_dump(mode="json", include=set(UNIT_SECTIONS))
-        spec = ray.put(UnitSpec(pack_tree(agent_dir), sections, dict(ctx.labels)))
+        metered = solver if isinstance(solver, GatewayAgentSolver) else None
+        wanted = UNIT_SECTIONS | (LLM_UNIT_SECTIONS if metered else frozenset())
+        sections = self._config.model_dump(mode="json", include=set(wanted))
+        spent = metered.llm.run_budget.spent_usd if metered else 0.0
+        spec = ray.put(
+            UnitSpec(pack_tree(agent_dir), sections, dict(ctx.labels), metered is not None, spent)
+        )
 
         # Tasks of units the cluster failed to run even after retries: not the agent's result,
         # so they are not reported (resume runs them again) and the evaluation ends in error.
@@ -188,11 +220,16 @@ class RayExecutor:
 
         def evaluate_unit(ids: list[str]) -> list[TaskResult]:
             try:
-                rows = ray.get(self._remote.remote(spec, ids))
+                done = ray.get(self._remote.remote(spec, ids))
             except ray.exceptions.RayError as err:
                 lost.update(dict.fromkeys(ids, type(err).__name__))
                 raise
-            return [TaskResult.from_dict(row) for row in rows]
+            if metered is not None:
+                for row in done["llm_calls"]:
+                    record = LLMCallRecord(**row)
+                    metered.llm.run_budget.add(record.cost_usd)
+                    metered.on_call(record)
+            return [TaskResult.from_dict(row) for row in done["results"]]
 
         def report(result: TaskResult) -> None:
             if result.task_id not in lost:
@@ -264,16 +301,10 @@ def _check_reachable(address: str) -> None:
         ) from None
 
 
-def executor_for(config: Config, offline: bool) -> Executor:
-    """The executor the config names. Ray runs offline agents only: an LLM agent's gateway
-    lives in the daemon, next to the LLM client and its budget."""
+def executor_for(config: Config) -> Executor:
+    """The executor the config names (offline and LLM agents alike)."""
     if config.loop.executor == "local":
         return LocalExecutor()
-    if not offline:
-        raise ClusterError(
-            "loop.executor = 'ray' runs offline (operator mode) agents only for now; "
-            "use loop.executor = 'local' with a model configured"
-        )
     return RayExecutor(config, config.loop.ray_address, config.loop.ray_max_retries)
 
 

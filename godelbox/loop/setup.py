@@ -79,7 +79,7 @@ def build_parts(
         seed_kind=seed_kind,
         reporter=reporter,
         stop=stop,
-        executor=executor_for(config, offline(config)),
+        executor=executor_for(config),
     )
 
 
@@ -113,6 +113,15 @@ def run_label(archive: Archive) -> str:
     return str(archive.run_dir.resolve())
 
 
+def check_models(config: Config) -> None:
+    """The rules `godelbox eval` applies too: a dollar budget needs every non-local model
+    priced (see godelbox.llm.endpoints)."""
+    from godelbox.llm.endpoints import check_budget_can_be_enforced
+    from godelbox.proposer.llm import cost_map_knows
+
+    check_budget_can_be_enforced(config, cost_map_knows, "godelbox run")
+
+
 def _components(
     config: Config, ctx: EvalContext, spent_usd: float
 ) -> tuple[Proposer, str, SolverFactory]:
@@ -128,6 +137,7 @@ def _components(
     from godelbox.loop.solvers import GatewayAgentSolver, run_llm_client
     from godelbox.proposer.dgm import DGMProposer
 
+    check_models(config)
     # A resumed run has already spent part of its dollar budget.
     llm = run_llm_client(config, spent_usd=spent_usd)
     proposer = DGMProposer(llm, ctx, config.proposer, config.models, seed_agent_dir("coder"))

@@ -15,9 +15,11 @@ from godelbox.evaluator.benchmark import Task
 from godelbox.evaluator.context import EvalContext
 from godelbox.evaluator.results import Solution
 from godelbox.evaluator.runner import run_agent
+from godelbox.llm.fit import model_limits
 from godelbox.proposer.base import LLMCallSink
 from godelbox.proposer.llm import LLMClient, RunBudget
 from godelbox.sandbox.gateway import Gateway
+from godelbox.sandbox.gateway_server import WireLimits
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,8 @@ class GatewayAgentSolver:
     llm: LLMClient
     on_call: LLMCallSink
     name: str = "agent"
+    wire: WireLimits | None = None
+    """How the gateway reads requests (default `WireLimits()`)."""
 
     def solve(self, ctx: EvalContext, task: Task, workspace: Path, problem: str) -> Solution:
         section = self.llm.llm
@@ -34,8 +38,15 @@ class GatewayAgentSolver:
             on_call=self.on_call,
             budget_usd=section.sandbox_budget_usd,
             budget_tokens=section.sandbox_budget_tokens,
+            roles=("agent",),
+            wire=self.wire,
         ) as gateway:
-            task_ctx = replace(ctx, gateway_socket=gateway.socket_path)
+            task_ctx = replace(
+                ctx,
+                gateway_socket=gateway.socket_path,
+                gateway_token=gateway.token,
+                **model_limits(self.llm, "agent"),
+            )
             return run_agent(task_ctx, self.agent_dir, workspace, problem, image=task.image)
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import Engine, String, and_, cast, event, func, or_, select
+from sqlalchemy import Engine, String, and_, cast, event, func, inspect, literal, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from godelbox.archive.db import make_engine, stored_version
@@ -71,6 +71,12 @@ class ArchiveReader:
         self._engine = engine
         self.run_dir = run_dir
         self.code_dir = run_dir / CODE_DIR
+        # Readers never migrate: an archive from before the tampered counter reads as zero.
+        with engine.connect() as conn:
+            columns = {c["name"] for c in inspect(conn).get_columns("agent_node")}
+        self._tampered = (NODE.tasks_tampered if "tasks_tampered" in columns else literal(0)).label(
+            "tampered"
+        )
 
     @classmethod
     def open(cls, run_dir: Path) -> ArchiveReader:
@@ -117,11 +123,12 @@ class ArchiveReader:
         return self._child_counts([parent_id]).get(parent_id, 0)
 
     def best(self) -> NodeSummary | None:
-        """The evaluated node with the highest score, ties to the lowest id (the same rule as
-        `ArchiveGraph.best`, so every view and the `best` policy agree)."""
+        """The evaluated node with the highest score, ties to the lowest id, never one caught
+        tampering (the same rule as `ArchiveGraph.best`, so every view and the `best` policy
+        agree)."""
         stmt = (
             select(NODE.id)
-            .where(NODE.status == "evaluated", NODE.score.is_not(None))
+            .where(NODE.status == "evaluated", NODE.score.is_not(None), self._tampered == 0)
             .order_by(NODE.score.desc(), NODE.id)
             .limit(1)
         )
@@ -204,6 +211,15 @@ class ArchiveReader:
                 .where(EVAL.node_id == node_id)
                 .order_by(EVAL.stage, EVAL.id)
             ).all()
+            # Details can be large (patches): read them for tampered results only.
+            evidence = {
+                (row.stage, row.task_id): _evidence_lines(row.details)
+                for row in conn.execute(
+                    select(EVAL.stage, EVAL.task_id, EVAL.details).where(
+                        EVAL.node_id == node_id, EVAL.outcome == "tampered"
+                    )
+                )
+            }
             calls = conn.execute(
                 select(
                     CALL.role,
@@ -231,7 +247,15 @@ class ArchiveReader:
             finished_at=row.finished_at,
             wall_time_s=row.wall_time_s,
             tasks=tuple(
-                TaskResult(t.stage, t.task_id, str(t.outcome), t.score, t.duration_s) for t in tasks
+                TaskResult(
+                    t.stage,
+                    t.task_id,
+                    str(t.outcome),
+                    t.score,
+                    t.duration_s,
+                    evidence.get((t.stage, t.task_id), ()),
+                )
+                for t in tasks
             ),
             llm_calls=tuple(LLMCallRecord(*c) for c in calls),
             flips=None
@@ -336,7 +360,7 @@ class ArchiveReader:
         limit: int | None = None,
         offset: int = 0,
     ) -> list[NodeSummary]:
-        stmt = select(*_SUMMARY_COLUMNS, NODE.created_at)
+        stmt = select(*_SUMMARY_COLUMNS, NODE.created_at, self._tampered)
         if where is not None:
             stmt = stmt.where(where)
         if order == "score":
@@ -357,6 +381,7 @@ class ArchiveReader:
                 stage_reached=r.stage_reached,
                 children=counts.get(r.id, 0),
                 created_at=r.created_at,
+                tampered=int(r.tampered or 0),
             )
             for r in rows
         ]
@@ -378,6 +403,16 @@ class ArchiveReader:
 NODE_ADDED = "node.added"
 """Written by `Archive.add_node` in the same transaction as the node."""
 DAEMON_KINDS = (events.DAEMON_STARTED, events.DAEMON_ACTIVE, events.DAEMON_STOPPED)
+
+
+def _evidence_lines(details: dict[str, Any] | None) -> tuple[str, ...]:
+    """A tampered result's evidence as one line each (see `evaluator.results.Evidence`)."""
+    lines = []
+    for item in (details or {}).get("evidence") or []:
+        if isinstance(item, dict):
+            run = f" ({item.get('run')} run)" if item.get("run") else ""
+            lines.append(f"{item.get('kind', '?')}{run}: {item.get('detail', '')}")
+    return tuple(lines)
 
 
 def _daemon_state(rows: Sequence[Any]) -> str:

@@ -15,11 +15,17 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
+from godelbox.agent_text import for_terminal
 from godelbox.tui.node_label import STATUS_STYLE
 from godelbox.tui.node_records import NodeDetail
 from godelbox.tui.score_style import format_delta, score_colour, score_text
 
-OUTCOME_STYLE = {"resolved": "green", "unresolved": "red", "error": "magenta"}
+OUTCOME_STYLE = {
+    "resolved": "green",
+    "unresolved": "red",
+    "error": "magenta",
+    "tampered": "bold red reverse",
+}
 PROPOSAL_ORDER = (
     "transformation",
     "operator",
@@ -46,6 +52,7 @@ def render_node_detail(detail: NodeDetail, diff: str | None) -> RenderableType:
             title_align="left",
         ),
         _task_table(detail),
+        _evidence(detail),
         _llm_table(detail),
         _timings(detail),
     )
@@ -59,7 +66,9 @@ def render_diff(diff: str | None, is_seed: bool) -> RenderableType:
         return Text("(no code yet: the child is still being proposed)", style="dim")
     if not diff.strip():
         return Text("(empty diff: the child's code is identical to its parent's)", style="dim")
-    return Syntax(diff, "diff", theme="ansi_dark", word_wrap=False, background_color="default")
+    return Syntax(
+        for_terminal(diff), "diff", theme="ansi_dark", word_wrap=False, background_color="default"
+    )
 
 
 def _heading(detail: NodeDetail) -> RenderableType:
@@ -83,7 +92,13 @@ def _heading(detail: NodeDetail) -> RenderableType:
         line.append("  ")
         line.append(f"broke {', '.join(detail.flips.broken) or '-'}", style="red")
     if detail.reason:
-        line.append(f"\nreason: {detail.reason}", style="red")
+        line.append(f"\nreason: {for_terminal(detail.reason)}", style="red")
+    if detail.summary.tampered:
+        line.append(
+            f"\nTAMPERED: forged its grade on {detail.summary.tampered} task(s); "
+            "never counted as resolved, never selected as a parent",
+            style="bold red",
+        )
     return line
 
 
@@ -106,7 +121,7 @@ def proposal_lines(proposal: dict[str, Any]) -> list[tuple[str, str]]:
     """(label, text) per proposal field, the most telling fields first (also used by replay)."""
     keys = [k for k in PROPOSAL_ORDER if k in proposal]
     keys += sorted(k for k in proposal if k not in PROPOSAL_ORDER)
-    return [(key.replace("_", " "), _as_text(proposal[key])) for key in keys]
+    return [(for_terminal(key.replace("_", " ")), _as_text(proposal[key])) for key in keys]
 
 
 def _proposal(proposal: dict[str, Any]) -> RenderableType:
@@ -121,13 +136,14 @@ def _proposal(proposal: dict[str, Any]) -> RenderableType:
 
 
 def _as_text(value: Any) -> str:
+    """Proposal values quote agent logs and code: shown without control sequences."""
     if isinstance(value, str):
-        return value
+        return for_terminal(value)
     if isinstance(value, list | tuple):
         return ", ".join(_as_text(v) for v in value)
     if isinstance(value, dict):
         return "; ".join(f"{k}={_as_text(v)}" for k, v in value.items())
-    return str(value)
+    return for_terminal(str(value))
 
 
 def _task_table(detail: NodeDetail) -> RenderableType:
@@ -142,12 +158,26 @@ def _task_table(detail: NodeDetail) -> RenderableType:
     for task in detail.tasks:
         table.add_row(
             str(task.stage),
-            task.task_id,
+            for_terminal(task.task_id),
             Text(task.outcome, style=OUTCOME_STYLE.get(task.outcome, "yellow")),
             f"{task.score:.2f}",
             f"{task.duration_s:.1f}s",
         )
     return table
+
+
+def _evidence(detail: NodeDetail) -> RenderableType:
+    """What the harness saw on each tampered task (evaluator.results.Evidence)."""
+    tampered = [t for t in detail.tasks if t.outcome == "tampered"]
+    if not tampered:
+        return Text("")
+    body = Text()
+    for task in tampered:
+        body.append(f"{task.task_id}\n", style="bold")
+        for line in task.evidence or ("(no evidence recorded)",):
+            body.append(f"  {line}\n")
+    body.rstrip()
+    return Panel(body, title="tampering evidence", title_align="left", border_style="red")
 
 
 def _llm_table(detail: NodeDetail) -> RenderableType:
@@ -166,7 +196,7 @@ def _llm_table(detail: NodeDetail) -> RenderableType:
             f"{call.tokens_out:,}",
             f"${call.cost_usd:.4f}",
             f"{call.latency_s:.1f}s",
-            Text(call.error or "", style="red"),
+            Text(for_terminal(call.error or ""), style="red"),
         )
     total_in = sum(c.tokens_in for c in detail.llm_calls)
     total_out = sum(c.tokens_out for c in detail.llm_calls)

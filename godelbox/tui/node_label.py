@@ -1,7 +1,8 @@
 """One line per node, the same in the TUI tree and in `godelbox show`.
 
 `#12  0.625  evaluated  s2  ↳3`: id, score (coloured), status, stage reached, children. The best
-node is starred and its lineage is bold, so the path to the best agent stands out in a big tree.
+node is starred and its lineage is bold, so the path to the best agent stands out in a big tree;
+a node caught forging a grade is marked `⚠ tampered` (it is never a parent, whatever its score).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ STATUS_STYLE = {
 }
 
 BEST_MARK = "★"
+TAMPERED_MARK = "⚠ tampered"
 
 
 def node_label(node: NodeSummary, on_best_lineage: bool = False, is_best: bool = False) -> Text:
@@ -32,6 +34,8 @@ def node_label(node: NodeSummary, on_best_lineage: bool = False, is_best: bool =
     label.append(f" s{node.stage_reached}", style="dim")
     if node.children:
         label.append(f"  ↳{node.children}", style="dim")
+    if node.tampered:
+        label.append(f" {TAMPERED_MARK}", style="bold red")
     if is_best:
         label.append(f" {BEST_MARK} best", style="bold yellow")
     if on_best_lineage:

@@ -24,6 +24,8 @@ class NodeSummary:
     stage_reached: int
     children: int
     created_at: datetime | None = None
+    tampered: int = 0
+    """Task results caught forging their grade; such a node is never a parent."""
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,8 @@ class TaskResult:
     outcome: str
     score: float
     duration_s: float
+    evidence: tuple[str, ...] = ()
+    """What the harness observed, for a `tampered` result."""
 
 
 @dataclass(frozen=True)

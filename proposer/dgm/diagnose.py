@@ -15,17 +15,20 @@ and refines it.
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import BaseModel, Field, field_validator
 
+from godelbox.agent_text import cap_text
 from godelbox.config import ProposerSection
-from godelbox.evaluator.runner import cap_text
+from godelbox.llm.fit import answer_tokens, fit_messages, prompt_budget
 from godelbox.proposer.base import ParentEvidence, ProposalError, TaskEvidence
 from godelbox.proposer.dgm.digest import code_digest
 from godelbox.proposer.dgm.prompts import DGMPrompts, render
-from godelbox.proposer.llm import LLMClient, Message
+from godelbox.proposer.llm import LLMClient, Message, json_instruction
+from godelbox.proposer.untrusted import fence
 
 CONTEXT_LENGTH_MARKERS = ("context_length_exceeded", "maximum context length")
 
@@ -129,14 +132,31 @@ def diagnose(
     prompts: DGMPrompts,
 ) -> DiagnosisResult:
     """Ask the diagnose model (after `config.critique_rounds` SELF critiques) for a Diagnosis.
-    LLM errors propagate; the proposer decides which of them end the proposal."""
-    conversation: list[Message] = [
-        {"role": "system", "content": prompts.diagnose_system},
-        {"role": "user", "content": evidence_text(parent.agent_dir, choice, prompts)},
-    ]
+    The evidence is cut to fit the model's context window (leaving room for the answer, its
+    repair round and the critiques). LLM errors propagate; the proposer decides which of them
+    end the proposal."""
+    window = llm.context_window("diagnose")
+    answer = answer_tokens(window, llm.llm.max_output_tokens)
+    budget = prompt_budget(window, answer, rounds=2 + 2 * config.critique_rounds)
+
+    def build(scale: float) -> list[Message]:
+        return [
+            {"role": "system", "content": prompts.diagnose_system},
+            {"role": "user", "content": evidence_text(parent.agent_dir, choice, prompts, scale)},
+            {"role": "user", "content": prompts.diagnose_request},
+        ]
+
+    def count(messages: Sequence[Message]) -> int:
+        # complete_json appends the schema instruction: it must fit too.
+        schema = {"role": "user", "content": json_instruction(Diagnosis)}
+        return llm.count_tokens("diagnose", [*messages, schema])
+
+    conversation, _ = fit_messages(build, count, budget, llm.token_safety("diagnose"))
+    options = {"max_tokens": answer}
     if config.critique_rounds == 0:
-        conversation.append({"role": "user", "content": prompts.diagnose_request})
-        return DiagnosisResult(choice, llm.complete_json("diagnose", conversation, Diagnosis))
+        diagnosis = llm.complete_json("diagnose", conversation, Diagnosis, options=options)
+        return DiagnosisResult(choice, diagnosis)
+    conversation.pop()  # the critique rounds ask their own questions first
     critiques: list[str] = []
     diagnosis: Diagnosis | None = None
     for _ in range(config.critique_rounds):
@@ -146,30 +166,61 @@ def diagnose(
             conversation.append({"role": "assistant", "content": diagnosis.model_dump_json()})
             ask = prompts.critique_proposal_request
         conversation.append({"role": "user", "content": ask})
-        critique = (llm.complete("diagnose", conversation).content or "").strip()
+        critique = (llm.complete("diagnose", conversation, options=options).content or "").strip()
         critiques.append(critique)
         conversation.append({"role": "assistant", "content": critique})
         request = render(prompts.refine_request, request=prompts.diagnose_request)
         conversation.append({"role": "user", "content": request})
-        diagnosis = llm.complete_json("diagnose", conversation, Diagnosis)
+        diagnosis = llm.complete_json("diagnose", conversation, Diagnosis, options=options)
     assert diagnosis is not None
     return DiagnosisResult(choice, diagnosis, critiques)
 
 
-def evidence_text(agent_dir: Path, choice: TaskChoice, prompts: DGMPrompts) -> str:
+def evidence_text(
+    agent_dir: Path, choice: TaskChoice, prompts: DGMPrompts, scale: float = 1.0
+) -> str:
+    """What the diagnosis model sees, every cap times `scale`: the agent's code and either the
+    chosen task's full evidence (its problem, the agent's log and patch, the hidden tests and
+    the grader's log) or, for a generic failure kind, that concern."""
+    prompts = prompts.scaled(scale)
     task = choice.task
+    concern = dict(prompts.concerns).get(choice.category)
+    if concern is not None:
+        return render(
+            prompts.generic_evidence,
+            code=fence(
+                "agent_code",
+                code_digest(agent_dir, prompts.code_total_chars, prompts.code_file_chars),
+            ),
+            concern=concern,
+            task_id=task.task_id,
+            attempts_resolved=task.attempts_resolved,
+            attempts=task.attempts,
+        )
     return render(
         prompts.diagnose_evidence,
-        code=code_digest(agent_dir, prompts.code_total_chars, prompts.code_file_chars),
+        code=fence(
+            "agent_code",
+            code_digest(agent_dir, prompts.code_total_chars, prompts.code_file_chars),
+        ),
         task_id=task.task_id,
         why=choice.why,
         outcome=task.outcome,
         attempts_resolved=task.attempts_resolved,
         attempts=task.attempts,
-        problem=cap_text(task.problem, prompts.problem_chars) or "(not recorded)",
-        log=cap_text(task.log, prompts.log_chars) or "(no log recorded)",
-        patch=cap_text(task.patch, prompts.patch_chars) or "(empty: the agent changed nothing)",
-        tests=_tests_text(task.tests, prompts.tests_lines),
+        problem=fence("problem", cap_text(task.problem, prompts.problem_chars) or "(not recorded)"),
+        log=fence("log", cap_text(task.log, prompts.log_chars) or "(no log recorded)"),
+        patch=fence(
+            "patch",
+            cap_text(task.patch, prompts.patch_chars) or "(empty: the agent changed nothing)",
+        ),
+        tests=fence("tests", _tests_text(task.tests, prompts.tests_lines)),
+        test_patch=fence(
+            "test_patch", cap_text(task.test_patch, prompts.test_patch_chars) or "(not available)"
+        ),
+        eval_log=fence(
+            "eval_log", cap_text(task.eval_log, prompts.eval_log_chars) or "(not recorded)"
+        ),
     )
 
 

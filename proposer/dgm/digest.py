@@ -8,12 +8,12 @@ the total cap is reached. Files left out are named, so the model knows they exis
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
+from godelbox import trees
+from godelbox.agent_text import cap_text
 from godelbox.evaluator.contract import ENTRYPOINT
 from godelbox.evaluator.patching import is_test_path
-from godelbox.evaluator.runner import cap_text
 from godelbox.evaluator.workspace import JUNK_DIRS, JUNK_SUFFIXES
 
 ENTRY_FILE = Path(ENTRYPOINT[1]).name
@@ -42,15 +42,12 @@ def code_digest(agent_dir: Path, total_chars: int, file_chars: int) -> str:
 
 
 def _files(root: Path) -> list[str]:
-    found: list[str] = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d not in JUNK_DIRS)
-        for name in sorted(filenames):
-            path = Path(dirpath) / name
-            if name.endswith(JUNK_SUFFIXES) or path.is_symlink():
-                continue
-            found.append(path.relative_to(root).as_posix())
-    return found
+    """The agent's files (its own tree: walked without recursion, junk left out)."""
+    return [
+        path.relative_to(root).as_posix()
+        for path in trees.files(root, skip_dir=JUNK_DIRS.__contains__)
+        if not path.name.endswith(JUNK_SUFFIXES)
+    ]
 
 
 def _rank(path: str) -> tuple[int, int, str]:

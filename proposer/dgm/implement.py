@@ -19,10 +19,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from godelbox.agent_text import cap_text
 from godelbox.evaluator.context import EvalContext
 from godelbox.evaluator.results import Solution
-from godelbox.evaluator.runner import cap_text, run_agent
+from godelbox.evaluator.runner import run_agent
 from godelbox.evaluator.workspace import commit_snapshot, git_env, plain_copy, plain_view
+from godelbox.llm.fit import model_limits
 from godelbox.proposer.base import LLMCallSink, ProposalError
 from godelbox.proposer.dgm.diagnose import Diagnosis
 from godelbox.proposer.dgm.prompts import DGMPrompts, render
@@ -69,15 +71,18 @@ def implement(
     with Gateway(
         llm,
         on_call=on_llm_call,
-        budget_usd=llm.llm.sandbox_budget_usd,
-        budget_tokens=llm.llm.sandbox_budget_tokens,
+        budget_usd=llm.llm.self_edit_budget_usd,
+        budget_tokens=llm.llm.self_edit_budget_tokens,
+        roles=(role,),
         aliases=aliases,
     ) as gateway:
         run_ctx = replace(
             ctx,
             gateway_socket=gateway.socket_path,
+            gateway_token=gateway.token,
             task_timeout_s=timeout_s,
             llm_model=EDITOR_ROLE,
+            **model_limits(llm, role),
         )
         with _parent_repository(ctx, parent_dir, workdir) as workspace:
             solution = run_agent(run_ctx, editor, workspace, problem)

@@ -15,9 +15,10 @@ import random
 from pathlib import Path
 from typing import Any
 
+from godelbox.agent_text import cap_text
 from godelbox.config import ModelsSection, ProposerSection
 from godelbox.evaluator.context import EvalContext
-from godelbox.evaluator.runner import cap_text
+from godelbox.llm.fit import PromptTooLong
 from godelbox.proposer.base import LLMCallSink, ParentEvidence, Proposal, ProposalError
 from godelbox.proposer.dgm.diagnose import choose_task, diagnose
 from godelbox.proposer.dgm.implement import implement
@@ -68,7 +69,7 @@ class DGMProposer:
             result = diagnose(llm, parent, choice, self.config, self.prompts)
         except (BudgetExceeded, LLMConfigError):
             raise
-        except LLMError as exc:
+        except (LLMError, PromptTooLong) as exc:
             raise ProposalError(f"diagnosis failed: {exc}") from None
         editor = parent.agent_dir if self.config.implement == "self" else self.fixed_agent_dir
         done = implement(

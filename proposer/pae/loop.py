@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlmodel import SQLModel
 
+from godelbox.agent_text import cap_text
 from godelbox.archive.pae_models import JudgeAudit, JudgedAttempt, ProposedStatus, ProposedTask
 from godelbox.config import PAESection
 from godelbox.evaluator.benchmark import Task
@@ -22,15 +23,16 @@ from godelbox.evaluator.evaluation import Solver, evaluate_tasks
 from godelbox.evaluator.results import TaskResult
 from godelbox.evaluator.swebench import SWEBenchmark, SWEBenchTask
 from godelbox.evaluator.web.miniwob import Episode, EpisodeResult, MiniWoBBenchmark
+from godelbox.llm.fit import evidence_chars
 from godelbox.proposer.base import LLMCallSink
-from godelbox.proposer.llm import LLMClient, LLMOutputError
+from godelbox.proposer.llm import LLMClient, LLMOutputError, LLMRequestError, LLMUnavailable
 from godelbox.proposer.pae.audit import AuditResult, audit
 from godelbox.proposer.pae.context import repo_context
 from godelbox.proposer.pae.dedupe import Known, find_duplicate, text_hash
 from godelbox.proposer.pae.judge import Judge, last_steps
 from godelbox.proposer.pae.proposer import Draft, TaskProposer
 from godelbox.proposer.pae.tasks import coding_task
-from godelbox.proposer.pae.trajectory import trajectory_from_log
+from godelbox.proposer.pae.trajectory import stored_trajectory, trajectory_from_log
 from godelbox.proposer.pae.validate import validate_coding
 from godelbox.proposer.pae.web import (
     goal_of,
@@ -41,8 +43,15 @@ from godelbox.proposer.pae.web import (
 )
 from godelbox.sandbox.gateway import Gateway
 
+STORED_GOAL_CHARS = 4_000
+"""Cap on a web goal or reason read back from a sandbox (what the archive keeps)."""
+
 Record = Callable[[SQLModel], Any]
 """Stores a row and returns it with its id (the command's archive writer)."""
+
+UNUSABLE = (LLMOutputError, LLMRequestError, LLMUnavailable)
+"""Model failures that cost one context its proposals, never the run (a real model answers
+with broken JSON, overlong prompts meet small windows, a local server times out)."""
 
 
 @dataclass
@@ -92,10 +101,11 @@ class PAELoop:
         proposer = TaskProposer(self.llm)
         accepted: list[tuple[ProposedTask, SWEBenchTask]] = []
         for base in contexts:
-            context = repo_context(base, self.settings.context_chars)
+            chars, _ = evidence_chars(self.llm, "task_proposer", self.settings.context_chars, 2)
+            context = repo_context(base, chars)
             try:
                 drafts = proposer.coding(context, self.settings.tasks_per_context)
-            except LLMOutputError as err:  # one unusable reply must not end the whole run
+            except UNUSABLE as err:  # one unusable reply must not end the whole run
                 report.notes.append(f"{base.task_id}: no tasks proposed ({err})")
                 continue
             self.on_progress(f"{base.task_id}: {len(drafts)} tasks proposed")
@@ -121,8 +131,9 @@ class PAELoop:
             on_call=self.on_agent_call,
             budget_usd=budget.sandbox_budget_usd,
             budget_tokens=budget.sandbox_budget_tokens,
+            roles=("agent",),
         ) as gateway:
-            ctx = replace(self.ctx, gateway_socket=gateway.socket_path)
+            ctx = replace(self.ctx, gateway_socket=gateway.socket_path, gateway_token=gateway.token)
             results = bench.run(ctx, agent_dir)
             rows = [self._judged_episode(judge, result) for result in results]
             report.attempts = len(rows)
@@ -150,7 +161,7 @@ class PAELoop:
             example = Known(None, context.example_goal, text_hash(context.example_goal))
             try:
                 drafts = proposer.web(context, self.settings.tasks_per_context)
-            except LLMOutputError as err:
+            except UNUSABLE as err:
                 report.notes.append(f"{task}: no goals proposed ({err})")
                 continue
             self.on_progress(f"{task}: {len(drafts)} goals proposed")
@@ -203,18 +214,18 @@ class PAELoop:
             judge_error=verdict.error,
             ground_truth=result.ground_truth,
             outcome=result.outcome if graded else "judged_only",
-            problem=goal,
-            trajectory=web_messages(result.trajectory),
+            problem=cap_text(goal, STORED_GOAL_CHARS),
+            trajectory=stored_trajectory(web_messages(result.trajectory)),
             details={
                 "reward": result.reward,
                 "raw_reward": result.raw_reward,
                 # Under a goal override MiniWoB rewarded its own goal (env_goal), not `problem`.
                 "raw_reward_is_ground_truth": result.goal_override is None,
-                "env_goal": result.env_goal,
+                "env_goal": cap_text(result.env_goal, STORED_GOAL_CHARS),
                 "seed": result.seed,
                 "ended": result.ended,
                 "steps": result.steps,
-                "reason": result.reason,
+                "reason": cap_text(result.reason, STORED_GOAL_CHARS),
             },
         )
         stored = self.record(row)
@@ -320,6 +331,7 @@ class PAELoop:
     ) -> JudgedAttempt:
         messages = trajectory_from_log(result.log)
         verdict = judge.coding(task.problem(), result.patch, last_steps(messages or []))
+        stored = result.stored()
         row = JudgedAttempt(
             task_id=task.task_id,
             proposed_task_id=task_row.id,
@@ -332,9 +344,9 @@ class PAELoop:
             ground_truth=None if result.outcome == "error" else result.resolved,
             outcome=result.outcome,
             problem=task.problem(),
-            patch=result.patch,
-            trajectory=messages,
-            details={"reason": result.reason, "tests": result.tests},
+            patch=stored.patch,
+            trajectory=stored_trajectory(messages),
+            details={"reason": stored.reason, "tests": result.tests},
         )
         stored = self.record(row)
         shown = "error" if verdict.success is None else ("success" if verdict.success else "fail")

@@ -16,18 +16,21 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from godelbox.llm.fit import evidence_chars
 from godelbox.proposer.llm import LLMClient, Message
 from godelbox.proposer.pae.context import RepoContext, WebContext
+from godelbox.proposer.untrusted import REMINDER, RULE, fence
 
 ROLE = "task_proposer"
 
-CODING_SYSTEM = """\
+CODING_SYSTEM = f"""\
 You write practice tasks for an autonomous coding agent. Given a small Python repository, you
 invent NEW tasks in it: a bug to fix or a small missing feature to add. For each task you write
 (1) an issue-style problem statement that says what is wrong or missing, without giving the fix
 and without mentioning the tests, and (2) one pytest file that fails on the repository as it is
 and passes once the task is done. Put imports of the code under test inside the test functions,
-so the file always collects. The test file path must be new, under tests/, named test_*.py."""
+so the file always collects. The test file path must be new, under tests/, named test_*.py.
+{RULE}"""
 
 CODING_USER = """\
 Repository `{context_id}`:
@@ -35,10 +38,9 @@ Repository `{context_id}`:
 {files}
 
 An example of a task on this repository (write different ones):
-<example>
 {example}
-</example>
 
+{reminder}
 Write {n} new tasks."""
 
 WEB_SYSTEM = """\
@@ -104,12 +106,13 @@ class TaskProposer:
     def coding(self, context: RepoContext, n: int) -> list[Draft]:
         user = CODING_USER.format(
             context_id=context.context_id,
-            files=context.files,
-            example=context.example_problem.strip(),
+            files=fence("repository", context.files),
+            example=fence("example", context.example_problem.strip()),
+            reminder=REMINDER,
             n=n,
         )
         messages = [{"role": "system", "content": CODING_SYSTEM}, {"role": "user", "content": user}]
-        proposal = self.llm.complete_json(ROLE, messages, CodingProposal)
+        proposal = self.llm.complete_json(ROLE, messages, CodingProposal, options=self._options())
         origin = self._provenance(messages, context.context_id)
         return [
             Draft(
@@ -130,12 +133,17 @@ class TaskProposer:
             n=n,
         )
         messages = [{"role": "system", "content": WEB_SYSTEM}, {"role": "user", "content": user}]
-        proposal = self.llm.complete_json(ROLE, messages, WebProposal)
+        proposal = self.llm.complete_json(ROLE, messages, WebProposal, options=self._options())
         origin = self._provenance(messages, context.context_id)
         return [
             Draft("web", spec.title, spec.utterance, {"env": context.context_id}, origin)
             for spec in proposal.tasks[:n]
         ]
+
+    def _options(self) -> dict[str, int]:
+        """The answer's cap, sized with the prompt (see `evidence_chars`)."""
+        _, answer = evidence_chars(self.llm, ROLE, 0, rounds=2)
+        return {"max_tokens": answer}
 
     def _provenance(self, messages: Sequence[Message], context_id: str) -> Provenance:
         return Provenance(

@@ -16,7 +16,7 @@ from pathlib import Path, PurePosixPath
 
 from godelbox.evaluator.benchmark import Task
 from godelbox.evaluator.context import EvalContext
-from godelbox.evaluator.grading import grade_exit_code
+from godelbox.evaluator.grading import grade_test_files
 from godelbox.evaluator.patching import allowlist_guard, is_test_path
 from godelbox.evaluator.workspace import diff_trees, plain_copy
 from godelbox.proposer.pae.proposer import Draft
@@ -53,10 +53,16 @@ def validate_coding(ctx: EvalContext, base: Task, draft: Draft) -> Validation:
         shutil.copytree(pristine, with_tests, symlinks=True)
         (with_tests / path).parent.mkdir(parents=True, exist_ok=True)
         (with_tests / path).write_text(content, encoding="utf-8")
-        grade = grade_exit_code(
+        grade = grade_test_files(
             ctx, with_tests, "", guard=allowlist_guard(()), test_files=[path], image=base.image
         )
-    tests = {test_id: outcome for test_id, outcome in grade.tests.items() if "::" in test_id}
+    # Reported node ids only: a declared test pytest never ran (the file did not import) is
+    # "missing", not a failing test to make pass.
+    tests = {
+        test_id: outcome
+        for test_id, outcome in grade.tests.items()
+        if "::" in test_id and outcome != "missing"
+    }
     if grade.outcome in ("timeout", "oom", "error") or not tests:
         return Validation(False, f"tests not runnable on the repository: {grade.reason}")
     failing = sorted(t for t, outcome in tests.items() if outcome != "passed")

@@ -22,23 +22,27 @@ from godelbox.evaluator.benchmark import Benchmark, GradeItem, Task
 from godelbox.evaluator.context import EvalContext
 from godelbox.evaluator.results import Grade, Solution
 from godelbox.evaluator.workspace import diff_trees, plain_copy
-from godelbox.proposer.llm import LLMClient
+from godelbox.llm.fit import evidence_chars
+from godelbox.proposer.llm import LLMClient, LLMOutputError
 from godelbox.proposer.pae.context import repo_context
+from godelbox.proposer.untrusted import REMINDER, RULE, fence
 
 ROLE = "agent"
 
-SYSTEM = """\
+SYSTEM = f"""\
 You fix issues in small Python repositories. You answer with the complete new content of every
-file you change (never a diff, never a partial file). Do not change tests."""
+file you change (never a diff, never a partial file). Do not change tests.
+{RULE}"""
 
 TASK = """\
 Repository:
 
 {files}
 
-<issue>
+The issue:
 {problem}
-</issue>"""
+
+{reminder}"""
 
 FEEDBACK = """\
 Review your answer above as a strict reviewer would: does it fix the issue completely, does it
@@ -102,34 +106,54 @@ class SelfRefiner:
     context_chars: int = 12_000
 
     def refine(self, task: Task) -> RefinementRecord:
-        context = repo_context(task, self.context_chars)
-        task_text = TASK.format(files=context.files, problem=task.problem().strip())
+        """Answer, critique, refine. The repository shown is cut so that the four answers
+        (answer, its repair, critique, refinement) fit the model's window; an answer that is
+        not usable JSON even after its repair is recorded as such (no files, score 0) and the
+        refinement still gets its chance."""
+        chars, answer_cap = evidence_chars(self.llm, ROLE, self.context_chars, rounds=4, share=8)
+        options = {"max_tokens": answer_cap}
+        context = repo_context(task, chars)
+        task_text = TASK.format(
+            files=fence("repository", context.files),
+            problem=fence("issue", task.problem().strip()),
+            reminder=REMINDER,
+        )
         conversation: list[dict[str, str]] = [
             {"role": "system", "content": SYSTEM},
             {"role": "user", "content": task_text},
         ]
-        answer = self.llm.complete_json(ROLE, conversation, Answer)
-        answer_text = answer.model_dump_json(indent=1)
+        answer, answer_text = self._answer(conversation, options)
         conversation += [
             {"role": "assistant", "content": answer_text},
             {"role": "user", "content": FEEDBACK},
         ]
-        feedback = (self.llm.complete(ROLE, conversation).content or "").strip()
+        feedback = (self.llm.complete(ROLE, conversation, options=options).content or "").strip()
         conversation += [
             {"role": "assistant", "content": feedback},
             {"role": "user", "content": REFINE},
         ]
-        refined = self.llm.complete_json(ROLE, conversation, Answer)
+        refined, refined_text = self._answer(conversation, options)
         return RefinementRecord(
             task_id=task.task_id,
             problem=task.problem(),
             answer=answer_text,
             feedback=feedback,
-            refinement=refined.model_dump_json(indent=1),
+            refinement=refined_text,
             answer_score=self.score(task, answer),
             refinement_score=self.score(task, refined),
             model=self.llm.model_for(ROLE),
         )
+
+    def _answer(
+        self, conversation: list[dict[str, str]], options: dict[str, int]
+    ) -> tuple[Answer, str]:
+        """The model's answer and its text; an unusable reply is an empty answer whose text
+        says why (so the record keeps the reason)."""
+        try:
+            answer = self.llm.complete_json(ROLE, conversation, Answer, options=options)
+        except LLMOutputError as err:
+            return Answer(files=[]), json.dumps({"unusable_answer": str(err)})
+        return answer, answer.model_dump_json(indent=1)
 
     def score(self, task: Task, answer: Answer) -> float:
         """Grade `answer` alone in a fresh sandbox; an answer that cannot be laid out (a path

@@ -12,8 +12,10 @@ enforces this sandbox's token and dollar budget. Usage:
 `GatewayError(status, message)`: 402 means the sandbox's budget is spent (stop asking), 400 a bad
 request, 502/504 that the model provider failed after the gateway's retries.
 
-Environment: GODELBOX_LLM_SOCKET (socket path, default /run/godelbox/llm.sock) and
-GODELBOX_LLM_MODEL (the role to ask for, default "agent").
+Environment: GODELBOX_LLM_SOCKET (socket path, default /run/godelbox/llm.sock),
+GODELBOX_LLM_TOKEN (this sandbox's gateway secret, sent with every request) and
+GODELBOX_LLM_MODEL (the role to ask for, default "agent"). Requests larger than the gateway
+accepts (`MAX_BODY_BYTES`) fail here with status 413, before anything is sent.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from typing import Any
 DEFAULT_SOCKET = "/run/godelbox/llm.sock"
 DEFAULT_ROLE = "agent"
 PATH = "/v1/chat/completions"
+MAX_BODY_BYTES = 8 * 1024 * 1024
 
 
 class GatewayError(Exception):
@@ -80,9 +83,16 @@ def chat(
 
 def _post(path: str, body: dict[str, Any], timeout: float) -> dict[str, Any]:
     socket_path = os.environ.get("GODELBOX_LLM_SOCKET") or DEFAULT_SOCKET
+    data = json.dumps(body).encode("utf-8")
+    if len(data) > MAX_BODY_BYTES:
+        raise GatewayError(413, f"request of {len(data)} bytes is larger than the gateway takes")
+    headers = {
+        "Content-Type": "application/json",
+        "Authorization": f"Bearer {os.environ.get('GODELBOX_LLM_TOKEN', '')}",
+    }
     conn = _UnixHTTPConnection(socket_path, timeout)
     try:
-        conn.request("POST", path, json.dumps(body), {"Content-Type": "application/json"})
+        conn.request("POST", path, data, headers)
         response = conn.getresponse()
         status, raw = response.status, response.read()
     except (OSError, http.client.HTTPException) as exc:

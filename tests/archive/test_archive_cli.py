@@ -137,3 +137,41 @@ def test_select_dry_run_uses_the_runs_policy(archive: Archive, tmp_path, monkeyp
     expected = archive.select_parents(random.Random(3), 5)
     assert out.split() == [str(i) for i in expected]
     assert str(ids["broken"]) not in out.split()
+
+
+def test_archive_calls_lists_every_call_with_tokens_and_outcome(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    run_dir = tmp_path / "run"
+    code, _, _ = run_cli(["init", str(run_dir)], monkeypatch, capsys)
+    assert code == 0
+    with Archive.open(run_dir) as archive:
+        node = archive.add_node(parent_id=None, commit_sha="0" * 40)
+        archive.record_llm_call(
+            role="diagnose",
+            model="openai/local",
+            tokens_in=812,
+            tokens_out=160,
+            latency_s=12.5,
+            node_id=node,
+        )
+        archive.record_llm_call(
+            role="agent",
+            model="openai/local",
+            node_id=node,
+            error="Timeout: \x1b[31mrequest timed out\x1b[0m",
+        )
+        other = archive.add_node(parent_id=node, commit_sha="0" * 40)
+        archive.record_llm_call(
+            role="implement", model="openai/local", tokens_in=5, tokens_out=1, node_id=other
+        )
+
+    code, out, _ = run_cli(["archive", "calls", str(run_dir)], monkeypatch, capsys)
+    assert code == 0
+    assert "812" in out and "160" in out and "diagnose" in out and "Timeout" in out
+    assert "\x1b" not in out  # the provider's text cannot drive the terminal
+    assert "3 calls, 1 failed, 978 tokens, $0.0000" in out
+    code, out, _ = run_cli(
+        ["archive", "calls", str(run_dir), "--node", str(other)], monkeypatch, capsys
+    )
+    assert "1 calls, 0 failed, 6 tokens" in out and "diagnose" not in out

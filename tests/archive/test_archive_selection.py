@@ -154,6 +154,10 @@ def test_best_returns_the_best_ranked_with_ties_to_lowest_id(
     assert picks == [ranking[i % len(ranking)] for i in range(n)]
 
 
+DETERMINISTIC = {"best", "latest"}
+"""Policies that use no randomness at all."""
+
+
 @pytest.mark.parametrize("name", sorted(POLICIES))
 def test_seeded_selection_is_reproducible(name: str) -> None:
     rows = [CandidateRow(i, (i * 37 % 11) / 10, i % 3, i, 5) for i in range(1, 30)]
@@ -161,7 +165,7 @@ def test_seeded_selection_is_reproducible(name: str) -> None:
     policy = get_policy(name)
     first = policy(cands, random.Random(42), 50)
     assert first == policy(cands, random.Random(42), 50)
-    if name != "best":
+    if name not in DETERMINISTIC:
         assert first != policy(cands, random.Random(43), 50)
 
 
@@ -235,3 +239,10 @@ def test_resumed_rng_continues_the_same_stream(archive: Archive, tmp_path) -> No
         assert [resumed.select_parents(restored, 3) for _ in range(6)] == uninterrupted
         assert resumed.load_rng("never-saved") is None
     assert before != uninterrupted[:4]
+
+
+def test_latest_always_picks_the_newest_eligible_node_whatever_its_score() -> None:
+    rows = [CandidateRow(1, 0.9), CandidateRow(4, 0.1), CandidateRow(2, 0.5)]
+    assert get_policy("latest")(Candidates.from_rows(rows), random.Random(0), 3) == [4, 4, 4]
+    with pytest.raises(SelectionError):
+        get_policy("latest")(Candidates.from_rows([]), random.Random(0), 1)

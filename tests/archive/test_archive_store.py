@@ -241,3 +241,44 @@ def test_concurrent_reader_never_blocks_or_breaks_the_writer(archive: Archive) -
     assert reader.returncode == 0
     assert report["errors"] == [] and report["back"] == 0
     assert report["seen"] == total and report["polls"] > 10
+
+
+def test_an_archive_from_before_made_patch_gains_the_column_and_keeps_its_parents(
+    tmp_path: Path,
+) -> None:
+    """v3 archives have no agent_node.made_patch: opening one adds it, and its nodes stay
+    eligible parents (unknown is not 'made no patch')."""
+    from godelbox.archive.db import MIGRATIONS, migrate
+
+    run_dir = tmp_path / "run"
+    archive = Archive.create(run_dir, dump_toml(Config()))
+    node = archive.add_node(parent_id=None, commit_sha="0" * 40)
+    archive.set_status(node, NodeStatus.EVALUATED, score=0.5)
+    archive.close()
+    archive = Archive.open(run_dir)
+    with archive.engine.begin() as conn:
+        conn.exec_driver_sql("ALTER TABLE agent_node DROP COLUMN made_patch")
+        before = 1 + next(i for i, m in enumerate(MIGRATIONS) if "made_patch" in m.__name__)
+        conn.exec_driver_sql(
+            f"UPDATE godelbox_meta SET value = '{before}' WHERE key = 'schema_version'"
+        )
+    assert migrate(archive.engine) == 1 + len(MIGRATIONS)
+    archive.refresh()
+    assert archive.node(node).made_patch is None
+    assert archive.graph().candidates().ids.tolist() == [node]
+    archive.close()
+
+
+def test_a_child_that_made_no_patch_is_not_a_parent(tmp_path: Path) -> None:
+    archive = Archive.create(tmp_path / "run", dump_toml(Config()))
+    root = archive.add_node(parent_id=None, commit_sha="0" * 40)
+    archive.set_status(root, NodeStatus.EVALUATED, score=0.2)
+    child = archive.add_node(parent_id=root, commit_sha="1" * 40)
+    archive.set_status(child, NodeStatus.EVALUATED, score=0.9, made_patch=False)
+    other = archive.add_node(parent_id=root, commit_sha="2" * 40)
+    archive.set_status(other, NodeStatus.EVALUATED, score=0.1, made_patch=True)
+
+    assert archive.graph().candidates().ids.tolist() == [root, other]
+    archive.refresh()  # the same from the database
+    assert archive.graph().candidates().ids.tolist() == [root, other]
+    archive.close()

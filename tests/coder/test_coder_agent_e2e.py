@@ -20,7 +20,12 @@ from typing import Any
 
 import pytest
 
-from godelbox.evaluator.contract import ENV_LLM_MODEL, ENV_LLM_SOCKET, ENV_TIME_BUDGET
+from godelbox.evaluator.contract import (
+    ENV_LLM_MODEL,
+    ENV_LLM_SOCKET,
+    ENV_LLM_TOKEN,
+    ENV_TIME_BUDGET,
+)
 from godelbox.paths import PROJECT_ROOT, seed_agent_dir
 from godelbox.proposer.llm import LLMCallRecord, LLMClient
 from godelbox.sandbox.gateway import Gateway
@@ -102,6 +107,7 @@ def agent_env(gw: Gateway, budget_s: float = 60) -> dict[str, str]:
         "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
         "PYTHONPATH": str(CLIENT_DIR),
         ENV_LLM_SOCKET: str(gw.socket_path),
+        ENV_LLM_TOKEN: gw.token,
         ENV_LLM_MODEL: "agent",
         ENV_TIME_BUDGET: str(budget_s),
     }

@@ -191,7 +191,7 @@ def test_bad_model_settings_are_clear_errors(fake_llm, tmp_path):
         (("--oracle", "--model", "openai/fake-agent"), "--oracle runs no agent"),
         (
             (str(CODER), "--model", "openai/no-such-model", "--set", "llm.run_budget_usd=1"),
-            "litellm has no price for openai/no-such-model",
+            "no price is known for models.agent = openai/no-such-model",
         ),
         (
             (str(CODER), "--set", "models.implement=openai/fake-implement"),

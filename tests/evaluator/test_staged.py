@@ -8,7 +8,7 @@ import time
 
 from godelbox.config import StageSection
 from godelbox.evaluator.results import TaskResult
-from godelbox.evaluator.staged import plan_stages, run_staged
+from godelbox.evaluator.staged import effective_stages, plan_stages, run_staged
 
 IDS = [f"t{i:02d}" for i in range(30)]
 DGM_LIKE = [
@@ -129,3 +129,16 @@ def test_a_stop_request_skips_units_not_started_and_reports_none_of_them():
     assert outcome.evaluated == len(seen) < len(IDS)
     resumed = run_staged(IDS, evaluator(set(IDS)), stages=DGM_LIKE, done=dict.fromkeys(seen, True))
     assert not resumed.interrupted and resumed.evaluated == 30
+
+
+def test_a_dynamic_stage_gates_on_the_archives_second_best_with_its_own_floor() -> None:
+    stages = [
+        StageSection(tasks=10, min_score_to_continue=0.4, dynamic=True),
+        StageSection(tasks=None, min_score_to_continue=0.3),
+    ]
+    raised = effective_stages(stages, [0.2, 0.9, 0.7])
+    assert [s.min_score_to_continue for s in raised] == [0.7, 0.3]  # second best; fixed stays
+    floor = effective_stages(stages, [0.1, 0.3])
+    assert floor[0].min_score_to_continue == 0.4  # DGM's floor: never below the stage's own
+    assert effective_stages(stages, [0.6])[0].min_score_to_continue == 0.6  # one parent: its
+    assert effective_stages(stages, []) == stages  # no parent yet: as configured

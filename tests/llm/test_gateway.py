@@ -43,13 +43,23 @@ def open_gateway(fake_llm, records, monkeypatch) -> Iterator:
     """Start a gateway with the given budgets; point the client module at its socket."""
     gateways: list[Gateway] = []
 
-    def start(budget_usd: float = 1.0, budget_tokens: int = 100_000, **llm) -> Gateway:
+    def start(
+        budget_usd: float = 1.0,
+        budget_tokens: int = 100_000,
+        roles: tuple[str, ...] = ("agent",),
+        **llm,
+    ) -> Gateway:
         client = LLMClient(fake_llm.models(), fake_llm.llm_section(**llm), lambda _: None)
         gateway = Gateway(
-            client, on_call=records.append, budget_usd=budget_usd, budget_tokens=budget_tokens
+            client,
+            on_call=records.append,
+            budget_usd=budget_usd,
+            budget_tokens=budget_tokens,
+            roles=roles,
         ).start()
         gateways.append(gateway)
         monkeypatch.setenv("GODELBOX_LLM_SOCKET", str(gateway.socket_path))
+        monkeypatch.setenv("GODELBOX_LLM_TOKEN", gateway.token)
         return gateway
 
     yield start
@@ -83,19 +93,21 @@ def test_socket_belongs_to_the_sandbox_user_only(open_gateway):
     gateway = open_gateway()
     info = gateway.socket_path.stat()
     assert (info.st_uid, stat.S_IMODE(info.st_mode)) == (1000, 0o600)
-    assert stat.S_IMODE(gateway.socket_path.parent.stat().st_mode) == 0o755
+    folder = gateway.socket_path.parent.stat()
+    assert (folder.st_uid, stat.S_IMODE(folder.st_mode)) == (1000, 0o700)
     assert gateway.socket_path.name == "llm.sock"
 
 
 def test_client_needs_only_the_standard_library(fake_llm, open_gateway):
-    gateway = open_gateway()
+    gateway = open_gateway(roles=("implement",))
     fake_llm.script(fake_llm.text("from a bare python"))
     code = (
         f"import sys; sys.path.insert(0, {str(CLIENT_DIR)!r}); import godelbox_llm; "
         "r = godelbox_llm.chat([{'role': 'user', 'content': 'hi'}], role='implement'); "
         "print(r['choices'][0]['message']['content'])"
     )
-    env = {"GODELBOX_LLM_SOCKET": str(gateway.socket_path), "PATH": "/usr/bin:/bin"}
+    env = {"PATH": "/usr/bin:/bin", **gateway.sandbox_env()}
+    env["GODELBOX_LLM_SOCKET"] = str(gateway.socket_path)
     # -S: no site-packages at all, -E: ignore PYTHON* variables.
     out = subprocess.run(
         [sys.executable, "-S", "-E", "-c", code], env=env, capture_output=True, text=True
@@ -106,7 +118,7 @@ def test_client_needs_only_the_standard_library(fake_llm, open_gateway):
 
 
 def test_model_names_roles_and_aliases(fake_llm, open_gateway):
-    open_gateway()
+    open_gateway(roles=("judge", "diagnose"))
     fake_llm.fallback = fake_llm.text("ok")
     godelbox_llm.chat(HELLO, role="judge")
     godelbox_llm.chat(HELLO, role="openai/fake-diagnose")
@@ -114,6 +126,17 @@ def test_model_names_roles_and_aliases(fake_llm, open_gateway):
         godelbox_llm.chat(HELLO, role="gpt-17")
     assert info.value.status == 400 and "ask for one of" in info.value.message
     assert [r.body["model"] for r in fake_llm.requests] == ["fake-judge", "fake-diagnose"]
+
+
+def test_roles_the_sandbox_was_not_given_are_refused(fake_llm, open_gateway):
+    open_gateway(roles=("agent",))
+    fake_llm.fallback = fake_llm.text("ok")
+    for name in ("judge", "diagnose", "openai/fake-judge", "implement"):
+        with pytest.raises(godelbox_llm.GatewayError) as info:
+            godelbox_llm.chat(HELLO, role=name)
+        assert info.value.status == 400 and "['agent', 'openai/fake-agent']" in info.value.message
+    godelbox_llm.chat(HELLO, role="agent")
+    assert [r.body["model"] for r in fake_llm.requests] == ["fake-agent"]
 
 
 def test_token_budget_refuses_the_call_that_would_exceed_it(fake_llm, open_gateway, records):
@@ -147,10 +170,33 @@ def test_asking_for_more_max_tokens_than_left_is_refused(fake_llm, open_gateway)
 def test_dollar_budget_refuses_once_spent(fake_llm, open_gateway):
     open_gateway(budget_usd=0.0001)
     fake_llm.script(fake_llm.text("pricey", tokens=(100, 20)))  # $0.00014
-    godelbox_llm.chat(HELLO)
+    godelbox_llm.chat(HELLO, max_tokens=20)
     with pytest.raises(godelbox_llm.GatewayError, match="dollar budget exceeded"):
-        godelbox_llm.chat(HELLO)
+        godelbox_llm.chat(HELLO, max_tokens=20)
     assert len(fake_llm.requests) == 1
+
+
+def test_every_call_gets_a_max_tokens_and_is_charged_for_it(fake_llm, open_gateway):
+    """Without one, a call's output would count as zero and could overshoot the budget by a
+    whole context window."""
+    open_gateway(budget_usd=0.0001)
+    with pytest.raises(godelbox_llm.GatewayError, match="dollar budget exceeded"):
+        godelbox_llm.chat(HELLO)  # 8 prompt tokens + the default 4096 output tokens
+    fake_llm.script(fake_llm.text("fits"))
+    godelbox_llm.chat(HELLO, max_tokens=20)
+    assert fake_llm.requests[0].body["max_tokens"] == 20
+
+
+def test_the_tools_list_is_charged_as_prompt(fake_llm, open_gateway):
+    open_gateway(budget_tokens=500)
+    big_tools = [
+        {"type": "function", "function": {"name": f"tool_{i}", "description": "word " * 50}}
+        for i in range(20)
+    ]
+    with pytest.raises(godelbox_llm.GatewayError) as info:
+        godelbox_llm.chat(HELLO, tools=big_tools, max_tokens=10)
+    assert info.value.status == 402 and "prompt tokens" in info.value.message
+    assert fake_llm.requests == []
 
 
 def test_run_budget_is_a_402_too(fake_llm, open_gateway):
@@ -181,9 +227,10 @@ def test_bad_requests_get_readable_errors(open_gateway):
     gateway = open_gateway()
     with pytest.raises(godelbox_llm.GatewayError, match="streaming is not supported"):
         godelbox_llm.chat(HELLO, stream=True)
-    raw = _raw_post(gateway.socket_path, "/v1/chat/completions", b"{not json")
+    raw = _raw_post(gateway.socket_path, "/v1/chat/completions", b"{not json", gateway.token)
     assert raw["error"]["code"] == 400 and "not JSON" in raw["error"]["message"]
-    assert _raw_post(gateway.socket_path, "/v1/embeddings", b"{}")["error"]["code"] == 404
+    raw = _raw_post(gateway.socket_path, "/v1/embeddings", b"{}", gateway.token)
+    assert raw["error"]["code"] == 404
 
 
 def test_close_removes_the_socket_dir(open_gateway):
@@ -196,9 +243,10 @@ def test_close_removes_the_socket_dir(open_gateway):
     assert info.value.status == 0 and "cannot reach the LLM gateway" in info.value.message
 
 
-def _raw_post(socket_path: Path, path: str, body: bytes) -> dict:
+def _raw_post(socket_path: Path, path: str, body: bytes, token: str = "") -> dict:
     conn = godelbox_llm._UnixHTTPConnection(str(socket_path), 5.0)
-    conn.request("POST", path, body, {"Content-Type": "application/json"})
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+    conn.request("POST", path, body, headers)
     return json.loads(conn.getresponse().read())
 
 
@@ -224,6 +272,49 @@ def _content(response: dict) -> str:
 
 def test_oversized_body_is_refused_readably(open_gateway):
     gateway = open_gateway()
-    huge = b" " * (16 * 1024 * 1024 + 1)
-    raw = _raw_post(gateway.socket_path, "/v1/chat/completions", huge)
+    huge = b" " * (8 * 1024 * 1024 + 1)
+    raw = _raw_post(gateway.socket_path, "/v1/chat/completions", huge, gateway.token)
     assert raw["error"]["code"] == 413
+    with pytest.raises(godelbox_llm.GatewayError) as info:  # the client does not even send it
+        godelbox_llm.chat([{"role": "user", "content": "x" * (8 * 1024 * 1024)}])
+    assert info.value.status == 413
+
+
+PROBE = """
+import socket, sys
+conn = socket.socket(socket.AF_UNIX)
+try:
+    conn.connect(sys.argv[1])
+except OSError as err:
+    print(type(err).__name__)
+    raise SystemExit
+auth = f"Authorization: Bearer {sys.argv[2]}\\r\\n" if sys.argv[2] else ""
+head = f"POST /v1/chat/completions HTTP/1.1\\r\\n{auth}Content-Length: 2\\r\\n\\r\\n"
+conn.sendall(head.encode() + b"{}")
+print(conn.recv(100).split()[1].decode())
+"""
+
+
+@pytest.mark.skipif(
+    os.geteuid() != 0 and not os.environ.get("CI"),
+    reason="probing as other uids needs root (CI runs as root: there it must run)",
+)
+def test_other_users_cannot_reach_it_and_the_sandbox_uid_needs_the_token(fake_llm, open_gateway):
+    gateway = open_gateway()
+    sock = str(gateway.socket_path)
+
+    def probe(uid: int, token: str) -> str:
+        argv = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--"]
+        done = subprocess.run(
+            [*argv, "/usr/bin/python3", "-c", PROBE, sock, token],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        return done.stdout.strip() or done.stderr
+
+    assert probe(1001, gateway.token) == "PermissionError"  # the 0700 dir stops it
+    assert probe(1000, "") == "401"
+    assert probe(1000, "a-guess") == "401"
+    assert probe(1000, gateway.token) == "400"  # in: the body "{}" has no messages
+    assert fake_llm.requests == []

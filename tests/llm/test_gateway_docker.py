@@ -8,7 +8,7 @@ import pytest
 
 from godelbox.proposer.llm import LLMCallRecord, LLMClient
 from godelbox.sandbox.base import SandboxSpec
-from godelbox.sandbox.gateway import SANDBOX_ENV, Gateway
+from godelbox.sandbox.gateway import Gateway
 from tests.fixtures.fake_llm import FAKE_API_KEY
 
 pytestmark = pytest.mark.docker
@@ -44,7 +44,9 @@ def test_agent_reaches_the_gateway_and_sees_no_key(fake_llm, docker_backend, age
     client = LLMClient(fake_llm.models(), fake_llm.llm_section(), lambda _: None)
     fake_llm.script(fake_llm.tool_call("bash", {"cmd": "ls"}, tokens=(40, 15)))
     with Gateway(client, on_call=records.append, budget_usd=1.0, budget_tokens=60) as gateway:
-        spec = SandboxSpec(image=agent_image, gateway_socket=gateway.socket_path, env=SANDBOX_ENV)
+        spec = SandboxSpec(
+            image=agent_image, gateway_socket=gateway.socket_path, env=gateway.sandbox_env()
+        )
         with docker_backend.start(spec) as box:
             agent = box.run(["python3", "-c", AGENT_SCRIPT % fake_llm.url], timeout_s=120)
             leak = box.run(["sh", "-c", LEAK_CHECK, "sh", FAKE_API_KEY], timeout_s=300)

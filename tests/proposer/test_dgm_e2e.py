@@ -89,10 +89,12 @@ def test_parent_diagnoses_and_edits_itself(
     assert info["implement"]["ended"] == "exit" and info["implement"]["changed"]
     assert "agent finished: submitted (5 steps)" in info["implement"]["log_tail"]
 
-    # What the models saw: the parent's code and the task's evidence, then the agent's problem.
+    # What the models saw: the parent's code and, for an empty patch, DGM's generic concern
+    # (not that one task's log), then the agent's problem.
     diagnose_prompt = json.dumps(fake_llm.requests[0].body["messages"])
-    for needle in ("## run.py", "## config.py", "tests/test_loop.py", "IIII", "grep again"):
+    for needle in ("## run.py", "## config.py", "tests/test_loop.py", "empty diff"):
         assert needle in diagnose_prompt
+    assert "grep again" not in diagnose_prompt
     agent_requests = [r.body for r in fake_llm.requests[1:]]
     assert {body["model"] for body in agent_requests} == {"fake-implement"}
     assert "Allow 80 steps per run" in agent_requests[0]["messages"][1]["content"]

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import random
 
+import pytest
+
 from godelbox.config import ProposerSection
 from godelbox.proposer.base import TaskEvidence
 from godelbox.proposer.dgm.diagnose import TaskChoice, choose_task, diagnose
@@ -82,13 +84,90 @@ def test_the_evidence_is_bounded_head_and_tail(fake_llm, parent_dir, records) ->
     llm = LLMClient(fake_llm.models(), fake_llm.llm_section(), records.append)
     parent = evidence(parent_dir, [task])
 
-    diagnose(llm, parent, TaskChoice(task, "context_length", "why"), ProposerSection(), prompts)
+    diagnose(llm, parent, TaskChoice(task, "unresolved", "why"), ProposerSection(), prompts)
 
     evidence_text = fake_llm.requests[0].body["messages"][1]["content"]
     assert "FIRST-LINE" in evidence_text and "LAST-LINE" in evidence_text
     assert "characters cut" in evidence_text
     assert "(empty: the agent changed nothing)" in evidence_text and "failed: a::b" in evidence_text
-    assert len(evidence_text) < 20_000 + 2_000 + 1_000 + 2_000
+    assert len(evidence_text) < 20_000 + 2_000 + 1_000 + 2_000 + 8_000 + 6_000
+
+
+def test_the_diagnoser_sees_the_hidden_tests_and_the_graders_log(
+    fake_llm, parent_dir, records
+) -> None:
+    task = TaskEvidence(
+        "t1",
+        "unresolved",
+        patch="--- a/x\n+++ b/x\n",
+        test_patch="+def test_hidden_HIDDEN(): assert f() == 3",
+        eval_log="E   assert 2 == 3 GRADER-SAYS",
+    )
+    fake_llm.script(fake_llm.text(diagnosis("x")))
+    llm = LLMClient(fake_llm.models(), fake_llm.llm_section(), records.append)
+
+    diagnose(
+        llm,
+        evidence(parent_dir, [task]),
+        TaskChoice(task, "unresolved", "why"),
+        ProposerSection(),
+        DGMPrompts(),
+    )
+
+    shown = fake_llm.requests[0].body["messages"][1]["content"]
+    assert "test_hidden_HIDDEN" in shown and "GRADER-SAYS" in shown
+
+
+@pytest.mark.parametrize(
+    ("category", "words"),
+    [
+        ("empty_patch", "empty diff"),
+        ("sometimes_solved", "left to chance"),
+        ("context_length", "ran out of model context"),
+    ],
+)
+def test_generic_failure_kinds_get_their_own_diagnosis_prompt(
+    fake_llm, parent_dir, records, category: str, words: str
+) -> None:
+    task = TaskEvidence("t1", "unresolved", log="LOG-OF-THE-TASK", attempts_resolved=1, attempts=2)
+    fake_llm.script(fake_llm.text(diagnosis("x")))
+    llm = LLMClient(fake_llm.models(), fake_llm.llm_section(), records.append)
+
+    result = diagnose(
+        llm,
+        evidence(parent_dir, [task]),
+        TaskChoice(task, category, "why"),
+        ProposerSection(),
+        DGMPrompts(),
+    )
+
+    shown = fake_llm.requests[0].body["messages"][1]["content"]
+    assert words in shown and "LOG-OF-THE-TASK" not in shown
+    assert result.diagnosis.problem_description == "problem x"
+
+
+def test_the_prompt_is_cut_to_the_models_context_window(fake_llm, parent_dir, records) -> None:
+    log = "step output line\n" * 5_000
+    task = TaskEvidence("t1", "unresolved", problem="Q" * 20_000, log=log)
+    table = {"model": "openai/fake-diagnose", "api_base": fake_llm.url, "context_window": 8192}
+    models = fake_llm.models(diagnose=table)
+    fake_llm.script(fake_llm.text(diagnosis("x")))
+    llm = LLMClient(models, fake_llm.llm_section(), records.append)
+
+    diagnose(
+        llm,
+        evidence(parent_dir, [task]),
+        TaskChoice(task, "unresolved", "why"),
+        ProposerSection(),
+        DGMPrompts(),
+    )
+
+    body = fake_llm.requests[0].body
+    assert body["max_tokens"] == 2048  # a quarter of the window
+    prompt_tokens = llm.count_tokens("diagnose", body["messages"])
+    # Room is left for the answer and one repair round of the JSON reply.
+    assert prompt_tokens * 2.0 <= 8192 - 2 * 2048  # an unknown tokenizer: counted double
+    assert "characters cut" in body["messages"][1]["content"]
 
 
 def test_the_code_digest_lists_every_file_and_shows_the_main_ones_first(parent_dir) -> None:

@@ -199,3 +199,19 @@ def test_unread_stdin_does_not_escape_the_timeout(backend, image):
         started = time.monotonic()
         res = box.run(["sleep", "1000"], timeout_s=2, stdin=b"x" * 50_000_000)
         assert res.ended == "timeout" and time.monotonic() - started < 4.0, res
+
+
+def test_the_work_dir_is_bounded_in_bytes_and_inodes(backend, image):
+    limits = Limits(work_mb=8, work_inodes=2000)
+    with backend.start(SandboxSpec(image, limits=limits)) as box:
+        many = box.run(["sh", "-c", "cd /work && i=0; while touch f$i 2>/dev/null; "
+                                    "do i=$((i+1)); done; echo $i"], timeout_s=120)  # fmt: skip
+        big = box.run(["sh", "-c", "rm -f /work/f*; head -c 20M /dev/zero > /work/big"], 60)
+    assert 1900 < int(many.stdout) < 2000
+    assert big.exit_code != 0 and "No space left" in big.stderr
+
+
+def test_open_files_are_limited_and_core_dumps_are_off(backend, image):
+    with backend.start(SandboxSpec(image, limits=Limits(nofile=512))) as box:
+        res = box.run(["sh", "-c", "ulimit -n; ulimit -c"], timeout_s=10)
+    assert res.stdout.split() == ["512", "0"]

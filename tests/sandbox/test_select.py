@@ -56,3 +56,16 @@ def test_local_backend_maps_work_dir_and_still_times_out(tmp_path):
         box.copy_out("/work/in", tmp_path / "out", skip=(".git",))
     assert (tmp_path / "out" / "g.txt").read_text() == "out\n"
     assert (tmp_path / "out" / "sub").is_dir() and not (tmp_path / "out" / "sub" / ".git").exists()
+
+
+def test_local_backend_gives_the_agent_no_host_environment(monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-host-secret")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "host-secret")
+    with LocalBackend().start(SandboxSpec("unused", env={"GIVEN": "1"})) as box:
+        res = box.run(["env"], timeout_s=10, env={"ALSO": "2"})
+        left = box.run(["sh", "-c", "(sleep 3127 &) ; echo bye"], timeout_s=10)
+        after = box.run(["sh", "-c", "pgrep -f '^sleep 3127$' || echo none"], timeout_s=10)
+    seen = dict(line.split("=", 1) for line in res.stdout.splitlines())
+    assert "host-secret" not in res.stdout and "sk-host-secret" not in res.stdout
+    assert seen["GIVEN"] == "1" and seen["ALSO"] == "2" and "PATH" in seen
+    assert left.stdout == "bye\n" and after.stdout == "none\n"
