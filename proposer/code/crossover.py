@@ -23,6 +23,8 @@ from godelbox.proposer.code.source import (
     compiles,
     defined_names,
     dependencies,
+    insertion_points,
+    statement_text,
 )
 
 KIND = "crossover"
@@ -110,37 +112,22 @@ def _cross(mine: Module, theirs: Module, genes: list[Gene]) -> str | None:
     new_imports = [s for s in needed if isinstance(s, ast.Import | ast.ImportFrom)]
     new_defs = [s for s in needed if s not in new_imports]
     new_defs += [g.statement for g in genes if not any(g.name in _gene_names(s) for s in body)]
-    last_import = max(
-        (i for i, s in enumerate(body) if isinstance(s, ast.Import | ast.ImportFrom)), default=-1
-    )
-    first_def = next(
-        (
-            i
-            for i, s in enumerate(body)
-            if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
-        ),
-        len(body),
-    )
+    new_defs.sort(key=lambda s: s.lineno)
+    last_import, first_def = insertion_points(body)
     if last_import < 0:
-        pieces.extend(_lines(theirs, s) for s in new_imports)
+        pieces.extend(statement_text(theirs, s) for s in new_imports)
     for index, stmt in enumerate(body):
         if index == first_def:
-            pieces.extend(_lines(theirs, s) for s in sorted(new_defs, key=lambda s: s.lineno))
+            pieces.extend(statement_text(theirs, s) for s in new_defs)
             placed.add("defs")
         segment = mine.text[starts[index] : starts[index + 1]]
         names = _gene_names(stmt)
         if names and names[0] in replace:
             stmt_end = mine.statement_lines(stmt)[1] - starts[index]
-            segment = _lines(theirs, replace[names[0]].statement) + segment[stmt_end:]
+            segment = statement_text(theirs, replace[names[0]].statement) + segment[stmt_end:]
         pieces.append(segment)
         if index == last_import:
-            pieces.extend(_lines(theirs, s) for s in new_imports)
+            pieces.extend(statement_text(theirs, s) for s in new_imports)
     if "defs" not in placed:
-        pieces.extend(_lines(theirs, s) for s in sorted(new_defs, key=lambda s: s.lineno))
+        pieces.extend(statement_text(theirs, s) for s in new_defs)
     return "".join(pieces)
-
-
-def _lines(module: Module, stmt: ast.stmt) -> str:
-    start, end = module.statement_lines(stmt)
-    chunk = module.text[start:end]
-    return chunk if chunk.endswith("\n") else chunk + "\n"

@@ -204,6 +204,25 @@ def insert_definitions(
     imports = [s for s in stmts if isinstance(s, ast.Import | ast.ImportFrom)]
     others = [s for s in stmts if s not in imports]
     body = target.tree.body
+    last_import, first_def = insertion_points(body)
+    text = module_text
+    # Insert the later position first so the earlier offset stays valid; both positions are
+    # in the unedited prefix of the target (edits happen inside functions).
+    spots = [
+        (_after(target, body, last_import), imports),
+        (_before(target, body, first_def), others),
+    ]
+    for offset, group in sorted(spots, key=lambda s: -s[0]):
+        if group:
+            block = "".join(statement_text(source, s) for s in group)
+            text = text[:offset] + block + text[offset:]
+    return text
+
+
+def insertion_points(body: list[ast.stmt]) -> tuple[int, int]:
+    """(index of the last top-level import or -1, index of the first function or class or
+    len(body)): new imports go after the first, new definitions before the second, so they
+    exist before anything that runs reads them."""
     last_import = max(
         (i for i, s in enumerate(body) if isinstance(s, ast.Import | ast.ImportFrom)), default=-1
     )
@@ -215,21 +234,11 @@ def insert_definitions(
         ),
         len(body),
     )
-    text = module_text
-    # Insert the later position first so the earlier offset stays valid; both positions are
-    # in the unedited prefix of the target (edits happen inside functions).
-    spots = [
-        (_after(target, body, last_import), imports),
-        (_before(target, body, first_def), others),
-    ]
-    for offset, group in sorted(spots, key=lambda s: -s[0]):
-        if group:
-            block = "".join(_statement_text(source, s) for s in group)
-            text = text[:offset] + block + text[offset:]
-    return text
+    return last_import, first_def
 
 
-def _statement_text(module: Module, stmt: ast.stmt) -> str:
+def statement_text(module: Module, stmt: ast.stmt) -> str:
+    """The statement's source lines, ending with a newline."""
     start, end = module.statement_lines(stmt)
     chunk = module.text[start:end]
     return chunk if chunk.endswith("\n") else chunk + "\n"
