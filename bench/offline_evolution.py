@@ -21,7 +21,8 @@ the seed and the best agent are measured on tasks the search was not shaped arou
    the archive's fingerprint (equal for equal seeds: run it twice to check determinism).
 
 The seed and best measurements run in the same process right after evolution, so the ratio is
-against a baseline measured under the same conditions.
+against a baseline measured under the same conditions. Given the `--run-dir` of a run whose
+budget is spent, the daemon has nothing left to do and only the measurement runs again.
 """
 
 from __future__ import annotations
@@ -108,11 +109,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--run-dir", type=Path, help="keep the run here (default: a temp dir)")
     args = parser.parse_args(argv)
 
-    splits = ["builtin:seen", "builtin:unseen"]
+    # Held-out splits first: each row is printed as soon as it is measured, so a run cut short
+    # still shows the figures that matter.
+    splits = ["builtin:unseen"]
     if args.quixbugs:
         splits.append(f"quixbugs:{args.quixbugs}")
     if args.swe:
         splits.append(f"swebench:{args.swe}")
+    splits.append(EVOLVE_ON)
     with tempfile.TemporaryDirectory(prefix="godelbox-offline-evo-") as tmp:
         run_dir = args.run_dir or Path(tmp) / "run"
         started = time.monotonic()
@@ -124,7 +128,8 @@ def main(argv: list[str] | None = None) -> int:
             report_lineage(archive, best)
             report_kinds(archive)
             measured = measure(archive, seed, best, splits, Path(tmp), args)
-            print_table(measured, seed, best)
+            print("\nall splits:")
+            print_table(measured, best)
             fingerprint = archive_fingerprint(archive)
         print(
             f"\nevolution on {EVOLVE_ON}: {evolution_s / 60:.1f} min wall "
@@ -244,6 +249,7 @@ def measure(
             )
             results[name] = dict(sorted(outcome.results.items()))
         out.append(Measured(split, results["seed"], results["best"]))
+        print_table(out[-1:], best)
     return out
 
 
@@ -268,7 +274,7 @@ def rate(results: dict[str, TaskResult]) -> tuple[int, int]:
     return sum(r.resolved for r in results.values()), len(results)
 
 
-def print_table(measured: list[Measured], seed: AgentNode, best: AgentNode) -> None:
+def print_table(measured: list[Measured], best: AgentNode) -> None:
     print(f"\n{'split':44s} {'seed (node 1)':>15s} {f'best (node {best.id})':>15s} {'ratio':>7s}")
     for row in measured:
         (s, n), (b, _) = rate(row.seed), rate(row.best)
