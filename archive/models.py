@@ -125,6 +125,9 @@ class AgentNode(SQLModel, table=True):
     deletions: int = 0
     proposal: dict[str, Any] | None = _json_column()
     """Why this child exists: diagnosis, problem statement, or the offline transformation."""
+    proposal_kind: str | None = Field(default=None, max_length=64)
+    """How the child was made (`Proposal.kind`: "template", "ast", "dgm-self", ...), the arm
+    the proposal-kind bandit learns from."""
     reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     """Why the node is invalid or failed."""
     score: float | None = None

@@ -22,7 +22,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Engine, case, func, update
+from sqlalchemy import Engine, and_, case, func, update
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from godelbox.archive.codestore import CodeStore
@@ -54,6 +55,8 @@ from godelbox.errors import UserError
 DB_FILE = "archive.db"
 CODE_DIR = "agents.git"
 
+FINAL_STATUSES = (NodeStatus.INVALID, NodeStatus.FAILED, NodeStatus.EVALUATED)
+
 UPDATABLE_FIELDS = frozenset(
     {
         "commit_sha",
@@ -62,6 +65,7 @@ UPDATABLE_FIELDS = frozenset(
         "insertions",
         "deletions",
         "proposal",
+        "proposal_kind",
         "reason",
         "score",
         "stage_reached",
@@ -300,6 +304,47 @@ class Archive:
         )
         with self._session() as session:
             return session.exec(query).first()
+
+    def kind_stats(self, before_id: int) -> dict[str, tuple[int, int]]:
+        """Proposal kind -> (final children, children that beat their parent's score), over
+        nodes with ids below `before_id` (earlier generations: the draw must not depend on
+        work still in flight)."""
+        child, parent = aliased(AgentNode), aliased(AgentNode)
+        improved = and_(
+            child.status == NodeStatus.EVALUATED,
+            col(child.score).is_not(None),
+            col(parent.score).is_not(None),
+            col(child.score) > col(parent.score),
+        )
+        query = (
+            select(child.proposal_kind, func.count(), func.sum(case((improved, 1), else_=0)))
+            .join(parent, col(child.parent_id) == col(parent.id))
+            .where(
+                col(child.proposal_kind).is_not(None),
+                col(child.id) < before_id,
+                col(child.status).in_(FINAL_STATUSES),
+            )
+            .group_by(col(child.proposal_kind))
+        )
+        with self._session() as session:
+            return {str(k): (int(n), int(w or 0)) for k, n, w in session.exec(query).all()}
+
+    def top_nodes(self, limit: int, before_id: int, exclude: int) -> list[AgentNode]:
+        """The best evaluated nodes with ids below `before_id`, other than `exclude`; ties go
+        to the oldest."""
+        query = (
+            select(AgentNode)
+            .where(
+                AgentNode.status == NodeStatus.EVALUATED,
+                col(AgentNode.score).is_not(None),
+                col(AgentNode.id) < before_id,
+                col(AgentNode.id) != exclude,
+            )
+            .order_by(col(AgentNode.score).desc(), col(AgentNode.id))
+            .limit(limit)
+        )
+        with self._session() as session:
+            return list(session.exec(query).all())
 
     # -- evaluations, LLM calls, events ------------------------------------------------------
 

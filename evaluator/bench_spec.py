@@ -1,6 +1,8 @@
 """Benchmark specs as the CLI and the config spell them: `builtin:dev`, `polyglot:PATH`, ...
 
 builtin:dev | builtin:heldout | builtin:all   the built-in suite (SWE-bench format)
+builtin:seen | builtin:unseen                 the same suite split by bug class
+quixbugs:PATH                                 a QuixBugs checkout (its 40 Python programs)
 swebench:FILE                                 a JSONL of SWE-bench instances
 polyglot:PATH[#SEL]                           an Aider Polyglot checkout: every track, or
                                               #go,rust (tracks) or #dgm-small / #dgm-medium
@@ -25,8 +27,9 @@ if TYPE_CHECKING:
     from godelbox.evaluator.web.miniwob import MiniWoBBenchmark
 
 SPECS = (
-    "builtin:dev, builtin:heldout, builtin:all, swebench:FILE, polyglot:PATH[#go,rust], "
-    "humaneval, miniwob:TASKS (web, e.g. miniwob:train or miniwob:click-button,enter-text), "
+    "builtin:dev, builtin:heldout, builtin:all, builtin:seen, builtin:unseen, swebench:FILE, "
+    "polyglot:PATH[#go,rust], quixbugs:PATH, humaneval, "
+    "miniwob:TASKS (web, e.g. miniwob:train or miniwob:click-button,enter-text), "
     "or several weighted: builtin:dev*0.5+miniwob:train*0.5"
 )
 
@@ -54,6 +57,10 @@ def load_benchmark(spec: str, ctx: EvalContext | None = None) -> Benchmark:
 
         path, _, select = arg.partition("#")
         return polyglot_benchmark(Path(path), tries=ctx.tries if ctx else 2, select=select)
+    if kind == "quixbugs" and arg:
+        from godelbox.evaluator.quixbugs import quixbugs_benchmark
+
+        return quixbugs_benchmark(Path(arg))
     if kind == "humaneval" and not arg:
         from godelbox.evaluator.humaneval import humaneval_benchmark
 

@@ -314,6 +314,13 @@ class ProposerSection(_Section):
     self_test_timeout_s: float = Field(
         300.0, gt=0, description="Seconds a child's own test suite gets during validation."
     )
+    offline_kinds: list[Literal["template", "parameter", "ast", "recombination", "crossover"]] = (
+        Field(
+            default_factory=lambda: ["template", "parameter", "ast", "recombination", "crossover"],
+            min_length=1,
+            description="Offline proposal kinds the bandit draws from (see docs/offline.md).",
+        )
+    )
 
 
 class PAESection(_Section):
@@ -413,7 +420,8 @@ def dump_toml(config: Config) -> str:
 
 
 def _is_table_list(value: Any) -> bool:
-    return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
+    """An array of tables (`[[section.name]]`); an empty list is written as no table at all."""
+    return isinstance(value, list) and all(isinstance(v, dict) for v in value)
 
 
 def _toml_value(value: Any) -> str:

@@ -41,7 +41,7 @@ from godelbox.loop.evidence import parent_evidence
 from godelbox.loop.executors import Executor
 from godelbox.loop.progress import ProgressReader
 from godelbox.loop.stopping import StopRequest
-from godelbox.proposer.base import LLMCallSink, Proposal, Proposer
+from godelbox.proposer.base import LLMCallSink, Mate, Proposal, Proposer
 from godelbox.proposer.llm import BudgetExceeded
 from godelbox.proposer.validate import Validation
 from godelbox.sandbox.select import release
@@ -347,13 +347,29 @@ class Evolution:
             return
         with contextlib.ExitStack() as held:
             jobs = [(c, held.enter_context(self._checkout(c.parent_id or 0))) for c in children]
-            futures = [self._proposing.submit(self._draft, c, parent_dir) for c, parent_dir in jobs]
+            mates = [self._mates(c, held) for c in children]
+            futures = [
+                self._proposing.submit(self._draft, c, parent_dir, m)
+                for (c, parent_dir), m in zip(jobs, mates, strict=True)
+            ]
             try:
                 # Results are written in slot order, not completion order (determinism).
                 for (child, parent_dir), future in zip(jobs, futures, strict=True):
                     self._record_draft(child, parent_dir, future.result())
             finally:
                 wait(futures)  # no draft outlives the checkouts it reads
+
+    def _mates(self, child: AgentNode, held: contextlib.ExitStack) -> tuple[Mate, ...]:
+        """The best members of earlier generations other than the parent, checked out while
+        the generation is proposed, for proposers that recombine two agents."""
+        wanted = int(getattr(self.p.proposer, "mates_wanted", 0))
+        if not wanted:
+            return ()
+        with self._lock:
+            nodes = self.archive.top_nodes(wanted, _first_child_id(child), child.parent_id or 0)
+        return tuple(
+            Mate(n.id or 0, n.score, held.enter_context(self._checkout(n.id or 0))) for n in nodes
+        )
 
     def _checkout(self, node_id: int) -> contextlib.AbstractContextManager[Path]:
         """The agent's code, checked out while the block runs (and kept a while after, for the
@@ -363,7 +379,7 @@ class Evolution:
             f"agent-{node_id}", lambda dest: self.archive.code.checkout(sha, dest)
         )
 
-    def _draft(self, child: AgentNode, parent_dir: Path) -> _Drafted:
+    def _draft(self, child: AgentNode, parent_dir: Path, mates: tuple[Mate, ...]) -> _Drafted:
         node_id = child.id or 0
         self._busy(f"propose-{node_id}", f"proposing node {node_id} from {child.parent_id}")
         try:
@@ -374,9 +390,11 @@ class Evolution:
                 self._problems,
                 self._lock,
                 generation=int((child.proposal or {}).get("generation", 0)),
+                first_child_id=_first_child_id(child),
+                mates=mates,
                 test_patches=self._test_patches,
             )
-            workdir = self.scratch / f"draft-{node_id}"
+            workdir = self._draft_dir(node_id)
             self.p.ctx.trash.discard(workdir)
             workdir.mkdir(parents=True)
             rng = random.Random(f"{self.config.run.seed}:{node_id}")
@@ -419,6 +437,7 @@ class Evolution:
             None if validation.ok else validation.reason,
             commit_sha=sha,
             proposal=info,
+            proposal_kind=proposal.kind,
             files_changed=stats.files,
             insertions=stats.insertions,
             deletions=stats.deletions,
@@ -429,7 +448,11 @@ class Evolution:
         else:
             self._snapshot.invalid += 1
             self.p.reporter.event("child.invalid", f"node {node_id}: {validation.reason}")
-        self.p.ctx.trash.discard(proposal.child_dir.parent)
+        self.p.ctx.trash.discard(self._draft_dir(node_id))
+
+    def _draft_dir(self, node_id: int) -> Path:
+        """Where the proposer makes the child (wherever inside it the child's tree ends up)."""
+        return self.scratch / f"draft-{node_id}"
 
     def _llm_call(self, node_id: int, record: Any) -> None:
         self._write(
@@ -660,6 +683,12 @@ def _record_once(
         record(result)
 
     return on_result
+
+
+def _first_child_id(child: AgentNode) -> int:
+    """The lowest node id of the child's generation (children get ids in slot order): what
+    is below it was finished before the generation was planned."""
+    return (child.id or 0) - int((child.proposal or {}).get("slot", 0))
 
 
 def _generation(node: AgentNode) -> int:

@@ -8,7 +8,7 @@ by configuration, never by a code change elsewhere.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -163,7 +163,11 @@ def _components(
     benchmark's kinds (coding, web or both: see godelbox.seeds)."""
     kind = seed_kind(config.evaluation.bench, offline(config))
     if offline(config):
-        return _offline_proposer(kind), kind, lambda agent_dir, _on_call: AgentSolver(agent_dir)
+        return (
+            _offline_proposer(kind, config.proposer.offline_kinds),
+            kind,
+            lambda agent_dir, _on_call: AgentSolver(agent_dir),
+        )
     from godelbox.loop.solvers import GatewayAgentSolver, run_llm_client
     from godelbox.proposer.dgm import DGMProposer
 
@@ -182,13 +186,15 @@ def _components(
     )
 
 
-def _offline_proposer(kind: str) -> Proposer:
+def _offline_proposer(kind: str, coding_kinds: Sequence[str]) -> Proposer:
+    """The repair agent's proposal-kind bandit (`coding_kinds`), the web rules' operators, or
+    both for a mixed run."""
     from godelbox.proposer.combined import CombinedProposer
-    from godelbox.proposer.operators import OperatorProposer
+    from godelbox.proposer.offline import offline_proposer
     from godelbox.proposer.web_operators import web_operator_proposer
 
     by_part: dict[str, Proposer] = {
-        "repair": OperatorProposer(),
+        "repair": offline_proposer(coding_kinds),
         "webrules": web_operator_proposer(),
     }
     if "+" not in kind:

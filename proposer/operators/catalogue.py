@@ -3,6 +3,10 @@
 A transformation lists the concrete changes it could make to a given agent (`changes`); an empty
 list is its precondition failing, and every change it lists really changes a file, so a proposal
 is never a no-op. Changes are whole new file texts keyed by path relative to the agent's root.
+
+The mutator templates were written for the built-in suite's bug classes, and only for the classes
+evolution may see: none targets a class of `builtin:unseen` (UNSEEN_CLASSES in
+godelbox.evaluator.builtin), so gains measured there were not written in advance.
 """
 
 from __future__ import annotations
@@ -179,8 +183,8 @@ class AddReproSource:
     def changes(self, agent: AgentSource) -> list[Change]:
         current = list(agent.get("REPRO_SOURCES"))
         out = []
-        for new in templates("extractors"):
-            if new in current:
+        for new in sorted(set(templates("extractors")) | agent.extractor_modules):
+            if new in current or new.startswith("_"):
                 continue
             change = config_change(
                 agent, "REPRO_SOURCES", [*current, new], f"extract reproductions from {new}"

@@ -98,15 +98,16 @@ def _weight(transformation: Transformation, evidence: Evidence) -> float:
 
 
 class OperatorProposer:
-    """The `godelbox.proposer.base.Proposer` of the offline mode: the repair agent's catalogue
-    by default; another agent's catalogue and evidence reader make another offline proposer
-    (the web agent's, `godelbox.proposer.web_operators`)."""
+    """The template operators as a `godelbox.proposer.base.Proposer`: one kind of the offline
+    mode (`godelbox.proposer.offline`), with the repair agent's catalogue by default; another
+    agent's catalogue and evidence reader make another offline proposer (the web agent's,
+    `godelbox.proposer.web_operators`)."""
 
     def __init__(
         self,
         catalogue: Sequence[Transformation] = CATALOGUE,
         evidence: Callable[[Iterable[TaskEvidence]], Evidence] = Evidence.from_tasks,
-        kind: str = "operator",
+        kind: str = "template",
     ) -> None:
         self.catalogue = catalogue
         self.evidence = evidence
