@@ -22,6 +22,7 @@ from sqlmodel import SQLModel
 from godelbox.archive.jobs import EvalJob
 from godelbox.archive.models import APPLICATION_ID, Meta
 from godelbox.archive.pae_models import PAE_TABLES, SELF_TABLES
+from godelbox.archive.recordings import RECORDING_TABLES
 from godelbox.errors import UserError
 
 Migration = Callable[[Connection], None]
@@ -56,11 +57,17 @@ def _add_tampered_counter(conn: Connection) -> None:
     )
 
 
+def _add_recordings(conn: Connection) -> None:
+    """v6: recorded gateway exchanges (blobs, one tape per sandbox, calls) for replays."""
+    SQLModel.metadata.create_all(conn, tables=RECORDING_TABLES)
+
+
 MIGRATIONS: Sequence[Migration] = (
     _add_eval_jobs,
     _add_pae_tables,
     _add_made_patch,
     _add_tampered_counter,
+    _add_recordings,
 )
 """Append a function here (never edit an old one) for every schema change."""
 

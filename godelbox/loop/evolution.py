@@ -42,6 +42,7 @@ from godelbox.loop.stopping import StopRequest
 from godelbox.proposer.base import LLMCallSink, Proposal, Proposer
 from godelbox.proposer.llm import BudgetExceeded
 from godelbox.proposer.validate import Validation
+from godelbox.sandbox.recording import Tape
 from godelbox.treecache import TreeCache
 
 SELECTION_RNG = "selection"
@@ -426,6 +427,10 @@ class Evolution:
         self.p.ctx.trash.discard(proposal.child_dir.parent)
 
     def _llm_call(self, node_id: int, record: Any) -> None:
+        if isinstance(record, Tape):
+            limit = int(self.config.llm.record_run_mb * 1024 * 1024)
+            self._write(self.archive.record_tape, node_id, record, limit)
+            return
         self._write(
             self.archive.record_llm_call,
             node_id=node_id,

@@ -48,6 +48,7 @@ from godelbox.evaluator.evaluation import (
 )
 from godelbox.evaluator.results import TaskResult
 from godelbox.evaluator.staged import StagedOutcome, run_staged
+from godelbox.sandbox.recording import Tape
 
 DOCKER_RESOURCE = "docker"
 """The custom Ray resource a node advertises for each sandbox it can run at once."""
@@ -153,9 +154,17 @@ def run_unit(spec: UnitSpec, task_ids: list[str]) -> dict[str, list[dict[str, An
             from godelbox.loop.solvers import GatewayAgentSolver, run_llm_client
 
             llm = run_llm_client(config, spent_usd=spec.spent_usd)
-            solver = GatewayAgentSolver(agent_dir, llm, lambda r: calls.append(asdict(r)))
+            record = config.llm.record_exchanges
+            solver = GatewayAgentSolver(
+                agent_dir, llm, lambda r: calls.append(_call_row(r)), record=record
+            )
         results = evaluate_tasks(ctx, bench, select_tasks(bench, task_ids), solver)
     return {"results": [result.to_dict() for result in results], "llm_calls": calls}
+
+
+def _call_row(record: Any) -> dict[str, Any]:
+    """A call record or a recorded tape (sandbox/recording.py), as a dict for the unit's result."""
+    return record.to_dict() if isinstance(record, Tape) else asdict(record)
 
 
 class RayExecutor:
@@ -226,6 +235,9 @@ class RayExecutor:
                 raise
             if metered is not None:
                 for row in done["llm_calls"]:
+                    if row.get("kind") == "tape":
+                        metered.on_call(Tape.from_dict(row))
+                        continue
                     record = LLMCallRecord(**row)
                     metered.llm.run_budget.add(record.cost_usd)
                     metered.on_call(record)

@@ -136,9 +136,18 @@ def _components(
     check_models(config)
     # A resumed run has already spent part of its dollar budget.
     llm = run_llm_client(config, spent_usd=spent_usd)
-    proposer = DGMProposer(llm, ctx, config.proposer, config.models, seed_agent_dir("coder"))
+    proposer = DGMProposer(
+        llm,
+        ctx,
+        config.proposer,
+        config.models,
+        seed_agent_dir("coder"),
+        record=config.llm.record_exchanges,
+    )
     return (
         proposer,
         "coder",
-        lambda agent_dir, on_call: GatewayAgentSolver(agent_dir, llm, on_call),
+        lambda agent_dir, on_call: GatewayAgentSolver(
+            agent_dir, llm, on_call, record=config.llm.record_exchanges
+        ),
     )

@@ -20,6 +20,7 @@ from godelbox.proposer.base import LLMCallSink
 from godelbox.proposer.llm import LLMClient, RunBudget
 from godelbox.sandbox.gateway import Gateway
 from godelbox.sandbox.gateway_server import WireLimits
+from godelbox.sandbox.recording import PURPOSE_TASK, Recorder, recording_settings
 
 
 @dataclass(frozen=True)
@@ -30,24 +31,40 @@ class GatewayAgentSolver:
     name: str = "agent"
     wire: WireLimits | None = None
     """How the gateway reads requests (default `WireLimits()`)."""
+    record: bool = False
+    """Record the sandbox's exchanges: `on_call` then also gets one `Tape` per sandbox, after
+    it ends (sandbox/recording.py)."""
 
     def solve(self, ctx: EvalContext, task: Task, workspace: Path, problem: str) -> Solution:
         section = self.llm.llm
-        with Gateway(
-            self.llm,
-            on_call=self.on_call,
-            budget_usd=section.sandbox_budget_usd,
-            budget_tokens=section.sandbox_budget_tokens,
-            roles=("agent",),
-            wire=self.wire,
-        ) as gateway:
-            task_ctx = replace(
-                ctx,
-                gateway_socket=gateway.socket_path,
-                gateway_token=gateway.token,
-                **model_limits(self.llm, "agent"),
+        roles = ("agent",)
+        recorder = None
+        if self.record:
+            settings = recording_settings(
+                self.llm, roles, section.sandbox_budget_usd, section.sandbox_budget_tokens
             )
-            return run_agent(task_ctx, self.agent_dir, workspace, problem, image=task.image)
+            limit = int(section.record_sandbox_mb * 1024 * 1024)
+            recorder = Recorder(task.task_id, PURPOSE_TASK, settings, limit)
+        try:
+            with Gateway(
+                self.llm,
+                on_call=self.on_call,
+                budget_usd=section.sandbox_budget_usd,
+                budget_tokens=section.sandbox_budget_tokens,
+                roles=roles,
+                wire=self.wire,
+                recorder=recorder,
+            ) as gateway:
+                task_ctx = replace(
+                    ctx,
+                    gateway_socket=gateway.socket_path,
+                    gateway_token=gateway.token,
+                    **model_limits(self.llm, "agent"),
+                )
+                return run_agent(task_ctx, self.agent_dir, workspace, problem, image=task.image)
+        finally:
+            if recorder is not None:
+                self.on_call(recorder.tape())
 
 
 def run_llm_client(config: Config, spent_usd: float = 0.0) -> LLMClient:
