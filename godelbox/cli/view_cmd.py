@@ -1,6 +1,6 @@
-"""`godelbox tui | replay | plot | show`: read-only views of a run's archive.
+"""`godelbox tui | replay | plot | show | blame`: read-only views of a run's archive.
 
-All four open the archive read-only, so they are safe beside a running daemon.
+All of them open the archive read-only, so they are safe beside a running daemon.
 """
 
 from __future__ import annotations
@@ -137,6 +137,23 @@ def show(
         reader.close()
 
 
+def blame(
+    run_dir: RunDirArg,
+    node: Annotated[int, typer.Argument(help="The node whose code to explain.")],
+    file: Annotated[str, typer.Argument(help="Path of a file in the agent's code.")],
+) -> None:
+    """For each line of FILE at NODE: the ancestor that introduced it, and that ancestor's
+    proposal and diagnosis."""
+    from godelbox.blame import blame as blame_file
+    from godelbox.blame import print_blame
+
+    reader = ArchiveReader.open(run_dir)
+    try:
+        print_blame(blame_file(reader, node, file), Console())
+    finally:
+        reader.close()
+
+
 def register(app: typer.Typer) -> None:
-    for command in (tui, replay, plot, show):
+    for command in (tui, replay, plot, show, blame):
         app.command()(command)
