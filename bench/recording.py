@@ -154,14 +154,16 @@ def storage(tapes: list[Tape], sent: int) -> None:
     if not calls:
         raise SystemExit("no call was recorded: the harness is broken")
     with tempfile.TemporaryDirectory(prefix="godelbox-bench-rec-") as tmp:
-        archive = Archive.create(Path(tmp) / "run", dump_toml(Config()))
+        run_dir = Path(tmp) / "run"
+        archive = Archive.create(run_dir, dump_toml(Config()))
         node = archive.add_node(parent_id=None, commit_sha="0" * 40)
-        db = Path(tmp) / "run" / DB_FILE
-        before = _size(db)
+        archive.close()  # sizes are compared with the WAL checkpointed into the file
+        before = _size(run_dir / DB_FILE)
+        archive = Archive.open(run_dir)
         for tape in tapes:
             archive.record_tape(node, tape)
         archive.close()
-        grown = _size(db) - before
+        grown = _size(run_dir / DB_FILE) - before
     blobs = sum(t.stored_bytes for t in tapes)
     raw = sum(t.raw_bytes for t in tapes)
     print(

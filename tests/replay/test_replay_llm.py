@@ -20,14 +20,15 @@ import pytest
 
 from godelbox.archive.codestore import CodeStore
 from godelbox.archive.recordings import TapeReader
-from godelbox.archive.store import Archive
+from godelbox.archive.store import CODE_DIR, Archive
 from godelbox.rerun import rerun_from_snapshot
 from godelbox.sandbox.recording import PURPOSE_SELF_EDIT, PURPOSE_TASK
 from godelbox.tui.archive_reader import ArchiveReader
 from tests.daemon.runs import check_invariants, run_to_end, write_config
 from tests.fixtures.fake_llm import FAKE_PRICE_IN, FAKE_PRICE_OUT, ScriptedReply
 
-pytestmark = pytest.mark.docker
+pytestmark = [pytest.mark.docker, pytest.mark.timeout(2700)]
+"""The recorded run is three generations of real sandboxes: minutes, more on a loaded machine."""
 
 DIAGNOSIS = {
     "log_summarization": "The agent changed the wrong default.",
@@ -136,7 +137,7 @@ def test_edited_agent_diverges_at_the_first_differing_call(recorded_run, tmp_pat
     with Archive.open(recorded_run) as archive:
         last = archive.nodes()[-1]
     edited = tmp_path / "edited"
-    CodeStore(recorded_run / "code").checkout(last.commit_sha, edited)
+    CodeStore(recorded_run / CODE_DIR).checkout(last.commit_sha, edited)
     config = edited / "config.py"
     text = config.read_text()
     assert "You change files so that" in text
