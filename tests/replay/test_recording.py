@@ -169,3 +169,23 @@ def test_an_archive_from_before_recordings_gains_the_tables(tmp_path):
     archive.record_tape(node, Tape("t", PURPOSE_TASK, {}))
     assert TapeReader(archive.engine).has_recordings()
     archive.close()
+
+
+def test_live_calls_after_a_divergence_go_through_the_budget_rules(fake_llm, tmp_path):
+    fake_llm.script(fake_llm.text("recorded"))
+    tape, _ = _record(fake_llm, [_conversation(0)])
+    archive, _node, stored = _stored(tmp_path, tape)
+    fake_llm.script(fake_llm.text("live answer", tokens=(2500, 10)))
+    client = LLMClient(fake_llm.models(), fake_llm.llm_section(), lambda _: None)
+    budget = Gateway(client, on_call=lambda _: None, budget_usd=1.0, budget_tokens=3000)
+    live = Playback("t1", [stored], on_divergence="live", live=budget.handle)
+    changed = _conversation(0)
+    changed["messages"][1]["content"] = "fix the other bug"
+    answer = live.handle(changed)
+    assert answer["choices"][0]["message"]["content"] == "live answer"
+    assert fake_llm.requests[-1].body["messages"][1]["content"] == "fix the other bug"
+    with pytest.raises(Refusal) as refused:  # the sandbox's token budget holds when live
+        live.handle(_conversation(3))
+    assert refused.value.status == 402
+    assert live.finish().call == 1 and live.live_calls == 2
+    archive.close()
