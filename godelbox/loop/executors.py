@@ -133,6 +133,8 @@ class UnitSpec:
     """The agent calls models: run it behind a gateway on the worker's node."""
     spent_usd: float = 0.0
     """What the run had spent on models when the unit was sent."""
+    record: bool = False
+    """Record the gateway exchanges (as the daemon's solver would); tapes come back as calls."""
 
 
 def run_unit(spec: UnitSpec, task_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
@@ -154,9 +156,8 @@ def run_unit(spec: UnitSpec, task_ids: list[str]) -> dict[str, list[dict[str, An
             from godelbox.loop.solvers import GatewayAgentSolver, run_llm_client
 
             llm = run_llm_client(config, spent_usd=spec.spent_usd)
-            record = config.llm.record_exchanges
             solver = GatewayAgentSolver(
-                agent_dir, llm, lambda r: calls.append(_call_row(r)), record=record
+                agent_dir, llm, lambda r: calls.append(_call_row(r)), record=spec.record
             )
         results = evaluate_tasks(ctx, bench, select_tasks(bench, task_ids), solver)
     return {"results": [result.to_dict() for result in results], "llm_calls": calls}
@@ -220,7 +221,14 @@ class RayExecutor:
         sections = self._config.model_dump(mode="json", include=set(wanted))
         spent = metered.llm.run_budget.spent_usd if metered else 0.0
         spec = ray.put(
-            UnitSpec(pack_tree(agent_dir), sections, dict(ctx.labels), metered is not None, spent)
+            UnitSpec(
+                pack_tree(agent_dir),
+                sections,
+                dict(ctx.labels),
+                metered is not None,
+                spent,
+                record=bool(metered and metered.record),
+            )
         )
 
         # Tasks of units the cluster failed to run even after retries: not the agent's result,
