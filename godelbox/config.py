@@ -144,6 +144,15 @@ class LLMSection(_Section):
     max_output_tokens: int = Field(
         2048, ge=1, description="max_tokens of every call that does not ask for less."
     )
+    record_exchanges: bool = Field(
+        True, description="Keep every gateway exchange for `godelbox replay --rerun`."
+    )
+    record_sandbox_mb: float = Field(
+        64.0, gt=0, description="Compressed recording one sandbox may add; past it, cut."
+    )
+    record_run_mb: float = Field(
+        4096.0, gt=0, description="Compressed recordings per run; past it, tapes keep no calls."
+    )
     prices: list[ModelPrice] = Field(default_factory=list)
 
 
