@@ -15,6 +15,7 @@ from typing import Any
 
 from godelbox.archive.models import AgentNode
 from godelbox.archive.store import Archive
+from godelbox.llm.recording import Tape
 from godelbox.loop.display import Reporter, Snapshot
 from godelbox.trash import Trash
 from godelbox.treecache import TreeCache
@@ -25,8 +26,17 @@ again if picked later: a run of thousands of nodes must not keep thousands of tr
 
 
 class Bookkeeper:
-    def __init__(self, archive: Archive, reporter: Reporter, scratch: Path, trash: Trash) -> None:
+    def __init__(
+        self,
+        archive: Archive,
+        reporter: Reporter,
+        scratch: Path,
+        trash: Trash,
+        tape_limit: int = 0,
+    ) -> None:
         self.archive = archive
+        self._tape_limit = tape_limit
+        """Bytes a recorded sandbox tape may take in the archive (`llm.record_run_mb`)."""
         self.reporter = reporter
         self.lock = threading.Lock()
         self.snapshot = Snapshot(run_dir=str(archive.run_dir))
@@ -46,6 +56,9 @@ class Bookkeeper:
         )
 
     def llm_call(self, node_id: int, record: Any) -> None:
+        if isinstance(record, Tape):
+            self.write(self.archive.record_tape, node_id, record, self._tape_limit)
+            return
         self.write(
             self.archive.record_llm_call,
             node_id=node_id,

@@ -36,6 +36,9 @@ class Snapshot:
     invalid: int = 0
     failed: int = 0
     usd: float = 0.0
+    tasks_run: int = 0
+    tasks_cached: int = 0
+    """Task results of this session served by the evaluation cache instead of run."""
     started: float = field(default_factory=time.monotonic)
     budget_note: str = ""
 
@@ -114,6 +117,8 @@ class LiveReporter:
             f"   {s.rate_per_hour():.1f}/h",
         )
         table.add_row("spent", f"${s.usd:.4f}")
+        if s.tasks_run or s.tasks_cached:
+            table.add_row("tasks", f"{s.tasks_run} run  [blue]{s.tasks_cached} from the cache[/]")
         if s.budget_note:
             table.add_row("budget", s.budget_note)
         workers = Table.grid(padding=(0, 2))

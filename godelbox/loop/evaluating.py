@@ -16,8 +16,10 @@ from typing import TYPE_CHECKING
 from godelbox.archive import events
 from godelbox.archive.models import AgentNode, NodeStatus, Outcome
 from godelbox.config import StageSection
+from godelbox.evaluator.cache import CacheScope
 from godelbox.evaluator.context import EvalContext
 from godelbox.evaluator.evaluation import Solver, safe_name
+from godelbox.evaluator.mixed import MixedBenchmark, bench_score
 from godelbox.evaluator.results import TaskResult
 from godelbox.evaluator.staged import StagedOutcome, effective_stages, plan_stages
 from godelbox.loop.bookkeeping import Bookkeeper
@@ -44,6 +46,8 @@ class EvaluationPlan:
     stage_of: Mapping[str, int]
     total: int
     """Tasks in the benchmark."""
+    cache: CacheScope | None
+    """The evaluation cache for this agent (`LoopParts.cache_for`), or None to run afresh."""
 
 
 class Evaluating:
@@ -85,6 +89,7 @@ class Evaluating:
                 for task_id in ids
             },
             total=len(tasks),
+            cache=self.p.cache_for(agent_dir),
         )
 
     def _evaluate_agent(self, node: AgentNode, agent_dir: Path) -> None:
@@ -92,16 +97,24 @@ class Evaluating:
         plan = self._plan(node, agent_dir)
         reached = 0
         for attempt in range(1, self.p.config.evaluation.attempts + 1):
-            outcome = self._evaluate_round(plan, attempt)
+            # Each attempt is a sample of its own: the agent gets the next seed (and the cache,
+            # whose key holds the seed, another entry).
+            seed = plan.ctx.attempt_seed + attempt - 1
+            outcome = self._evaluate_round(
+                replace(plan, ctx=replace(plan.ctx, attempt_seed=seed)), attempt
+            )
             if outcome is None:
                 return  # stays `evaluating`; a resumed daemon finishes it from the recorded tasks
             reached = max(reached, len(outcome.stages))
         rows = self._archive.evaluations(node_id)
         resolved = sum(1 for r in rows if r.outcome == Outcome.RESOLVED)
-        score = resolved / len(rows) if rows else 0.0
+        pairs = [(r.task_id, r.outcome == Outcome.RESOLVED) for r in rows]
+        score = bench_score(self.p.bench, self.p.config.evaluation.bench, pairs).combined
         made_patch = None
-        if self.p.config.selection.require_patch and node.parent_id is not None:
-            made_patch = any(str((r.details or {}).get("patch") or "").strip() for r in rows)
+        # Web episodes answer with actions, never a patch: the rule reads coding tasks only.
+        coding = [r for r in rows if not (r.details or {}).get("episode")]
+        if self.p.config.selection.require_patch and node.parent_id is not None and coding:
+            made_patch = any(str((r.details or {}).get("patch") or "").strip() for r in coding)
         self._books.write(
             self._archive.set_status,
             node_id,
@@ -111,9 +124,11 @@ class Evaluating:
             made_patch=made_patch,
         )
         note = " (no non-empty patch: not a parent)" if made_patch is False else ""
+        cached = sum(1 for r in rows if r.cached)
+        from_cache = f", {cached} from the cache" if cached else ""
         self.p.reporter.event(
             "node.evaluated",
-            f"node {node_id}: {resolved}/{len(rows)} resolved ({score:.3f}){note}",
+            f"node {node_id}: {resolved}/{len(rows)} resolved ({score:.3f}){from_cache}{note}",
         )
         tampered = [r.task_id for r in rows if r.outcome == Outcome.TAMPERED]
         if tampered:
@@ -153,6 +168,9 @@ class Evaluating:
         def record(result: TaskResult) -> None:
             self._record_result(node_id, plan.stage_of.get(result.task_id, 0), result, attempt)
             done[result.task_id] = result.resolved
+            with self._books.lock:
+                self._books.snapshot.tasks_run += result.cache is None
+                self._books.snapshot.tasks_cached += result.cache is not None
             self._books.busy(
                 label, f"evaluating node {node_id}{tag}: {len(done)}/{plan.total} tasks done"
             )
@@ -171,6 +189,7 @@ class Evaluating:
                     done=done,
                     on_result=_record_once(done, record, None if keep_failed else failed),
                     should_stop=lambda: self.p.stop.requested,
+                    cache=plan.cache,
                 )
             finally:
                 self._books.busy(label, None)
@@ -196,6 +215,8 @@ class Evaluating:
         log_file.write_text(result.log, encoding="utf-8")
         details = result.to_dict()
         details.pop("log")
+        if isinstance(self.p.bench, MixedBenchmark):
+            details["bench"] = self.p.bench.part_of(result.task_id).spec
         if attempt > 1:
             details["attempt"] = attempt
         self._books.write(
@@ -207,6 +228,7 @@ class Evaluating:
             duration_s=result.duration_s,
             details=details,
             log_path=str(log_rel),
+            cached=result.cache is not None,
         )
 
 

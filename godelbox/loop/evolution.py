@@ -26,6 +26,7 @@ from godelbox.archive.store import Archive
 from godelbox.budget import exhausted
 from godelbox.config import Config
 from godelbox.evaluator.benchmark import Benchmark, hidden_tests
+from godelbox.evaluator.cache import CacheScope
 from godelbox.evaluator.context import EvalContext
 from godelbox.evaluator.evaluation import Solver
 from godelbox.llm.client import BudgetExceeded
@@ -39,6 +40,7 @@ from godelbox.loop.proposing import Proposing
 from godelbox.loop.stopping import StopRequest
 from godelbox.proposer.base import LLMCallSink, Proposal, Proposer
 from godelbox.proposer.validate import Validation
+from godelbox.sandbox.select import release
 
 Validator = Callable[[Path, Proposal], Validation]
 """(parent tree, proposal) -> whether the child is worth evaluating."""
@@ -65,6 +67,8 @@ class LoopParts:
     stop: StopRequest
     executor: Executor
     """Where evaluation units run (`loop.executor`); the loop closes it when it stops."""
+    cache_for: Callable[[Path], CacheScope | None] = lambda _agent_dir: None
+    """The evaluation cache for the agent in a directory, or None when it must run afresh."""
 
 
 def scratch_dir(run_dir: Path) -> Path:
@@ -83,7 +87,13 @@ class Evolution:
         self.config = parts.config
         self.run_dir = parts.archive.run_dir
         self.scratch = scratch_dir(self.run_dir)
-        self._books = Bookkeeper(parts.archive, parts.reporter, self.scratch, parts.ctx.trash)
+        self._books = Bookkeeper(
+            parts.archive,
+            parts.reporter,
+            self.scratch,
+            parts.ctx.trash,
+            tape_limit=int(self.config.llm.record_run_mb * 1024 * 1024),
+        )
         self._snapshot = self._books.snapshot
         self._progress = ProgressReader(self.archive, session_started=time.monotonic())
         self._planner = Planner(self._books, self.config.run.seed)
@@ -127,6 +137,7 @@ class Evolution:
             self.p.ctx.trash.close()
             self._clear_scratch()
             self.p.executor.close()
+            release(self.p.ctx.backend)
 
     def _clear_scratch(self) -> None:
         """Delete the scratch dir; say what could not be deleted (by the trash, or now) rather

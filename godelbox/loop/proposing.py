@@ -17,7 +17,7 @@ from godelbox.archive.models import AgentNode, NodeStatus
 from godelbox.llm.client import BudgetExceeded
 from godelbox.loop.bookkeeping import Bookkeeper
 from godelbox.loop.evidence import parent_evidence
-from godelbox.proposer.base import Proposal
+from godelbox.proposer.base import Mate, Proposal
 from godelbox.proposer.validate import Validation
 
 if TYPE_CHECKING:  # the loop's parts are assembled in evolution.py, which imports this module
@@ -56,10 +56,13 @@ class Proposing:
         if not children:
             return
         with contextlib.ExitStack() as held:
-            jobs = [
-                (c, held.enter_context(self._books.checkout(c.parent_id or 0))) for c in children
+            checkout = self._books.checkout
+            jobs = [(c, held.enter_context(checkout(c.parent_id or 0))) for c in children]
+            mates = [self._mates(c, held) for c in children]
+            futures = [
+                self._workers.submit(self._draft, c, parent_dir, m)
+                for (c, parent_dir), m in zip(jobs, mates, strict=True)
             ]
-            futures = [self._workers.submit(self._draft, c, parent_dir) for c, parent_dir in jobs]
             try:
                 # Results are written in slot order, not completion order (determinism).
                 for (child, parent_dir), future in zip(jobs, futures, strict=True):
@@ -67,7 +70,20 @@ class Proposing:
             finally:
                 wait(futures)  # no draft outlives the checkouts it reads
 
-    def _draft(self, child: AgentNode, parent_dir: Path) -> Draft:
+    def _mates(self, child: AgentNode, held: contextlib.ExitStack) -> tuple[Mate, ...]:
+        """The best members of earlier generations other than the parent, checked out while
+        the generation is proposed, for proposers that recombine two agents."""
+        wanted = int(getattr(self.p.proposer, "mates_wanted", 0))
+        if not wanted:
+            return ()
+        with self._books.lock:
+            nodes = self._archive.top_nodes(wanted, _first_child_id(child), child.parent_id or 0)
+        return tuple(
+            Mate(n.id or 0, n.score, held.enter_context(self._books.checkout(n.id or 0)))
+            for n in nodes
+        )
+
+    def _draft(self, child: AgentNode, parent_dir: Path, mates: tuple[Mate, ...]) -> Draft:
         node_id = child.id or 0
         self._books.busy(f"propose-{node_id}", f"proposing node {node_id} from {child.parent_id}")
         try:
@@ -78,9 +94,11 @@ class Proposing:
                 self._problems,
                 self._books.lock,
                 generation=int((child.proposal or {}).get("generation", 0)),
+                first_child_id=_first_child_id(child),
+                mates=mates,
                 test_patches=self._test_patches,
             )
-            workdir = self._scratch / f"draft-{node_id}"
+            workdir = self._draft_dir(node_id)
             self.p.ctx.trash.discard(workdir)
             workdir.mkdir(parents=True)
             rng = random.Random(f"{self.p.config.run.seed}:{node_id}")
@@ -124,6 +142,7 @@ class Proposing:
             None if validation.ok else validation.reason,
             commit_sha=sha,
             proposal=info,
+            proposal_kind=proposal.kind,
             files_changed=stats.files,
             insertions=stats.insertions,
             deletions=stats.deletions,
@@ -134,7 +153,17 @@ class Proposing:
         else:
             snapshot.invalid += 1
             reporter.event("child.invalid", f"node {node_id}: {validation.reason}")
-        self.p.ctx.trash.discard(proposal.child_dir.parent)
+        self.p.ctx.trash.discard(self._draft_dir(node_id))
+
+    def _draft_dir(self, node_id: int) -> Path:
+        """Where the proposer makes the child (wherever inside it the child's tree ends up)."""
+        return self._scratch / f"draft-{node_id}"
+
+
+def _first_child_id(child: AgentNode) -> int:
+    """The lowest node id of the child's generation (children get ids in slot order): what
+    is below it was finished before the generation was planned."""
+    return (child.id or 0) - int((child.proposal or {}).get("slot", 0))
 
 
 def _summary(info: dict[str, Any]) -> str:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import Engine, String, and_, cast, event, func, inspect, literal, or_, select
+from sqlalchemy import Engine, String, and_, case, cast, event, func, inspect, literal, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from godelbox.archive import events
@@ -71,12 +71,14 @@ class ArchiveReader:
         self._engine = engine
         self.run_dir = run_dir
         self.code_dir = run_dir / CODE_DIR
-        # Readers never migrate: an archive from before the tampered counter reads as zero.
+        # Readers never migrate: an archive from before a column was added reads as its default.
         with engine.connect() as conn:
             columns = {c["name"] for c in inspect(conn).get_columns("agent_node")}
+            eval_columns = {c["name"] for c in inspect(conn).get_columns("evaluation")}
         self._tampered = (NODE.tasks_tampered if "tasks_tampered" in columns else literal(0)).label(
             "tampered"
         )
+        self._cached = EVAL.cached if "cached" in eval_columns else literal(False)
 
     @classmethod
     def open(cls, run_dir: Path) -> ArchiveReader:
@@ -92,6 +94,11 @@ class ArchiveReader:
 
     def close(self) -> None:
         self._engine.dispose()
+
+    @property
+    def engine(self) -> Engine:
+        """The read-only engine, for readers of other tables (archive/recordings.py)."""
+        return self._engine
 
     # --- the tree -------------------------------------------------------------------------
 
@@ -207,19 +214,18 @@ class ArchiveReader:
                     select(NODE.score).where(NODE.id == row.parent_id)
                 ).scalar()
             tasks = conn.execute(
-                select(EVAL.stage, EVAL.task_id, EVAL.outcome, EVAL.score, EVAL.duration_s)
+                select(
+                    EVAL.stage,
+                    EVAL.task_id,
+                    EVAL.outcome,
+                    EVAL.score,
+                    EVAL.duration_s,
+                    EVAL.details,
+                    self._cached.label("cached"),
+                )
                 .where(EVAL.node_id == node_id)
                 .order_by(EVAL.stage, EVAL.id)
             ).all()
-            # Details can be large (patches): read them for tampered results only.
-            evidence = {
-                (row.stage, row.task_id): _evidence_lines(row.details)
-                for row in conn.execute(
-                    select(EVAL.stage, EVAL.task_id, EVAL.details).where(
-                        EVAL.node_id == node_id, EVAL.outcome == "tampered"
-                    )
-                )
-            }
             calls = conn.execute(
                 select(
                     CALL.role,
@@ -246,17 +252,7 @@ class ArchiveReader:
             tasks_attempted=row.tasks_attempted,
             finished_at=row.finished_at,
             wall_time_s=row.wall_time_s,
-            tasks=tuple(
-                TaskResult(
-                    t.stage,
-                    t.task_id,
-                    str(t.outcome),
-                    t.score,
-                    t.duration_s,
-                    evidence.get((t.stage, t.task_id), ()),
-                )
-                for t in tasks
-            ),
+            tasks=tuple(_task_result(t) for t in tasks),
             llm_calls=tuple(LLMCallRecord(*c) for c in calls),
             flips=None
             if row.parent_id is None
@@ -311,6 +307,11 @@ class ArchiveReader:
                 .order_by(EVENT.seq)
             ):
                 tally.add(kind, payload)
+            tasks, cached = conn.execute(
+                select(
+                    func.count(), func.coalesce(func.sum(case((self._cached, 1), else_=0)), 0)
+                ).select_from(Evaluation.__table__)
+            ).one()
             config_toml = conn.execute(select(Run.config_toml).order_by(Run.id).limit(1)).scalar()
         config = _parse_toml(config_toml)
         return RunProgress(
@@ -324,6 +325,8 @@ class ArchiveReader:
             last_activity=last,
             budget=dict(config.get("budget", {})),
             generations=tally.generations,
+            tasks=int(tasks),
+            tasks_cached=int(cached),
             daemon_active_s=tally.active_s,
             daemon_state=tally.daemon_state,
         )
@@ -465,3 +468,20 @@ def _read_only_engine(run_dir: Path) -> Engine:
         cursor.close()
 
     return engine
+
+
+def _task_result(row: Any) -> TaskResult:
+    details = row.details if isinstance(row.details, dict) else {}
+    episode = details.get("episode")
+    bench = details.get("bench")
+    return TaskResult(
+        row.stage,
+        row.task_id,
+        str(row.outcome),
+        row.score,
+        row.duration_s,
+        evidence=_evidence_lines(details) if row.outcome == "tampered" else (),
+        episode=episode if isinstance(episode, dict) else None,
+        bench=bench if isinstance(bench, str) else None,
+        cached=bool(row.cached),
+    )

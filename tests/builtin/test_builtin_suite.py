@@ -1,5 +1,6 @@
 """The built-in suite is sound: every task's gold patch resolves it and the empty patch does not,
-the splits and bug classes are spread as the README says, and snapshots hash reproducibly."""
+the splits and bug classes are spread as docs/evaluation.md says, and snapshots hash
+reproducibly."""
 
 from __future__ import annotations
 
@@ -40,7 +41,7 @@ def test_split_sizes_and_bug_class_spread():
     # About two thirds for evolution, one third never shown to the loop.
     assert 0.6 <= len(dev) / (len(dev) + len(heldout)) <= 0.72
     overall = Counter(t.metadata["bug_class"] for t in dev + heldout)
-    assert overall == dict.fromkeys(BUG_CLASSES, 4), "README: every class has 4 tasks"
+    assert overall == dict.fromkeys(BUG_CLASSES, 4), "docs/evaluation.md: every class has 4 tasks"
     for tasks in (dev, heldout):
         spread = Counter(t.metadata["bug_class"] for t in tasks)
         assert set(spread) == BUG_CLASSES, "every bug class appears in both splits"
@@ -96,7 +97,7 @@ def test_gold_patch_applies_to_materialized_repo(tmp_path: Path):
 
 
 def test_unknown_split_is_a_user_error():
-    with pytest.raises(UserError, match="dev, heldout or all"):
+    with pytest.raises(UserError, match="dev, heldout, seen, unseen or all"):
         load_builtin("train")  # type: ignore[arg-type]
 
 
@@ -126,3 +127,14 @@ def test_checker_rejects_fail_to_pass_that_already_passes():
     task = load_builtin("heldout")[0]
     problems = verify_task(replace(task, FAIL_TO_PASS=task.PASS_TO_PASS[:1]))
     assert any("pass before the fix" in p for p in problems)
+
+
+def test_class_split_partitions_the_suite_by_bug_class():
+    from godelbox.evaluator.builtin import UNSEEN_CLASSES
+
+    seen, unseen = load_builtin("seen"), load_builtin("unseen")
+    everything = {t.instance_id for t in load_builtin("all")}
+    assert {t.instance_id for t in seen} | {t.instance_id for t in unseen} == everything
+    assert not {t.instance_id for t in seen} & {t.instance_id for t in unseen}
+    assert Counter(t.metadata["bug_class"] for t in unseen) == dict.fromkeys(UNSEEN_CLASSES, 4)
+    assert not {t.metadata["bug_class"] for t in seen} & set(UNSEEN_CLASSES)
