@@ -5,4 +5,5 @@ pytest_plugins = [
     "tests.fixtures.docker_engine",
     "tests.fixtures.postgres",
     "tests.fixtures.local_model",
+    "tests.fixtures.needs",
 ]

@@ -8,10 +8,10 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from builtin_checks import apply_patch, patched_paths, verify_all, verify_task
 
 from godelbox.errors import UserError
 from godelbox.evaluator.builtin import SnapshotMismatchError, load_builtin, materialize
+from tests.builtin.builtin_checks import apply_patch, patched_paths, verify_all, verify_task
 
 BUG_CLASSES = {
     "off_by_one",

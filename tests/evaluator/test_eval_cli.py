@@ -10,8 +10,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import NOOP_AGENT, POLYGLOT
-from eval_helpers import godelbox_cli, swebench_repo
+
+from tests.evaluator.eval_helpers import NOOP_AGENT, POLYGLOT, godelbox_cli, swebench_repo
 
 pytestmark = pytest.mark.docker
 

@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from eval_helpers import godelbox_cli
 
 from godelbox.cli.eval_llm import TaskUsage
 from godelbox.evaluator.journal import Journal, JournalMismatchError
 from godelbox.evaluator.results import TaskResult
 from godelbox.paths import seed_agent_dir
+from tests.evaluator.eval_helpers import godelbox_cli
 from tests.fixtures.fake_llm import FAKE_API_KEY, FAKE_PRICE_IN, FAKE_PRICE_OUT, FakeLLM
 
 CODER = seed_agent_dir("coder")

@@ -7,12 +7,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from conftest import FIXTURES, NOOP_AGENT, POLYGLOT
 
 from godelbox.config import StageSection
 from godelbox.evaluator.bench_spec import load_benchmark
 from godelbox.evaluator.evaluation import AgentSolver, OracleSolver, evaluate_benchmark
 from godelbox.evaluator.polyglot import PolyglotLayoutError, polyglot_benchmark
+from tests.evaluator.eval_helpers import FIXTURES, NOOP_AGENT, POLYGLOT
 
 ALL = [StageSection(tasks=None)]
 SLUGS = ["clock-angle", "run-length", "word-tally"]
