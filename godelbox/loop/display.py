@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections import Counter
+from collections.abc import Collection, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol, TextIO
 
@@ -35,13 +37,30 @@ class Snapshot:
     valid: int = 0
     invalid: int = 0
     failed: int = 0
+    """Children of the whole run (earlier sessions included), by how they ended."""
+    children_before: int = 0
+    """Children finished before this session started: the rate counts only this session's."""
     usd: float = 0.0
     started: float = field(default_factory=time.monotonic)
     budget_note: str = ""
 
     def rate_per_hour(self) -> float:
         hours = max(time.monotonic() - self.started, 1e-6) / 3600
-        return (self.valid + self.invalid + self.failed) / hours
+        return (self.valid + self.invalid + self.failed - self.children_before) / hours
+
+
+def stage_progress(done: Collection[str], stage_of: Mapping[str, int]) -> str:
+    """`stage 1/3: 7/10 tasks` for the first stage with tasks left (stages run in order), so the
+    count is out of what this stage runs, not out of the whole benchmark; past the last stage,
+    the whole count."""
+    sizes = Counter(stage_of.values())
+    finished = Counter(stage_of[t] for t in done if t in stage_of)
+    open_stages = [s for s in sorted(sizes) if finished[s] < sizes[s]]
+    if not open_stages:
+        return f"{len(done)}/{len(stage_of)} tasks"
+    stage = open_stages[0]
+    where = f"stage {stage + 1}/{len(sizes)}: " if len(sizes) > 1 else ""
+    return f"{where}{finished[stage]}/{sizes[stage]} tasks"
 
 
 class Reporter(Protocol):

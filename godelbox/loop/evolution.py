@@ -34,7 +34,7 @@ from godelbox.evaluator.evaluation import Solver, safe_name
 from godelbox.evaluator.results import TaskResult
 from godelbox.evaluator.staged import StagedOutcome, effective_stages, plan_stages
 from godelbox.loop import events
-from godelbox.loop.display import Reporter, Snapshot
+from godelbox.loop.display import Reporter, Snapshot, stage_progress
 from godelbox.loop.evidence import parent_evidence
 from godelbox.loop.executors import Executor
 from godelbox.loop.progress import ProgressReader
@@ -130,11 +130,13 @@ class Evolution:
         """Run until a budget or a stop request ends it; returns the reason, phrased for people."""
         self._write(self.archive.append_event, events.DAEMON_STARTED, None, {})
         self._clear_scratch()
+        self._snapshot_from_archive()
         reason = "interrupted"
         try:
             reason = self._loop()
             return reason
         finally:
+            self._phase(f"stopped: {reason}")
             self._proposing.shutdown()
             self._evaluating.shutdown()
             active = self._progress.mark_recorded()
@@ -176,7 +178,7 @@ class Evolution:
         next generation sees all of them."""
         for plan in self._open_plans():
             self.p.reporter.event("generation.resumed", f"generation {plan['generation']}")
-            self._run_planned(plan)
+            self._run_planned(plan, resumed=True)
         while not (reason := self._stop_reason()):
             self._run_planned(self._plan(self.config.loop.children_per_generation))
         return reason
@@ -275,16 +277,17 @@ class Evolution:
             self._fresh.add(generation)
         return plan
 
-    def _run_planned(self, plan: dict[str, Any]) -> None:
+    def _run_planned(self, plan: dict[str, Any], resumed: bool = False) -> None:
         generation = int(plan["generation"])
         self._snapshot.generation = generation
         children = self._create_children(generation, [int(p) for p in plan["parents"]])
+        again = " (resumed)" if resumed else ""
 
-        self._phase("proposing")
+        self._phase(f"proposing{again}")
         self._propose([c for c in children if c.status == NodeStatus.PROPOSED])
         if self.p.stop.requested:
             return  # the generation stays open; a resumed daemon evaluates its children
-        self._phase("evaluating")
+        self._phase(f"evaluating{again}")
         refreshed = [self.archive.node(c.id or 0) for c in children]
         self._evaluate_nodes([c for c in refreshed if c.status == NodeStatus.EVALUATING])
         if self.p.stop.requested:
@@ -468,7 +471,7 @@ class Evolution:
         reached = 0
         for attempt in range(1, self.config.evaluation.attempts + 1):
             outcome = self._evaluate_round(
-                node_id, attempt, ctx, solver, agent_dir, stages, stage_of, len(tasks)
+                node_id, attempt, ctx, solver, agent_dir, stages, stage_of
             )
             if outcome is None:
                 return  # stays `evaluating`; a resumed daemon finishes it from the recorded tasks
@@ -522,7 +525,6 @@ class Evolution:
         agent_dir: Path,
         stages: list[StageSection],
         stage_of: dict[str, int],
-        total: int,
     ) -> StagedOutcome | None:
         """Attempt `attempt` of every task (evaluation.attempts); the tasks that already have
         that many recorded rows are done. None when a stop request interrupted it."""
@@ -532,12 +534,12 @@ class Evolution:
         done = {t: got[attempt - 1] for t, got in rows_of.items() if len(got) >= attempt}
         label = f"evaluate-{node_id}"
         tag = f" (attempt {attempt})" if self.config.evaluation.attempts > 1 else ""
-        self._busy(label, f"evaluating node {node_id}{tag}: {len(done)}/{total} done")
+        self._busy(label, f"evaluating node {node_id}{tag}: {stage_progress(done, stage_of)}")
 
         def record(result: TaskResult) -> None:
             self._record_result(node_id, stage_of.get(result.task_id, 0), result, attempt)
             done[result.task_id] = result.resolved
-            self._busy(label, f"evaluating node {node_id}{tag}: {len(done)}/{total} tasks done")
+            self._busy(label, f"evaluating node {node_id}{tag}: {stage_progress(done, stage_of)}")
 
         for retry in range(INFRA_RETRIES + 1):
             failed: list[TaskResult] = []
@@ -600,6 +602,8 @@ class Evolution:
 
     def _busy(self, worker: str, doing: str | None) -> None:
         with self._lock:
+            if self.p.stop.requested and not self._snapshot.phase.startswith("stop"):
+                self._snapshot.phase = f"stopping ({self.p.stop.reason})"
             if doing is None:
                 self._snapshot.busy.pop(worker, None)
             else:
@@ -607,8 +611,29 @@ class Evolution:
             self.p.reporter.status(self._snapshot)
 
     def _phase(self, phase: str) -> None:
+        if self.p.stop.requested and not phase.startswith("stop"):
+            phase = f"stopping ({self.p.stop.reason})"
         self._snapshot.phase = phase
         self.p.reporter.status(self._snapshot)
+
+    def _snapshot_from_archive(self) -> None:
+        """A resumed run's panel starts where the archive is: its newest generation and the
+        children of every session, not zeros."""
+        newest, _ = self._plans()
+        if newest is not None:
+            self._snapshot.generation = int(newest["generation"])
+        for node in self.archive.nodes():
+            if node.parent_id is None:
+                continue
+            if node.status == NodeStatus.INVALID:
+                self._snapshot.invalid += 1
+            elif node.status == NodeStatus.FAILED:
+                self._snapshot.failed += 1
+            elif node.status in (NodeStatus.EVALUATING, NodeStatus.EVALUATED):
+                self._snapshot.valid += 1
+        s = self._snapshot
+        s.children_before = s.valid + s.invalid + s.failed
+        self._phase("resuming" if newest is not None else "starting")
 
     def _refresh_snapshot(self) -> None:
         self._show_best(self.archive.best_node())
