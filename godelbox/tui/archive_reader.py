@@ -23,7 +23,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from godelbox.archive.db import make_engine, stored_version
 from godelbox.archive.models import AgentNode, Evaluation, Event, LLMCall, Run
-from godelbox.archive.store import CODE_DIR, DB_FILE, RunDirError
+from godelbox.archive.store import CODE_DIR, DB_FILE, RunDirError, refuse_file
 from godelbox.config import CONFIG_FILE_NAME, load_config
 from godelbox.errors import UserError
 from godelbox.loop import events
@@ -81,6 +81,7 @@ class ArchiveReader:
     @classmethod
     def open(cls, run_dir: Path) -> ArchiveReader:
         run_dir = Path(run_dir)
+        refuse_file(run_dir)
         if not run_dir.is_dir():
             raise RunDirError(f"run dir {run_dir} does not exist; create one with `godelbox init`")
         engine = _read_only_engine(run_dir)
