@@ -208,7 +208,14 @@ class ArchiveReader:
                     select(NODE.score).where(NODE.id == row.parent_id)
                 ).scalar()
             tasks = conn.execute(
-                select(EVAL.stage, EVAL.task_id, EVAL.outcome, EVAL.score, EVAL.duration_s)
+                select(
+                    EVAL.stage,
+                    EVAL.task_id,
+                    EVAL.outcome,
+                    EVAL.score,
+                    EVAL.duration_s,
+                    EVAL.log_path,
+                )
                 .where(EVAL.node_id == node_id)
                 .order_by(EVAL.stage, EVAL.id)
             ).all()
@@ -255,6 +262,7 @@ class ArchiveReader:
                     t.score,
                     t.duration_s,
                     evidence.get((t.stage, t.task_id), ()),
+                    str(self.run_dir / t.log_path) if t.log_path else "",
                 )
                 for t in tasks
             ),

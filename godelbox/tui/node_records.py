@@ -37,6 +37,8 @@ class TaskResult:
     duration_s: float
     evidence: tuple[str, ...] = ()
     """What the harness observed, for a `tampered` result."""
+    log_path: str = ""
+    """The task's log (agent and grader output) on disk, absolute; "" when none was written."""
 
 
 @dataclass(frozen=True)
