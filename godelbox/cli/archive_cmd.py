@@ -63,7 +63,7 @@ def export(
     """Export the archive graph (json, graphml: nodes with score, status, cost; parent → child
     edges), successful trajectories as chat JSONL (sft), or accepted PAE-proposed coding tasks
     as a SWE-bench JSONL for `evaluation.bench = "swebench:FILE"` (swebench)."""
-    from godelbox.proposer.pae.export import sft_jsonl, swebench_export
+    from godelbox.proposer.pae.export import NothingToExportError, sft_jsonl, swebench_export
 
     if format_ is ExportFormat.SWEBENCH:
         if output is None:
@@ -75,6 +75,13 @@ def export(
     with Archive.open(run_dir) as archive:
         if format_ is ExportFormat.SFT:
             text = sft_jsonl(archive)
+            if not text:
+                raise NothingToExportError(
+                    f"{run_dir} has no successful trajectory to export: sft takes resolved tasks "
+                    "whose log holds a model conversation (an offline run's agents talk to no "
+                    "model) and PAE attempts judged successful (`godelbox pae`)"
+                )
+            typer.echo(f"{text.count(chr(10))} chat records", err=True)
         elif format_ is ExportFormat.GRAPHML:
             text = archive.export_graph().to_graphml()
         else:
