@@ -18,7 +18,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from rich.console import Console
+from rich.text import Text
 
+from godelbox.agent_text import for_terminal
 from godelbox.archive.codestore import CodeStore
 from godelbox.config import CONFIG_FILE_NAME, Config, load_config
 from godelbox.errors import UserError
@@ -72,14 +74,28 @@ class RerunStep:
         return not self.flipped and (diff is None or abs(diff) < EXACT)
 
 
+@dataclass(frozen=True)
+class TaskProgress:
+    """One rerun task finished: which node, which task, how it ended, how far the node is."""
+
+    node_id: int
+    task_id: str
+    outcome: str
+    done: int
+    total: int
+
+
 def rerun_lineage(
     reader: ArchiveReader,
     ctx: EvalContext,
     bench: Benchmark,
     node_id: int,
     on_step: Callable[[RerunStep], None] | None = None,
+    on_task: Callable[[TaskProgress], None] | None = None,
 ) -> list[RerunStep]:
-    """Re-evaluate every node of the lineage seed → `node_id` on its recorded tasks."""
+    """Re-evaluate every node of the lineage seed → `node_id` on its recorded tasks, one task
+    at a time so that `on_task` can show progress (a lineage of ten nodes on ten tasks is a
+    hundred sandboxes: minutes of silence otherwise)."""
     store = CodeStore(reader.code_dir)
     steps: list[RerunStep] = []
     for step_id in reader.lineage(node_id):
@@ -92,8 +108,14 @@ def rerun_lineage(
                 agent_dir = Path(tmp) / "agent"
                 store.checkout(sha, agent_dir)
                 node_ctx = replace(ctx, labels={**ctx.labels, "node": str(step_id)})
-                results = evaluate_tasks(node_ctx, bench, tasks, AgentSolver(agent_dir))
-            rerun = {r.task_id: r.outcome for r in results}
+                solver = AgentSolver(agent_dir)
+                for done, task in enumerate(tasks, start=1):
+                    (result,) = evaluate_tasks(node_ctx, bench, [task], solver)
+                    rerun[result.task_id] = result.outcome
+                    if on_task is not None:
+                        on_task(
+                            TaskProgress(step_id, result.task_id, result.outcome, done, len(tasks))
+                        )
         step = RerunStep(step_id, reader.node(step_id).score, recorded, rerun)
         steps.append(step)
         if on_step is not None:
@@ -102,7 +124,10 @@ def rerun_lineage(
 
 
 def rerun_from_snapshot(
-    reader: ArchiveReader, node_id: int, on_step: Callable[[RerunStep], None] | None = None
+    reader: ArchiveReader,
+    node_id: int,
+    on_step: Callable[[RerunStep], None] | None = None,
+    on_task: Callable[[TaskProgress], None] | None = None,
 ) -> list[RerunStep]:
     """Rerun with the sandbox and benchmark of the run's own config snapshot."""
     from godelbox.evaluator.bench_spec import load_benchmark
@@ -115,7 +140,7 @@ def rerun_from_snapshot(
     labels = {"run": str(reader.run_dir.resolve()), "purpose": "rerun"}
     ctx = context_from_config(config, backend, labels=labels)
     return rerun_lineage(
-        reader, ctx, load_benchmark(config.evaluation.bench, ctx), node_id, on_step
+        reader, ctx, load_benchmark(config.evaluation.bench, ctx), node_id, on_step, on_task
     )
 
 
@@ -135,6 +160,17 @@ def print_rerun_step(step: RerunStep, console: Console) -> None:
             soft_wrap=True,
             style="bold red",
         )
+
+
+def print_task_progress(progress: TaskProgress, console: Console) -> None:
+    console.print(
+        Text(
+            f"   #{progress.node_id} {progress.done}/{progress.total} "
+            f"{for_terminal(progress.task_id)}: {progress.outcome}",
+            style="dim",
+        ),
+        soft_wrap=True,
+    )
 
 
 def summary(steps: list[RerunStep]) -> str:

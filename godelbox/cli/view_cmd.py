@@ -53,11 +53,19 @@ def replay(
     try:
         print_replay(replay_lineage(reader, NodeDiffs.for_run(reader), node), console)
         if rerun:
-            from godelbox.rerun import print_rerun_step, rerun_from_snapshot, summary
+            from godelbox.rerun import (
+                print_rerun_step,
+                print_task_progress,
+                rerun_from_snapshot,
+                summary,
+            )
 
             console.print("\n== rerun: each node on its recorded tasks, in fresh sandboxes")
             steps = rerun_from_snapshot(
-                reader, node, on_step=lambda step: print_rerun_step(step, console)
+                reader,
+                node,
+                on_step=lambda step: print_rerun_step(step, console),
+                on_task=lambda done: print_task_progress(done, console),
             )
             console.print(summary(steps))
             if not all(s.reproduced for s in steps):
