@@ -23,7 +23,8 @@ def tui(
         float, typer.Option("--refresh", min=0.0, help="Seconds between live refreshes; 0 = off.")
     ] = 2.0,
 ) -> None:
-    """Browse the archive live: tree, node detail, diffs, filter (/), best (b), parent (p)."""
+    """Browse the archive live: tree, node detail, diffs, task logs (o), chart (c), go to (g),
+    filter (/), best (b); ? lists every key."""
     from godelbox.tui.app import ArchiveApp  # Textual is only imported for this command
 
     reader = ArchiveReader.open(run_dir)

@@ -63,6 +63,25 @@ def shown_ids(app: ArchiveApp) -> set[int]:
     }
 
 
+def lineage_of(built: BuiltArchive, node_id: int) -> list[int]:
+    chain = [node_id]
+    while (parent := built.nodes[chain[-1]].parent_id) is not None:
+        chain.append(parent)
+    return chain[::-1]
+
+
+def revealed(built: BuiltArchive, node_id: int) -> set[int]:
+    """What the tree holds after revealing `node_id` from a fresh start: the seed and the
+    children of every ancestor (each loaded when expanded), nothing deeper."""
+    chain = lineage_of(built, node_id)
+    return {chain[0]}.union(*(built.children(a) for a in chain[:-1]))
+
+
+async def go_to_seed(app: ArchiveApp, pilot: Pilot) -> None:
+    app.tree.reveal(min(app.tree._by_id))
+    await pilot.pause()
+
+
 def by_score(built: BuiltArchive, ids: list[int]) -> list[int]:
     return sorted(
         ids, key=lambda i: (built.nodes[i].score is None, -(built.nodes[i].score or 0), i)
@@ -78,10 +97,12 @@ def test_open_navigate_and_select_shows_diff_and_scores(generated_archive: Built
         header = pane_text(app, "#header")
         assert f"{len(built.nodes)} nodes" in header
         assert f"(#{built.best_id})" in header
-        assert cursor_id(app) == seed
-        # Lazy: only the seed's children are in the tree, not the grandchildren.
-        assert shown_ids(app) == {seed, *built.children(seed)}
+        # It opens on the best node, its lineage expanded; lazily: nothing else is loaded.
+        assert cursor_id(app) == built.best_id
+        assert shown_ids(app) == revealed(built, built.best_id)
 
+        await go_to_seed(app, pilot)
+        assert cursor_id(app) == seed
         await pilot.press("down")
         await pilot.pause()
         assert cursor_id(app) == first_child
@@ -119,7 +140,7 @@ def test_jump_to_best_then_parent(generated_archive: BuiltArchive) -> None:
     best = built.nodes[built.best_id]
 
     async def script(app: ArchiveApp, pilot: Pilot) -> None:
-        assert built.best_id not in shown_ids(app), "the builder's best should start hidden"
+        await go_to_seed(app, pilot)
         await pilot.press("b")
         await pilot.pause()
         assert cursor_id(app) == built.best_id
@@ -173,10 +194,13 @@ def test_filter_by_status_text_and_score(generated_archive: BuiltArchive) -> Non
         await apply(app, pilot, "score:abc")
         assert shown_ids(app) == before
 
+        # Esc clears the filter and keeps the cursor on the node it was on.
+        kept = cursor_id(app)
+        assert kept is not None
         await pilot.press("escape")
         await pilot.pause()
-        seed = min(built.nodes)
-        assert shown_ids(app) == {seed, *built.children(seed)}
+        assert cursor_id(app) == kept
+        assert shown_ids(app) == revealed(built, kept)
 
     run_app(built.run_dir, script)
 
@@ -251,6 +275,7 @@ def test_step_through_a_lineage_interactively(generated_archive: BuiltArchive) -
 
     async def script(app: ArchiveApp, pilot: Pilot) -> None:
         # `n` without a marked lineage walks seed → best, one node per key.
+        await go_to_seed(app, pilot)
         path = lineage(built.best_id)
         for node_id in path[1:]:
             await pilot.press("n")
