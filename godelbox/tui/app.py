@@ -47,7 +47,7 @@ class ArchiveApp(App[None]):
     TITLE = "godelbox"
     CSS = """
     #header { height: auto; max-height: 3; background: $panel; }
-    #tree { width: 46%; border-right: solid $primary; }
+    #tree { width: 46%; min-width: 40; border-right: solid $primary; }
     #detail-scroll { width: 1fr; padding: 0 1; }
     #filter { dock: bottom; display: none; }
     #filter.shown { display: block; }

@@ -52,6 +52,7 @@ class GoToScreen(ModalScreen[int | None]):
         yield Input(placeholder="go to node # (enter)", id="goto", type="integer")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()  # the app's own handler takes submitted text for a filter
         value = event.value.strip().lstrip("#")
         self.dismiss(int(value) if value.isdigit() else None)
 

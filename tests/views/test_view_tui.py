@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import html
 import io
+import re
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable
@@ -19,7 +21,8 @@ from godelbox.tui.app import ArchiveApp
 from godelbox.tui.archive_reader import ArchiveReader
 from godelbox.tui.node_diffs import NodeDiffs
 from godelbox.tui.node_records import NodeSummary
-from tests.views.archive_builder import BuiltArchive
+from godelbox.tui.screens import ChartScreen, KeysScreen, TaskLogScreen
+from tests.views.archive_builder import BuiltArchive, task_log
 
 REPO = Path(__file__).resolve().parents[2]
 SIZE = (160, 50)
@@ -29,12 +32,13 @@ def run_app(
     run_dir: Path,
     script: Callable[[ArchiveApp, Pilot], Awaitable[None]],
     refresh_s: float = 0,
+    size: tuple[int, int] = SIZE,
 ) -> None:
     reader = ArchiveReader.open(run_dir)
 
     async def drive() -> None:
         app = ArchiveApp(reader, NodeDiffs.for_run(reader), refresh_s=refresh_s)
-        async with app.run_test(size=SIZE) as pilot:
+        async with app.run_test(size=size) as pilot:
             await pilot.pause()
             await script(app, pilot)
 
@@ -332,5 +336,87 @@ def test_refresh_rereads_unfinished_nodes_even_without_an_event(
         assert shown is not None and isinstance(shown.data, NodeSummary)
         assert (shown.data.score, shown.data.stage_reached) == (0.75, 2)
         assert "0.750" in str(shown.label)
+
+    run_app(built.run_dir, script)
+
+
+def screen_lines(app: ArchiveApp) -> list[str]:
+    """The screen as text lines, read back from Textual's own screenshot (SVG)."""
+    svg = app.export_screenshot()
+    lines: dict[int, list[str]] = {}
+    for match in re.finditer(r'<text[^>]*clip-path="url\(#[^"]*-line-(\d+)\)"[^>]*>([^<]*)<', svg):
+        text = html.unescape(match.group(2)).replace("\xa0", " ")
+        lines.setdefault(int(match.group(1)), []).append(text)
+    return ["".join(parts) for _, parts in sorted(lines.items())]
+
+
+def test_readable_at_80x24(generated_archive: BuiltArchive) -> None:
+    built = generated_archive
+
+    async def script(app: ArchiveApp, pilot: Pilot) -> None:
+        await pilot.pause()  # the best node is revealed once the tree has laid out
+        lines = screen_lines(app)
+        tree_side = [line[: app.tree.size.width] for line in lines]  # detail pane on the right
+        best_line = next(line for line in tree_side if f"#{built.best_id} " in line)
+        assert "★ best" in best_line, best_line
+        footer = lines[-1]
+        for key in ("? keys", "b best", "g go to", "o task log", "c chart", "/ filter", "q quit"):
+            assert key in footer, footer
+        assert f"best {built.nodes[built.best_id].score:.3f}" in "".join(lines[:3])
+
+    run_app(built.run_dir, script, size=(80, 24))
+
+
+def test_keys_go_to_task_log_and_chart(generated_archive: BuiltArchive) -> None:
+    built = generated_archive
+    target = max(i for i, n in built.nodes.items() if n.outcomes)
+    scores = [n.score for n in built.nodes.values() if n.score is not None]
+
+    async def script(app: ArchiveApp, pilot: Pilot) -> None:
+        start = cursor_id(app)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, KeysScreen)
+        listed = dict(app.screen.keys)
+        for key, what in (
+            ("g", "go to"),
+            ("o", "task log"),
+            ("c", "chart"),
+            ("esc", "clear filter"),
+        ):
+            assert listed[key] == what
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, KeysScreen) and cursor_id(app) == start
+
+        await pilot.press("g", *str(target), "enter")
+        await pilot.pause()
+        assert cursor_id(app) == target
+        assert app.shown is not None and app.shown.summary.id == target
+        await pilot.press("g", "9", "9", "9", "9", "enter")
+        await pilot.pause()
+        assert cursor_id(app) == target, "an unknown id leaves the cursor where it was"
+
+        await pilot.press("o")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, TaskLogScreen) and screen.node_id == target
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert screen.shown == list(built.nodes[target].outcomes)[1]
+        log = str(screen.query_one("#log", Static).content)
+        assert task_log(target, screen.shown) in log
+        await pilot.press("escape")
+        await pilot.pause()
+        assert cursor_id(app) == target
+
+        await pilot.press("c")
+        await pilot.pause()
+        assert isinstance(app.screen, ChartScreen)
+        chart = str(app.screen.query_one("#chart", Static).content)
+        assert f"best {max(scores):.3f}" in chart and "━ mean" in chart
+        await pilot.press("escape")
+        await pilot.pause()
+        assert cursor_id(app) == target
 
     run_app(built.run_dir, script)
