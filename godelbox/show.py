@@ -31,7 +31,7 @@ def render_tree(reader: ArchiveReader, depth: int = 3, max_children: int = 50) -
 
     tree = Tree(label(seed), guide_style="dim")
     frontier: list[tuple[NodeSummary, Tree]] = [(seed, tree)]
-    shown = 1
+    shown, cut = 1, 0
     for _level in range(depth):
         next_frontier: list[tuple[NodeSummary, Tree]] = []
         for node, branch in frontier:
@@ -40,18 +40,18 @@ def render_tree(reader: ArchiveReader, depth: int = 3, max_children: int = 50) -
             for child in reader.children(node.id, "score", max_children):
                 next_frontier.append((child, branch.add(label(child))))
             shown += min(node.children, max_children)
+            cut += max(0, node.children - max_children)
             if node.children > max_children:
                 branch.add(Text(f"… {node.children - max_children} more children", style="dim"))
         frontier = next_frontier
     hidden = reader.progress(best).nodes - shown
     if not hidden:
         return tree
-    below = sum(node.children for node, _ in frontier)
     why = []
-    if below:
-        why.append(f"{below} below depth {depth} (--depth {depth + 1} or more shows them)")
-    if hidden > below:
-        why.append(f"siblings past the first {max_children} (--children raises that)")
+    if any(node.children for node, _ in frontier):
+        why.append(f"deeper than {depth} (--depth {depth + 1} or more shows them)")
+    if cut:
+        why.append(f"{cut} siblings past the first {max_children} (--children raises that)")
     note = f"{hidden} of {hidden + shown} nodes not shown: {'; '.join(why)}"
     return Group(tree, Text(note, style="dim"))
 

@@ -10,7 +10,7 @@ import json
 import sys
 import time
 from collections import Counter
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol, TextIO
 
@@ -20,6 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from godelbox.agent_text import for_terminal
+from godelbox.archive.models import AgentNode, NodeStatus
 
 
 @dataclass
@@ -47,6 +48,23 @@ class Snapshot:
     def rate_per_hour(self) -> float:
         hours = max(time.monotonic() - self.started, 1e-6) / 3600
         return (self.valid + self.invalid + self.failed - self.children_before) / hours
+
+
+def resumed_snapshot(run_dir: str, nodes: Iterable[AgentNode], generation: int) -> Snapshot:
+    """The panel of a daemon starting on an existing archive: the newest planned generation and
+    the children of every earlier session, counted the way the loop counts them as they end."""
+    snapshot = Snapshot(run_dir=run_dir, generation=generation)
+    for node in nodes:
+        if node.parent_id is None:
+            continue
+        if node.status == NodeStatus.INVALID:
+            snapshot.invalid += 1
+        elif node.status == NodeStatus.FAILED:
+            snapshot.failed += 1
+        elif node.status in (NodeStatus.EVALUATING, NodeStatus.EVALUATED):
+            snapshot.valid += 1
+    snapshot.children_before = snapshot.valid + snapshot.invalid + snapshot.failed
+    return snapshot
 
 
 def stage_progress(done: Collection[str], stage_of: Mapping[str, int]) -> str:

@@ -34,7 +34,7 @@ from godelbox.evaluator.evaluation import Solver, safe_name
 from godelbox.evaluator.results import TaskResult
 from godelbox.evaluator.staged import StagedOutcome, effective_stages, plan_stages
 from godelbox.loop import events
-from godelbox.loop.display import Reporter, Snapshot, stage_progress
+from godelbox.loop.display import Reporter, Snapshot, resumed_snapshot, stage_progress
 from godelbox.loop.evidence import parent_evidence
 from godelbox.loop.executors import Executor
 from godelbox.loop.progress import ProgressReader
@@ -620,19 +620,8 @@ class Evolution:
         """A resumed run's panel starts where the archive is: its newest generation and the
         children of every session, not zeros."""
         newest, _ = self._plans()
-        if newest is not None:
-            self._snapshot.generation = int(newest["generation"])
-        for node in self.archive.nodes():
-            if node.parent_id is None:
-                continue
-            if node.status == NodeStatus.INVALID:
-                self._snapshot.invalid += 1
-            elif node.status == NodeStatus.FAILED:
-                self._snapshot.failed += 1
-            elif node.status in (NodeStatus.EVALUATING, NodeStatus.EVALUATED):
-                self._snapshot.valid += 1
-        s = self._snapshot
-        s.children_before = s.valid + s.invalid + s.failed
+        generation = int(newest["generation"]) if newest is not None else 0
+        self._snapshot = resumed_snapshot(str(self.run_dir), self.archive.nodes(), generation)
         self._phase("resuming" if newest is not None else "starting")
 
     def _refresh_snapshot(self) -> None:
