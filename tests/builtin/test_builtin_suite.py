@@ -29,6 +29,7 @@ BUG_CLASSES = {
 }
 
 
+@pytest.mark.slow  # make unit leaves it out (see the Makefile)
 def test_every_task_is_resolved_by_gold_and_not_by_empty_patch():
     failures = verify_all(load_builtin("all"))
     assert failures == {}

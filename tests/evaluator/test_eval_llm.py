@@ -185,6 +185,7 @@ def test_unreachable_endpoint_is_one_clear_error(agent_image, fake_llm, tmp_path
     assert results == [], "a task the model never answered must be redone by a rerun"
 
 
+@pytest.mark.slow  # make unit leaves it out (see the Makefile)
 def test_bad_model_settings_are_clear_errors(fake_llm, tmp_path):
     config = write_config(tmp_path / "godelbox.toml", fake_llm.url)
     for args, message in (
