@@ -80,6 +80,7 @@ class BubblewrapSandbox:
         self._seccomp = seccomp_arch
         self._closed = False
         self._work = Path(tempfile.mkdtemp(prefix=f"{WORK_PREFIX}{lbl.owner_token()}-"))
+        _check_reachable(self._work.parent)
         try:
             self._mounted = self._bound_work_dir(unbounded_work_dir)
         except BaseException:
@@ -376,3 +377,16 @@ def sweep_bubblewrap() -> list[str]:
                 trees.remove(d)
             removed.append(str(d))
     return removed + cgroups.sweep(lbl.token_alive)
+
+
+def _check_reachable(folder: Path) -> None:
+    """bwrap binds the work dir as uid UID, so every folder above it must let that user pass;
+    a private temp dir (e.g. TMPDIR under a 0700 home) would fail later with a bare EACCES."""
+    for part in (folder, *folder.parents):
+        st = part.stat()
+        if st.st_uid != UID and not st.st_mode & 0o001:
+            raise SandboxError(
+                f"the bubblewrap sandbox user (uid {UID}) cannot enter {part} (mode "
+                f"{st.st_mode & 0o777:o}), which holds its work dir {folder}: point TMPDIR at a "
+                "folder every user can traverse (e.g. /tmp)"
+            )

@@ -24,14 +24,18 @@ SCRATCH_MB = 2048
 
 @pytest.fixture(scope="session")
 def scratch_fs(tmp_path_factory) -> Iterator[Path]:
-    """A tmpfs that becomes the temp dir of this process for the session."""
+    """A tmpfs that becomes the temp dir of this process for the session. It lives in /tmp,
+    traversable (0711) like /tmp itself: the bubblewrap backend's sandbox user makes its work
+    dirs in the temp dir too, and pytest's own base dir is private to root. That base dir is
+    fixed first, so pytest's own folders never land on the scratch fs."""
     if os.geteuid() != 0:
         if os.environ.get("CI"):
             pytest.fail("the hostile battery mounts a scratch tmpfs: it needs root", pytrace=False)
         pytest.skip("the hostile battery mounts a scratch tmpfs: it needs root")
-    mount = tmp_path_factory.mktemp("hostile-scratch")
+    tmp_path_factory.getbasetemp()
+    mount = Path(tempfile.mkdtemp(prefix="godelbox-hostile-scratch-"))
     subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", f"size={SCRATCH_MB}m,mode=0700", "tmpfs", str(mount)],
+        ["mount", "-t", "tmpfs", "-o", f"size={SCRATCH_MB}m,mode=0711", "tmpfs", str(mount)],
         check=True,
     )
     before = tempfile.tempdir
@@ -41,6 +45,7 @@ def scratch_fs(tmp_path_factory) -> Iterator[Path]:
     finally:
         tempfile.tempdir = before
         subprocess.run(["umount", "-l", str(mount)], check=False)
+        mount.rmdir()
 
 
 @pytest.fixture(scope="session")
