@@ -8,9 +8,13 @@ as PNG/SVG.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 
-from godelbox.plot import ProgressSeries
+if TYPE_CHECKING:  # plot imports matplotlib: only `c` needs it, and not at start-up
+    from godelbox.plot import ProgressSeries
+
 
 EIGHTHS = " ▁▂▃▄▅▆▇█"
 AXIS_WIDTH = 5

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -15,9 +15,11 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from godelbox.agent_text import for_terminal
-from godelbox.plot import ProgressSeries
 from godelbox.tui.node_records import TaskResult
 from godelbox.tui.score_chart import score_chart
+
+if TYPE_CHECKING:  # plot imports matplotlib: only `c` needs it, and not at start-up
+    from godelbox.plot import ProgressSeries
 
 LOG_TAIL_CHARS = 200_000
 """A task log is shown from its end: what went wrong is last, and the pane stays responsive."""
