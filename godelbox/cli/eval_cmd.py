@@ -183,7 +183,7 @@ def eval_command(
         + (" — stopped early by the stage thresholds" if outcome.stopped_early else ""),
         highlight=False,
     )
-    console.print(task_logs.describe(), highlight=False, markup=False)
+    console.print(task_logs.describe(), highlight=False, markup=False, soft_wrap=True)
     if metered is None:
         return
     not_run = [t for t in selected if t not in results]
