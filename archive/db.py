@@ -20,7 +20,7 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlmodel import SQLModel
 
 from godelbox.archive.jobs import EvalJob
-from godelbox.archive.models import APPLICATION_ID, Meta
+from godelbox.archive.models import APPLICATION_ID, AgentNode, Meta
 from godelbox.archive.pae_models import PAE_TABLES, SELF_TABLES
 from godelbox.errors import UserError
 
@@ -56,11 +56,34 @@ def _add_tampered_counter(conn: Connection) -> None:
     )
 
 
+def _add_evaluation_cached(conn: Connection) -> None:
+    """v6: `evaluation.cached`, set on results served by the evaluation cache."""
+    if "cached" not in {c["name"] for c in inspect(conn).get_columns("evaluation")}:
+        conn.exec_driver_sql(
+            "ALTER TABLE evaluation ADD COLUMN cached BOOLEAN NOT NULL DEFAULT FALSE"
+        )
+
+
+def _add_proposal_kind(conn: Connection) -> None:
+    """v7: `agent_node.proposal_kind`, filled from each node's proposal JSON (`kind`)."""
+    if "proposal_kind" not in {c["name"] for c in inspect(conn).get_columns("agent_node")}:
+        conn.exec_driver_sql("ALTER TABLE agent_node ADD COLUMN proposal_kind VARCHAR(64)")
+    table = AgentNode.__table__  # type: ignore[attr-defined]
+    for node_id, proposal in conn.execute(select(table.c.id, table.c.proposal)).all():
+        kind = (proposal or {}).get("kind")
+        if isinstance(kind, str):
+            conn.execute(
+                table.update().where(table.c.id == node_id).values(proposal_kind=kind[:64])
+            )
+
+
 MIGRATIONS: Sequence[Migration] = (
     _add_eval_jobs,
     _add_pae_tables,
     _add_made_patch,
     _add_tampered_counter,
+    _add_evaluation_cached,
+    _add_proposal_kind,
 )
 """Append a function here (never edit an old one) for every schema change."""
 

@@ -10,7 +10,7 @@ import enum
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Dialect, Text, TypeDecorator
+from sqlalchemy import JSON, Boolean, Column, DateTime, Dialect, Text, TypeDecorator, false
 from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
@@ -125,6 +125,9 @@ class AgentNode(SQLModel, table=True):
     deletions: int = 0
     proposal: dict[str, Any] | None = _json_column()
     """Why this child exists: diagnosis, problem statement, or the offline transformation."""
+    proposal_kind: str | None = Field(default=None, max_length=64)
+    """How the child was made (`Proposal.kind`: "template", "ast", "dgm-self", ...), the arm
+    the proposal-kind bandit learns from."""
     reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     """Why the node is invalid or failed."""
     score: float | None = None
@@ -158,6 +161,11 @@ class Evaluation(SQLModel, table=True):
     log_path: str | None = Field(default=None, max_length=1024)
     """Relative to the run dir, so the run dir stays movable."""
     created_at: datetime = _time_column()
+    cached: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
+    )
+    """Served by the evaluation cache (an identical evaluation ran before); `details["cache"]`
+    names the entry and the evaluation that produced it."""
 
 
 class LLMCall(SQLModel, table=True):

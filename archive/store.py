@@ -22,7 +22,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Engine, func, update
+from sqlalchemy import Engine, and_, case, func, update
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from godelbox.archive.codestore import CodeStore
@@ -54,6 +55,8 @@ from godelbox.errors import UserError
 DB_FILE = "archive.db"
 CODE_DIR = "agents.git"
 
+FINAL_STATUSES = (NodeStatus.INVALID, NodeStatus.FAILED, NodeStatus.EVALUATED)
+
 UPDATABLE_FIELDS = frozenset(
     {
         "commit_sha",
@@ -62,6 +65,7 @@ UPDATABLE_FIELDS = frozenset(
         "insertions",
         "deletions",
         "proposal",
+        "proposal_kind",
         "reason",
         "score",
         "stage_reached",
@@ -313,6 +317,47 @@ class Archive:
         with self._session() as session:
             return session.exec(query).first()
 
+    def kind_stats(self, before_id: int) -> dict[str, tuple[int, int]]:
+        """Proposal kind -> (final children, children that beat their parent's score), over
+        nodes with ids below `before_id` (earlier generations: the draw must not depend on
+        work still in flight)."""
+        child, parent = aliased(AgentNode), aliased(AgentNode)
+        improved = and_(
+            child.status == NodeStatus.EVALUATED,
+            col(child.score).is_not(None),
+            col(parent.score).is_not(None),
+            col(child.score) > col(parent.score),
+        )
+        query = (
+            select(child.proposal_kind, func.count(), func.sum(case((improved, 1), else_=0)))
+            .join(parent, col(child.parent_id) == col(parent.id))
+            .where(
+                col(child.proposal_kind).is_not(None),
+                col(child.id) < before_id,
+                col(child.status).in_(FINAL_STATUSES),
+            )
+            .group_by(col(child.proposal_kind))
+        )
+        with self._session() as session:
+            return {str(k): (int(n), int(w or 0)) for k, n, w in session.exec(query).all()}
+
+    def top_nodes(self, limit: int, before_id: int, exclude: int) -> list[AgentNode]:
+        """The best evaluated nodes with ids below `before_id`, other than `exclude`; ties go
+        to the oldest."""
+        query = (
+            select(AgentNode)
+            .where(
+                AgentNode.status == NodeStatus.EVALUATED,
+                col(AgentNode.score).is_not(None),
+                col(AgentNode.id) < before_id,
+                col(AgentNode.id) != exclude,
+            )
+            .order_by(col(AgentNode.score).desc(), col(AgentNode.id))
+            .limit(limit)
+        )
+        with self._session() as session:
+            return list(session.exec(query).all())
+
     # -- evaluations, LLM calls, events ------------------------------------------------------
 
     def record_evaluation(
@@ -326,10 +371,11 @@ class Archive:
         duration_s: float = 0.0,
         details: Mapping[str, Any] | None = None,
         log_path: str | None = None,
+        cached: bool = False,
     ) -> int:
         """Store one task result (score defaults to 1 if resolved else 0) and count it in the
         node's task counters (a `tampered` one bars the node from being a parent); `log_path`
-        is relative to the run dir. Returns the row id."""
+        is relative to the run dir; `cached`: served by the evaluation cache. Returns the row id."""
         outcome = Outcome(outcome)
         resolved = int(outcome is Outcome.RESOLVED)
         tampered = int(outcome is Outcome.TAMPERED)
@@ -342,6 +388,7 @@ class Archive:
             duration_s=duration_s,
             details=dict(details) if details is not None else None,
             log_path=log_path,
+            cached=cached,
         )
         with self._graph_lock, self._session() as session:
             counted = session.exec(
@@ -408,6 +455,15 @@ class Archive:
     def total_cost(self) -> float:
         with self._session() as session:
             return float(session.exec(select(func.coalesce(func.sum(LLMCall.cost_usd), 0.0))).one())
+
+    def evaluation_counts(self) -> tuple[int, int]:
+        """(task results recorded, of which served by the evaluation cache)."""
+        query = select(
+            func.count(), func.coalesce(func.sum(case((col(Evaluation.cached), 1), else_=0)), 0)
+        )
+        with self._session() as session:
+            total, cached = session.exec(query.select_from(Evaluation)).one()
+        return int(total), int(cached)
 
     def cost_by_node(self) -> dict[int, float]:
         query = (

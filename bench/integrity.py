@@ -32,12 +32,19 @@ from godelbox.evaluator.benchmark import GradeItem  # noqa: E402
 from godelbox.evaluator.context import EvalContext, context_from_config  # noqa: E402
 from godelbox.evaluator.results import Solution  # noqa: E402
 from godelbox.sandbox.select import backend_for  # noqa: E402
-from tests.integrity.battery import CHEATS, KINDS, benchmark_for, grade_agent  # noqa: E402
+from tests.integrity.battery import (  # noqa: E402
+    CHEATS,
+    KINDS,
+    LANG_CHEATS,
+    LANG_KINDS,
+    benchmark_for,
+    grade_agent,
+)
 
 
 def cheat_counts(ctx: EvalContext, kind: str, scratch: Path) -> Counter[str]:
     counts: Counter[str] = Counter()
-    for cheat in CHEATS:
+    for cheat in (c for c in CHEATS + LANG_CHEATS if kind in c.expect):
         result = grade_agent(ctx, kind, cheat.name, scratch)
         counts["tried"] += 1
         counts["missed" if result.resolved else "caught"] += 1
@@ -72,7 +79,7 @@ def grading_seconds(ctx: EvalContext, kind: str, scratch: Path, repeats: int) ->
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5, help="Gradings per setting.")
-    parser.add_argument("--kinds", default=",".join(KINDS))
+    parser.add_argument("--kinds", default=",".join(KINDS + LANG_KINDS))
     parser.add_argument("--no-cheats", action="store_true", help="Only the timing.")
     args = parser.parse_args()
     kinds = [k for k in args.kinds.split(",") if k]

@@ -1,18 +1,28 @@
-"""Offline evolution: operator proposals on the repair agent, evaluated in real sandboxes.
+"""Offline evolution that generalises: the real daemon evolves the repair agent on one split, then
+the seed and the best agent are measured on tasks the search was not shaped around.
 
-Each iteration selects a parent (archive policy `best` or `dgm`), asks the offline proposer for
-one transformation of its source, commits the child to a git code store, validates it in a
-sandbox (non-empty diff, compiles, imports, own tests pass) and evaluates it on builtin:dev in
-stages through the real evaluator (Docker, no network). At the end the seed and the best agent are
-both evaluated on every task of builtin:dev and builtin:heldout and their resolve rates printed,
-with the ratio best/seed (goal on heldout: >= 2).
+    .venv/bin/python bench/offline_evolution.py --minutes 30 --seed 0 \
+        --quixbugs /work/data/QuixBugs --swe bench/heldout_swe/instances.jsonl
 
-    .venv/bin/python bench/offline_evolution.py --iterations 30 --seed 0
+1. `godelbox run` (a real run dir, real docker sandboxes, the offline proposer: template operators
+   and code-level kinds under the proposal-kind bandit) evolves for `--minutes` of daemon time on
+   `builtin:seen` (8 bug classes), every child on every task of that split.
+2. The seed and the best node (highest score on the evolution split, the oldest on ties) are then
+   evaluated on every task of:
+   - `builtin:seen`: what the search saw (the dev split of this run);
+   - `builtin:unseen`: the 4 bug classes no template was written for (UNSEEN_CLASSES);
+   - `quixbugs:PATH`: QuixBugs' 40 programs, a public benchmark never shown to the search
+     (clone github.com/jkoppel/QuixBugs outside this repository, pass its path);
+   - `swebench:FILE`: the 16 held-out SWE-format tasks under bench/heldout_swe/, written for this
+     measurement without looking at the operator catalogue.
+   A split whose path is not given is left out of the table.
+3. It prints the lineage of the best node (kind and change of every step), what each proposal
+   kind did (children, improvements over the parent), seed vs best per split with the ratio, and
+   the archive's fingerprint (equal for equal seeds: run it twice to check determinism).
 
-Determinism: every random draw comes from generators derived from --seed in a fixed order and
-the agent budgets its search in candidates, not seconds, so the same seed gives the same archive;
-the last line prints a fingerprint of it (node, parent, commit, score, per-task outcomes) to
-compare two runs. Identical agent trees are evaluated once (`--no-reuse` to re-run them).
+The seed and best measurements run in the same process right after evolution, so the ratio is
+against a baseline measured under the same conditions. Given the `--run-dir` of a run whose
+budget is spent, the daemon has nothing left to do and only the measurement runs again.
 """
 
 from __future__ import annotations
@@ -20,122 +30,230 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import random
-import shutil
+import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from godelbox.archive.candidates import CandidateRow, Candidates
-from godelbox.archive.codestore import CodeStore
-from godelbox.archive.selection import get_policy
-from godelbox.config import Config, StageSection
+from godelbox.archive.models import AgentNode, NodeStatus
+from godelbox.archive.store import Archive
+from godelbox.config import StageSection
 from godelbox.evaluator.bench_spec import load_benchmark
 from godelbox.evaluator.context import EvalContext
 from godelbox.evaluator.evaluation import AgentSolver, evaluate_benchmark
 from godelbox.evaluator.results import TaskResult
-from godelbox.proposer.base import TaskEvidence
-from godelbox.proposer.operators import Evidence, propose
-from godelbox.proposer.validate import validate_child
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SEED_AGENT = REPO_ROOT / "agents" / "repair"
+EVOLVE_ON = "builtin:seen"
 ALL_TASKS = [StageSection(tasks=None, min_score_to_continue=0.0)]
+RUN_CONFIG = """
+[run]
+seed = {seed}
+
+[selection]
+policy = "{policy}"
+
+[evaluation]
+bench = "{bench}"
+workers = {workers}
+task_timeout_s = {task_timeout}
+{stages}
+
+[loop]
+children_per_generation = {children}
+proposal_workers = {workers}
+eval_workers = 1
+
+[proposer]
+offline_kinds = {kinds}
+
+[budget]
+wall_clock_s = {seconds}
+{iterations}
+"""
 
 
-@dataclass
-class Node:
-    id: int
-    parent: int | None
-    commit: str
-    transformation: str = "seed"
-    description: str = ""
-    valid: bool = True
-    reason: str = ""
-    results: dict[str, TaskResult] = field(default_factory=dict)
-    children: int = 0
-
-    @property
-    def score(self) -> float:
-        if not self.results:
-            return 0.0
-        return sum(r.resolved for r in self.results.values()) / len(self.results)
+@dataclass(frozen=True)
+class Measured:
+    split: str
+    seed: dict[str, TaskResult]
+    best: dict[str, TaskResult]
 
 
-class Evolution:
-    def __init__(self, ctx: EvalContext, store: CodeStore, scratch: Path, args) -> None:
-        self.ctx, self.store, self.scratch, self.args = ctx, store, scratch, args
-        self.nodes: list[Node] = []
-        self.cache: dict[tuple[str, str], dict[str, TaskResult]] = {}
-        self.evaluations = 0
-        self.reused = 0
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--minutes", type=float, default=30.0, help="daemon time for evolution")
+    parser.add_argument("--iterations", type=int, help="also stop after this many generations")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--children", type=int, default=2, help="children per generation")
+    parser.add_argument("--workers", type=int, default=2, help="tasks evaluated in parallel")
+    parser.add_argument(
+        "--policy", default="best", help="parent selection (selection.policy): best, dgm, hgm, ..."
+    )
+    parser.add_argument(
+        "--task-timeout",
+        type=float,
+        default=120.0,
+        help="seconds per agent run; also caps what a child that searches forever costs",
+    )
+    parser.add_argument("--staged", action="store_true", help="default stages, not every task")
+    parser.add_argument(
+        "--kinds",
+        default="template,parameter,ast,recombination,crossover",
+        help="offline proposal kinds (comma-separated)",
+    )
+    parser.add_argument("--quixbugs", type=Path, help="a QuixBugs checkout")
+    parser.add_argument("--swe", type=Path, help="a JSONL of SWE-format tasks (held out)")
+    parser.add_argument("--run-dir", type=Path, help="keep the run here (default: a temp dir)")
+    args = parser.parse_args(argv)
 
-    def checkout(self, node: Node) -> Path:
-        dest = self.scratch / f"node-{node.id}"
-        if not dest.exists():
-            self.store.checkout(node.commit, dest)
-        return dest
-
-    def evaluate(self, node: Node, spec: str, stages: list[StageSection]) -> dict[str, TaskResult]:
-        key = (
-            tree_digest(self.checkout(node)),
-            spec + json.dumps([s.model_dump() for s in stages]),
+    # Held-out splits first: each row is printed as soon as it is measured, so a run cut short
+    # still shows the figures that matter.
+    splits = ["builtin:unseen"]
+    if args.quixbugs:
+        splits.append(f"quixbugs:{args.quixbugs}")
+    if args.swe:
+        splits.append(f"swebench:{args.swe}")
+    splits.append(EVOLVE_ON)
+    with tempfile.TemporaryDirectory(prefix="godelbox-offline-evo-") as tmp:
+        run_dir = args.run_dir or Path(tmp) / "run"
+        started = time.monotonic()
+        evolve(run_dir, Path(tmp) / "godelbox.toml", args)
+        evolution_s = time.monotonic() - started
+        with Archive.open(run_dir) as archive:
+            seed, best = archive.node(1), archive.best_node()
+            assert best is not None, "the seed is always evaluated"
+            report_lineage(archive, best)
+            report_kinds(archive)
+            measured = measure(archive, seed, best, splits, Path(tmp), args)
+            print("\nall splits:")
+            print_table(measured, best)
+            fingerprint = archive_fingerprint(archive)
+        print(
+            f"\nevolution on {EVOLVE_ON}: {evolution_s / 60:.1f} min wall "
+            f"(daemon budget {args.minutes:g} min; the generation running when it ran out "
+            f"finishes); measurement {(time.monotonic() - started - evolution_s) / 60:.1f} min"
         )
-        if key in self.cache and not self.args.no_reuse:
-            self.reused += 1
-            return self.cache[key]
-        self.evaluations += 1
-        outcome = evaluate_benchmark(
-            self.ctx,
-            load_benchmark(spec),
-            AgentSolver(self.checkout(node)),
+        print(f"archive fingerprint (seed {args.seed}): {fingerprint}")
+    return 0
+
+
+def evolve(run_dir: Path, config_file: Path, args: argparse.Namespace) -> None:
+    kinds = [k.strip() for k in args.kinds.split(",") if k.strip()]
+    stages = "" if args.staged else "\n[[evaluation.stages]]\ntasks = 1000\n"
+    config_file.write_text(
+        RUN_CONFIG.format(
+            seed=args.seed,
+            policy=args.policy,
+            bench=EVOLVE_ON,
+            workers=args.workers,
+            task_timeout=args.task_timeout,
             stages=stages,
-            workers=self.args.workers,
+            children=args.children,
+            kinds=json.dumps(kinds),
+            seconds=args.minutes * 60,
+            iterations=f"iterations = {args.iterations}" if args.iterations else "",
+        ),
+        encoding="utf-8",
+    )
+    command = [sys.executable, "-m", "godelbox", "run", str(run_dir), "--log-format", "json"]
+    if not (run_dir / "godelbox.toml").exists():
+        command += ["--config", str(config_file)]
+    print(f"evolving on {EVOLVE_ON} for {args.minutes:g} min: {' '.join(command)}", flush=True)
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=REPO_ROOT) as proc:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            show_event(line)
+    if proc.returncode != 0:
+        sys.exit(f"godelbox run failed with exit code {proc.returncode}")
+
+
+def show_event(line: str) -> None:
+    """The daemon's node-level events, one line each."""
+    try:
+        event = json.loads(line)
+    except json.JSONDecodeError:
+        return
+    if event.get("kind") in {
+        "seed.added",
+        "child.valid",
+        "child.invalid",
+        "child.failed",
+        "node.evaluated",
+        "generation.finished",
+        "run.stopped",
+    }:
+        print(f"  {event['kind']}: {str(event.get('message', ''))[:150]}", flush=True)
+
+
+def lineage(archive: Archive, node: AgentNode) -> list[AgentNode]:
+    chain = [node]
+    while chain[-1].parent_id is not None:
+        chain.append(archive.node(chain[-1].parent_id))
+    return list(reversed(chain))
+
+
+def report_lineage(archive: Archive, best: AgentNode) -> None:
+    print(f"\nbest node {best.id} ({best.commit_sha[:10]}), score {best.score:.3f}; lineage:")
+    for step in lineage(archive, best):
+        proposal = step.proposal or {}
+        if step.parent_id is None:
+            print(f"  {step.id}: seed, score {step.score:.3f}")
+            continue
+        print(
+            f"  {step.id}: [{step.proposal_kind}] {proposal.get('transformation', '')}: "
+            f"{proposal.get('description', '')} -> score {step.score:.3f}"
         )
-        results = {task_id: outcome.results[task_id] for task_id in sorted(outcome.results)}
-        self.cache[key] = results
-        return results
 
-    def step(self, iteration: int, select_rng: random.Random) -> Node:
-        eligible = [n for n in self.nodes if n.valid]
-        candidates = Candidates.from_rows(CandidateRow(n.id, n.score, n.children) for n in eligible)
-        parent = self.nodes[get_policy(self.args.policy)(candidates, select_rng, 1)[0]]
-        parent.children += 1
-        evidence = Evidence.from_tasks(
-            TaskEvidence(r.task_id, r.outcome, log=r.log) for r in parent.results.values()
+
+def report_kinds(archive: Archive) -> None:
+    stats = archive.kind_stats(before_id=10**9)
+    nodes = [n for n in archive.nodes() if n.parent_id is not None]
+    print("\nproposal kinds (children that reached a final state, valid, improved on parent):")
+    for kind, (children, improved) in sorted(stats.items()):
+        valid = sum(
+            1 for n in nodes if n.proposal_kind == kind and n.status == NodeStatus.EVALUATED
         )
-        child_rng = random.Random(f"{self.args.seed}:child:{iteration}")
-        parent_dir = self.checkout(parent)
-        tried = [n.description for n in self.nodes if n.parent == parent.id]
-        offer = propose(parent_dir, child_rng, evidence, tried)
-        child_dir = self.scratch / f"proposal-{iteration}"
-        shutil.copytree(parent_dir, child_dir)
-        offer.apply(child_dir)
-        commit = self.store.add_child(
-            parent.commit, child_dir, f"{offer.transformation}: {offer.description}"
-        )
-        node = Node(len(self.nodes), parent.id, commit, offer.transformation, offer.description)
-        self.nodes.append(node)
-        check = validate_child(parent_dir, child_dir, self.ctx, timeout_s=120)
-        node.valid, node.reason = check.ok, check.reason
-        if node.valid:
-            node.results = self.evaluate(node, self.args.bench, self.args.stages)
-        return node
+        print(f"  {kind:14s} {children:3d} children, {valid:3d} valid, {improved:3d} improved")
+    failed = sum(1 for n in nodes if n.status == NodeStatus.FAILED)
+    if failed:
+        print(f"  ({failed} proposal(s) failed before a child existed)")
 
 
-def tree_digest(root: Path) -> str:
-    """Content hash of an agent tree: equal trees behave identically (the agent is
-    deterministic), so their evaluation can be reused."""
-    digest = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
+def measure(
+    archive: Archive,
+    seed: AgentNode,
+    best: AgentNode,
+    splits: list[str],
+    scratch: Path,
+    args: argparse.Namespace,
+) -> list[Measured]:
+    ctx = sandbox_context(args)
+    agents = {}
+    for name, node in (("seed", seed), ("best", best)):
+        agents[name] = scratch / f"agent-{name}"
+        archive.code.checkout(node.commit_sha, agents[name])
+    out = []
+    for split in splits:
+        bench = load_benchmark(split, ctx)
+        results = {}
+        for name, agent in agents.items():
+            if name == "best" and best.id == seed.id:
+                results[name] = results["seed"]
+                continue
+            print(f"measuring {name} on {split} ({len(bench.tasks())} tasks)", flush=True)
+            outcome = evaluate_benchmark(
+                ctx, bench, AgentSolver(agent), stages=ALL_TASKS, workers=args.workers
+            )
+            results[name] = dict(sorted(outcome.results.items()))
+        out.append(Measured(split, results["seed"], results["best"]))
+        print_table(out[-1:], best)
+    return out
 
 
-def build_context(args) -> EvalContext:
-    from godelbox.evaluator.context import context_from_config
+def sandbox_context(args: argparse.Namespace) -> EvalContext:
     from godelbox.sandbox.docker import DockerBackend
     from godelbox.sandbox.engine import ensure_engine, require_client
     from godelbox.sandbox.image import ensure_image
@@ -143,108 +261,40 @@ def build_context(args) -> EvalContext:
     status = ensure_engine(fix=True, log=lambda _msg: None)
     if not status.ok:
         sys.exit(f"offline_evolution needs a docker engine: {status.detail}")
-    image = ensure_image().tag
-    config = Config()
-    ctx = context_from_config(
-        config, DockerBackend(require_client(), sweep=False), labels={"godelbox.bench": "offline"}
-    )
     return EvalContext(
-        backend=ctx.backend,
-        image=image,
-        limits=ctx.limits,
-        labels=ctx.labels,
+        backend=DockerBackend(require_client(), sweep=False),
+        image=ensure_image().tag,
+        labels={"godelbox.bench": "offline-evolution"},
         task_timeout_s=args.task_timeout,
-        grade_timeout_s=ctx.grade_timeout_s,
+        grade_timeout_s=args.task_timeout,
     )
 
 
-def fingerprint(nodes: list[Node]) -> str:
-    rows = [
-        [
-            n.id,
-            n.parent,
-            n.commit,
-            n.valid,
-            round(n.score, 6),
-            sorted((t, r.outcome) for t, r in n.results.items()),
-        ]
-        for n in nodes
-    ]
+def rate(results: dict[str, TaskResult]) -> tuple[int, int]:
+    return sum(r.resolved for r in results.values()), len(results)
+
+
+def print_table(measured: list[Measured], best: AgentNode) -> None:
+    print(f"\n{'split':44s} {'seed (node 1)':>15s} {f'best (node {best.id})':>15s} {'ratio':>7s}")
+    for row in measured:
+        (s, n), (b, _) = rate(row.seed), rate(row.best)
+        ratio = f"{b / s:.2f}x" if s else ("-" if not b else "inf")
+        label = row.split + (" (evolution)" if row.split == EVOLVE_ON else "")
+        print(f"{label:44s} {f'{s}/{n}':>15s} {f'{b}/{n}':>15s} {ratio:>7s}")
+        fixed = sorted(t for t in row.best if row.best[t].resolved and not row.seed[t].resolved)
+        lost = sorted(t for t in row.best if row.seed[t].resolved and not row.best[t].resolved)
+        if fixed:
+            print(f"{'':6s}best resolves, seed does not: {', '.join(fixed)}")
+        if lost:
+            print(f"{'':6s}seed resolves, best does not: {', '.join(lost)}")
+
+
+def archive_fingerprint(archive: Archive) -> str:
+    rows = []
+    for node in archive.nodes():
+        outcomes = sorted((e.task_id, str(e.outcome)) for e in archive.evaluations(node.id or 0))
+        rows.append([node.id, node.parent_id, node.commit_sha, str(node.status), outcomes])
     return hashlib.sha256(json.dumps(rows).encode()).hexdigest()[:16]
-
-
-def rate(results: dict[str, TaskResult]) -> str:
-    resolved = sum(r.resolved for r in results.values())
-    return f"{resolved}/{len(results)} = {resolved / max(1, len(results)):.3f}"
-
-
-def lineage(evo: Evolution, node: Node) -> list[Node]:
-    chain = [node]
-    while chain[-1].parent is not None:
-        chain.append(evo.nodes[chain[-1].parent])
-    return list(reversed(chain))
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--iterations", type=int, default=30)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--policy", choices=["best", "dgm"], default="best")
-    parser.add_argument("--bench", default="builtin:dev")
-    parser.add_argument("--heldout", default="builtin:heldout")
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--task-timeout", type=float, default=300.0)
-    parser.add_argument("--full-stages", action="store_true", help="every child on every task")
-    parser.add_argument("--no-reuse", action="store_true", help="re-evaluate identical trees")
-    parser.add_argument("--keep", type=Path, help="keep the code store in this directory")
-    args = parser.parse_args(argv)
-    args.stages = ALL_TASKS if args.full_stages else list(Config().evaluation.stages)
-
-    started = time.monotonic()
-    ctx = build_context(args)
-    with tempfile.TemporaryDirectory(prefix="godelbox-offline-evo-") as tmp:
-        scratch = Path(tmp)
-        store_dir = args.keep or scratch / "agents.git"
-        store = CodeStore.init(store_dir)
-        evo = Evolution(ctx, store, scratch, args)
-        seed_copy = scratch / "seed-source"
-        shutil.copytree(SEED_AGENT, seed_copy, ignore=shutil.ignore_patterns("__pycache__"))
-        seed = Node(0, None, store.add_root(seed_copy, "seed: agents/repair"))
-        evo.nodes.append(seed)
-        seed.results = evo.evaluate(seed, args.bench, args.stages)
-        print(f"node 0 seed: {args.bench} staged {rate(seed.results)}", flush=True)
-        select_rng = random.Random(f"{args.seed}:select")
-        for iteration in range(1, args.iterations + 1):
-            node = evo.step(iteration, select_rng)
-            verdict = rate(node.results) if node.valid else f"INVALID ({node.reason[:80]})"
-            print(
-                f"node {node.id} <- {node.parent} {node.transformation}: {node.description} "
-                f"-> {verdict}",
-                flush=True,
-            )
-        best = max((n for n in evo.nodes if n.valid), key=lambda n: (n.score, -n.id))
-        print(f"\nbest node {best.id} ({best.commit[:10]}), lineage:")
-        for step in lineage(evo, best)[1:]:
-            print(f"  {step.id}: {step.transformation}: {step.description}")
-        report = {}
-        for spec in (args.bench, args.heldout):
-            for name, node in (("seed", seed), ("best", best)):
-                report[(spec, name)] = evo.evaluate(node, spec, ALL_TASKS)
-        print(f"\n{'benchmark':18s} {'seed':>16s} {'best':>16s} {'best/seed':>10s}")
-        for spec in (args.bench, args.heldout):
-            s, b = report[(spec, "seed")], report[(spec, "best")]
-            s_rate = sum(r.resolved for r in s.values()) / max(1, len(s))
-            b_rate = sum(r.resolved for r in b.values()) / max(1, len(b))
-            ratio = f"{b_rate / s_rate:.2f}x" if s_rate else "inf"
-            print(f"{spec:18s} {rate(s):>16s} {rate(b):>16s} {ratio:>10s}")
-        valid = sum(n.valid for n in evo.nodes[1:])
-        print(
-            f"\nchildren: {len(evo.nodes) - 1} ({valid} valid); evaluations run: "
-            f"{evo.evaluations}, reused for identical trees: {evo.reused}; "
-            f"wall time {time.monotonic() - started:.0f}s"
-        )
-        print(f"archive fingerprint (seed {args.seed}): {fingerprint(evo.nodes)}")
-    return 0
 
 
 if __name__ == "__main__":

@@ -1,15 +1,21 @@
 """Benchmark specs as the CLI and the config spell them: `builtin:dev`, `polyglot:PATH`, ...
 
 builtin:dev | builtin:heldout | builtin:all   the built-in suite (SWE-bench format)
+builtin:seen | builtin:unseen                 the same suite split by bug class
+quixbugs:PATH                                 a QuixBugs checkout (its 40 Python programs)
 swebench:FILE                                 a JSONL of SWE-bench instances
-polyglot:PATH                                 an Aider Polyglot checkout (Python track)
+polyglot:PATH[#SEL]                           an Aider Polyglot checkout: every track, or
+                                              #go,rust (tracks) or #dgm-small / #dgm-medium
 humaneval                                     the 164 HumanEval problems
-miniwob:TASKS                                 MiniWoB++ web tasks/subsets (load_web_benchmark)
+miniwob:TASKS                                 MiniWoB++ web tasks/subsets (train, test, basic,
+                                              all, or task names), `web.repeats` seeds each
+SPEC*W+SPEC*W                                 several at once, weighted (see evaluator/mixed.py)
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,8 +27,10 @@ if TYPE_CHECKING:
     from godelbox.evaluator.web.miniwob import MiniWoBBenchmark
 
 SPECS = (
-    "builtin:dev, builtin:heldout, builtin:all, swebench:FILE, polyglot:PATH, humaneval, "
-    "miniwob:TASKS (web, e.g. miniwob:basic or miniwob:click-button,enter-text)"
+    "builtin:dev, builtin:heldout, builtin:all, builtin:seen, builtin:unseen, swebench:FILE, "
+    "polyglot:PATH[#go,rust], quixbugs:PATH, humaneval, "
+    "miniwob:TASKS (web, e.g. miniwob:train or miniwob:click-button,enter-text), "
+    "or several weighted: builtin:dev*0.5+miniwob:train*0.5"
 )
 
 
@@ -31,6 +39,10 @@ class UnknownBenchmarkError(UserError):
 
 
 def load_benchmark(spec: str, ctx: EvalContext | None = None) -> Benchmark:
+    if "+" in spec:
+        from godelbox.evaluator.mixed import mixed_benchmark
+
+        return mixed_benchmark(spec, lambda part: load_benchmark(part, ctx))
     kind, _, arg = spec.partition(":")
     if kind == "builtin":
         from godelbox.evaluator.swebench import builtin_benchmark
@@ -43,16 +55,21 @@ def load_benchmark(spec: str, ctx: EvalContext | None = None) -> Benchmark:
     if kind == "polyglot" and arg:
         from godelbox.evaluator.polyglot import polyglot_benchmark
 
-        return polyglot_benchmark(Path(arg), tries=ctx.tries if ctx else 2)
+        path, _, select = arg.partition("#")
+        return polyglot_benchmark(Path(path), tries=ctx.tries if ctx else 2, select=select)
+    if kind == "quixbugs" and arg:
+        from godelbox.evaluator.quixbugs import quixbugs_benchmark
+
+        return quixbugs_benchmark(Path(arg))
     if kind == "humaneval" and not arg:
         from godelbox.evaluator.humaneval import humaneval_benchmark
 
         return humaneval_benchmark()
     if kind == "miniwob":
-        raise UnknownBenchmarkError(
-            f"{spec!r} is a web benchmark: its episodes are played, not patched; load it with "
-            "godelbox.evaluator.bench_spec.load_web_benchmark"
-        )
+        if ctx is None:
+            return load_web_benchmark(spec)
+        bench = load_web_benchmark(spec, ctx.web_seeds)
+        return replace(bench, settings=ctx.web)
     raise UnknownBenchmarkError(f"unknown benchmark {spec!r}; use one of: {SPECS}")
 
 
@@ -66,3 +83,13 @@ def load_web_benchmark(spec: str, seeds: Sequence[int] = (0,)) -> MiniWoBBenchma
             f"unknown web benchmark {spec!r}; use miniwob:TASKS, e.g. miniwob:basic"
         )
     return miniwob_benchmark(arg, seeds)
+
+
+def is_web(spec: str) -> bool:
+    """Whether any part of `spec` is a web benchmark."""
+    return any(part.strip().startswith("miniwob:") for part in spec.split("+"))
+
+
+def is_coding(spec: str) -> bool:
+    """Whether any part of `spec` is a coding benchmark."""
+    return any(not part.strip().startswith("miniwob:") for part in spec.split("+"))

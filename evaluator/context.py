@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from godelbox.config import Config
+from godelbox.evaluator.web.episodes import WebSettings, episode_seeds
 from godelbox.sandbox.base import Backend, Limits, SandboxSpec
 from godelbox.sandbox.select import limits_for
 from godelbox.trash import Trash
@@ -42,11 +43,17 @@ class EvalContext:
     """Tokens the agent's model takes, told to the agent so it keeps its history within it."""
     llm_max_tokens: int | None = None
     """The answer cap the agent should ask for."""
+    attempt_seed: int = 0
+    """Given to the agent (`contract.ENV_ATTEMPT_SEED`); part of the evaluation cache's key."""
     trash: Trash = field(default_factory=Trash)
     """Deletes the evaluation's scratch trees in the background (shared by `replace` copies)."""
     pristine: PristineCache | None = None
     """Where tasks' pristine workspaces are kept between evaluations (a daemon sets one);
     without it every evaluation lays out its own."""
+    web: WebSettings = field(default_factory=WebSettings)
+    """How web episodes are played (step limit, time limit, browser image)."""
+    web_seeds: tuple[int, ...] = (0,)
+    """Episode seeds of every web task (`web.repeats` drawn from `web.seed`)."""
 
     def spec(self, image: str | None = None, *, gateway: bool = False) -> SandboxSpec:
         return SandboxSpec(
@@ -74,4 +81,12 @@ def context_from_config(
         grade_timeout_s=config.evaluation.task_timeout_s,
         tries=config.evaluation.polyglot_tries,
         gateway_socket=gateway_socket,
+        web=WebSettings(
+            step_limit=config.web.step_limit,
+            episode_timeout_s=config.web.episode_timeout_s,
+            screenshots=config.web.screenshots,
+            image=config.web.image,
+        ),
+        web_seeds=episode_seeds(config.web.repeats, config.web.seed),
+        attempt_seed=config.evaluation.attempt_seed,
     )

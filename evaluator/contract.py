@@ -22,6 +22,8 @@ Environment given to the agent:
   agent can keep its conversation within it;
 - `GODELBOX_LLM_MAX_TOKENS`: the answer cap (max_tokens) the agent should ask for;
 - `GODELBOX_LLM_TOKEN`: the gateway's per-sandbox secret, sent with every request.
+- `GODELBOX_ATTEMPT_SEED`: an integer (`evaluation.attempt_seed`) an agent that draws random
+  numbers seeds them with, so the same seed means the same behaviour.
 No API key is ever in the environment or in any file of the sandbox.
 """
 
@@ -52,6 +54,7 @@ ENV_LLM_MODEL = "GODELBOX_LLM_MODEL"
 ENV_LLM_TOKEN = "GODELBOX_LLM_TOKEN"
 ENV_LLM_CONTEXT_WINDOW = "GODELBOX_LLM_CONTEXT_WINDOW"
 ENV_LLM_MAX_TOKENS = "GODELBOX_LLM_MAX_TOKENS"
+ENV_ATTEMPT_SEED = "GODELBOX_ATTEMPT_SEED"
 
 AGENT_SELF_TEST = ("python3", "-m", "pytest", "-q", "-x", "tests")
 """How an agent's own test suite is run (from `AGENT_DIR`) when a descendant is validated."""

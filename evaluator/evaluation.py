@@ -8,13 +8,14 @@ graded; everything else is graded by the benchmark in fresh sandboxes.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from godelbox.config import StageSection
 from godelbox.errors import UserError
@@ -25,6 +26,9 @@ from godelbox.evaluator.runner import run_agent
 from godelbox.evaluator.staged import StagedOutcome, run_staged
 from godelbox.evaluator.workspace import diff_trees, git_env, plain_copy, plain_view
 from godelbox.sandbox.base import SandboxError
+
+if TYPE_CHECKING:
+    from godelbox.evaluator.cache import CacheScope
 
 
 class Solver(Protocol):
@@ -42,6 +46,13 @@ class AgentSolver:
 
     def solve(self, ctx: EvalContext, task: Task, workspace: Path, problem: str) -> Solution:
         return run_agent(ctx, self.agent_dir, workspace, problem, image=task.image)
+
+    def web_gateway(self, current: Callable[[], str]) -> contextlib.AbstractContextManager[Any]:
+        """No models: web sessions of this agent get no gateway."""
+        return contextlib.nullcontext(None)
+
+    def finish_episode(self, result: TaskResult) -> TaskResult:
+        return result
 
 
 @dataclass(frozen=True)
@@ -244,26 +255,45 @@ def evaluate_benchmark(
     done: Mapping[str, bool] | None = None,
     on_result: Callable[[TaskResult], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    cache: CacheScope | None = None,
 ) -> StagedOutcome:
     """Run `solver` on `bench` in stages (see `staged.run_staged`); `task_ids` restricts and
     keeps the benchmark's order; `done` (id -> resolved) is skipped, for resume; once
-    `should_stop()` is true no further task starts."""
+    `should_stop()` is true no further task starts. With `cache`, a task whose key is stored
+    is served from it (`TaskResult.cache` says so) and every other result is stored."""
     tasks = select_tasks(bench, task_ids)
     by_id = {task.task_id: task for task in tasks}
+    with contextlib.ExitStack() as scratch:
+        if cache is not None and ctx.pristine is None:
+            # Keys cover each task's workspace: lay it out once for the key and the run.
+            from godelbox.evaluator.pristine import PristineCache  # it imports this module
 
-    def evaluate_unit(ids: list[str]) -> list[TaskResult]:
-        return evaluate_tasks(ctx, bench, [by_id[i] for i in ids], solver)
+            tmp = scratch.enter_context(ctx.trash.temporary("godelbox-pristine-"))
+            ctx = replace(ctx, pristine=PristineCache(tmp, ctx.trash))
+        unit_ctx = ctx
 
-    return run_staged(
-        [task.task_id for task in tasks],
-        evaluate_unit,
-        stages=stages,
-        workers=workers,
-        unit_size=bench.batch_size,
-        done=done,
-        on_result=on_result,
-        should_stop=should_stop,
-    )
+        # Played benchmarks (the web) bring their own units: episodes in long-lived sessions,
+        # never cached (an episode's seed is in its id, but a session is not a workspace).
+        players = getattr(bench, "players", None)
+
+        def evaluate_unit(ids: list[str]) -> list[TaskResult]:
+            return evaluate_tasks(unit_ctx, bench, [by_id[i] for i in ids], solver)
+
+        if cache is not None and unit_ctx.pristine is not None and not players:
+            evaluate_unit = cache.wrap(
+                unit_ctx, by_id, unit_ctx.pristine.identity, evaluate_unit, should_stop
+            )
+        with players(ctx, solver, workers) if players else contextlib.nullcontext() as played:
+            return run_staged(
+                [task.task_id for task in tasks],
+                played or evaluate_unit,
+                stages=stages,
+                workers=workers,
+                unit_size=bench.batch_size,
+                done=done,
+                on_result=on_result,
+                should_stop=should_stop,
+            )
 
 
 def select_tasks(bench: Benchmark, task_ids: Sequence[str] | None) -> list[Task]:

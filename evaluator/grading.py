@@ -20,11 +20,12 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from godelbox.evaluator import swebench_harness as harness
 from godelbox.evaluator.context import EvalContext
 from godelbox.evaluator.patching import (
     APPLIED_MARK,
@@ -81,24 +82,49 @@ def grade_swebench(
     pass_to_pass: Sequence[str],
     image: str | None = None,
     python: str = "python3",
+    repo: str = "",
+    version: str = "",
     control: bool = True,
 ) -> Grade:
     """Resolved when every FAIL_TO_PASS and PASS_TO_PASS test passes after the answer and the
-    hidden tests are applied, and nothing shows the pass was forged."""
+    hidden tests are applied, and nothing shows the pass was forged. A repository of SWE-bench's
+    own map (`swebench_harness.REPOS`) runs its official test command and log parser under the
+    grading supervisor (`swebench_harness.HarnessRunner`); any other by pytest node ids."""
     ids = list(dict.fromkeys([*fail_to_pass, *pass_to_pass]))
-    return grade_tests(
+    command = harness.test_command(repo, version, test_patch)
+    runner: TestRunner = (
+        PytestRunner(GRADER_DIR, REPO_DIR, python)
+        if command is None
+        else harness.HarnessRunner(
+            repo, command, tuple(fail_to_pass), tuple(pass_to_pass), REPO_DIR
+        )
+    )
+    grade = grade_tests(
         ctx,
         workspace,
         patch,
         guard=guard,
-        runner=PytestRunner(GRADER_DIR, REPO_DIR, python),
-        test_files=test_files(ids),
+        runner=runner,
+        test_files=test_files(ids) if command is None else harness.test_files(test_patch),
         required=ids,
         fail_to_pass=fail_to_pass,
         test_patch=test_patch,
         image=image,
         control=control,
     )
+    if command is None or grade.outcome not in ("resolved", "unresolved"):
+        return grade
+    status = harness.resolution(
+        harness.TestsReport(
+            [t for t in fail_to_pass if grade.tests.get(t) == "passed"],
+            [t for t in fail_to_pass if grade.tests.get(t) != "passed"],
+            [t for t in pass_to_pass if grade.tests.get(t) == "passed"],
+            [t for t in pass_to_pass if grade.tests.get(t) != "passed"],
+        )
+    )
+    if grade.outcome == "resolved" and status is not harness.Resolution.FULL:
+        return replace(grade, outcome="unresolved", reason=f"{status.value}: {grade.reason}")
+    return replace(grade, reason=f"{status.value}: {grade.reason}")
 
 
 def grade_test_files(
@@ -139,15 +165,22 @@ def grade_tests(
     image: str | None = None,
     control: bool = True,
     rng: random.Random | None = None,
+    repo_dir: str = REPO_DIR,
+    enable: Callable[[str, str], str] | None = None,
 ) -> Grade:
     """The grading core, for any `TestRunner`. `required` are the test ids a pass needs (None:
     every test the files declare). A non-empty answer gets a control run unless `control` is
-    False (only for measuring what the control costs: never for untrusted answers)."""
+    False (only for measuring what the control costs: never for untrusted answers).
+    `repo_dir`: where the repository sits in the sandbox (a C++ exercise takes its name from
+    its directory). `enable(path, text)`: the benchmark's own edits to its test files (Aider
+    turns skipped tests on), made here so the tests run from exactly the hashed files."""
     started = time.monotonic()
     filtered = drop_guarded(patch, guard)
     tampering = filtered.tampering + _ignored_config_notes(filtered.patch)
     reach = pytest_reach(filtered.patch) if isinstance(runner, PytestRunner) else []
     graded = graded_files(workspace, test_patch, test_files)
+    if enable is not None:
+        graded = {path: enable(path, text) for path, text in graded.items()}
     declared = required is None
     ids = runner.expected_tests(graded) if required is None else list(required)
     wanted = control and bool(filtered.patch.strip())
@@ -173,6 +206,7 @@ def grade_tests(
                 spec,
                 runner,
                 image,
+                repo_dir,
             )
             for job in jobs
         ]
@@ -258,10 +292,11 @@ def _run(
     spec: SessionSpec,
     runner: TestRunner,
     image: str | None,
+    repo_dir: str = REPO_DIR,
 ) -> RunView:
     """One grading sandbox under the supervisor; its observation."""
     supervisor_job = {
-        "repo": REPO_DIR,
+        "repo": repo_dir,
         "apply_script": f"{GRADER_DIR}/apply.sh",
         "applied_mark": APPLIED_MARK,
         "patch": f"{GRADER_DIR}/model.patch" if patch.strip() else "",
@@ -274,16 +309,16 @@ def _run(
         "events": spec.events,
         "reports": list(spec.reports),
         "timeout_s": ctx.grade_timeout_s,
-        "output_cap": OUTPUT_CAP,
+        "output_cap": spec.output_cap or OUTPUT_CAP,
         "events_cap": EVENTS_CAP,
-        "report_cap": REPORT_CAP,
+        "report_cap": spec.report_cap or REPORT_CAP,
         "sweep": True,
     }
     stdin = json.dumps(supervisor_job).encode("utf-8", "surrogateescape")
     try:
         with ctx.trash.temporary("godelbox-grade-") as tmp:
             root = tmp / "grade"
-            full_view(workspace, root / "repo")
+            full_view(workspace, root / repo_dir.rsplit("/", 1)[-1])
             grader = root / "grader"
             grader_files(grader, REPO_DIR)
             (grader / "apply.sh").write_text(APPLY_SCRIPT, encoding="utf-8")
@@ -294,7 +329,7 @@ def _run(
                 result = box.run(
                     ["python3", "-I", "-B", f"{GRADER_DIR}/supervise.py"],
                     ctx.grade_timeout_s + APPLY_TIMEOUT_S + 30.0,
-                    workdir=REPO_DIR,
+                    workdir=repo_dir,
                     env=GIT_IN_SANDBOX_ENV,
                     stdin=stdin,
                 )

@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 from godelbox.evaluator.benchmark import Task
+from godelbox.evaluator.cache_key import task_identity
 from godelbox.evaluator.evaluation import safe_name
-from godelbox.evaluator.workspace import commit_snapshot, is_junk, plain_copy
+from godelbox.evaluator.workspace import commit_snapshot, content_digest, is_junk, plain_copy
 from godelbox.trash import Trash
 from godelbox.treecache import TreeCache
 
@@ -37,6 +37,19 @@ class PristineCache:
         self.root = root
         self._tasks = TreeCache(root / "tasks", trash, keep=None)
         self._snapshots = TreeCache(root / "trees", trash, keep=keep)
+        self._identities: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def identity(self, task: Task) -> str:
+        """The task's part of an evaluation cache key (`cache_key.task_identity`), computed
+        once: its workspace is never written to."""
+        with self._lock:
+            known = self._identities.get(task.task_id)
+        if known is None:
+            known = task_identity(task, self.task(task))
+            with self._lock:
+                self._identities[task.task_id] = known
+        return known
 
     def task(self, task: Task) -> Path:
         """The task's workspace: a git repository at its base commit. Never write into it."""
@@ -61,26 +74,5 @@ class PristineCache:
 
 
 def tree_digest(tree: Path, salt: str = "") -> str:
-    """A hash of everything `plain_copy(tree)` would copy: paths, file modes, contents and link
-    targets, in a fixed order."""
-    h = hashlib.sha256(salt.encode())
-    _digest_into(h, tree, "")
-    return h.hexdigest()[:32]
-
-
-def _digest_into(h: Any, directory: Path, prefix: str) -> None:
-    for entry in sorted(os.scandir(directory), key=lambda e: e.name):
-        if is_junk(entry.name):
-            continue  # what plain_copy leaves out
-        rel = (prefix + entry.name).encode("utf-8", "surrogateescape")
-        if entry.is_symlink():
-            target = os.readlink(entry.path).encode("utf-8", "surrogateescape")
-            h.update(b"l\0" + rel + b"\0" + target + b"\0")
-        elif entry.is_dir():
-            h.update(b"d\0" + rel + b"\0")
-            _digest_into(h, Path(entry.path), prefix + entry.name + "/")
-        else:
-            mode = oct(entry.stat().st_mode).encode()
-            data = Path(entry.path).read_bytes()
-            h.update(b"f\0" + rel + b"\0" + mode + b"\0" + str(len(data)).encode() + b"\0")
-            h.update(data)
+    """A digest of everything `plain_copy(tree)` would copy (`workspace.content_digest`)."""
+    return content_digest(tree, leave_out=lambda rel: is_junk(rel.rsplit("/", 1)[-1]), salt=salt)

@@ -121,10 +121,16 @@ class TaskResult:
     infra: bool = False
     """The harness, not the agent, failed (sandbox engine, grader, workspace layout): the loop
     retries such a task instead of counting it against the agent."""
+    episode: dict[str, Any] | None = None
+    """For a web episode: its summary (steps, rewards, terminated/truncated, error; see
+    `godelbox.evaluator.web.episodes.EpisodeResult.summary`); None for coding tasks."""
     evidence: list[Evidence] = field(default_factory=list)
     """What the harness observed when the outcome is `tampered`."""
     eval_log: str = ""
     """The grader's test output (capped): shown to the diagnosis model, never to the agent."""
+    cache: dict[str, Any] | None = None
+    """Set when the result was served by the evaluation cache instead of being run: the entry's
+    key digest, when it was stored and by which evaluation (`from`: run and node labels)."""
 
     @property
     def resolved(self) -> bool:
@@ -135,15 +141,22 @@ class TaskResult:
         return self.outcome == "tampered"
 
     def stored(self) -> TaskResult:
-        """This result as the journal and the archive keep it: patch, log, reason and
-        tampering notes capped, each with a visible marker where something was cut. (The
-        answer was graded in full; a capped patch is a record, not something to apply.)"""
+        """This result as the journal and the archive keep it: patch, log, reason, tampering
+        notes and a web episode's texts capped, each with a visible marker where something was
+        cut. (The answer was graded in full; a capped patch is a record, not something to
+        apply.)"""
         return replace(
             self,
             patch=cap_text(self.patch, STORED_PATCH_CHARS),
             log=cap_text(self.log, STORED_LOG_CHARS),
             reason=cap_text(self.reason, STORED_REASON_CHARS),
             tampering=[cap_text(t, STORED_REASON_CHARS) for t in self.tampering[:STORED_NOTES]],
+            episode=None
+            if self.episode is None
+            else {
+                k: cap_text(v, STORED_REASON_CHARS) if isinstance(v, str) else v
+                for k, v in self.episode.items()
+            },
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -165,8 +178,10 @@ class TaskResult:
             tampering=list(data.get("tampering") or []),
             attempts=int(data.get("attempts", 1)),
             infra=bool(data.get("infra", False)),
+            episode=dict(data["episode"]) if data.get("episode") else None,
             evidence=[Evidence.from_dict(e) for e in data.get("evidence") or []],
             eval_log=str(data.get("eval_log", "")),
+            cache=dict(data["cache"]) if data.get("cache") else None,
         )
 
 

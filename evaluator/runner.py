@@ -124,6 +124,10 @@ def agent_env(ctx: EvalContext) -> dict[str, str]:
         "HOME": "/tmp",
         "TMPDIR": "/tmp",
         "PYTHONDONTWRITEBYTECODE": "1",
+        contract.ENV_ATTEMPT_SEED: str(ctx.attempt_seed),
+        # Set iteration order must not vary between two runs of the same agent (seeded
+        # offline runs must produce the same archive, whatever an evolved agent iterates over).
+        "PYTHONHASHSEED": "0",
     }
     if ctx.gateway_socket is not None:
         env[contract.ENV_LLM_SOCKET] = GATEWAY_SOCKET

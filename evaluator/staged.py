@@ -99,7 +99,7 @@ def run_staged(
 
     def guarded(unit: list[str]) -> list[TaskResult]:
         if should_stop is not None and should_stop():
-            raise _Skipped
+            raise Skipped
         return evaluate(unit)
 
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="godelbox-eval") as pool:
@@ -133,8 +133,9 @@ def run_staged(
     return outcome
 
 
-class _Skipped(Exception):
-    """A unit that was not started because the caller asked to stop."""
+class Skipped(Exception):
+    """A unit that was not started because the caller asked to stop (an `EvaluateUnit` may
+    raise it too, e.g. while waiting for something before its work starts)."""
 
 
 def _run_units(
@@ -152,7 +153,7 @@ def _run_units(
             finished, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in finished:
                 unit = pending.pop(future)
-                if isinstance(future.exception(), _Skipped):
+                if isinstance(future.exception(), Skipped):
                     outcome.interrupted = True
                     continue
                 for result in _unit_results(future, unit):

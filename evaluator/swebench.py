@@ -28,6 +28,7 @@ from godelbox.evaluator.grading import grade_swebench
 from godelbox.evaluator.patching import swebench_guard, touched_paths
 from godelbox.evaluator.results import Grade
 from godelbox.evaluator.swebench_format import InvalidInstanceError, SWEInstance
+from godelbox.evaluator.swebench_harness import REPOS, official_image
 from godelbox.evaluator.workspace import commit_snapshot, git_env
 from godelbox.sandbox.base import WORK_DIR, CopyLimits, SandboxError, SandboxSpec
 
@@ -58,7 +59,12 @@ class SWEBenchTask:
 
     @property
     def image(self) -> str | None:
-        return self.instance.image
+        """The row's `image`; for an official row with no workspace, the harness's own
+        instance image name (`sweb.eval.x86_64.<id>:latest`), which must be on this machine."""
+        inst = self.instance
+        if inst.image or inst.workspace is not None or self.materializer is not None:
+            return inst.image
+        return official_image(inst.instance_id) if inst.repo in REPOS else None
 
     def problem(self) -> str:
         return self.instance.problem_statement
@@ -75,7 +81,7 @@ class SWEBenchTask:
             self.materializer(self.instance, dest)
         elif self.instance.workspace is not None:
             materialize_local(self.instance, dest)
-        elif self.instance.image is not None:
+        elif self.image is not None:
             self._from_image(dest)
         else:
             raise WorkspaceUnavailableError(
@@ -89,10 +95,12 @@ class SWEBenchTask:
                 f"task {self.task_id}: reading a repository from an image needs a sandbox"
             )
         workdir = str(self.instance.metadata.get("image_workdir", "/testbed"))
+        image = self.image or ""
+        require_image(self.task_id, image)
         # The task's own image, not an agent's tree: bounded like one, but as large as a
         # repository with its history can be.
         limits = replace(self.ctx.limits, copy_out=IMAGE_SNAPSHOT_COPY)
-        spec = SandboxSpec(image=self.instance.image or "", limits=limits)
+        spec = SandboxSpec(image=image, limits=limits)
         staged = f"{WORK_DIR}/snapshot"
         try:
             with self.ctx.backend.start(spec) as box:
@@ -103,11 +111,36 @@ class SWEBenchTask:
                 box.copy_out(staged, dest)
         except SandboxError as err:
             raise WorkspaceUnavailableError(
-                f"task {self.task_id}: could not read {workdir} from image "
-                f"{self.instance.image}: {err}"
+                f"task {self.task_id}: could not read {workdir} from image {image}: {err}"
             ) from None
         if not (dest / ".git").is_dir():
             commit_snapshot(dest)
+
+
+def require_image(task_id: str, image: str) -> None:
+    """Fail with the image's name (and where it comes from) when it is not on this machine.
+    The published form of an official name (`swebench/..._1776_...`) is tagged with the local
+    one when only it is present."""
+    from godelbox.sandbox.engine import require_client
+    from godelbox.sandbox.image import image_exists
+
+    client = require_client()
+    if image_exists(client, image):
+        return
+    published = ""
+    if image.startswith("sweb.eval."):
+        instance = image.split(".", 3)[3].rsplit(":", 1)[0]
+        published = official_image(instance, namespace="swebench")
+        if image_exists(client, published):
+            repository, _, tag = image.rpartition(":")
+            client.images.get(published).tag(repository, tag)
+            return
+    also = f" (nor its published name {published})" if published else ""
+    raise WorkspaceUnavailableError(
+        f"task {task_id}: the prebuilt image {image} is not on this machine{also}. Build it "
+        "with the SWE-bench harness or `docker load` a saved copy, or give the row a "
+        "`workspace` (a local checkout or tarball of the repository)"
+    )
 
 
 def materialize_local(instance: SWEInstance, dest: Path) -> str:
@@ -191,8 +224,10 @@ class SWEBenchmark:
             test_patch=inst.test_patch,
             fail_to_pass=inst.FAIL_TO_PASS,
             pass_to_pass=inst.PASS_TO_PASS,
-            image=inst.image,
+            image=task.image,
             python=str(inst.metadata.get("python", "python3")),
+            repo=inst.repo,
+            version=inst.version,
             control=self.control,
         )
 

@@ -52,6 +52,9 @@ class SWEInstance:
     image: str | None = None
     split: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    version: str = ""
+    """The repository's version in SWE-bench's sense: picks the official test command."""
+    environment_setup_commit: str = ""
 
     @classmethod
     def from_dict(cls, row: dict[str, Any]) -> SWEInstance:
@@ -77,6 +80,8 @@ class SWEInstance:
             image=row.get("image"),
             split=row.get("split"),
             metadata=dict(row.get("metadata") or {}),
+            version=str(row.get("version") or ""),
+            environment_setup_commit=str(row.get("environment_setup_commit") or ""),
         )
 
 

@@ -41,7 +41,12 @@ class SessionSpec:
     events: bool = False
     """Open a pipe as fd 3 of the test process; its lines come back as `SessionResult.events`."""
     reports: tuple[str, ...] = ()
-    """Files (relative to the repository) read back after the run, e.g. a JUnit XML."""
+    """Files (relative to the repository, or absolute) read back after the run, e.g. a JUnit
+    XML."""
+    output_cap: int | None = None
+    """Bytes of output kept, when the runner's default is too small (a log parser's input)."""
+    report_cap: int | None = None
+    """Bytes read of each report file, likewise."""
 
 
 @dataclass(frozen=True)

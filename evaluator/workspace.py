@@ -9,10 +9,12 @@ influence the host or the answer.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from godelbox import trees
@@ -76,6 +78,40 @@ def _junk(_directory: str, names: list[str]) -> list[str]:
 def is_junk(name: str) -> bool:
     """Whether a file or directory called `name` is left out of plain copies."""
     return name in JUNK_DIRS or name.endswith(JUNK_SUFFIXES)
+
+
+def content_digest(
+    root: Path, *, leave_out: Callable[[str], bool] | None = None, salt: str = ""
+) -> str:
+    """A digest of the tree under `root`: relative paths, entry types, permission bits, file
+    contents and link targets, in a fixed order (not times or owners, which copies restamp).
+    `leave_out(relative posix path)` drops an entry and everything under it. Iterative, so no
+    tree is too deep for it."""
+    h = hashlib.sha256(salt.encode() + b"\0")
+    stack: list[tuple[str, str]] = [(str(root), "")]
+    while stack:
+        directory, prefix = stack.pop()
+        for entry in sorted(os.scandir(directory), key=lambda e: e.name):
+            rel_text = prefix + entry.name
+            if leave_out is not None and leave_out(rel_text):
+                continue
+            rel = rel_text.encode("utf-8", "surrogateescape")
+            st = entry.stat(follow_symlinks=False)
+            mode = b"%o" % (st.st_mode & 0o7777)
+            if entry.is_symlink():
+                target = os.readlink(entry.path).encode("utf-8", "surrogateescape")
+                h.update(b"l\0" + rel + b"\0" + target + b"\0")
+            elif entry.is_dir(follow_symlinks=False):
+                h.update(b"d\0" + rel + b"\0" + mode + b"\0")
+                stack.append((entry.path, rel_text + "/"))
+            elif entry.is_file(follow_symlinks=False):
+                h.update(b"f\0" + rel + b"\0" + mode + b"\0%d\0" % st.st_size)
+                with open(entry.path, "rb") as fh:
+                    while block := fh.read(1 << 20):
+                        h.update(block)
+            else:  # a FIFO, socket or device: copies drop it, but it is there
+                h.update(b"s\0" + rel + b"\0")
+    return h.hexdigest()
 
 
 def _link_or_copy(src: str, dest: str) -> None:

@@ -188,9 +188,26 @@ class EvaluationSection(_Section):
     workers: int = Field(2, ge=1)
     task_timeout_s: float = Field(300.0, gt=0)
     polyglot_tries: int = Field(2, ge=1)
+    attempt_seed: int = Field(
+        0,
+        ge=0,
+        description="Given to agents as GODELBOX_ATTEMPT_SEED and part of the cache key: "
+        "change it to sample an agent's behaviour afresh.",
+    )
     attempts: int = Field(
         1, ge=1, description="Times each task is attempted per node (spots tasks solved sometimes)."
     )
+
+
+class WebSection(_Section):
+    """MiniWoB++ episodes (`miniwob:` benchmarks); see docs/web.md."""
+
+    repeats: int = Field(5, ge=1, description="Episodes per task (BrowserGym plays 5).")
+    seed: int = Field(0, description="Seed of the generator the episode seeds are drawn from.")
+    step_limit: int = Field(10, ge=1, description="Actions per episode.")
+    episode_timeout_s: float = Field(60.0, gt=0, description="Wall time per episode.")
+    screenshots: bool = Field(False, description="A PNG per observation for the agent.")
+    image: str = Field("godelbox-web:latest", description="The browser sandbox's image.")
 
 
 class SandboxSection(_Section):
@@ -217,10 +234,14 @@ class SandboxSection(_Section):
         False,
         description="Bubblewrap without root: accept a work dir with no disk or inode bound.",
     )
+    cpu_shares: int = Field(
+        0, ge=0, description="Docker CPU weight of each sandbox (0 = engine default, 1024)."
+    )
     warm_pool: int = Field(
-        0,
+        2,
         ge=0,
-        description="Docker sandboxes started ahead per spec (fresh, never reused); 0 = off.",
+        description="Docker sandboxes kept started ahead per kind (fresh, each used once, "
+        "refilled in the background); 0 = off.",
     )
     unsafe_no_sandbox: bool = Field(
         False, description="Required, in addition to backend='none', to run agents unisolated."
@@ -234,6 +255,23 @@ class SandboxSection(_Section):
                 "also set sandbox.unsafe_no_sandbox = true if you really mean it"
             )
         return self
+
+
+class CacheSection(_Section):
+    """The evaluation cache: a task outcome is reused for an identical key (agent tree, task,
+    image, grader code, model configuration, attempt seed); see docs/performance.md."""
+
+    enabled: bool = Field(True, description="Reuse outcomes of identical evaluations.")
+    dir: str = Field("", description="Where entries live; empty = $GODELBOX_CACHE/evaluations.")
+    max_mb: int = Field(2048, ge=1, description="Least recently used entries beyond this go.")
+    llm_agents: bool = Field(
+        False, description="Also cache agents that call models (their answers are samples)."
+    )
+    deterministic_models: list[str] = Field(
+        default_factory=list,
+        description="Models whose answers are a function of the request (a local server at "
+        "temperature 0, a replay): agents using only these are cached without llm_agents.",
+    )
 
 
 class BudgetSection(_Section):
@@ -277,6 +315,13 @@ class ProposerSection(_Section):
     self_test_timeout_s: float = Field(
         300.0, gt=0, description="Seconds a child's own test suite gets during validation."
     )
+    offline_kinds: list[Literal["template", "parameter", "ast", "recombination", "crossover"]] = (
+        Field(
+            default_factory=lambda: ["template", "parameter", "ast", "recombination", "crossover"],
+            min_length=1,
+            description="Offline proposal kinds the bandit draws from (see docs/offline.md).",
+        )
+    )
 
 
 class PAESection(_Section):
@@ -310,7 +355,9 @@ class Config(_Section):
     llm: LLMSection = Field(default_factory=LLMSection)
     selection: SelectionSection = Field(default_factory=SelectionSection)
     evaluation: EvaluationSection = Field(default_factory=EvaluationSection)
+    web: WebSection = Field(default_factory=WebSection)
     sandbox: SandboxSection = Field(default_factory=SandboxSection)
+    cache: CacheSection = Field(default_factory=CacheSection)
     budget: BudgetSection = Field(default_factory=BudgetSection)
     loop: LoopSection = Field(default_factory=LoopSection)
     proposer: ProposerSection = Field(default_factory=ProposerSection)
@@ -354,9 +401,9 @@ def dump_toml(config: Config) -> str:
     """Serialise a config as TOML (the run dir's snapshot); None values are left out."""
     lines: list[str] = []
     for section, values in config.model_dump(exclude_none=True).items():
-        scalars = {k: v for k, v in values.items() if not isinstance(v, list | dict)}
-        tables = {k: v for k, v in values.items() if isinstance(v, list)}
+        tables = {k: v for k, v in values.items() if _is_table_list(v)}
         named = {k: v for k, v in values.items() if isinstance(v, dict)}
+        scalars = {k: v for k, v in values.items() if k not in tables and k not in named}
         lines.append(f"[{section}]")
         lines.extend(f"{k} = {_toml_value(v)}" for k, v in scalars.items())
         lines.append("")
@@ -373,7 +420,14 @@ def dump_toml(config: Config) -> str:
     return "\n".join(lines)
 
 
+def _is_table_list(value: Any) -> bool:
+    """An array of tables (`[[section.name]]`); an empty list is written as no table at all."""
+    return isinstance(value, list) and all(isinstance(v, dict) for v in value)
+
+
 def _toml_value(value: Any) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):

@@ -22,11 +22,13 @@ from rich.text import Text
 
 from godelbox.agent_text import for_terminal
 from godelbox.archive.codestore import CodeStore
-from godelbox.config import CONFIG_FILE_NAME, Config, load_config
+from godelbox.config import CONFIG_FILE_NAME, Config, StageSection, load_config
 from godelbox.errors import UserError
 from godelbox.evaluator.benchmark import Benchmark
 from godelbox.evaluator.context import EvalContext
-from godelbox.evaluator.evaluation import AgentSolver, evaluate_tasks, select_tasks
+from godelbox.evaluator.evaluation import AgentSolver, evaluate_benchmark
+from godelbox.evaluator.mixed import MixedBenchmark
+from godelbox.evaluator.results import TaskResult
 from godelbox.tui.archive_reader import ArchiveReader
 from godelbox.tui.score_style import format_score
 from godelbox.tui.task_flips import RESOLVED
@@ -46,11 +48,16 @@ class RerunStep:
     """Task id -> outcome stored in the archive."""
     rerun: dict[str, str]
     """Task id -> outcome of the new evaluation (same tasks)."""
+    weighted: float | None = None
+    """The new score as the loop computes it for a mixed benchmark (weighted by part); None
+    means the plain resolve rate."""
 
     @property
     def rerun_score(self) -> float | None:
         if not self.rerun:
             return None
+        if self.weighted is not None:
+            return self.weighted
         return sum(o == RESOLVED for o in self.rerun.values()) / len(self.rerun)
 
     @property
@@ -93,34 +100,52 @@ def rerun_lineage(
     on_step: Callable[[RerunStep], None] | None = None,
     on_task: Callable[[TaskProgress], None] | None = None,
 ) -> list[RerunStep]:
-    """Re-evaluate every node of the lineage seed → `node_id` on its recorded tasks, one task
-    at a time so that `on_task` can show progress (a lineage of ten nodes on ten tasks is a
-    hundred sandboxes: minutes of silence otherwise)."""
+    """Re-evaluate every node of the lineage seed → `node_id` on its recorded tasks; `on_task`
+    hears of each task as it finishes (a lineage of ten nodes on ten tasks is a hundred
+    sandboxes: minutes of silence otherwise)."""
     store = CodeStore(reader.code_dir)
     steps: list[RerunStep] = []
     for step_id in reader.lineage(node_id):
         recorded = reader.task_outcomes(step_id)
         rerun: dict[str, str] = {}
+        weighted = None
         if recorded:
-            tasks = select_tasks(bench, list(recorded))
             sha = reader.commits([step_id])[step_id]
             with tempfile.TemporaryDirectory(prefix="godelbox-rerun-") as tmp:
                 agent_dir = Path(tmp) / "agent"
                 store.checkout(sha, agent_dir)
                 node_ctx = replace(ctx, labels={**ctx.labels, "node": str(step_id)})
-                solver = AgentSolver(agent_dir)
-                for done, task in enumerate(tasks, start=1):
-                    (result,) = evaluate_tasks(node_ctx, bench, [task], solver)
-                    rerun[result.task_id] = result.outcome
-                    if on_task is not None:
-                        on_task(
-                            TaskProgress(step_id, result.task_id, result.outcome, done, len(tasks))
-                        )
-        step = RerunStep(step_id, reader.node(step_id).score, recorded, rerun)
+                outcome = evaluate_benchmark(
+                    node_ctx,
+                    bench,
+                    AgentSolver(agent_dir),
+                    stages=[StageSection(tasks=None)],
+                    task_ids=list(recorded),
+                    on_result=_reporter(step_id, len(recorded), on_task),
+                )
+            rerun = {r.task_id: r.outcome for r in outcome.results.values()}
+            if isinstance(bench, MixedBenchmark):
+                weighted = bench.score((t, o == RESOLVED) for t, o in rerun.items()).combined
+        step = RerunStep(step_id, reader.node(step_id).score, recorded, rerun, weighted)
         steps.append(step)
         if on_step is not None:
             on_step(step)
     return steps
+
+
+def _reporter(
+    node_id: int, total: int, on_task: Callable[[TaskProgress], None] | None
+) -> Callable[[TaskResult], None] | None:
+    """`on_task` fed from each finished task of one node, counting them."""
+    if on_task is None:
+        return None
+    finished: list[str] = []
+
+    def report(result: TaskResult) -> None:
+        finished.append(result.task_id)
+        on_task(TaskProgress(node_id, result.task_id, result.outcome, len(finished), total))
+
+    return report
 
 
 def rerun_from_snapshot(

@@ -9,7 +9,7 @@ returned `info` on the child node.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -33,10 +33,34 @@ class TaskEvidence:
     attempts_resolved: int = 0
     attempts: int = 1
     """Across every evaluation of this task by the parent, to spot tasks solved only sometimes."""
+    episode: dict[str, Any] | None = None
+    """For a web episode, its summary (steps, rewards, how it ended; see
+    `godelbox.evaluator.web.episodes.EpisodeResult.summary`): the agent's answer is its
+    actions, which are in `log`, so there is no patch and no test results."""
     test_patch: str = ""
     """The task's hidden tests (for the diagnosis model only; the agent never sees them)."""
     eval_log: str = ""
     """The grader's test output for the latest attempt."""
+
+
+@dataclass(frozen=True)
+class KindStats:
+    """What the children of one proposal kind did so far (see `godelbox.proposer.kinds`)."""
+
+    children: int = 0
+    """Children of this kind that reached a final state (invalid, failed or evaluated)."""
+    improved: int = 0
+    """Of those, the evaluated ones whose score beat their parent's."""
+
+
+@dataclass(frozen=True)
+class Mate:
+    """Another archive member, for proposals that recombine two agents (crossover)."""
+
+    node_id: int
+    score: float | None
+    agent_dir: Path
+    """A checkout of its code; read only."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +74,10 @@ class ParentEvidence:
     """What the parent's children from earlier generations already changed (their proposals'
     descriptions), so a proposer can avoid repeating itself. Earlier generations only, so the
     evidence is the same whatever order this generation's proposals run in."""
+    kind_stats: Mapping[str, KindStats] = field(default_factory=dict)
+    """Proposal kind -> how its children did, over earlier generations (the kinds' bandit)."""
+    mates: tuple[Mate, ...] = ()
+    """The best other members of earlier generations, when the proposer asks for them."""
 
 
 @dataclass(frozen=True)

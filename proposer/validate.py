@@ -8,16 +8,32 @@ broken agent costs one validation, not a whole evaluation.
 
 The diff is computed on the host between plain copies (no `.git`, no caches), like an agent's
 answer; the code runs only in the sandbox, with no gateway: an agent's own tests need no model.
+
+The sandbox checks are a function of the child's tree, the sandbox and the code that runs them,
+like a task's evaluation, so the loop serves them from the evaluation cache too
+(`cached_self_test`): a repeated or resumed run does not test the same child twice.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from godelbox.evaluator import contract
+from godelbox.evaluator.cache import EvalCache
+from godelbox.evaluator.cache_key import (
+    OFFLINE,
+    EvalKey,
+    Uncacheable,
+    agent_identity,
+    code_version,
+    grader_version,
+    sandbox_identity,
+)
 from godelbox.evaluator.context import EvalContext
 from godelbox.evaluator.patching import is_test_path, split_patch, touched_paths
+from godelbox.evaluator.results import TaskResult
 from godelbox.evaluator.workspace import diff_trees, plain_view
 from godelbox.sandbox.base import ExecResult
 from godelbox.trash import Trash
@@ -29,6 +45,11 @@ REASON_TAIL_CHARS = 1_500
 SANDBOX_ENV = {"HOME": "/tmp", "TMPDIR": "/tmp"}
 QUICK_TIMEOUT_S = 60.0
 """For the compile and import checks, which take well under a second on any healthy agent."""
+SELF_TEST_ID = "self-test"
+"""The task id a child's sandbox checks are cached under."""
+
+SelfTest = Callable[[Path, EvalContext, float], str | None]
+"""Runs a child's sandbox checks: the first failure, or None (`sandbox_problem`)."""
 
 
 @dataclass(frozen=True)
@@ -54,11 +75,13 @@ def validate_child(
     *,
     patch: str | None = None,
     timeout_s: float = 300.0,
+    self_test: SelfTest | None = None,
 ) -> Validation:
     """Check `child_dir` against `parent_dir`; the self test gets `timeout_s` seconds.
     `patch` is the child's diff against the parent when the caller has it from the host (it
-    is computed here otherwise). A sandbox that cannot start raises SandboxError (the
-    engine's fault, not the child's)."""
+    is computed here otherwise); `self_test` runs the sandbox checks (`sandbox_problem`, or
+    `cached_self_test`). A sandbox that cannot start raises SandboxError (the engine's fault,
+    not the child's)."""
     if patch is None:
         patch = tree_diff(parent_dir, child_dir, ctx.trash)
     stats = diff_stats(patch)
@@ -66,7 +89,7 @@ def validate_child(
         return Validation(False, "empty diff", stats)
     if not any(is_agent_code(path) for path in stats.paths):
         return Validation(False, f"diff only touches {_kinds(stats.paths)}", stats)
-    problem = sandbox_problem(child_dir, ctx, timeout_s)
+    problem = (self_test or sandbox_problem)(child_dir, ctx, timeout_s)
     return Validation(problem is None, problem or "valid", stats)
 
 
@@ -100,6 +123,42 @@ def diff_stats(patch: str) -> DiffStats:
 
 def sandbox_problem(child_dir: Path, ctx: EvalContext, timeout_s: float) -> str | None:
     """Compile, import the entry module, run the own tests; the first failure, or None."""
+    return _checked(child_dir, ctx, timeout_s)[0]
+
+
+def cached_self_test(store: EvalCache) -> SelfTest:
+    """`sandbox_problem` with its answers stored in and served from the evaluation cache, under
+    a key of the child's tree, the sandbox (image content id, limits), the time limit and the
+    code that runs and judges the checks. A check that timed out (load, not the tree, may have
+    decided it) is never stored, nor a sandbox that failed to start (it raises)."""
+
+    def check(child_dir: Path, ctx: EvalContext, timeout_s: float) -> str | None:
+        try:
+            key = EvalKey(
+                agent=agent_identity(child_dir),
+                task=f"{SELF_TEST_ID}@{timeout_s:g}",
+                sandbox=sandbox_identity(ctx, None),
+                grader=f"{grader_version()}+{code_version([('validate', Path(__file__))])}",
+                model=OFFLINE,
+                seed=0,
+            )
+        except Uncacheable:
+            return sandbox_problem(child_dir, ctx, timeout_s)
+        with store.claim([key]) as claim:
+            stored = claim.get(key)
+            if stored is not None:
+                return stored.result.reason or None
+            problem, ended = _checked(child_dir, ctx, timeout_s)
+            outcome = "resolved" if problem is None else "unresolved"
+            outcome = "timeout" if ended == "timeout" else outcome
+            claim.put(key, TaskResult(SELF_TEST_ID, outcome, problem or ""), dict(ctx.labels))
+            return problem
+
+    return check
+
+
+def _checked(child_dir: Path, ctx: EvalContext, timeout_s: float) -> tuple[str | None, str]:
+    """(the first failure or None, how its command ended)."""
     entry = PurePosixPath(contract.ENTRYPOINT[1]).stem
     import_entry = f"import sys; sys.path.insert(0, '.'); import {entry}"
     checks = (
@@ -112,8 +171,8 @@ def sandbox_problem(child_dir: Path, ctx: EvalContext, timeout_s: float) -> str 
         for what, argv, limit in checks:
             result = box.run(argv, limit, workdir=contract.AGENT_DIR, env=SANDBOX_ENV)
             if not result.ok:
-                return _failure(what, result, limit)
-    return None
+                return _failure(what, result, limit), result.ended
+    return None, "exit"
 
 
 def _failure(what: str, result: ExecResult, limit: float) -> str:

@@ -11,9 +11,12 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from godelbox.errors import UserError
+
+if TYPE_CHECKING:
+    from godelbox.sandbox.stream import LineStream
 
 EndReason = Literal["exit", "timeout", "oom", "output_cap"]
 
@@ -81,6 +84,11 @@ class Limits:
     work_inodes: int = 200_000
     """Files and directories the work dir may hold (tmpfs nr_inodes)."""
     output_limit_bytes: int = 1_000_000
+    cpu_shares: int = 0
+    """Relative CPU weight against other processes (docker's cpu-shares; 0 = the engine's
+    default, 1024). On a cgroup-v1 host whose own processes sit in the root cgroup, a container
+    weighs as much as ONE host process whatever it runs, so a busy machine starves a
+    multi-process sandbox (a browser) unless this is raised."""
     nofile: int = 4096
     """Open files per process (RLIMIT_NOFILE, soft = hard). Core dumps are always off."""
     copy_out: CopyLimits = field(default_factory=CopyLimits)
@@ -126,6 +134,12 @@ class Sandbox(Protocol):
     ) -> ExecResult:
         """Run `cmd`; kill it at `timeout_s` (host-enforced) or when output passes the cap."""
 
+    def open(
+        self, cmd: Sequence[str], *, workdir: str = WORK_DIR, env: Mapping[str, str] | None = None
+    ) -> LineStream:
+        """Start `cmd` with its stdin and stdout open for a line-by-line conversation (see
+        `godelbox.sandbox.stream`); it runs until the stream or the sandbox is closed."""
+
     def copy_out(self, src: str, dest: Path, *, skip: Collection[str] = ()) -> CopyReport:
         """Copy directory `src` inside the sandbox to host directory `dest` (created), leaving
         out every entry whose name matches one of the glob patterns in `skip`, and everything
@@ -146,3 +160,7 @@ class Backend(Protocol):
 
     def start(self, spec: SandboxSpec) -> Sandbox:
         """Start a fresh sandbox; use it as a context manager so it is always destroyed."""
+
+    def image_identity(self, image: str) -> str | None:
+        """What sandboxes of `image` run, pinned by content (the engine's image id, the rootfs
+        built from a recipe), or None when it cannot be pinned: results are then not cached."""

@@ -44,6 +44,7 @@ from godelbox.sandbox.base import (
 )
 from godelbox.sandbox.cgroup import Cgroup
 from godelbox.sandbox.process import read_capped, wait_until
+from godelbox.sandbox.stream import LineStream, end_process, pipe_stream
 
 UID = 1000
 NEEDS_ROOT = (
@@ -61,6 +62,9 @@ BASE_ENV = {
 }
 MB = 1024 * 1024
 WORK_PREFIX = "godelbox-bwrap-"
+HOSTS = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+STREAM_CPU_S = 24 * 3600
+"""CPU-time rlimit of a streamed process: it lives as long as its stream (one evaluation)."""
 COPY_TIMEOUT_S = 300.0
 
 
@@ -79,12 +83,19 @@ class BubblewrapSandbox:
         self._cgroup = cgroup
         self._seccomp = seccomp_arch
         self._closed = False
+        self._streams: list[subprocess.Popen[bytes]] = []
         self._work = Path(tempfile.mkdtemp(prefix=f"{WORK_PREFIX}{lbl.owner_token()}-"))
         _check_reachable(self._work.parent)
+        # localhost must resolve, as it does under docker (chromedriver is reached by name);
+        # the rootfs's own /etc/hosts is empty.
+        self._etc = Path(tempfile.mkdtemp(prefix=f"{WORK_PREFIX}{lbl.owner_token()}-"))
+        (self._etc / "hosts").write_text(HOSTS)
+        self._etc.chmod(0o755)  # bwrap runs as the sandbox's uid and must read it
         try:
             self._mounted = self._bound_work_dir(unbounded_work_dir)
         except BaseException:
             self._work.rmdir()
+            trees.remove(self._etc)
             raise
 
     def _bound_work_dir(self, unbounded_ok: bool) -> bool:
@@ -161,16 +172,27 @@ class BubblewrapSandbox:
     ) -> ExecResult:
         return self._exec(cmd, timeout_s, workdir=workdir, env=env, stdin=stdin)
 
+    def open(
+        self, cmd: Sequence[str], *, workdir: str = WORK_DIR, env: Mapping[str, str] | None = None
+    ) -> LineStream:
+        proc = self._spawn(cmd, STREAM_CPU_S, workdir=workdir, env=env, stdin=subprocess.PIPE)
+        self._streams.append(proc)
+        return pipe_stream(proc, lambda: end_process(proc))
+
     def close(self) -> None:
         if self._closed:
             return
         self._closed = True
+        for proc in self._streams:
+            end_process(proc)
         if self._cgroup is not None:
             self._cgroup.remove()
         if self._mounted:
             subprocess.run(["umount", "-l", str(self._work)], check=False)
         with contextlib.suppress(OSError):
             trees.remove(self._work)
+        with contextlib.suppress(OSError):
+            trees.remove(self._etc)
 
     def _exec(
         self,
@@ -214,9 +236,10 @@ class BubblewrapSandbox:
         *,
         workdir: str = WORK_DIR,
         env: Mapping[str, str] | None = None,
-        stdin: bytes | IO[bytes] | None = None,
+        stdin: bytes | IO[bytes] | int | None = None,
         stderr: int | IO[bytes] = subprocess.PIPE,
     ) -> subprocess.Popen[bytes]:
+        """`stdin`: bytes (fed by the caller through a pipe), a file or `subprocess.PIPE`."""
         if self._closed:
             raise SandboxError("this sandbox is closed; start a new one")
         rules = seccomp.filter_fd(self._seccomp)
@@ -259,6 +282,7 @@ class BubblewrapSandbox:
             "--remount-ro", "/dev",
             "--size", str(limits.tmp_mb * MB), "--tmpfs", "/tmp",
             "--bind", str(self._work), WORK_DIR,
+            "--ro-bind", str(self._etc / "hosts"), "/etc/hosts",
         ]  # fmt: skip
         if self._spec.gateway_socket is not None:
             gateway_dir = str(PurePosixPath(GATEWAY_SOCKET).parent)
@@ -336,6 +360,11 @@ class BubblewrapBackend:
         self._unbounded_work_dir = unbounded_work_dir
         self._warned_no_cgroup = False
         self._swept = not sweep
+
+    def image_identity(self, image: str) -> str | None:
+        """Every sandbox runs on `rootfs` whatever the image; its directory is named by the
+        recipe hash it was built from."""
+        return f"rootfs:{self.rootfs.resolve()}"
 
     def start(self, spec: SandboxSpec) -> BubblewrapSandbox:
         if not self._swept:

@@ -1,12 +1,15 @@
 """The docker backend: one fresh, hardened container per sandbox (settings from DESIGN.md).
 
 The container runs a keeper under docker-init and every command is an exec in it, as uid 1000.
-Until the first command runs, the keeper is a shell reading tar archives from the container's
-attached stdin (`_KEEPER`): copying in before anything untrusted has run costs one in-container
-`tar` (~3 ms) instead of a put_archive (~40 ms: the engine re-executes its 75 MB binary for each
-one). The first command (or close) hangs up that channel, and the keeper becomes
-`sleep infinity`; every later copy_in goes through put_archive, so the engine, not a process the
-agent could have tampered with, writes it. The work dir is a size-capped tmpfs-backed anonymous
+The keeper is a shell reading requests from the container's attached stdin (`_KEEPER`). Until
+the first command runs it unpacks copy_ins: one in-container `tar` (~3 ms) instead of a
+put_archive (~40 ms: the engine re-executes its 75 MB binary for each one). From the first
+command on, every copy_in goes through put_archive, so the engine, not a process the agent could
+have tampered with, writes it. Copy-outs ask the keeper for a tar of the directory as well, at
+any time: what comes out of a sandbox is hostile whoever packs it (the agent could have written
+any bytes into those files, or into the keeper's output), so the host bounds and filters it the
+same way; when the keeper cannot answer (killed, stopped, its stream garbled) the copy-out falls
+back to get_archive. The work dir is a size-capped tmpfs-backed anonymous
 volume (put_archive into a plain tmpfs silently does nothing on docker 20.10) that the engine
 removes with the container (auto_remove); /tmp is a size-capped tmpfs; both count against the
 memory limit. Timeouts and the output cap are enforced here, on the host: we read the exec's
@@ -30,6 +33,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
+import secrets
 import select
 import signal
 import socket
@@ -37,10 +42,10 @@ import struct
 import tempfile
 import time
 import uuid
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
-from typing import IO
+from typing import IO, Any
 
 import docker.errors
 from docker.types import DriverConfig, Mount, Ulimit
@@ -57,6 +62,7 @@ from godelbox.sandbox.base import (
     SandboxSpec,
 )
 from godelbox.sandbox.engine import require_client
+from godelbox.sandbox.stream import LineStream, framed_stream
 
 SANDBOX_UID = 1000
 USER = f"{SANDBOX_UID}:{SANDBOX_UID}"
@@ -66,17 +72,42 @@ KILL_GRACE_S = 5.0
 KILL_ROUNDS = 200
 """Host-side kill passes before giving up (a fork bomb refills between passes)."""
 FEED_TIMEOUT_S = 300.0
-"""How long the keeper may take to unpack one copy_in (the size of a big repository)."""
+"""How long the keeper may take to unpack one copy_in, or send one copy-out (the size of a big
+repository)."""
+PACK_TIMEOUT_S = 20.0
+"""How long the keeper may take to pack a copy-out before answering (seconds for the largest
+work dir); then get_archive takes over, so an agent that stopped the keeper costs this once."""
+KEEPER_ARCHIVE_CAP = 16 * 1024 * 1024
+"""Largest copy-out taken from the keeper (a workspace of source files); larger ones go through
+the engine's streamed archive."""
 COPIED = b"godelbox-copied "
+ARCHIVE = re.compile(rb"godelbox-archive ([0-9a-f]+) (\d+) (\d+)")
+LINE_CAP = 256
+"""Longest reply line the keeper writes before an archive."""
 
-# Reads `<size>\n<tar of size bytes>` from stdin until stdin closes (dash's `read` takes one
-# byte at a time from a pipe and `head -c` reads no further than asked, so archives stay
-# framed); reports each tar's exit status after its messages. umask 0: tar as non-root applies
+# Requests, one a line: `put <size>` followed by a tar of that size, unpacked into /work (dash's
+# `read` takes one byte at a time from a pipe and `head -c` reads no further than asked, so
+# archives stay framed; tar's messages, then its exit status); `get <nonce> <dir>`: a tar of
+# that directory, packed to /tmp first so its size can lead it (`godelbox-archive <nonce>
+# <status> <size>`, then the bytes; the nonce is new per request, so an answer the agent wrote
+# into the keeper's output in advance does not pass, and it names the temporary file, which
+# `set -C` refuses to write through anything already there). umask 0: tar as non-root applies
 # the umask to the archive's modes, which pack() already restricted to 0o777.
 _KEEPER = r"""umask 0
-while read -r size; do
-  head -c "$size" | tar -x -C /work 2>&1
-  echo "godelbox-copied $?"
+set -C
+while read -r op arg dir; do
+  case "$op" in
+    put)
+      head -c "$arg" | tar -x -C /work 2>&1
+      echo "godelbox-copied $?" ;;
+    get)
+      out="/tmp/.godelbox-$arg"
+      tar -c -C "${dir%/*}" -- "${dir##*/}" 2>/dev/null > "$out"
+      status=$?
+      echo "godelbox-archive $arg $status $(wc -c < "$out")"
+      cat "$out"
+      rm -f "$out" ;;
+  esac
 done
 exec sleep infinity
 """
@@ -119,7 +150,9 @@ class DockerSandbox:
         self._spec = spec
         self._attached = attached
         self._feed: socket.socket | None = getattr(attached, "_sock", attached)
-        """The keeper's stdin (and output) while it still unpacks copy_ins; None after."""
+        """The keeper's stdin and output; None once it broke or the sandbox closed."""
+        self._ran = False
+        """A command has run: from now on only the engine writes into the sandbox."""
         self._dead = False
         self._closed = False
         self._procs: Path | bool | None = None
@@ -132,13 +165,24 @@ class DockerSandbox:
     def __enter__(self) -> DockerSandbox:
         return self
 
+    def alive(self) -> bool:
+        """False when the container is known to be gone (its keeper's channel closed); a
+        sandbox that already ran a command is assumed alive."""
+        if self._closed or self._dead:
+            return False
+        if self._feed is None:
+            return True
+        readable, _, _ = select.select([self._feed], [], [], 0)
+        return not readable  # the keeper says nothing until asked: EOF or noise means gone
+
     def __exit__(self, *exc: object) -> None:
         self.close()
 
     def copy_in(self, src: Path, dest: str) -> None:
         with tempfile.TemporaryFile() as archive:
             transfer.pack(Path(src), transfer.under_work(dest), archive)
-            if self._feed is not None and self._feed_keeper(archive, f"{src} to {dest}"):
+            keeper = self._feed is not None and not self._ran
+            if keeper and self._feed_keeper(archive, f"{src} to {dest}"):
                 return
             try:
                 ok = self._container.put_archive(WORK_DIR, archive)
@@ -154,7 +198,7 @@ class DockerSandbox:
         size = archive.seek(0, 2)
         archive.seek(0)
         try:
-            said = _exchange(self._feed, b"%d\n" % size, archive, FEED_TIMEOUT_S)
+            said = _exchange(self._feed, b"put %d\n" % size, archive, FEED_TIMEOUT_S)
         except OSError:
             said = None
         status = said.status() if said else None
@@ -170,7 +214,8 @@ class DockerSandbox:
         )
 
     def _end_feed(self) -> None:
-        """Hang up the keeper's stdin: it stops reading and becomes `sleep infinity`."""
+        """Hang up the keeper's stdin: it stops reading and becomes `sleep infinity`; every
+        later copy goes through the engine."""
         if self._feed is not None:
             _hang_up(self._feed)
             self._attached.close()
@@ -178,6 +223,12 @@ class DockerSandbox:
 
     def copy_out(self, src: str, dest: Path, *, skip: Collection[str] = ()) -> CopyReport:
         transfer.under_work(src)
+        limits = self._spec.limits.copy_out
+        top = PurePosixPath(src).name
+        with tempfile.TemporaryFile() as archive:
+            if self._archive_from_keeper(src, archive):
+                archive.seek(0)
+                return copyout.from_tar(archive, top, dest, limits, skip)
         api = self._client.api
         # The raw response, read as it arrives: copyout stops reading (and we hang up) at
         # the first limit, so a huge tree never crosses to the host. Uncompressed: the engine
@@ -193,10 +244,30 @@ class DockerSandbox:
                 api._raise_for_status(response)
             except docker.errors.NotFound:
                 raise SandboxError(f"{src} does not exist in the sandbox{self._why()}") from None
-            limits = self._spec.limits.copy_out
-            return copyout.from_tar(response.raw, PurePosixPath(src).name, dest, limits, skip)
+            return copyout.from_tar(response.raw, top, dest, limits, skip)
         finally:
             response.close()
+
+    def _archive_from_keeper(self, src: str, archive: IO[bytes]) -> bool:
+        """Have the keeper pack `src` into `archive` (no engine round trip, no re-exec of the
+        engine). False when it cannot: the caller falls back to get_archive."""
+        if self._feed is None or not src.isprintable():
+            return False
+        # The keeper's archive is held whole on the host before copyout reads it, so only a
+        # small one is taken this way; a larger tree streams through get_archive, where copyout
+        # refuses it at the first entry over a limit without holding any of it.
+        limits = self._spec.limits
+        held = min(limits.work_mb, limits.copy_out.total_mb) * 1024 * 1024
+        cap = min(KEEPER_ARCHIVE_CAP, held + limits.copy_out.files * 1024 + 1024 * 1024)
+        try:
+            fetched = _fetch(self._feed, src, archive, cap)
+        except OSError:
+            fetched = False
+        if not fetched:
+            self._end_feed()  # the stream may be mid-archive: never read it again
+            archive.seek(0)
+            archive.truncate()
+        return fetched
 
     def run(
         self,
@@ -209,7 +280,7 @@ class DockerSandbox:
     ) -> ExecResult:
         if self._dead or self._closed:
             raise SandboxError(f"cannot run in this sandbox{self._why()}; start a new one")
-        self._end_feed()  # from here on the sandbox holds untrusted state
+        self._ran = True  # from here on the sandbox holds untrusted state
         started = time.monotonic()
         since = time.time() - 0.5  # the engine's clock is the same host clock; some slack
         cap = self._spec.limits.output_limit_bytes
@@ -235,15 +306,24 @@ class DockerSandbox:
             ended=ended,
         )
 
-    def _exec(
-        self,
-        cmd: Sequence[str],
-        deadline: float,
-        cap: int,
-        workdir: str = WORK_DIR,
-        env: Mapping[str, str] | None = None,
-        stdin: bytes | None = None,
-    ) -> tuple[str, bytes, bytes, EndReason]:
+    def open(
+        self, cmd: Sequence[str], *, workdir: str = WORK_DIR, env: Mapping[str, str] | None = None
+    ) -> LineStream:
+        if self._dead or self._closed:
+            raise SandboxError(f"cannot run in this sandbox{self._why()}; start a new one")
+        self._end_feed()
+        _, raw, sock = self._start_exec(cmd, workdir, env, stdin=True)
+
+        def hang_up() -> None:
+            _hang_up(sock)
+            raw.close()
+
+        return framed_stream(sock, hang_up)
+
+    def _start_exec(
+        self, cmd: Sequence[str], workdir: str, env: Mapping[str, str] | None, *, stdin: bool
+    ) -> tuple[str, Any, socket.socket]:
+        """(exec id, the engine's response, its socket) of a started exec as uid 1000."""
         api = self._client.api
         try:
             exec_id = api.exec_create(
@@ -251,7 +331,7 @@ class DockerSandbox:
                 list(cmd),
                 stdout=True,
                 stderr=True,
-                stdin=stdin is not None,
+                stdin=stdin,
                 user=USER,
                 workdir=workdir,
                 environment=dict(env or {}),
@@ -261,7 +341,18 @@ class DockerSandbox:
             # The keeper died (e.g. the agent ran `kill -9 -1`): the container is gone.
             self._dead = True
             raise SandboxError(f"the sandbox is gone: {err.explanation or err}") from None
-        sock: socket.socket = getattr(raw, "_sock", raw)
+        return exec_id, raw, getattr(raw, "_sock", raw)
+
+    def _exec(
+        self,
+        cmd: Sequence[str],
+        deadline: float,
+        cap: int,
+        workdir: str = WORK_DIR,
+        env: Mapping[str, str] | None = None,
+        stdin: bytes | None = None,
+    ) -> tuple[str, bytes, bytes, EndReason]:
+        exec_id, raw, sock = self._start_exec(cmd, workdir, env, stdin=stdin is not None)
         try:
             if stdin is not None:
                 # A process that never reads its stdin must not hang us past the deadline.
@@ -287,7 +378,19 @@ class DockerSandbox:
             return
         self._closed = True
         self._end_feed()
-        self._reaper.submit(_destroy, self._container)
+        try:
+            self._reaper.submit(_destroy, self._container)
+        except RuntimeError:  # the interpreter is exiting (a warm pool's atexit): no reaper
+            _destroy(self._container)
+
+    def discard(self) -> None:
+        """Destroy the container now and wait until the engine has removed it (a warm pool
+        shutting down: nothing of ours may outlive the process)."""
+        self._closed = True
+        self._end_feed()
+        _destroy(self._container)
+        with contextlib.suppress(docker.errors.APIError, OSError):
+            self._client.api.wait(self._container.id, timeout=30, condition="removed")
 
     def _why(self) -> str:
         if self._dead:
@@ -542,6 +645,67 @@ def _exchange(
         sock.settimeout(timeout)
 
 
+def _frames(pending: bytearray) -> Iterator[tuple[int, bytes]]:
+    """Complete (stream, payload) frames of docker's multiplexed stream, taken off `pending`."""
+    while len(pending) >= 8:
+        kind, size = struct.unpack(">BxxxL", pending[:8])
+        if len(pending) < 8 + size:
+            return
+        payload = bytes(pending[8 : 8 + size])
+        del pending[: 8 + size]
+        yield kind, payload
+
+
+def _fetch(sock: socket.socket, src: str, archive: IO[bytes], cap: int) -> bool:
+    """Ask the keeper for a tar of `src` and copy the archive it answers with into `archive`.
+    Whatever the agent may have written into the keeper's output before is dropped first;
+    False when the answer is not exactly one well-formed archive of at most `cap` bytes under
+    this request's nonce, or does not start within PACK_TIMEOUT_S or end within
+    FEED_TIMEOUT_S."""
+    nonce = secrets.token_hex(8).encode()
+    request = b"get %s %s\n" % (nonce, src.encode())
+    asked = time.monotonic()
+    dropped = 0
+    while select.select([sock], [], [], 0)[0]:
+        chunk = sock.recv(65536)
+        dropped += len(chunk)
+        if not chunk or dropped > cap:
+            return False
+    sock.sendall(request)
+    pending, line = bytearray(), bytearray()
+    size: int | None = None
+    received = 0
+    while size is None or received < size:
+        left = asked + (PACK_TIMEOUT_S if size is None else FEED_TIMEOUT_S) - time.monotonic()
+        if left <= 0 or not select.select([sock], [], [], left)[0]:
+            return False
+        chunk = sock.recv(65536)
+        if not chunk or len(pending) + len(chunk) > cap + LINE_CAP:
+            return False
+        pending += chunk
+        for kind, payload in _frames(pending):
+            if kind != 1:
+                continue  # stderr: tar's is sent to /dev/null, so this is someone else's
+            if size is None:
+                line += payload
+                end = line.find(b"\n")
+                if end < 0:
+                    if len(line) > LINE_CAP:
+                        return False
+                    continue
+                said = ARCHIVE.fullmatch(bytes(line[:end]))
+                if said is None or said.group(1) != nonce or said.group(2) != b"0":
+                    return False
+                size, payload = int(said.group(3)), bytes(line[end + 1 :])
+                if size > cap:
+                    return False
+            if received + len(payload) > size:
+                return False  # more than announced: not (only) the keeper's answer
+            archive.write(payload)
+            received += len(payload)
+    return not pending
+
+
 def _hang_up(sock: socket.socket) -> None:
     with contextlib.suppress(OSError):
         sock.shutdown(socket.SHUT_RDWR)
@@ -567,6 +731,13 @@ class DockerBackend:
         self._client = client or require_client()
         self._swept = not sweep
         self._reaper = ThreadPoolExecutor(max_workers=2, thread_name_prefix="godelbox-reaper")
+
+    def image_identity(self, image: str) -> str | None:
+        """The image's content id (a rebuilt image under the same tag gets a new one)."""
+        try:
+            return str(self._client.api.inspect_image(image)["Id"])
+        except docker.errors.ImageNotFound:
+            return None
 
     def start(self, spec: SandboxSpec) -> DockerSandbox:
         if not self._swept:
@@ -605,7 +776,9 @@ class DockerBackend:
                     read_only=True,
                 )
             )
+        weight = {"cpu_shares": limits.cpu_shares} if limits.cpu_shares else {}
         host_config = api.create_host_config(
+            **weight,
             auto_remove=True,
             init=True,
             network_mode="none",
@@ -629,6 +802,11 @@ class DockerBackend:
                 ["sh", "-c", _KEEPER],
                 stdin_open=True,
                 name=f"godelbox-{uuid.uuid4().hex[:12]}",
+                # With network_mode none as well: runc still gives the container a network
+                # namespace of its own with only loopback, but the engine no longer adds its
+                # libnetwork prestart hook, which re-executes dockerd's 75 MB binary on every
+                # start (~60 ms of CPU each, serialised against the other worker's).
+                network_disabled=True,
                 user=USER,
                 working_dir=WORK_DIR,
                 environment=dict(spec.env),
@@ -665,8 +843,13 @@ def sweep_docker(client=None) -> list[str]:
     # Low-level listing: no per-container inspect that races with auto-removal.
     for info in client.api.containers(all=True, filters=selector):
         if not lbl.owner_alive(info.get("Labels") or {}):
-            with contextlib.suppress(docker.errors.NotFound):
+            try:
                 client.api.remove_container(info["Id"], force=True, v=True)
+            except docker.errors.NotFound:
+                pass
+            except docker.errors.APIError as err:
+                if err.status_code != 409:  # 409: another sweep is removing it right now
+                    raise
             removed.append(info["Names"][0].lstrip("/"))
     for volume in client.volumes.list(filters=selector):
         if not lbl.owner_alive(volume.attrs.get("Labels") or {}):

@@ -15,6 +15,7 @@ A recipe is a frozen dataclass, so an image variant (e.g. a web image with Chrom
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -61,6 +62,7 @@ BASE_HOOKS = (
 )
 
 LABEL_RECIPE = "godelbox.recipe"
+EXTRA_DIR = "/tmp/godelbox-extra"
 
 
 def cache_dir() -> Path:
@@ -84,6 +86,17 @@ class ImageRecipe:
     packages: tuple[str, ...] = BASE_PACKAGES
     wheels: tuple[str, ...] = ("pytest",)
     env: tuple[tuple[str, str], ...] = ()
+    hooks: tuple[str, ...] = ()
+    """Extra mmdebstrap customize hooks (shell, `$1` is the new rootfs) run on the host at
+    build time: the only build step with a network, so registry downloads (npm) happen here."""
+    export_rootfs: bool = field(default=True, compare=False)
+    """Unpack the image for bubblewrap too (large toolchain images skip it: docker only)."""
+    extra_dir: Path | None = field(default=None, compare=False)
+    """Files of ours the build steps use: copied to EXTRA_DIR during the build (part of the
+    recipe hash by content)."""
+    build_steps: tuple[str, ...] = ()
+    """Shell run as root in the `--network none` build, after the wheels, with the extra files
+    at EXTRA_DIR (removed afterwards)."""
     client_dir: Path = field(default=CLIENT_DIR, compare=False)
 
     def extend(
@@ -93,21 +106,35 @@ class ImageRecipe:
         packages: tuple[str, ...] = (),
         wheels: tuple[str, ...] = (),
         env: tuple[tuple[str, str], ...] = (),
+        hooks: tuple[str, ...] = (),
+        export_rootfs: bool = True,
+        extra_dir: Path | None = None,
+        build_steps: tuple[str, ...] = (),
     ) -> ImageRecipe:
-        """A variant with more Debian packages / wheels / env (e.g. a web image)."""
+        """A variant with more Debian packages / wheels / env / build hooks (e.g. a web
+        image)."""
         return replace(
             self,
             name=name,
             packages=self.packages + packages,
             wheels=self.wheels + wheels,
             env=self.env + env,
+            hooks=self.hooks + hooks,
+            export_rootfs=export_rootfs,
+            extra_dir=extra_dir or self.extra_dir,
+            build_steps=self.build_steps + build_steps,
         )
 
     def client_files(self) -> list[Path]:
         return sorted(self.client_dir.glob("*.py")) if self.client_dir.is_dir() else []
 
+    def extra_files(self) -> list[Path]:
+        if self.extra_dir is None or not self.extra_dir.is_dir():
+            return []
+        return sorted(p for p in self.extra_dir.rglob("*") if p.is_file())
+
     def base_hash(self) -> str:
-        return _digest([self.suite, *self.packages, *BASE_HOOKS, *DEBIAN_SOURCES])
+        return _digest([self.suite, *self.packages, *BASE_HOOKS, *self.hooks, *DEBIAN_SOURCES])
 
     def wheel_hash(self) -> str:
         return _digest([self.python, *self.wheels])
@@ -121,6 +148,7 @@ class ImageRecipe:
             "RUN python3 -m pip install --no-index --no-cache-dir --break-system-packages "
             f"--find-links /tmp/wheels {' '.join(self.wheels)} && rm -rf /tmp/wheels\n"
             f"COPY client/ {site}\n"
+            f"{self._extra_steps()}"
             "ENV HOME=/home/agent LANG=C.UTF-8 PYTHONDONTWRITEBYTECODE=1 "
             "PYTHONUNBUFFERED=1 TMPDIR=/tmp\n"
             f"{envs}"
@@ -128,10 +156,21 @@ class ImageRecipe:
             f"WORKDIR {WORK_DIR}\n"
         )
 
+    def _extra_steps(self) -> str:
+        if not self.build_steps:
+            return ""
+        copy = f"COPY extra/ {EXTRA_DIR}/\n" if self.extra_dir is not None else ""
+        return copy + f"RUN set -e; {'; '.join(self.build_steps)}; rm -rf {EXTRA_DIR}\n"
+
     def digest(self) -> str:
         """Hash of everything that determines the image; the image tag."""
         parts = [self.base_hash(), self.wheel_hash(), self.dockerfile()]
         parts += [f"{p.name}\n{p.read_text(encoding='utf-8')}" for p in self.client_files()]
+        if self.extra_dir is not None:
+            parts += [
+                f"{p.relative_to(self.extra_dir)}\n{p.read_text(encoding='utf-8')}"
+                for p in self.extra_files()
+            ]
         return _digest(parts)
 
     @property
@@ -161,13 +200,92 @@ WEB_RECIPE = AGENT_RECIPE.extend(
 )
 """The web image: the agent image plus Chromium, chromedriver and MiniWoB++ (DESIGN.md)."""
 
-RECIPES = {"agent": AGENT_RECIPE, "web": WEB_RECIPE}
+JS_DIR = "/opt/godelbox/js"
+"""Where the Polyglot image keeps jest + babel (`node_modules`), baked in at build time."""
+JS_PACKAGES = {
+    "@babel/core": "7.25.2",
+    "@exercism/babel-preset-javascript": "0.2.1",
+    "babel-jest": "29.7.0",
+    "core-js": "3.37.1",
+    "jest": "29.7.0",
+}
+"""What the Polyglot JavaScript exercises' package.json asks for to run tests (lint tools left
+out), pinned so the recipe hash names one set."""
+CARGO_HOME = "/usr/local/cargo"
+CARGO_REGISTRY = f"{CARGO_HOME}/registry"
+CARGO_CONFIG = (
+    '[source.crates-io]\nreplace-with = "offline"\n'
+    f'[source.offline]\ndirectory = "{CARGO_REGISTRY}"\n'
+    "[net]\noffline = true\n"
+)
+"""crates.io is replaced by a directory of the crates Debian ships as librust-*-dev sources,
+plus our stand-ins for two crates Debian lacks (sandbox/polyglot_extra/crates)."""
+JAVA_EXTRA_DIR = "/usr/local/share/java"
+POLYGLOT_EXTRA = Path(__file__).resolve().parent / "polyglot_extra"
+"""Our stand-ins for libraries no reachable registry serves (RxJava 2's Observable for the Java
+hangman exercise; the `counter` and rand 0.3 crates two Rust reference solutions use)."""
+
+_JS_MANIFEST = json.dumps(
+    {"name": "godelbox-polyglot-js", "private": True, "devDependencies": JS_PACKAGES},
+    sort_keys=True,
+)
+
+POLYGLOT_RECIPE = AGENT_RECIPE.extend(
+    "godelbox-polyglot",
+    packages=(
+        "g++", "make", "cmake", "catch2",
+        "golang-go",
+        "default-jdk-headless", "junit5", "libassertj-core-java", "libandroid-json-org-java",
+        "nodejs", "npm",
+        "rustc-web", "cargo-web",
+        "librust-time-dev", "librust-anyhow-dev", "librust-rand-dev",
+        # what the Rust reference solutions' .meta/Cargo-example.toml add
+        "librust-thiserror-dev", "librust-itertools-dev", "librust-permutohedron-dev",
+        "librust-num-bigint-dev", "librust-num-traits-dev", "librust-regex+default-dev",
+    ),
+    env=(
+        ("CARGO_HOME", CARGO_HOME),
+        ("GOFLAGS", "-mod=mod"),
+        ("GOPROXY", "off"),
+        ("GOCACHE", "/tmp/go-cache"),
+        ("GOTMPDIR", WORK_DIR),  # go test runs its binaries from here: /tmp is noexec
+        ("GOPATH", "/tmp/go"),
+    ),
+    hooks=(
+        f'mkdir -p "$1{JS_DIR}" "$1{CARGO_HOME}"',
+        f"printf '%s' '{_JS_MANIFEST}' > \"$1{JS_DIR}/package.json\"",
+        # The host's CA bundle for this one download (a TLS-inspecting egress proxy may sign
+        # the registry's certificate); removed with npm's cache before the image is made.
+        'cp /etc/ssl/certs/ca-certificates.crt "$1/tmp/host-ca.crt"',
+        f'chroot "$1" sh -c "cd {JS_DIR} && npm install --cafile=/tmp/host-ca.crt --no-audit '
+        '--no-fund --fetch-timeout=60000 --fetch-retries=2 --loglevel=error"',
+        'rm -rf "$1/tmp/host-ca.crt" "$1/root/.npm"',
+        f"printf '{CARGO_CONFIG}' > \"$1{CARGO_HOME}/config.toml\"",
+    ),
+    export_rootfs=False,
+    extra_dir=POLYGLOT_EXTRA,
+    build_steps=(
+        f"mkdir -p {CARGO_REGISTRY} {JAVA_EXTRA_DIR} /tmp/rx",
+        f"ln -s /usr/share/cargo/registry/* {CARGO_REGISTRY}/",
+        f"cp -r {EXTRA_DIR}/crates/* {CARGO_REGISTRY}/",
+        f"javac -nowarn -d /tmp/rx $(find {EXTRA_DIR}/rxjava -name '*.java')",
+        f"jar cf {JAVA_EXTRA_DIR}/rxjava.jar -C /tmp/rx .",
+        "rm -rf /tmp/rx",
+    ),
+)  # fmt: skip
+"""Aider Polyglot's six toolchains, offline (docs/benchmarks.md): C++ (cmake, the exercises
+bundle Catch), Go, Java (JUnit 5 + AssertJ jars run by the console launcher instead of the
+exercises' Gradle wrapper, which downloads Gradle), JavaScript (jest + babel from npm, installed
+into the rootfs when it is built), Rust (crates from Debian's librust-*-dev) and Python."""
+
+RECIPES = {"agent": AGENT_RECIPE, "web": WEB_RECIPE, "polyglot": POLYGLOT_RECIPE}
 
 
 @dataclass(frozen=True)
 class BuiltImage:
     tag: str
-    rootfs: Path
+    rootfs: Path | None
+    """None for a docker-only recipe (`export_rootfs=False`)."""
     rebuilt: bool
 
 
@@ -201,8 +319,9 @@ def ensure_image(
 
     client = require_client()
     with FileLock(str(cache_dir() / f"build-{recipe.name}.lock")):
-        tag, rootfs = recipe.tag, recipe.rootfs_dir()
-        if not force and image_exists(client, tag) and rootfs.is_dir():
+        tag = recipe.tag
+        rootfs = recipe.rootfs_dir() if recipe.export_rootfs else None
+        if not force and image_exists(client, tag) and (rootfs is None or rootfs.is_dir()):
             client.images.get(tag).tag(recipe.name, "latest")
             _say(progress, f"image {tag} is up to date")
             return BuiltImage(tag, rootfs, rebuilt=False)
@@ -215,8 +334,9 @@ def ensure_image(
             )
         wheels = _download_wheels(recipe, progress)
         _build_image(client, recipe, wheels, progress)
-        _export_rootfs(client, tag, rootfs, progress)
-        _say(progress, f"built {tag} (also {recipe.latest}); rootfs at {rootfs}")
+        if rootfs is not None:
+            _export_rootfs(client, tag, rootfs, progress)
+        _say(progress, f"built {tag} (also {recipe.latest}); rootfs at {rootfs or '(none)'}")
         return BuiltImage(tag, rootfs, rebuilt=True)
 
 
@@ -231,7 +351,8 @@ def _build_base_tarball(recipe: ImageRecipe, progress: Progress | None, *, force
         )
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_suffix(".partial.tar")
-    hooks = [h.format(work=WORK_DIR) for h in BASE_HOOKS]
+    hooks = [h.format(work=WORK_DIR) for h in BASE_HOOKS[:-1]] + list(recipe.hooks)
+    hooks.append(BASE_HOOKS[-1])  # the apt cleanup comes last
     cmd = [
         "mmdebstrap",
         "--variant=minbase",
@@ -276,6 +397,8 @@ def _build_image(
         (ctx / "client").mkdir()
         for f in recipe.client_files():
             shutil.copy2(f, ctx / "client" / f.name)
+        if recipe.extra_dir is not None:
+            shutil.copytree(recipe.extra_dir, ctx / "extra")
         _say(progress, f"docker build --network none -t {recipe.tag}")
         stream = client.api.build(
             path=str(ctx),

@@ -27,6 +27,7 @@ from godelbox import trees
 from godelbox.sandbox import copyout, transfer
 from godelbox.sandbox.base import WORK_DIR, CopyReport, ExecResult, SandboxError, SandboxSpec
 from godelbox.sandbox.process import read_capped, wait_until
+from godelbox.sandbox.stream import LineStream, end_process, pipe_stream
 
 BASE_ENV = {
     "PATH": "/usr/local/bin:/usr/bin:/bin",
@@ -42,6 +43,7 @@ class LocalSandbox:
         self._spec = spec
         self._root = Path(tempfile.mkdtemp(prefix="godelbox-unsafe-"))
         self._closed = False
+        self._streams: list[subprocess.Popen[bytes]] = []
 
     def __enter__(self) -> LocalSandbox:
         return self
@@ -75,12 +77,10 @@ class LocalSandbox:
         stdin: bytes | None = None,
     ) -> ExecResult:
         started = time.monotonic()
-        merged = {**BASE_ENV, "HOME": WORK_DIR, "TMPDIR": WORK_DIR}
-        merged.update({**self._spec.env, **(env or {})})
         proc = subprocess.Popen(
             [self.host_path(a) for a in cmd],
             cwd=self.host_path(workdir),
-            env={k: self.host_path(v) for k, v in merged.items()},
+            env=self._env(env),
             stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -104,9 +104,31 @@ class LocalSandbox:
             ended=ended,
         )
 
+    def open(
+        self, cmd: Sequence[str], *, workdir: str = WORK_DIR, env: Mapping[str, str] | None = None
+    ) -> LineStream:
+        proc = subprocess.Popen(
+            [self.host_path(a) for a in cmd],
+            cwd=self.host_path(workdir),
+            env=self._env(env),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+        self._streams.append(proc)
+        return pipe_stream(proc, lambda: end_process(proc))
+
+    def _env(self, env: Mapping[str, str] | None) -> dict[str, str]:
+        """The minimal environment plus the spec's and the caller's, never this process's."""
+        merged = {**BASE_ENV, "HOME": WORK_DIR, "TMPDIR": WORK_DIR, **self._spec.env, **(env or {})}
+        return {k: self.host_path(v) for k, v in merged.items()}
+
     def close(self) -> None:
         if not self._closed:
             self._closed = True
+            for proc in self._streams:
+                end_process(proc)
             with contextlib.suppress(OSError):
                 trees.remove(self._root)
 
@@ -123,3 +145,6 @@ class LocalBackend:
 
     def start(self, spec: SandboxSpec) -> LocalSandbox:
         return LocalSandbox(spec)
+
+    def image_identity(self, image: str) -> str | None:
+        return None  # the host itself: nothing pins what the agent runs on

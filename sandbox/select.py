@@ -10,7 +10,7 @@ from __future__ import annotations
 from rich.console import Console
 
 from godelbox.config import SandboxSection
-from godelbox.sandbox.base import Backend, CopyLimits, Limits, SandboxError
+from godelbox.sandbox.base import Backend, CopyLimits, Limits, SandboxError, SandboxSpec
 
 
 def limits_for(section: SandboxSection) -> Limits:
@@ -22,6 +22,7 @@ def limits_for(section: SandboxSection) -> Limits:
         work_mb=section.work_mb,
         work_inodes=section.work_inodes,
         output_limit_bytes=section.output_limit_bytes,
+        cpu_shares=section.cpu_shares,
         nofile=section.nofile,
         copy_out=CopyLimits(
             total_mb=section.copy_out_mb,
@@ -31,6 +32,23 @@ def limits_for(section: SandboxSection) -> Limits:
             path_bytes=section.copy_out_path_bytes,
         ),
     )
+
+
+def warm_up(backend: Backend, spec: SandboxSpec) -> None:
+    """Have a warm pool start sandboxes of `spec`'s kind now, before the first evaluation
+    asks (a run's agents, graders and validations all start its default kind)."""
+    from godelbox.sandbox.pool import PooledBackend
+
+    if isinstance(backend, PooledBackend):
+        backend.prepare(spec)
+
+
+def release(backend: Backend) -> None:
+    """Give back what a backend holds beyond its sandboxes (a warm pool's ready ones)."""
+    from godelbox.sandbox.pool import PooledBackend
+
+    if isinstance(backend, PooledBackend):
+        backend.close()
 
 
 def backend_for(section: SandboxSection, console: Console | None = None) -> Backend:

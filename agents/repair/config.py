@@ -11,7 +11,7 @@ FORMULA = "tarantula"
 MUTATORS = ["comparison", "off_by_one"]
 """Mutation operators tried on suspicious lines, in this order: modules under mutators/."""
 
-REPRO_SOURCES = ["fenced"]
+REPRO_SOURCES = ["fenced", "expected", "repl", "traceback", "prose"]
 """Where failing checks come from in the problem statement: modules under extractors/."""
 
 SEARCH_ORDER = "by_operator"
@@ -32,6 +32,10 @@ REPRO_TIMEOUT_S = 10.0
 
 TESTS_TIMEOUT_S = 60.0
 """Timeout of one run of the repository's visible tests."""
+
+TEST_TIMEOUT_S = 10.0
+"""CPU seconds a single test may use: more counts as a failure (the buggy code may loop
+forever). CPU time, not wall time, so the outcome does not depend on how busy the machine is."""
 
 TIME_SAFETY = 0.8
 """Stop searching once this fraction of GODELBOX_TIME_BUDGET_S is spent (a safety net only:

@@ -1,5 +1,10 @@
 """The LLM-free repair agent: reproduce, localise, mutate, validate, write the fix.
 
+Failing checks come from the problem statement (code with asserts or `# expected` comments,
+sessions, tracebacks, prose with values) and from the repository's own visible tests that fail;
+lines are ranked by how much more the failing tests run them than the passing ones; a candidate
+edit is kept only when every failing check and test passes and no visible test breaks.
+
 Usage (the evaluator's agent contract):
     python3 run.py --workspace REPO --problem PROBLEM.md --log-dir LOGS
 Environment: GODELBOX_TIME_BUDGET_S (seconds; a safety net, the search is budgeted in candidates).
@@ -54,28 +59,41 @@ def repair(repo: Path, problem: str, scratch: Path, deadline: float, log: Log) -
     log(f"config: max_candidates={config.MAX_CANDIDATES}")
     checks = repro.extract(problem, config.REPRO_SOURCES)
     log(f"reproduction: {len(checks)} check(s) extracted from the problem statement")
-    if not checks:
-        return log.finish("no_reproduction")
     copy = workspace.scratch_copy(repo, scratch / "repo")
-    script = repro.write(checks, scratch)
-    targets = [str(script), str(copy)]
-    baseline = testrun.run_suite(copy, targets, trace=True, timeout_s=config.TESTS_TIMEOUT_S)
-    failing = [t for t in baseline.failing() if testrun.REPRO_MARK in t]
-    passing = baseline.passing()
-    log(f"baseline: {len(failing)} failing check(s), {len(passing)} passing test(s)")
-    for test in baseline.failing():
+    script = repro.write(checks, scratch) if checks else None
+    targets = ([str(script)] if script else []) + [str(copy)]
+    baseline = testrun.run_suite(
+        copy,
+        targets,
+        trace=True,
+        timeout_s=config.TESTS_TIMEOUT_S,
+        test_timeout_s=config.TEST_TIMEOUT_S,
+    )
+    if baseline.timed_out:
+        log(f"baseline: the tests took longer than {config.TESTS_TIMEOUT_S:g}s")
+    failing = [t for t in baseline.failing() if not t.startswith("<collect>")]
+    reproducing = [t for t in failing if testrun.REPRO_MARK in t]
+    visible = [t for t in baseline.passing() if testrun.REPRO_MARK not in t]
+    visible_failing = [t for t in failing if testrun.REPRO_MARK not in t]
+    log(
+        f"baseline: {len(reproducing)} failing check(s), {len(visible_failing)} failing and "
+        f"{len(visible)} passing visible test(s)"
+    )
+    for test in failing:
         log(f"  failing: {test}")
     if not failing:
-        return log.finish("not_reproduced", checks=len(checks))
+        return log.finish("not_reproduced" if checks else "no_reproduction", checks=len(checks))
     suspects = localise.rank(
-        baseline.lines, failing, passing, workspace.source_files(copy), config.FORMULA
+        baseline.lines, failing, visible, workspace.source_files(copy), config.FORMULA
     )
     log(f"localisation ({config.FORMULA}): {len(suspects)} suspicious line(s); top:")
     for s in suspects[: config.TOP_LINES]:
         log(f"  {s.path}:{s.line} score={s.score:.3f}")
     if not suspects:
         return log.finish("no_suspects", checks=len(checks), failing=failing)
-    oracle = search.Oracle(copy, script, targets, passing)
+    oracle = search.Oracle(
+        copy, script, [repro.index_of(t) for t in reproducing], visible + visible_failing
+    )
     fix = search.search(suspects, oracle, problem, deadline, log)
     if fix is None:
         return log.finish("no_fix", checks=len(checks), failing=failing, suspects=len(suspects))

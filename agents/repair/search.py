@@ -27,12 +27,16 @@ class Fix:
 
 @dataclass(frozen=True)
 class Oracle:
-    """What a candidate must satisfy, in the scratch copy of the repository."""
+    """What a candidate must satisfy, in the scratch copy of the repository: every reproduction
+    check that failed passes, and every visible test passes (those that failed too: the bug's,
+    and those that passed: no regressions)."""
 
     repo: Path
-    repro_script: Path
-    targets: list[str]
+    repro_script: Path | None
+    checks: list[int]
+    """Indexes of the reproduction checks that failed on the original code."""
     must_pass: list[str]
+    """Visible test ids."""
 
 
 def candidates(suspects: list[Suspect], repo: Path, problem: str) -> Iterator[tuple[str, Edit]]:
@@ -86,18 +90,23 @@ def validate(path: str, source: str, original: str, oracle: Oracle) -> str:
     target = oracle.repo / path
     target.write_text(source, encoding="utf-8")
     try:
-        if not testrun.run_script(oracle.repo, oracle.repro_script, config.REPRO_TIMEOUT_S):
+        if oracle.checks and not testrun.run_script(
+            oracle.repo, oracle.repro_script, oracle.checks, config.REPRO_TIMEOUT_S
+        ):
             return "reproduction still fails"
+        if not oracle.must_pass:
+            return "passes"
         suite = testrun.run_suite(
             oracle.repo,
-            oracle.targets,
+            [str(oracle.repo)],
             trace=False,
             timeout_s=config.TESTS_TIMEOUT_S,
+            test_timeout_s=config.TEST_TIMEOUT_S,
             stop_first=True,
         )
         if suite.timed_out:
             return "tests timed out"
         broken = [t for t in oracle.must_pass if suite.outcomes.get(t) != "passed"]
-        return f"breaks {broken[0]}" if broken else "passes"
+        return f"fails {broken[0]}" if broken else "passes"
     finally:
         target.write_text(original, encoding="utf-8")

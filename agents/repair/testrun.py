@@ -46,10 +46,16 @@ def environment(repo: Path, extra: dict[str, str] | None = None) -> dict[str, st
 
 
 def run_suite(
-    repo: Path, targets: list[str], *, trace: bool, timeout_s: float, stop_first: bool = False
+    repo: Path,
+    targets: list[str],
+    *,
+    trace: bool,
+    timeout_s: float,
+    test_timeout_s: float = 0.0,
+    stop_first: bool = False,
 ) -> SuiteResult:
     """Run pytest on `targets` (paths) from the repository root; outcomes and, with `trace`,
-    the lines each test executed."""
+    the lines each test executed. `test_timeout_s` fails a single test that runs longer."""
     with tempfile.TemporaryDirectory(prefix="repair-probe-") as scratch:
         out = Path(scratch) / "probe.json"
         cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
@@ -61,6 +67,7 @@ def run_suite(
                 "REPAIR_PROBE_ROOT": str(repo),
                 "REPAIR_PROBE_OUT": str(out),
                 "REPAIR_PROBE_TRACE": "1" if trace else "0",
+                "REPAIR_PROBE_TEST_TIMEOUT": str(test_timeout_s),
             },
         )
         try:
@@ -73,11 +80,11 @@ def run_suite(
         return SuiteResult(outcomes=data["outcomes"], lines=data["lines"])
 
 
-def run_script(repo: Path, script: Path, timeout_s: float) -> bool:
-    """Run the repro script; True when every check passes."""
+def run_script(repo: Path, script: Path, checks: list[int], timeout_s: float) -> bool:
+    """Run these checks of the repro script; True when every one passes."""
     try:
         done = subprocess.run(
-            [sys.executable, str(script)],
+            [sys.executable, str(script), *map(str, checks)],
             cwd=repo,
             env=environment(repo),
             timeout=timeout_s,

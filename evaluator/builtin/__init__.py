@@ -19,7 +19,13 @@ from godelbox.evaluator.workspace import commit_snapshot
 
 TASKS_DIR = Path(__file__).resolve().parent / "tasks"
 SPLITS = ("dev", "heldout")
-Split = Literal["dev", "heldout", "all"]
+CLASS_SPLITS = ("seen", "unseen")
+Split = Literal["dev", "heldout", "all", "seen", "unseen"]
+UNSEEN_CLASSES = ("missing_negation", "wrong_arithmetic", "wrong_boolean", "wrong_index")
+"""Bug classes nothing offline was written for: no template operator of the catalogue targets
+them, so `unseen` (their 16 tasks) measures whether evolution found something general. Drawn
+once, before any measurement, as sorted(random.Random("godelbox unseen bug classes").sample(C,
+4)) over the ten classes C other than the seed's own (off_by_one, wrong_comparison)."""
 
 SNAPSHOT_EMAIL = "builtin@godelbox.invalid"
 """Part of every base_commit in task.json: changing it changes every sha."""
@@ -35,10 +41,17 @@ class SnapshotMismatchError(UserError):
 
 
 def load_builtin(split: Split = "all") -> list[SWEInstance]:
-    """Every built-in task of `split`, ordered by instance id."""
-    if split not in (*SPLITS, "all"):
-        raise UnknownSplitError(f"unknown built-in split {split!r}; use dev, heldout or all")
+    """Every built-in task of `split`, ordered by instance id: `dev`/`heldout` as written in
+    task.json, or `seen`/`unseen` by bug class (see UNSEEN_CLASSES; both take dev and heldout
+    tasks)."""
+    if split not in (*SPLITS, *CLASS_SPLITS, "all"):
+        raise UnknownSplitError(
+            f"unknown built-in split {split!r}; use dev, heldout, seen, unseen or all"
+        )
     tasks = [_load_task(path) for path in sorted(TASKS_DIR.iterdir()) if path.is_dir()]
+    if split in CLASS_SPLITS:
+        unseen = split == "unseen"
+        return [t for t in tasks if (t.metadata["bug_class"] in UNSEEN_CLASSES) == unseen]
     return [task for task in tasks if split == "all" or task.split == split]
 
 

@@ -1,11 +1,14 @@
-"""The web agent contract: how an agent directory is run on MiniWoB++ episodes in a sandbox.
+"""The web agent contract: how an agent directory plays MiniWoB++ episodes.
 
-The evaluator starts one sandbox (the web image: Chromium, chromedriver, MiniWoB++; network
-none) per batch of episodes and runs the *driver* in it. The driver owns the browser and the
-reward; for each episode it starts the agent as a child process and speaks a JSONL protocol
-with it over the agent's stdin/stdout:
+Two sandboxes per agent, kept for a batch of episodes (`godelbox.evaluator.web.session`): the
+browser sandbox (the web image: Chromium, chromedriver, MiniWoB++ and the driver) and the agent
+sandbox (the agent image: the agent and its launcher). They share no user namespace, loopback,
+/proc or file; the host relays between them and reads the reward from the driver alone. For
+each episode the launcher starts the agent as
 
     python3 /work/agent/run.py --web --log-dir /work/logs/<episode id>
+
+in /work/agent and speaks a JSONL protocol with it over the agent's stdin/stdout:
 
 driver -> agent, one JSON object per line:
     {"type": "observation", "task": "click-button", "step": 0, "steps_left": 10,
@@ -15,7 +18,7 @@ driver -> agent, one JSON object per line:
                    "height": 22.0, "focused": false}, ...],
      "screenshot": "/work/episodes/<id>/step-0.png" | null,
      "error": null | "why the previous action failed"}
-    {"type": "end", "reason": "terminated" | "done" | "step_limit"}   (then stdin closes)
+    {"type": "end", "reason": "terminated" | "done" | "step_limit" | ...}   (then stdin closes)
 
 agent -> driver, one JSON object per line (other lines are ignored, so print logs to stderr):
     {"action": "click", "ref": 4}
@@ -26,15 +29,15 @@ agent -> driver, one JSON object per line (other lines are ignored, so print log
 
 An episode ends when MiniWoB reports the task done (the agent submitted something), the agent
 says "done", exits, runs out of `step_limit` actions, or passes the episode time limit (the
-driver kills it). The agent never sees the reward. `GODELBOX_LLM_SOCKET` / `GODELBOX_LLM_MODEL`
-are set as for coding agents when a model is configured; `GODELBOX_TIME_BUDGET_S` is the
-episode time limit.
+launcher kills its process group). The agent never sees the reward. `GODELBOX_LLM_SOCKET` /
+`GODELBOX_LLM_MODEL` are set as for coding agents when a model is configured (the gateway is
+mounted into the agent sandbox only); `GODELBOX_TIME_BUDGET_S` is the episode time limit.
 
-Result per episode (`godelbox.evaluator.web.miniwob.EpisodeResult`): `reward` (MiniWoB's
-time-decayed reward, clipped to [0, 1]), `raw_reward` (the same without the time decay,
-clipped to [0, 1]), `success` (raw_reward > 0: MiniWoB's binary reward), steps, how it ended,
-the trajectory (observations + actions, capped) and the final observation, so a judge can be
-audited against the ground-truth reward.
+Result per episode (`godelbox.evaluator.web.episodes.EpisodeResult`): `reward` (MiniWoB's
+time-decayed reward, clipped to [0, 1]), `raw_reward` (the same without the time decay),
+`success` (raw_reward > 0: MiniWoB's binary reward), steps, how it ended, the trajectory
+(observations + actions, capped) and the final observation, so a judge can be audited against
+the ground-truth reward.
 
 Goal override (PAE practice goals): an `Episode` with `goal_override` plays the same seeded page
 but every observation's "utterance" is the override and "fields" is empty (MiniWoB's fields
@@ -42,12 +45,11 @@ describe its own goal; MiniWoB already keeps the goal text out of "elements"). M
 rewards its own goal (`env_goal` in the result), so `raw_reward` is recorded but is NOT ground
 truth for the override: `EpisodeResult.ground_truth` is None and `outcome` never `resolved`.
 
-Integrity: the driver reads its configuration (including a per-run nonce) from stdin before it
-starts anything, makes itself non-dumpable (the agent, same uid, cannot read its memory or fds),
-and tags every result line with the nonce, so an agent cannot forge results on the driver's
-output. Known limit: the agent shares the container with the browser, so a hostile agent could
-reach Chromium's DevTools port on loopback and tamper with the page's reward; the LLM judge
-audit (PAE) and the trajectories are where that would show.
+Integrity: the agent cannot reach the browser's automation channel. chromedriver's port and
+Chromium's DevTools listen on the browser sandbox's own loopback, their /proc entries are in
+its own pid namespace, and the reward is read by the host from the driver's replies
+(tests/integrity/test_web_cheats.py: both cheats forge a reward next to the browser, and are
+not rewarded by the harness).
 """
 
 from __future__ import annotations
@@ -71,12 +73,15 @@ __all__ = [
     "ENV_TIME_BUDGET",
     "EPISODES_DIR",
     "KEYS",
+    "LAUNCHER_DIR",
     "LOG_DIR",
     "web_entrypoint",
 ]
 
 DRIVER_DIR = f"{WORK_DIR}/driver"
-"""Where the evaluator copies the driver (`evaluator/web/driver/`) in the sandbox."""
+"""Where the evaluator copies the driver (`evaluator/web/driver/`) in the browser sandbox."""
+LAUNCHER_DIR = f"{WORK_DIR}/launcher"
+"""Where the evaluator copies the launcher (`evaluator/web/launcher/`) in the agent sandbox."""
 LOG_DIR = f"{WORK_DIR}/logs"
 """Per-episode log dirs `LOG_DIR/<episode id>/` the agent may write its trajectory into."""
 EPISODES_DIR = f"{WORK_DIR}/episodes"

@@ -137,6 +137,16 @@ MINIWOB_TASKS: tuple[str, ...] = (
 )
 """The 125 core tasks (the three `flight.*` tasks need their own HTTP server and are left out)."""
 
+TRAIN: tuple[str, ...] = MINIWOB_TASKS[1::2]
+"""The fixed train split (62 tasks): every other task in alphabetical order, starting with the
+second. Alternating in name order puts the members of one family (click-checkboxes and
+click-checkboxes-large, enter-text and enter-password, a task and its -nodelay twin) on both
+sides, so a skill learnt on train can be measured on test. Evolution sees only this split."""
+
+TEST: tuple[str, ...] = MINIWOB_TASKS[0::2]
+"""The fixed test split (63 tasks): the rest. Never shown to the search; it reports
+generalisation, as builtin:heldout does for the coding suite."""
+
 SUBSETS: dict[str, tuple[str, ...]] = {
     # Single-step tasks an agent with DOM access solves in one or two actions.
     "basic": (
@@ -158,6 +168,8 @@ SUBSETS: dict[str, tuple[str, ...]] = {
         "click-collapsible",
         "enter-text-2",
     ),
+    "train": TRAIN,
+    "test": TEST,
     "all": MINIWOB_TASKS,
 }
 

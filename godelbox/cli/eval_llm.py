@@ -14,7 +14,7 @@ holding the API key, the per-sandbox budget), sharing one `LLMClient` and so one
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
@@ -23,10 +23,11 @@ from godelbox.config import Config
 from godelbox.errors import UserError
 from godelbox.evaluator.benchmark import Task
 from godelbox.evaluator.context import EvalContext
-from godelbox.evaluator.results import Solution
+from godelbox.evaluator.results import Solution, TaskResult
 from godelbox.llm.endpoints import EndpointError, api_base_of, check_budget_can_be_enforced
-from godelbox.loop.solvers import GatewayAgentSolver
+from godelbox.loop.solvers import GatewayAgentSolver, sandbox_gateway
 from godelbox.proposer.llm import LLMCallRecord, LLMClient, cost_map_knows
+from godelbox.sandbox.gateway import Gateway
 
 
 class EvalModelError(UserError):
@@ -166,6 +167,29 @@ class MeteredSolver:
                 self._endpoint_error = why
                 self._not_run.add(task.task_id)
         return replace(solution, ended="error", detail=why, infra=True)
+
+    def web_gateway(self, current: Callable[[], str]) -> Gateway:
+        """A web session's gateway; each call is tallied to the episode being played."""
+
+        def on_call(record: LLMCallRecord) -> None:
+            with self._lock:
+                self._usage.setdefault(current(), TaskUsage()).add(record)
+                self._any_ok = self._any_ok or record.ok
+
+        return sandbox_gateway(self.llm, on_call)
+
+    def finish_episode(self, result: TaskResult) -> TaskResult:
+        """An episode whose model calls all failed is an error, as a coding task is."""
+        with self._lock:
+            usage = self._usage.get(result.task_id, TaskUsage())
+            if not usage.calls or usage.errors < usage.calls:
+                return result
+            why = self._failure(usage)
+            if not self._any_ok:
+                # Nothing has ever worked: the endpoint, not this episode, is the problem.
+                self._endpoint_error = why
+                self._not_run.add(result.task_id)
+        return replace(result, outcome="error", reason=why, infra=True)
 
     def _failure(self, usage: TaskUsage) -> str:
         models = self.llm.models

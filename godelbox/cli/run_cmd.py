@@ -47,6 +47,10 @@ def run(
     log_format: Annotated[
         LogFormat, typer.Option("--log-format", help="rich: live panel; json: one object a line.")
     ] = LogFormat.RICH,
+    no_cache: Annotated[
+        bool,
+        typer.Option("--no-cache", help="Run every evaluation afresh (cache.enabled = false)."),
+    ] = False,
 ) -> None:
     """Evolve agents until a budget is reached; resumes an existing run dir.
 
@@ -55,6 +59,8 @@ def run(
     overrides = parse_overrides(set_)
     if iterations is not None:
         overrides["budget.iterations"] = str(iterations)
+    if no_cache:
+        overrides["cache.enabled"] = "false"
     archive = open_or_create(run_dir, config, overrides)
     try:
         with RunLock(run_dir):
@@ -81,6 +87,7 @@ def status(
     with Archive.open(run_dir) as archive:
         progress = ProgressReader(archive).read()
         counts = status_counts(archive)
+        tasks, cached = archive.evaluation_counts()
         best = archive.best_node()
         budget = archive.config.budget
     holder = read_holder(run_dir / LOCK_FILE)
@@ -94,6 +101,8 @@ def status(
     table.add_row("generations", _of(progress.iterations, budget.iterations))
     table.add_row("children", _of(progress.children, budget.children))
     table.add_row("spent", _of(round(progress.usd, 4), budget.usd, unit=" USD"))
+    share = f" ({cached / tasks:.0%})" if tasks else ""
+    table.add_row("tasks", f"{tasks} results, {cached} from the evaluation cache{share}")
     table.add_row("active time", _of(round(progress.wall_clock_s), budget.wall_clock_s, unit="s"))
     best_text = "—" if best is None else f"node {best.id}: {best.score:.3f}"
     table.add_row("best", best_text)

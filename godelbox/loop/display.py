@@ -42,6 +42,9 @@ class Snapshot:
     children_before: int = 0
     """Children finished before this session started: the rate counts only this session's."""
     usd: float = 0.0
+    tasks_run: int = 0
+    tasks_cached: int = 0
+    """Task results of this session served by the evaluation cache instead of run."""
     started: float = field(default_factory=time.monotonic)
     budget_note: str = ""
 
@@ -151,6 +154,8 @@ class LiveReporter:
             f"   {s.rate_per_hour():.1f}/h",
         )
         table.add_row("spent", f"${s.usd:.4f}")
+        if s.tasks_run or s.tasks_cached:
+            table.add_row("tasks", f"{s.tasks_run} run  [blue]{s.tasks_cached} from the cache[/]")
         if s.budget_note:
             table.add_row("budget", s.budget_note)
         workers = Table.grid(padding=(0, 2))

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from godelbox.archive.models import Outcome
 from godelbox.archive.store import Archive
-from godelbox.proposer.base import ParentEvidence, TaskEvidence
+from godelbox.proposer.base import KindStats, Mate, ParentEvidence, TaskEvidence
 
 LOG_CAP = 20_000
 """Characters of an agent log handed to a proposer (head and tail are kept)."""
@@ -26,14 +26,18 @@ def parent_evidence(
     problems: Mapping[str, str],
     lock: threading.Lock,
     generation: int,
+    first_child_id: int,
+    mates: tuple[Mate, ...] = (),
     test_patches: Mapping[str, str] | None = None,
 ) -> ParentEvidence:
     """`problems` maps task ids to problem statements (from the benchmark, not the archive);
-    `generation` is the child's, so only changes tried in earlier generations are reported."""
+    `generation` is the child's and `first_child_id` the lowest node id of its generation, so
+    only changes tried and proposal kinds' results from earlier generations are reported."""
     with lock:
         node = archive.node(node_id)
         rows = archive.evaluations(node_id)
         siblings = [archive.node(child) for child in archive.graph().children(node_id)]
+        kinds = archive.kind_stats(before_id=first_child_id)
     tried = tuple(
         str(n.proposal["description"])
         for n in siblings
@@ -57,13 +61,20 @@ def parent_evidence(
             tests=dict((row.details or {}).get("tests") or {}),
             attempts_resolved=resolved[task_id],
             attempts=attempts[task_id],
+            episode=(row.details or {}).get("episode"),
             test_patch=(test_patches or {}).get(task_id, ""),
             eval_log=str((row.details or {}).get("eval_log") or ""),
         )
         for task_id, row in latest.items()
     ]
     return ParentEvidence(
-        node_id=node_id, agent_dir=agent_dir, score=node.score, tasks=tasks, tried=tried
+        node_id=node_id,
+        agent_dir=agent_dir,
+        score=node.score,
+        tasks=tasks,
+        tried=tried,
+        kind_stats={kind: KindStats(n, won) for kind, (n, won) in kinds.items()},
+        mates=mates,
     )
 
 

@@ -29,8 +29,10 @@ from godelbox.archive.store import Archive
 from godelbox.budget import exhausted
 from godelbox.config import Config, StageSection
 from godelbox.evaluator.benchmark import Benchmark, hidden_tests
+from godelbox.evaluator.cache import CacheScope
 from godelbox.evaluator.context import EvalContext
 from godelbox.evaluator.evaluation import Solver, safe_name
+from godelbox.evaluator.mixed import MixedBenchmark, bench_score
 from godelbox.evaluator.results import TaskResult
 from godelbox.evaluator.staged import StagedOutcome, effective_stages, plan_stages
 from godelbox.loop import events
@@ -39,9 +41,10 @@ from godelbox.loop.evidence import parent_evidence
 from godelbox.loop.executors import Executor
 from godelbox.loop.progress import ProgressReader
 from godelbox.loop.stopping import StopRequest
-from godelbox.proposer.base import LLMCallSink, Proposal, Proposer
+from godelbox.proposer.base import LLMCallSink, Mate, Proposal, Proposer
 from godelbox.proposer.llm import BudgetExceeded
 from godelbox.proposer.validate import Validation
+from godelbox.sandbox.select import release
 from godelbox.treecache import TreeCache
 
 SELECTION_RNG = "selection"
@@ -75,6 +78,8 @@ class LoopParts:
     stop: StopRequest
     executor: Executor
     """Where evaluation units run (`loop.executor`); the loop closes it when it stops."""
+    cache_for: Callable[[Path], CacheScope | None] = lambda _agent_dir: None
+    """The evaluation cache for the agent in a directory, or None when it must run afresh."""
 
 
 KEEP_CHECKOUTS = 128
@@ -149,6 +154,7 @@ class Evolution:
             self.p.ctx.trash.close()
             self._clear_scratch()
             self.p.executor.close()
+            release(self.p.ctx.backend)
 
     def _clear_scratch(self) -> None:
         """Delete the scratch dir; say what could not be deleted (by the trash, or now) rather
@@ -344,13 +350,29 @@ class Evolution:
             return
         with contextlib.ExitStack() as held:
             jobs = [(c, held.enter_context(self._checkout(c.parent_id or 0))) for c in children]
-            futures = [self._proposing.submit(self._draft, c, parent_dir) for c, parent_dir in jobs]
+            mates = [self._mates(c, held) for c in children]
+            futures = [
+                self._proposing.submit(self._draft, c, parent_dir, m)
+                for (c, parent_dir), m in zip(jobs, mates, strict=True)
+            ]
             try:
                 # Results are written in slot order, not completion order (determinism).
                 for (child, parent_dir), future in zip(jobs, futures, strict=True):
                     self._record_draft(child, parent_dir, future.result())
             finally:
                 wait(futures)  # no draft outlives the checkouts it reads
+
+    def _mates(self, child: AgentNode, held: contextlib.ExitStack) -> tuple[Mate, ...]:
+        """The best members of earlier generations other than the parent, checked out while
+        the generation is proposed, for proposers that recombine two agents."""
+        wanted = int(getattr(self.p.proposer, "mates_wanted", 0))
+        if not wanted:
+            return ()
+        with self._lock:
+            nodes = self.archive.top_nodes(wanted, _first_child_id(child), child.parent_id or 0)
+        return tuple(
+            Mate(n.id or 0, n.score, held.enter_context(self._checkout(n.id or 0))) for n in nodes
+        )
 
     def _checkout(self, node_id: int) -> contextlib.AbstractContextManager[Path]:
         """The agent's code, checked out while the block runs (and kept a while after, for the
@@ -360,7 +382,7 @@ class Evolution:
             f"agent-{node_id}", lambda dest: self.archive.code.checkout(sha, dest)
         )
 
-    def _draft(self, child: AgentNode, parent_dir: Path) -> _Drafted:
+    def _draft(self, child: AgentNode, parent_dir: Path, mates: tuple[Mate, ...]) -> _Drafted:
         node_id = child.id or 0
         self._busy(f"propose-{node_id}", f"proposing node {node_id} from {child.parent_id}")
         try:
@@ -371,9 +393,11 @@ class Evolution:
                 self._problems,
                 self._lock,
                 generation=int((child.proposal or {}).get("generation", 0)),
+                first_child_id=_first_child_id(child),
+                mates=mates,
                 test_patches=self._test_patches,
             )
-            workdir = self.scratch / f"draft-{node_id}"
+            workdir = self._draft_dir(node_id)
             self.p.ctx.trash.discard(workdir)
             workdir.mkdir(parents=True)
             rng = random.Random(f"{self.config.run.seed}:{node_id}")
@@ -416,6 +440,7 @@ class Evolution:
             None if validation.ok else validation.reason,
             commit_sha=sha,
             proposal=info,
+            proposal_kind=proposal.kind,
             files_changed=stats.files,
             insertions=stats.insertions,
             deletions=stats.deletions,
@@ -426,7 +451,11 @@ class Evolution:
         else:
             self._snapshot.invalid += 1
             self.p.reporter.event("child.invalid", f"node {node_id}: {validation.reason}")
-        self.p.ctx.trash.discard(proposal.child_dir.parent)
+        self.p.ctx.trash.discard(self._draft_dir(node_id))
+
+    def _draft_dir(self, node_id: int) -> Path:
+        """Where the proposer makes the child (wherever inside it the child's tree ends up)."""
+        return self.scratch / f"draft-{node_id}"
 
     def _llm_call(self, node_id: int, record: Any) -> None:
         self._write(
@@ -468,20 +497,27 @@ class Evolution:
         }
         ctx = replace(self.p.ctx, labels={**self.p.ctx.labels, "node": str(node_id)})
         solver = self.p.solver_for(agent_dir, lambda record: self._llm_call(node_id, record))
+        cache = self.p.cache_for(agent_dir)
         reached = 0
         for attempt in range(1, self.config.evaluation.attempts + 1):
+            # Each attempt is a sample of its own: the agent gets the next seed (and the cache,
+            # whose key holds the seed, another entry).
+            round_ctx = replace(ctx, attempt_seed=ctx.attempt_seed + attempt - 1)
             outcome = self._evaluate_round(
-                node_id, attempt, ctx, solver, agent_dir, stages, stage_of
+                node_id, attempt, round_ctx, solver, agent_dir, stages, stage_of, cache
             )
             if outcome is None:
                 return  # stays `evaluating`; a resumed daemon finishes it from the recorded tasks
             reached = max(reached, len(outcome.stages))
         rows = self.archive.evaluations(node_id)
         resolved = sum(1 for r in rows if r.outcome == Outcome.RESOLVED)
-        score = resolved / len(rows) if rows else 0.0
+        pairs = [(r.task_id, r.outcome == Outcome.RESOLVED) for r in rows]
+        score = bench_score(self.p.bench, self.config.evaluation.bench, pairs).combined
         made_patch = None
-        if self.config.selection.require_patch and node.parent_id is not None:
-            made_patch = any(str((r.details or {}).get("patch") or "").strip() for r in rows)
+        # Web episodes answer with actions, never a patch: the rule reads coding tasks only.
+        coding = [r for r in rows if not (r.details or {}).get("episode")]
+        if self.config.selection.require_patch and node.parent_id is not None and coding:
+            made_patch = any(str((r.details or {}).get("patch") or "").strip() for r in coding)
         self._write(
             self.archive.set_status,
             node_id,
@@ -491,9 +527,11 @@ class Evolution:
             made_patch=made_patch,
         )
         note = " (no non-empty patch: not a parent)" if made_patch is False else ""
+        cached = sum(1 for r in rows if r.cached)
+        from_cache = f", {cached} from the cache" if cached else ""
         self.p.reporter.event(
             "node.evaluated",
-            f"node {node_id}: {resolved}/{len(rows)} resolved ({score:.3f}){note}",
+            f"node {node_id}: {resolved}/{len(rows)} resolved ({score:.3f}){from_cache}{note}",
         )
         tampered = [r.task_id for r in rows if r.outcome == Outcome.TAMPERED]
         if tampered:
@@ -525,6 +563,7 @@ class Evolution:
         agent_dir: Path,
         stages: list[StageSection],
         stage_of: dict[str, int],
+        cache: CacheScope | None,
     ) -> StagedOutcome | None:
         """Attempt `attempt` of every task (evaluation.attempts); the tasks that already have
         that many recorded rows are done. None when a stop request interrupted it."""
@@ -539,6 +578,9 @@ class Evolution:
         def record(result: TaskResult) -> None:
             self._record_result(node_id, stage_of.get(result.task_id, 0), result, attempt)
             done[result.task_id] = result.resolved
+            with self._lock:
+                self._snapshot.tasks_run += result.cache is None
+                self._snapshot.tasks_cached += result.cache is not None
             self._busy(label, f"evaluating node {node_id}{tag}: {stage_progress(done, stage_of)}")
 
         for retry in range(INFRA_RETRIES + 1):
@@ -555,6 +597,7 @@ class Evolution:
                     done=done,
                     on_result=_record_once(done, record, None if keep_failed else failed),
                     should_stop=lambda: self.p.stop.requested,
+                    cache=cache,
                 )
             finally:
                 self._busy(label, None)
@@ -580,6 +623,8 @@ class Evolution:
         log_file.write_text(result.log, encoding="utf-8")
         details = result.to_dict()
         details.pop("log")
+        if isinstance(self.p.bench, MixedBenchmark):
+            details["bench"] = self.p.bench.part_of(result.task_id).spec
         if attempt > 1:
             details["attempt"] = attempt
         self._write(
@@ -591,6 +636,7 @@ class Evolution:
             duration_s=result.duration_s,
             details=details,
             log_path=str(log_rel),
+            cached=result.cache is not None,
         )
 
     # -- bookkeeping -----------------------------------------------------------------------
@@ -651,6 +697,12 @@ def _record_once(
         record(result)
 
     return on_result
+
+
+def _first_child_id(child: AgentNode) -> int:
+    """The lowest node id of the child's generation (children get ids in slot order): what
+    is below it was finished before the generation was planned."""
+    return (child.id or 0) - int((child.proposal or {}).get("slot", 0))
 
 
 def _generation(node: AgentNode) -> int:

@@ -31,13 +31,15 @@ import socket
 import tarfile
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
 from godelbox.config import Config, StageSection
 from godelbox.errors import UserError
+from godelbox.evaluator.bench_spec import is_web
 from godelbox.evaluator.benchmark import Benchmark
+from godelbox.evaluator.cache import CacheScope
 from godelbox.evaluator.context import EvalContext
 from godelbox.evaluator.evaluation import (
     AgentSolver,
@@ -77,10 +79,11 @@ class Executor(Protocol):
         done: Mapping[str, bool],
         on_result: Callable[[TaskResult], None],
         should_stop: Callable[[], bool] | None = None,
+        cache: CacheScope | None = None,
     ) -> StagedOutcome:
         """Evaluate the agent in `agent_dir` (run by `solver` locally) on `bench`, skipping
         `done`; `on_result` is called once per finished task, from any thread; no unit starts
-        once `should_stop()` is true."""
+        once `should_stop()` is true; `cache` serves and stores outcomes by key."""
 
     def close(self) -> None: ...
 
@@ -103,6 +106,7 @@ class LocalExecutor:
         done: Mapping[str, bool],
         on_result: Callable[[TaskResult], None],
         should_stop: Callable[[], bool] | None = None,
+        cache: CacheScope | None = None,
     ) -> StagedOutcome:
         return evaluate_benchmark(
             ctx,
@@ -113,6 +117,7 @@ class LocalExecutor:
             done=done,
             on_result=on_result,
             should_stop=should_stop,
+            cache=cache,
         )
 
     def close(self) -> None:
@@ -132,6 +137,8 @@ class UnitSpec:
     """The agent calls models: run it behind a gateway on the worker's node."""
     spent_usd: float = 0.0
     """What the run had spent on models when the unit was sent."""
+    attempt_seed: int = 0
+    """The seed of this attempt (`EvalContext.attempt_seed`: the config's, plus the attempt)."""
 
 
 def run_unit(spec: UnitSpec, task_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
@@ -139,22 +146,27 @@ def run_unit(spec: UnitSpec, task_ids: list[str]) -> dict[str, list[dict[str, An
     call records, as dicts."""
     from godelbox.evaluator.bench_spec import load_benchmark
     from godelbox.evaluator.context import context_from_config
-    from godelbox.sandbox.select import backend_for
+    from godelbox.sandbox.select import backend_for, release
 
     config = Config.model_validate(spec.config)
     calls: list[dict[str, Any]] = []
-    with tempfile.TemporaryDirectory(prefix="godelbox-unit-") as tmp:
-        agent_dir = Path(tmp) / "agent"
-        unpack_tree(spec.agent_tar, agent_dir)
-        ctx = context_from_config(config, backend_for(config.sandbox), labels=spec.labels)
-        bench = load_benchmark(config.evaluation.bench, ctx)
-        solver: Solver = AgentSolver(agent_dir)
-        if spec.llm:
-            from godelbox.loop.solvers import GatewayAgentSolver, run_llm_client
+    backend = backend_for(config.sandbox)
+    try:
+        with tempfile.TemporaryDirectory(prefix="godelbox-unit-") as tmp:
+            agent_dir = Path(tmp) / "agent"
+            unpack_tree(spec.agent_tar, agent_dir)
+            ctx = context_from_config(config, backend, labels=spec.labels)
+            ctx = replace(ctx, attempt_seed=spec.attempt_seed)
+            bench = load_benchmark(config.evaluation.bench, ctx)
+            solver: Solver = AgentSolver(agent_dir)
+            if spec.llm:
+                from godelbox.loop.solvers import GatewayAgentSolver, run_llm_client
 
-            llm = run_llm_client(config, spent_usd=spec.spent_usd)
-            solver = GatewayAgentSolver(agent_dir, llm, lambda r: calls.append(asdict(r)))
-        results = evaluate_tasks(ctx, bench, select_tasks(bench, task_ids), solver)
+                llm = run_llm_client(config, spent_usd=spec.spent_usd)
+                solver = GatewayAgentSolver(agent_dir, llm, lambda r: calls.append(asdict(r)))
+            results = evaluate_tasks(ctx, bench, select_tasks(bench, task_ids), solver)
+    finally:
+        release(backend)  # a Ray worker outlives its units: no warm sandboxes left behind
     return {"results": [result.to_dict() for result in results], "llm_calls": calls}
 
 
@@ -199,9 +211,12 @@ class RayExecutor:
         done: Mapping[str, bool],
         on_result: Callable[[TaskResult], None],
         should_stop: Callable[[], bool] | None = None,
+        cache: CacheScope | None = None,
     ) -> StagedOutcome:
         """The node runs the agent with its own sandbox backend, as `solver` would: directly,
-        or (a `GatewayAgentSolver`) behind a gateway of its own whose calls come back here."""
+        or (a `GatewayAgentSolver`) behind a gateway of its own whose calls come back here.
+        `cache` is not used (`cache_for` gives none with this executor): a key names the image
+        the daemon's engine runs, and the cluster's nodes run their own."""
         from godelbox.loop.solvers import GatewayAgentSolver
         from godelbox.proposer.llm import LLMCallRecord
 
@@ -211,7 +226,14 @@ class RayExecutor:
         sections = self._config.model_dump(mode="json", include=set(wanted))
         spent = metered.llm.run_budget.spent_usd if metered else 0.0
         spec = ray.put(
-            UnitSpec(pack_tree(agent_dir), sections, dict(ctx.labels), metered is not None, spent)
+            UnitSpec(
+                pack_tree(agent_dir),
+                sections,
+                dict(ctx.labels),
+                metered is not None,
+                spent,
+                ctx.attempt_seed,
+            )
         )
 
         # Tasks of units the cluster failed to run even after retries: not the agent's result,
@@ -305,6 +327,11 @@ def executor_for(config: Config) -> Executor:
     """The executor the config names (offline and LLM agents alike)."""
     if config.loop.executor == "local":
         return LocalExecutor()
+    if is_web(config.evaluation.bench):
+        raise ClusterError(
+            "loop.executor = 'ray' does not play web benchmarks yet (their episodes run in "
+            "sessions that live in the daemon); use loop.executor = 'local'"
+        )
     return RayExecutor(config, config.loop.ray_address, config.loop.ray_max_retries)
 
 

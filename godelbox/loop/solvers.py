@@ -7,13 +7,14 @@ budget holds per task, and every call it makes is recorded against the node bein
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from godelbox.config import Config
 from godelbox.evaluator.benchmark import Task
 from godelbox.evaluator.context import EvalContext
-from godelbox.evaluator.results import Solution
+from godelbox.evaluator.results import Solution, TaskResult
 from godelbox.evaluator.runner import run_agent
 from godelbox.llm.fit import model_limits
 from godelbox.proposer.base import LLMCallSink
@@ -32,15 +33,7 @@ class GatewayAgentSolver:
     """How the gateway reads requests (default `WireLimits()`)."""
 
     def solve(self, ctx: EvalContext, task: Task, workspace: Path, problem: str) -> Solution:
-        section = self.llm.llm
-        with Gateway(
-            self.llm,
-            on_call=self.on_call,
-            budget_usd=section.sandbox_budget_usd,
-            budget_tokens=section.sandbox_budget_tokens,
-            roles=("agent",),
-            wire=self.wire,
-        ) as gateway:
+        with sandbox_gateway(self.llm, self.on_call, self.wire) as gateway:
             task_ctx = replace(
                 ctx,
                 gateway_socket=gateway.socket_path,
@@ -48,6 +41,28 @@ class GatewayAgentSolver:
                 **model_limits(self.llm, "agent"),
             )
             return run_agent(task_ctx, self.agent_dir, workspace, problem, image=task.image)
+
+    def web_gateway(self, current: Callable[[], str]) -> Gateway:
+        """One gateway per web session; its calls go to the node like the coding agent's."""
+        return sandbox_gateway(self.llm, self.on_call, self.wire)
+
+    def finish_episode(self, result: TaskResult) -> TaskResult:
+        return result
+
+
+def sandbox_gateway(
+    llm: LLMClient, on_call: LLMCallSink, wire: WireLimits | None = None
+) -> Gateway:
+    """An agent sandbox's gateway: the agent role only, with the configured per-sandbox budget
+    (`llm.sandbox_budget_*`)."""
+    return Gateway(
+        llm,
+        on_call=on_call,
+        budget_usd=llm.llm.sandbox_budget_usd,
+        budget_tokens=llm.llm.sandbox_budget_tokens,
+        roles=("agent",),
+        wire=wire,
+    )
 
 
 def run_llm_client(config: Config, spent_usd: float = 0.0) -> LLMClient:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import Engine, String, and_, cast, event, func, inspect, literal, or_, select
+from sqlalchemy import Engine, String, and_, case, cast, event, func, inspect, literal, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from godelbox.archive.db import make_engine, stored_version
@@ -71,12 +71,14 @@ class ArchiveReader:
         self._engine = engine
         self.run_dir = run_dir
         self.code_dir = run_dir / CODE_DIR
-        # Readers never migrate: an archive from before the tampered counter reads as zero.
+        # Readers never migrate: an archive from before a column was added reads as its default.
         with engine.connect() as conn:
             columns = {c["name"] for c in inspect(conn).get_columns("agent_node")}
+            eval_columns = {c["name"] for c in inspect(conn).get_columns("evaluation")}
         self._tampered = (NODE.tasks_tampered if "tasks_tampered" in columns else literal(0)).label(
             "tampered"
         )
+        self._cached = EVAL.cached if "cached" in eval_columns else literal(False)
 
     @classmethod
     def open(cls, run_dir: Path) -> ArchiveReader:
@@ -214,20 +216,13 @@ class ArchiveReader:
                     EVAL.outcome,
                     EVAL.score,
                     EVAL.duration_s,
+                    EVAL.details,
+                    self._cached.label("cached"),
                     EVAL.log_path,
                 )
                 .where(EVAL.node_id == node_id)
                 .order_by(EVAL.stage, EVAL.id)
             ).all()
-            # Details can be large (patches): read them for tampered results only.
-            evidence = {
-                (row.stage, row.task_id): _evidence_lines(row.details)
-                for row in conn.execute(
-                    select(EVAL.stage, EVAL.task_id, EVAL.details).where(
-                        EVAL.node_id == node_id, EVAL.outcome == "tampered"
-                    )
-                )
-            }
             calls = conn.execute(
                 select(
                     CALL.role,
@@ -254,18 +249,7 @@ class ArchiveReader:
             tasks_attempted=row.tasks_attempted,
             finished_at=row.finished_at,
             wall_time_s=row.wall_time_s,
-            tasks=tuple(
-                TaskResult(
-                    t.stage,
-                    t.task_id,
-                    str(t.outcome),
-                    t.score,
-                    t.duration_s,
-                    evidence.get((t.stage, t.task_id), ()),
-                    str(self.run_dir / t.log_path) if t.log_path else "",
-                )
-                for t in tasks
-            ),
+            tasks=tuple(_task_result(t, self.run_dir) for t in tasks),
             llm_calls=tuple(LLMCallRecord(*c) for c in calls),
             flips=None
             if row.parent_id is None
@@ -321,6 +305,11 @@ class ArchiveReader:
             generations = conn.execute(
                 select(func.count()).where(EVENT.kind == events.GENERATION_FINISHED)
             ).scalar_one()
+            tasks, cached = conn.execute(
+                select(
+                    func.count(), func.coalesce(func.sum(case((self._cached, 1), else_=0)), 0)
+                ).select_from(Evaluation.__table__)
+            ).one()
             config_toml = conn.execute(select(Run.config_toml).order_by(Run.id).limit(1)).scalar()
         config = _parse_toml(config_toml)
         return RunProgress(
@@ -334,6 +323,8 @@ class ArchiveReader:
             last_activity=last,
             budget=dict(config.get("budget", {})),
             generations=int(generations),
+            tasks=int(tasks),
+            tasks_cached=int(cached),
             daemon_active_s=sum(float((p or {}).get("active_s", 0.0)) for _, p in daemon),
             daemon_state=_daemon_state(daemon),
         )
@@ -490,3 +481,21 @@ def _read_only_engine(run_dir: Path) -> Engine:
         cursor.close()
 
     return engine
+
+
+def _task_result(row: Any, run_dir: Path) -> TaskResult:
+    details = row.details if isinstance(row.details, dict) else {}
+    episode = details.get("episode")
+    bench = details.get("bench")
+    return TaskResult(
+        row.stage,
+        row.task_id,
+        str(row.outcome),
+        row.score,
+        row.duration_s,
+        evidence=_evidence_lines(details) if row.outcome == "tampered" else (),
+        episode=episode if isinstance(episode, dict) else None,
+        bench=bench if isinstance(bench, str) else None,
+        cached=bool(row.cached),
+        log_path=str(run_dir / row.log_path) if row.log_path else "",
+    )

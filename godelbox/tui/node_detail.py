@@ -46,6 +46,7 @@ def render_node_detail(detail: NodeDetail, diff: str | None) -> RenderableType:
     return Group(
         _heading(detail),
         _stage_table(detail),
+        _bench_table(detail),
         _proposal(detail.proposal),
         Panel(
             render_diff(diff, detail.summary.parent_id is None),
@@ -148,22 +149,62 @@ def _as_text(value: Any) -> str:
     return for_terminal(str(value))
 
 
+def _bench_table(detail: NodeDetail) -> RenderableType:
+    """Each part of a mixed benchmark on its own (the node's score is their weighted mean)."""
+    parts = detail.bench_scores()
+    if not parts:
+        return Text("")
+    table = Table(title="scores per benchmark", title_justify="left", expand=False)
+    table.add_column("benchmark")
+    table.add_column("resolved", justify="right")
+    table.add_column("rate", justify="right")
+    for bench, (resolved, attempted) in parts.items():
+        rate = resolved / attempted if attempted else 0.0
+        table.add_row(
+            bench, f"{resolved}/{attempted}", Text(f"{rate:.3f}", style=score_colour(rate))
+        )
+    return table
+
+
 def _task_table(detail: NodeDetail) -> RenderableType:
     if not detail.tasks:
         return Text("")
+    web = any(task.episode for task in detail.tasks)
     table = Table(title="per-task outcomes", title_justify="left")
     table.add_column("stage", justify="right")
     table.add_column("task")
     table.add_column("outcome")
     table.add_column("score", justify="right")
+    if web:
+        for name in ("steps", "reward", "ended"):
+            table.add_column(name, justify="right" if name != "ended" else "left")
     table.add_column("time", justify="right")
+    table.add_column("run", justify="left")
     for task in detail.tasks:
+        episode = task.episode or {}
+        web_cells = (
+            [
+                str(episode.get("n_steps", "")),
+                f"{float(episode.get('cum_reward') or 0):.2f}" if episode else "",
+                str(episode.get("ended", "")),
+            ]
+            if web
+            else []
+        )
         table.add_row(
             str(task.stage),
             for_terminal(task.task_id),
             Text(task.outcome, style=OUTCOME_STYLE.get(task.outcome, "yellow")),
             f"{task.score:.2f}",
+            *web_cells,
             f"{task.duration_s:.1f}s",
+            Text("cached", style="blue") if task.cached else Text("ran", style="dim"),
+        )
+    cached = sum(task.cached for task in detail.tasks)
+    if cached:
+        table.caption = (
+            f"{cached} of {len(detail.tasks)} results served by the evaluation cache "
+            "(an identical evaluation ran before)"
         )
     return table
 

@@ -37,6 +37,12 @@ class TaskResult:
     duration_s: float
     evidence: tuple[str, ...] = ()
     """What the harness observed, for a `tampered` result."""
+    episode: dict[str, Any] | None = None
+    """A web episode's summary (steps, rewards, how it ended); None for coding tasks."""
+    bench: str | None = None
+    """The part of a mixed benchmark the task belongs to; None otherwise."""
+    cached: bool = False
+    """Served by the evaluation cache instead of run."""
     log_path: str = ""
     """The task's log (agent and grader output) on disk, absolute; "" when none was written."""
 
@@ -73,6 +79,15 @@ class NodeDetail:
     flips: TaskFlips | None = None
     """Tasks that flipped against the parent (None for the seed)."""
 
+    def bench_scores(self) -> dict[str, tuple[int, int]]:
+        """Part of a mixed benchmark -> (resolved, attempted); empty for a single benchmark."""
+        out: dict[str, tuple[int, int]] = {}
+        for task in self.tasks:
+            if task.bench is not None:
+                resolved, attempted = out.get(task.bench, (0, 0))
+                out[task.bench] = (resolved + (task.outcome == "resolved"), attempted + 1)
+        return out
+
     def stage_scores(self) -> dict[int, tuple[int, int, float]]:
         """Stage -> (resolved, attempted, mean task score), from the per-task rows."""
         out: dict[int, tuple[int, int, float]] = {}
@@ -102,3 +117,6 @@ class RunProgress:
     daemon_active_s: float = 0.0
     """Daemon time recorded in the event log (what the wall-clock budget counts)."""
     daemon_state: str = "daemon never ran"
+    tasks: int = 0
+    """Task results recorded, and how many of them the evaluation cache served."""
+    tasks_cached: int = 0

@@ -45,6 +45,7 @@ def _budget_line(progress: RunProgress, now: datetime) -> str:
         _of("children", children, budget.get("children"), "{:g}"),
         _of("cost", progress.cost_usd, budget.get("usd"), "${:.2f}"),
         f"tokens {progress.tokens:,}",
+        f"tasks {progress.tasks:,}, {progress.tasks_cached:,} cached",
         _of("daemon time", progress.daemon_active_s, budget.get("wall_clock_s"), "{:.0f}s"),
     ]
     if progress.last_activity is not None:

@@ -14,6 +14,7 @@ and refines it.
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -75,7 +76,8 @@ class DiagnosisResult:
 
 
 def is_empty_patch(task: TaskEvidence) -> bool:
-    return task.outcome != "resolved" and not task.patch.strip()
+    """A coding task left unchanged (a web episode has no patch: its answer is its actions)."""
+    return task.episode is None and task.outcome != "resolved" and not task.patch.strip()
 
 
 def is_sometimes_solved(task: TaskEvidence) -> bool:
@@ -184,32 +186,36 @@ def evidence_text(
     the grader's log) or, for a generic failure kind, that concern."""
     prompts = prompts.scaled(scale)
     task = choice.task
+    code = fence(
+        "agent_code", code_digest(agent_dir, prompts.code_total_chars, prompts.code_file_chars)
+    )
     concern = dict(prompts.concerns).get(choice.category)
     if concern is not None:
         return render(
             prompts.generic_evidence,
-            code=fence(
-                "agent_code",
-                code_digest(agent_dir, prompts.code_total_chars, prompts.code_file_chars),
-            ),
+            code=code,
             concern=concern,
             task_id=task.task_id,
             attempts_resolved=task.attempts_resolved,
             attempts=task.attempts,
         )
+    common = {
+        "code": code,
+        "task_id": task.task_id,
+        "why": choice.why,
+        "outcome": task.outcome,
+        "attempts_resolved": task.attempts_resolved,
+        "attempts": task.attempts,
+        "log": fence("log", cap_text(task.log, prompts.log_chars) or "(no log recorded)"),
+    }
+    if task.episode is not None:  # a web episode: its answer is its actions, in the log
+        episode = json.dumps(task.episode, indent=1, sort_keys=True)
+        episode = fence("episode", cap_text(episode, prompts.problem_chars))
+        return render(prompts.diagnose_web_evidence, **common, episode=episode)
     return render(
         prompts.diagnose_evidence,
-        code=fence(
-            "agent_code",
-            code_digest(agent_dir, prompts.code_total_chars, prompts.code_file_chars),
-        ),
-        task_id=task.task_id,
-        why=choice.why,
-        outcome=task.outcome,
-        attempts_resolved=task.attempts_resolved,
-        attempts=task.attempts,
+        **common,
         problem=fence("problem", cap_text(task.problem, prompts.problem_chars) or "(not recorded)"),
-        log=fence("log", cap_text(task.log, prompts.log_chars) or "(no log recorded)"),
         patch=fence(
             "patch",
             cap_text(task.patch, prompts.patch_chars) or "(empty: the agent changed nothing)",

@@ -18,7 +18,8 @@ from godelbox.proposer.untrusted import REMINDER, RULE
 DIAGNOSE_SYSTEM = f"""\
 You are an expert in building autonomous coding agents. You study how one agent failed and
 propose a single, concrete change to the agent's own code that would make it better at coding
-tasks in general, not only at the task it failed.
+tasks in general, not only at the task it failed. Some agents also play web tasks (MiniWoB++):
+then make it better at web tasks in general.
 {RULE}"""
 
 DIAGNOSE_EVIDENCE = f"""\
@@ -47,6 +48,25 @@ $test_patch
 
 ## The evaluation log (the grader's test run on the agent's patch)
 $eval_log
+
+{REMINDER}"""
+
+DIAGNOSE_WEB_EVIDENCE = f"""\
+# The agent's code
+
+$code
+
+# A web episode it played
+Task id: $task_id (chosen because: $why)
+Outcome: $outcome; solved in $attempts_resolved of $attempts attempts.
+The agent is a web agent: each turn it reads the task and the page (elements with refs) and
+answers one action (click, type, press, scroll, done); MiniWoB++ rewards the episode.
+
+## The episode: goal, each observation, the action taken, errors, then the agent's stderr
+$log
+
+## How it ended
+$episode
 
 {REMINDER}"""
 
@@ -121,6 +141,7 @@ task statement and the latest steps stay intact."""
 class DGMPrompts:
     diagnose_system: str = DIAGNOSE_SYSTEM
     diagnose_evidence: str = DIAGNOSE_EVIDENCE
+    diagnose_web_evidence: str = DIAGNOSE_WEB_EVIDENCE
     diagnose_request: str = DIAGNOSE_REQUEST
     critique_request: str = CRITIQUE_REQUEST
     critique_proposal_request: str = CRITIQUE_PROPOSAL_REQUEST

@@ -3,6 +3,10 @@
 A transformation lists the concrete changes it could make to a given agent (`changes`); an empty
 list is its precondition failing, and every change it lists really changes a file, so a proposal
 is never a no-op. Changes are whole new file texts keyed by path relative to the agent's root.
+
+The mutator templates were written for the built-in suite's bug classes, and only for the classes
+evolution may see: none targets a class of `builtin:unseen` (UNSEEN_CLASSES in
+godelbox.evaluator.builtin), so gains measured there were not written in advance.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from typing import Protocol
 from godelbox.proposer.operators.agent_source import CONFIG, AgentSource, template, templates
 
 FORMULAS = ["tarantula", "ochiai", "dstar"]
-SEARCH_ORDERS = ["by_operator", "by_suspiciousness"]
+SEARCH_ORDERS = ("by_operator", "by_suspiciousness")
 TOP_LINES_RANGE = (1, 40)
 CANDIDATES_RANGE = (5, 320)
 
@@ -38,8 +42,30 @@ class Transformation(Protocol):
     def changes(self, agent: AgentSource) -> list[Change]: ...
 
 
-def _config(agent: AgentSource, name: str, value: object, description: str) -> Change:
+def config_change(agent: AgentSource, name: str, value: object, description: str) -> Change:
+    """The change that sets the agent's config constant `name` to `value`."""
     return Change(description, {CONFIG: agent.set(name, value)})
+
+
+@dataclass(frozen=True)
+class SetChoice:
+    """A config constant that takes one of a few values: each other value is a change.
+    `describe` is formatted with the `new` and the `old` value."""
+
+    name: str
+    key: str
+    options: tuple[str, ...]
+    remedies: tuple[str, ...]
+    describe: str
+    weight: float = 1.0
+
+    def changes(self, agent: AgentSource) -> list[Change]:
+        old = agent.get(self.key)
+        return [
+            config_change(agent, self.key, new, self.describe.format(new=new, old=old))
+            for new in self.options
+            if new != old
+        ]
 
 
 class AddMutator:
@@ -55,7 +81,7 @@ class AddMutator:
                 continue
             for position in range(len(current) + 1):
                 order = [*current[:position], new, *current[position:]]
-                change = _config(
+                change = config_change(
                     agent,
                     "MUTATORS",
                     order,
@@ -77,7 +103,9 @@ class RemoveMutator:
         if len(current) < 2:
             return []
         return [
-            _config(agent, "MUTATORS", [m for m in current if m != old], f"drop operator {old!r}")
+            config_change(
+                agent, "MUTATORS", [m for m in current if m != old], f"drop operator {old!r}"
+            )
             for old in current
         ]
 
@@ -93,7 +121,9 @@ class PromoteMutator:
         for i in range(1, len(current)):
             order = [*current[: i - 1], current[i], current[i - 1], *current[i + 1 :]]
             out.append(
-                _config(agent, "MUTATORS", order, f"try {current[i]!r} before {current[i - 1]!r}")
+                config_change(
+                    agent, "MUTATORS", order, f"try {current[i]!r} before {current[i - 1]!r}"
+                )
             )
         return out
 
@@ -106,7 +136,7 @@ class SetFormula:
     def changes(self, agent: AgentSource) -> list[Change]:
         current = agent.get("FORMULA")
         return [
-            _config(agent, "FORMULA", f, f"localise with {f} instead of {current}")
+            config_change(agent, "FORMULA", f, f"localise with {f} instead of {current}")
             for f in FORMULAS
             if f != current
         ]
@@ -126,7 +156,7 @@ class _ScaleInt:
         for new in dict.fromkeys((min(high, current * 2), max(low, current // 2))):
             if new != current:
                 out.append(
-                    _config(agent, self.constant, new, f"{self.constant} {current} -> {new}")
+                    config_change(agent, self.constant, new, f"{self.constant} {current} -> {new}")
                 )
         return out
 
@@ -153,10 +183,10 @@ class AddReproSource:
     def changes(self, agent: AgentSource) -> list[Change]:
         current = list(agent.get("REPRO_SOURCES"))
         out = []
-        for new in templates("extractors"):
-            if new in current:
+        for new in sorted(set(templates("extractors")) | agent.extractor_modules):
+            if new in current or new.startswith("_"):
                 continue
-            change = _config(
+            change = config_change(
                 agent, "REPRO_SOURCES", [*current, new], f"extract reproductions from {new}"
             )
             if new not in agent.extractor_modules:
@@ -175,27 +205,13 @@ class RemoveReproSource:
         if len(current) < 2:
             return []
         return [
-            _config(
+            config_change(
                 agent,
                 "REPRO_SOURCES",
                 [s for s in current if s != old],
                 f"stop extracting reproductions from {old}",
             )
             for old in current
-        ]
-
-
-class SetSearchOrder:
-    name = "set_search_order"
-    weight = 1.0
-    remedies = ("overfit", "no_fix")
-
-    def changes(self, agent: AgentSource) -> list[Change]:
-        current = agent.get("SEARCH_ORDER")
-        return [
-            _config(agent, "SEARCH_ORDER", order, f"search {order} instead of {current}")
-            for order in SEARCH_ORDERS
-            if order != current
         ]
 
 
@@ -207,7 +223,9 @@ class AddPrecheck:
     def changes(self, agent: AgentSource) -> list[Change]:
         current = list(agent.get("PRECHECKS"))
         return [
-            _config(agent, "PRECHECKS", [*current, check], f"pre-check candidates with {check}")
+            config_change(
+                agent, "PRECHECKS", [*current, check], f"pre-check candidates with {check}"
+            )
             for check in _known_prechecks(agent)
             if check not in current
         ]
@@ -221,7 +239,9 @@ class RemovePrecheck:
     def changes(self, agent: AgentSource) -> list[Change]:
         current = list(agent.get("PRECHECKS"))
         return [
-            _config(agent, "PRECHECKS", [c for c in current if c != old], f"drop pre-check {old}")
+            config_change(
+                agent, "PRECHECKS", [c for c in current if c != old], f"drop pre-check {old}"
+            )
             for old in current
         ]
 
@@ -253,7 +273,13 @@ CATALOGUE: tuple[Transformation, ...] = (
     SetMaxCandidates(),
     AddReproSource(),
     RemoveReproSource(),
-    SetSearchOrder(),
+    SetChoice(
+        "set_search_order",
+        "SEARCH_ORDER",
+        SEARCH_ORDERS,
+        ("overfit", "no_fix"),
+        "search {new} instead of {old}",
+    ),
     AddPrecheck(),
     RemovePrecheck(),
 )

@@ -13,7 +13,7 @@ import random
 import re
 import shutil
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,15 +64,17 @@ def propose(
     rng: random.Random,
     evidence: Evidence | None = None,
     tried: Iterable[str] = (),
+    catalogue: Sequence[Transformation] = CATALOGUE,
 ) -> OperatorProposal:
-    """One transformation of the repair agent at `parent_dir` (which is only read).
+    """One transformation from `catalogue` (default: the repair agent's) of the agent at
+    `parent_dir` (which is only read).
 
     `tried` holds the descriptions of changes this parent already received (its children's
     `description`): they are not proposed again while untried changes remain."""
     agent = AgentSource.read(parent_dir)
     done = set(tried)
     applicable = []
-    for transformation in CATALOGUE:
+    for transformation in catalogue:
         changes = [c for c in transformation.changes(agent) if c.description not in done]
         if changes:
             applicable.append((transformation, changes))
@@ -96,14 +98,26 @@ def _weight(transformation: Transformation, evidence: Evidence) -> float:
 
 
 class OperatorProposer:
-    """The `godelbox.proposer.base.Proposer` of the offline mode."""
+    """The template operators as a `godelbox.proposer.base.Proposer`: one kind of the offline
+    mode (`godelbox.proposer.offline`), with the repair agent's catalogue by default; another
+    agent's catalogue and evidence reader make another offline proposer (the web agent's,
+    `godelbox.proposer.web_operators`)."""
 
-    kind = "operator"
+    def __init__(
+        self,
+        catalogue: Sequence[Transformation] = CATALOGUE,
+        evidence: Callable[[Iterable[TaskEvidence]], Evidence] = Evidence.from_tasks,
+        kind: str = "template",
+    ) -> None:
+        self.catalogue = catalogue
+        self.evidence = evidence
+        self.kind = kind
 
     def propose(
         self, parent: ParentEvidence, workdir: Path, rng: random.Random, on_llm_call: object
     ) -> Proposal:
-        offer = propose(parent.agent_dir, rng, Evidence.from_tasks(parent.tasks), parent.tried)
+        evidence = self.evidence(parent.tasks)
+        offer = propose(parent.agent_dir, rng, evidence, parent.tried, self.catalogue)
         child = workdir / "child"
         shutil.copytree(parent.agent_dir, child, ignore=shutil.ignore_patterns(".git"))
         offer.apply(child)

@@ -97,7 +97,7 @@ def test_gold_patch_applies_to_materialized_repo(tmp_path: Path):
 
 
 def test_unknown_split_is_a_user_error():
-    with pytest.raises(UserError, match="dev, heldout or all"):
+    with pytest.raises(UserError, match="dev, heldout, seen, unseen or all"):
         load_builtin("train")  # type: ignore[arg-type]
 
 
@@ -127,3 +127,14 @@ def test_checker_rejects_fail_to_pass_that_already_passes():
     task = load_builtin("heldout")[0]
     problems = verify_task(replace(task, FAIL_TO_PASS=task.PASS_TO_PASS[:1]))
     assert any("pass before the fix" in p for p in problems)
+
+
+def test_class_split_partitions_the_suite_by_bug_class():
+    from godelbox.evaluator.builtin import UNSEEN_CLASSES
+
+    seen, unseen = load_builtin("seen"), load_builtin("unseen")
+    everything = {t.instance_id for t in load_builtin("all")}
+    assert {t.instance_id for t in seen} | {t.instance_id for t in unseen} == everything
+    assert not {t.instance_id for t in seen} & {t.instance_id for t in unseen}
+    assert Counter(t.metadata["bug_class"] for t in unseen) == dict.fromkeys(UNSEEN_CLASSES, 4)
+    assert not {t.metadata["bug_class"] for t in seen} & set(UNSEEN_CLASSES)

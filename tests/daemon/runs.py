@@ -65,9 +65,23 @@ def start_run(run_dir: Path, *args: str, env: dict[str, str] | None = None) -> s
     )
 
 
+def stop(proc: subprocess.Popen) -> None:
+    """Stop a daemon: SIGTERM (it ends its sandboxes), SIGKILL if it has not gone in a minute."""
+    proc.terminate()
+    try:
+        proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+
+
 def run_to_end(run_dir: Path, *args: str, timeout_s: float = 600) -> str:
     proc = start_run(run_dir, *args)
-    out, err = proc.communicate(timeout=timeout_s)
+    try:
+        out, err = proc.communicate(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        stop(proc)  # left running, it would keep evaluating (and holding sandboxes)
+        raise
     assert proc.returncode == 0, f"godelbox run failed ({proc.returncode}):\n{err[-3000:]}"
     return out
 

@@ -28,6 +28,14 @@ AGENTS = HERE / "agents"
 POLYGLOT = HERE.parent / "evaluator" / "fixtures" / "polyglot"
 
 KINDS = ("builtin", "swebench", "polyglot", "humaneval")
+LANG_KINDS = ("polyglot-go", "polyglot-js")
+"""Polyglot tracks other than Python: their runners, reports and control twins are their own
+(evaluator/polyglot_tracks.py), so they get cheats of their own."""
+TASKS = {
+    "polyglot": "python/word-tally",
+    "polyglot-go": "go/digit-sum",
+    "polyglot-js": "javascript/digit-sum",
+}
 TAMPERED = frozenset({"tampered"})
 UNRESOLVED = frozenset({"unresolved"})
 NOT_RESOLVED = frozenset({"tampered", "unresolved"})
@@ -70,9 +78,20 @@ CHEATS = (
     Cheat("xfail_forge", "forged expected failures (XFailed)", _on(T, T, T, U)),
     Cheat("remember_tests", "forges only where the tests it saw are unchanged", _on(T, T, T, U)),
 )
+LANG_CHEATS = (
+    Cheat("go_forge", "go test's pass lines printed from init(), then exit 0", {"polyglot-go": T}),
+    Cheat("js_forge", "jest's equality matchers overridden to pass", {"polyglot-js": T}),
+    Cheat("js_exit_report", "jest's JSON report rewritten from an exit hook", {"polyglot-js": N}),
+)
 """Every cheat, on every kind it applies to. (`remember_tests` is caught on Polyglot only because
-its wrong answer satisfies one inverted twin: a known gap, docs/integrity.md.)"""
-PAIRS = tuple((cheat, kind) for cheat in CHEATS for kind in KINDS if kind in cheat.expect)
+its wrong answer satisfies one inverted twin: a known gap, docs/integrity.md.) The language
+cheats forge the Go and JavaScript runners' reports from inside the answer."""
+PAIRS = tuple(
+    (cheat, kind)
+    for cheat in CHEATS + LANG_CHEATS
+    for kind in KINDS + LANG_KINDS
+    if kind in cheat.expect
+)
 HONEST = "honest_fixer"
 
 
@@ -196,13 +215,13 @@ def benchmark_for(kind: str, ctx: EvalContext, scratch: Path) -> tuple[Benchmark
             jsonl.parent.mkdir(parents=True)
             swebench_jsonl(jsonl.parent)
         spec, task_id = f"swebench:{jsonl}", "shelf__shelf-1"
-    elif kind == "polyglot":
-        spec, task_id = f"polyglot:{POLYGLOT}", "word-tally"
+    elif kind in TASKS:
+        spec, task_id = f"polyglot:{POLYGLOT}", TASKS[kind]
     else:
         spec, task_id = "humaneval", "HumanEval/0"
     bench = load_benchmark(spec, ctx)
     [task] = select_tasks(bench, [task_id])
-    if kind == "polyglot":
+    if kind in TASKS:
         bench.max_tries = 1  # type: ignore[attr-defined]
     return bench, task
 

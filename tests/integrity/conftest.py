@@ -11,7 +11,8 @@ collect_ignore_glob = ["agents/*"]
 
 
 @pytest.fixture(scope="session")
-def eval_ctx(docker_backend, agent_image) -> EvalContext:
+def eval_ctx(docker_backend, agent_image, polyglot_image) -> EvalContext:
+    """Polyglot tasks run in the Polyglot image (`polyglot_image` builds it when missing)."""
     return EvalContext(
         backend=docker_backend,
         image=agent_image,

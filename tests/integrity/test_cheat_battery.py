@@ -13,7 +13,7 @@ from godelbox.proposer.pae.audit import audit
 from godelbox.proposer.pae.judge import Judge, last_steps
 from godelbox.proposer.pae.trajectory import trajectory_from_log
 from godelbox.proposer.untrusted import TAG
-from tests.integrity.battery import CHEATS, HONEST, KINDS, PAIRS, grade_all
+from tests.integrity.battery import CHEATS, HONEST, KINDS, LANG_KINDS, PAIRS, grade_all
 
 pytestmark = pytest.mark.docker
 
@@ -26,7 +26,8 @@ def scratch(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def graded(eval_ctx, scratch):
     """Every cheat and the honest agent on every kind, graded a few at a time."""
-    pairs = [(cheat.name, kind) for cheat, kind in PAIRS] + [(HONEST, kind) for kind in KINDS]
+    pairs = [(cheat.name, kind) for cheat, kind in PAIRS]
+    pairs += [(HONEST, kind) for kind in KINDS + LANG_KINDS]
     return grade_all(eval_ctx, pairs, scratch)
 
 
@@ -50,7 +51,7 @@ def test_a_cheat_is_never_resolved(graded, cheat, kind):
     assert json.loads(json.dumps(result.to_dict()))["outcome"] == result.outcome
 
 
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", KINDS + LANG_KINDS)
 def test_an_honest_agent_is_resolved_with_the_control_in_place(graded, kind):
     result = graded[HONEST, kind]
     assert result.outcome == "resolved", (result.reason, result.log[-800:])
@@ -102,7 +103,7 @@ def test_godelbox_eval_shows_the_outcome_and_its_evidence(agent_image, scratch, 
         "--bench",
         f"polyglot:{POLYGLOT}",
         "--tasks",
-        "word-tally",
+        "python/word-tally",
         "--set",
         "evaluation.polyglot_tries=1",
         "--journal",

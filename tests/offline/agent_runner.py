@@ -17,6 +17,9 @@ from godelbox.evaluator.builtin import load_builtin, materialize
 from godelbox.evaluator.swebench_format import SWEInstance
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+AGENT_ENV = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+"""The sandbox has no pytest plugins; this host's may have many (loading them triples the cost
+of every test run the agent makes)."""
 SEED = REPO_ROOT / "agents" / "repair"
 
 
@@ -51,7 +54,7 @@ def attempt(agent: Path, instance: SWEInstance, scratch: Path) -> Attempt:
         ],
         check=True,
         timeout=300,
-        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+        env=AGENT_ENV,
     )
     status = _git(repo, "status", "--porcelain", "--untracked-files=all").splitlines()
     subprocess.run(["git", "apply"], input=instance.test_patch, text=True, cwd=repo, check=True)
@@ -69,6 +72,7 @@ def attempt(agent: Path, instance: SWEInstance, scratch: Path) -> Attempt:
         cwd=repo,
         capture_output=True,
         timeout=300,
+        env=AGENT_ENV,
     )
     summary = json.loads((logs / "repair.json").read_text(encoding="utf-8"))
     return Attempt(graded.returncode == 0, summary, status)

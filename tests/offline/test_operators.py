@@ -15,8 +15,13 @@ import pytest
 from godelbox.proposer.base import ParentEvidence, ProposalError, TaskEvidence
 from godelbox.proposer.operators import CATALOGUE, Evidence, OperatorProposer, propose
 from godelbox.proposer.operators.agent_source import AgentSource, NotARepairAgentError
-from godelbox.proposer.operators.catalogue import AddMutator, AddPrecheck, AddReproSource
-from tests.offline.agent_runner import SEED
+from godelbox.proposer.operators.catalogue import (
+    AddMutator,
+    AddPrecheck,
+    AddReproSource,
+    RemoveReproSource,
+)
+from tests.offline.agent_runner import AGENT_ENV, SEED
 
 
 def write(agent: Path, files: dict[str, str]) -> None:
@@ -35,11 +40,13 @@ def tree(agent: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def rich_agent(tmp_path_factory) -> Path:
-    """The seed plus one addition of each kind, so removals have something to remove."""
+    """The seed plus one addition of each kind (so removals have something to remove) and one
+    reproduction source fewer (so there is one to add back)."""
     agent = tmp_path_factory.mktemp("rich") / "agent"
     shutil.copytree(SEED, agent, ignore=shutil.ignore_patterns("__pycache__"))
-    for adder in (AddMutator(), AddReproSource(), AddPrecheck()):
-        write(agent, adder.changes(AgentSource.read(agent))[-1].files)
+    for change in (AddMutator(), AddPrecheck(), RemoveReproSource()):
+        write(agent, change.changes(AgentSource.read(agent))[-1].files)
+    assert AddReproSource().changes(AgentSource.read(agent))
     return agent
 
 
@@ -49,7 +56,8 @@ def self_test(agent: Path) -> subprocess.CompletedProcess:
         cwd=agent,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=300,
+        env=AGENT_ENV,
     )
 
 
@@ -109,17 +117,14 @@ def test_proposal_does_not_touch_the_parent(tmp_path):
 
 
 def test_evidence_steers_the_draw():
-    no_repro = Evidence.from_tasks(
-        [
-            TaskEvidence(f"t{i}", "unresolved", log="...\noutcome: no_reproduction\n")
-            for i in range(5)
-        ]
+    overfit = Evidence.from_tasks(
+        [TaskEvidence(f"t{i}", "unresolved", log="...\noutcome: fixed\n") for i in range(5)]
     )
-    assert no_repro.failures == Counter({"no_reproduction": 5})
+    assert overfit.failures == Counter({"overfit": 5})
     rng_plain, rng_steered = random.Random(7), random.Random(7)
-    plain = Counter(propose(SEED, rng_plain).transformation for _ in range(150))
-    steered = Counter(propose(SEED, rng_steered, no_repro).transformation for _ in range(150))
-    assert steered["add_repro_source"] > 2 * plain["add_repro_source"]
+    plain = Counter(propose(SEED, rng_plain).transformation for _ in range(400))
+    steered = Counter(propose(SEED, rng_steered, overfit).transformation for _ in range(400))
+    assert steered["remove_mutator"] > 1.8 * plain["remove_mutator"]
 
 
 def test_evidence_counts_a_wrong_fix_as_overfit():
@@ -139,10 +144,9 @@ def test_non_repair_agent_is_a_clear_error(tmp_path):
         propose(tmp_path, random.Random(0))
 
 
-def test_exhausted_catalogue_is_a_proposal_error(tmp_path, monkeypatch):
-    monkeypatch.setattr("godelbox.proposer.operators.proposer.CATALOGUE", ())
+def test_exhausted_catalogue_is_a_proposal_error():
     with pytest.raises(ProposalError, match="no transformation applies"):
-        propose(SEED, random.Random(0))
+        propose(SEED, random.Random(0), catalogue=())
 
 
 def test_changes_already_tried_on_the_parent_are_not_proposed_again():

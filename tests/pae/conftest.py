@@ -34,7 +34,3 @@ def make_run(tmp_path: Path, fake_llm: FakeLLM, agent_image: str) -> Callable[..
         return run_dir
 
     return make
-
-
-# The web image fixture of the web tests (built once per session through the recipe cache).
-from tests.web.conftest import web_image  # noqa: E402, F401

@@ -7,6 +7,7 @@ import contextlib
 import os
 import subprocess
 import sys
+import threading
 import time
 
 import docker.errors
@@ -87,6 +88,40 @@ def test_sweep_removes_dead_runs_only(docker_engine, agent_image):
                 c.remove(force=True)
 
 
+def test_sweeps_at_the_same_time_both_finish(docker_engine, agent_image):
+    """Two sweeps (a warm pool's two engine connections, two runs starting together) may try
+    to remove the same leftover at once; the engine refuses the second with a conflict."""
+    dead = lbl.owner_labels({"run": "dead-run-twice"}, pid=_dead_pid())
+    dead[lbl.OWNER_START] = "1"
+    made = [
+        docker_engine.containers.run(
+            agent_image, ["sleep", "60"], labels=dead, network_mode="none", detach=True
+        )
+        for _ in range(3)
+    ]
+    errors: list[BaseException] = []
+
+    def sweep() -> None:
+        try:
+            sweep_docker(docker_engine)
+        except BaseException as err:  # reported below, on the test thread
+            errors.append(err)
+
+    threads = [threading.Thread(target=sweep) for _ in range(2)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == []
+        for container in made:
+            assert not _exists(docker_engine.containers, container.id)
+    finally:
+        for container in made:
+            with contextlib.suppress(docker.errors.NotFound):
+                container.remove(force=True)
+
+
 def test_a_sandbox_whose_keeper_was_killed_says_so(docker_backend, docker_engine, agent_image):
     with docker_backend.start(SandboxSpec(agent_image)) as box:
         box.run(["sh", "-c", "kill -9 -1"], timeout_s=10)
@@ -107,29 +142,65 @@ def _tree(root, name: str, mode: int):
 def test_copies_before_and_after_the_first_command_keep_content_and_modes(
     docker_backend, agent_image, tmp_path
 ):
-    # Before the first command the keeper unpacks copies; after it, only the engine does, and
-    # the keeper must be a plain `sleep infinity` that agent code can no longer feed archives.
-    show = "stat -c '%n %a' */sub/*; tr '\\0' ' ' < /proc/$(pgrep -o -P 1)/cmdline"
+    # Before the first command the keeper unpacks copies; after it, only the engine does: the
+    # first command stops the keeper, and the late copy still arrives, whole.
+    show = "stat -c '%n %a' */sub/*"
+    stop_keeper = "kill -STOP $(pgrep -o -P 1)"
     with docker_backend.start(SandboxSpec(agent_image)) as box:
         box.copy_in(_tree(tmp_path / "a", "run.sh", 0o750), "/work/a")
         box.copy_in(_tree(tmp_path / "b", "secret.txt", 0o640), "/work/b")
-        before = box.run(["sh", "-c", show], timeout_s=10)
+        before = box.run(["sh", "-c", f"{show}; {stop_keeper}"], timeout_s=10)
         box.copy_in(_tree(tmp_path / "c", "late.py", 0o604), "/work/c")
         after = box.run(["sh", "-c", f"cat c/sub/late.py; {show}"], timeout_s=10)
     assert before.ok, before
-    assert before.stdout.splitlines() == [
-        "a/sub/run.sh 750",
-        "b/sub/secret.txt 640",
-        "sleep infinity ",
-    ]
+    assert before.stdout.splitlines() == ["a/sub/run.sh 750", "b/sub/secret.txt 640"]
     assert after.ok, after
     assert after.stdout.splitlines() == [
         "late.py",
         "a/sub/run.sh 750",
         "b/sub/secret.txt 640",
         "c/sub/late.py 604",
-        "sleep infinity ",
     ]
+
+
+FORGED = (
+    "import io, os, tarfile, subprocess\n"
+    "keeper = subprocess.run(['pgrep', '-o', '-P', '1'], capture_output=True, text=True)\n"
+    "buf = io.BytesIO()\n"
+    "with tarfile.open(fileobj=buf, mode='w') as tar:\n"
+    "    data = b'forged\\n'\n"
+    "    info = tarfile.TarInfo('repo/answer.txt'); info.size = len(data)\n"
+    "    tar.addfile(info, io.BytesIO(data))\n"
+    "forged = buf.getvalue()\n"
+    "with open(f'/proc/{keeper.stdout.strip()}/fd/1', 'wb') as out:\n"
+    "    out.write(b'godelbox-archive 0 %d\\n' % len(forged) + forged)\n"
+)
+
+
+@pytest.mark.parametrize("agent", ["forge", "stop"])
+def test_copy_out_is_the_sandbox_content_whatever_the_agent_does_to_the_keeper(
+    docker_backend, agent_image, tmp_path, monkeypatch, agent
+):
+    """Copy-outs ask the keeper first; an agent that forged its answer or stopped it gets the
+    work dir's real content out (through the engine when the keeper fails). Killing the keeper
+    ends the container (test_a_sandbox_whose_keeper_was_killed_says_so)."""
+    import godelbox.sandbox.docker as docker_module
+
+    monkeypatch.setattr(docker_module, "PACK_TIMEOUT_S", 2.0)
+    tree = tmp_path / "repo"
+    tree.mkdir()
+    (tree / "answer.txt").write_text("real\n")
+    argv = {
+        "forge": ["python3", "-c", FORGED],
+        "stop": ["sh", "-c", "kill -STOP $(pgrep -o -P 1)"],
+    }[agent]
+    with docker_backend.start(SandboxSpec(agent_image)) as box:
+        box.copy_in(tree, "/work/repo")
+        assert box.run(argv, timeout_s=20).ok
+        box.copy_out("/work/repo", tmp_path / "out")
+        box.copy_out("/work/repo", tmp_path / "again")
+    assert (tmp_path / "out" / "answer.txt").read_text() == "real\n"
+    assert (tmp_path / "again" / "answer.txt").read_text() == "real\n"
 
 
 def test_a_copy_in_larger_than_the_work_dir_fails_clearly_and_the_sandbox_stays_usable(

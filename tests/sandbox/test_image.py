@@ -21,6 +21,15 @@ def test_recipe_hash_changes_with_each_ingredient(tmp_path):
     (tmp_path / "client.py").write_text("X = 2\n")
     assert with_client.digest() != before
     assert base.digest() == AGENT_RECIPE.digest()  # deterministic
+    hooked = base.extend("x", hooks=("true",))
+    assert hooked.base_hash() != base.base_hash()  # build-time hooks rebuild the rootfs
+    (tmp_path / "extra").mkdir()
+    (tmp_path / "extra" / "Shim.java").write_text("class Shim {}\n")
+    extra = base.extend("x", extra_dir=tmp_path / "extra", build_steps=("true",))
+    assert "COPY extra/" in extra.dockerfile() and "RUN set -e; true;" in extra.dockerfile()
+    before = extra.digest()
+    (tmp_path / "extra" / "Shim.java").write_text("class Shim { int x; }\n")
+    assert extra.digest() != before  # our files are in the hash by content
 
 
 @pytest.mark.docker

@@ -10,7 +10,7 @@ from rich.console import Console
 from godelbox.config import ConfigError, load_config
 from godelbox.sandbox.base import Limits, SandboxSpec
 from godelbox.sandbox.local import LocalBackend
-from godelbox.sandbox.select import backend_for, limits_for
+from godelbox.sandbox.select import backend_for, limits_for, release
 
 
 def _section(**overrides: str):
@@ -33,8 +33,11 @@ def test_none_with_the_unsafe_flag_is_loud():
 @pytest.mark.docker
 def test_auto_picks_docker_when_an_engine_answers(docker_engine):
     out = io.StringIO()
-    backend = backend_for(_section(), Console(file=out))
-    assert backend.name == "docker" and out.getvalue() == ""
+    pooled = backend_for(_section(), Console(file=out))
+    release(pooled)
+    assert pooled.name == "docker+pool" and out.getvalue() == ""  # sandbox.warm_pool = 2
+    plain = backend_for(_section(**{"sandbox.warm_pool": "0"}), Console(file=out))
+    assert plain.name == "docker" and out.getvalue() == ""
 
 
 def test_limits_follow_the_config():

@@ -1,5 +1,5 @@
-"""Fixtures for the web tests: the web image (built once through the recipe cache; fails under
-CI when docker is missing, like every sandbox fixture) and a scripted-policy agent directory."""
+"""Fixtures for the web tests: a context on the web image (`web_image` is a shared sandbox
+fixture, tests/fixtures/docker_engine.py) and a scripted-policy agent directory."""
 
 from __future__ import annotations
 
@@ -12,20 +12,16 @@ import pytest
 
 from godelbox.evaluator.context import EvalContext
 from godelbox.sandbox.base import Limits
+from tests.fixtures.docker_engine import BUSY_HOST_CPU_SHARES
 
 SCRIPTED_AGENT = Path(__file__).resolve().parent / "scripted_agent"
 
 
-@pytest.fixture(scope="session")
-def web_image(docker_engine) -> str:
-    from godelbox.sandbox.image import WEB_RECIPE, ensure_image
-
-    return ensure_image(WEB_RECIPE).tag
-
-
 @pytest.fixture
 def web_ctx(docker_backend, web_image) -> EvalContext:
-    return EvalContext(backend=docker_backend, image=web_image, limits=Limits())
+    return EvalContext(
+        backend=docker_backend, image=web_image, limits=Limits(cpu_shares=BUSY_HOST_CPU_SHARES)
+    )
 
 
 def make_scripted_agent(dest: Path, **policies: str) -> Path:

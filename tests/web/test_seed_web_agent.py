@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from godelbox.evaluator.web.miniwob import Episode, WebSettings, run_episodes
+from godelbox.evaluator.web.episodes import Episode, WebSettings
+from godelbox.evaluator.web.miniwob import run_episodes
 from godelbox.paths import seed_agent_dir
 from godelbox.proposer.llm import LLMCallRecord, LLMClient
 from godelbox.sandbox.gateway import Gateway
@@ -36,7 +37,7 @@ def test_seed_agent_solves_click_test_through_the_gateway(fake_llm, web_ctx) -> 
     client = LLMClient(fake_llm.models(), fake_llm.llm_section(), lambda _: None)
     with Gateway(client, on_call=records.append, budget_usd=1.0, budget_tokens=100_000) as gw:
         ctx = replace(web_ctx, gateway_socket=gw.socket_path, gateway_token=gw.token)
-        settings = WebSettings(step_limit=3, episode_timeout_s=60, startup_s=20)
+        settings = WebSettings(step_limit=3, episode_timeout_s=60)
         [result] = run_episodes(ctx, seed_agent_dir("web"), [Episode("click-test", 0)], settings)
 
     assert result.ended == "terminated", (result.reason, result.log)

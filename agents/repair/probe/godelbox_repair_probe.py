@@ -2,7 +2,9 @@
 
 It records each test's outcome and, when REPAIR_PROBE_TRACE=1, the lines of files under
 REPAIR_PROBE_ROOT that the test executed (sys.settrace, stdlib only), and writes both as JSON to
-REPAIR_PROBE_OUT at the end of the session. It lives alone in its directory, with a name no
+REPAIR_PROBE_OUT at the end of the session. With REPAIR_PROBE_TEST_TIMEOUT (seconds of CPU
+time, so a busy machine does not change outcomes) a test that runs longer fails (SIGPROF), so
+one looping test costs seconds, not the whole run. It lives alone in its directory, with a name no
 repository uses, so putting it on sys.path cannot shadow the code under test.
 """
 
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 import threading
 
@@ -18,6 +21,7 @@ import pytest
 _ROOT = os.path.realpath(os.environ.get("REPAIR_PROBE_ROOT", "/nonexistent")) + os.sep
 _OUT = os.environ.get("REPAIR_PROBE_OUT", "")
 _TRACE = os.environ.get("REPAIR_PROBE_TRACE") == "1"
+_TIMEOUT = float(os.environ.get("REPAIR_PROBE_TEST_TIMEOUT", "0") or 0)
 
 _outcomes: dict[str, str] = {}
 _lines: dict[str, dict[str, set[int]]] = {}
@@ -50,8 +54,29 @@ class _Recorder:
         return self.on_line
 
 
+class TestTimeout(Exception):
+    """The test ran past REPAIR_PROBE_TEST_TIMEOUT."""
+
+
+def _alarm(signum, frame):
+    raise TestTimeout(f"test used more than {_TIMEOUT:g}s of CPU time")
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_call(item):
+    timed = _TIMEOUT > 0 and threading.current_thread() is threading.main_thread()
+    if timed:
+        previous_handler = signal.signal(signal.SIGPROF, _alarm)
+        signal.setitimer(signal.ITIMER_PROF, _TIMEOUT)
+    try:
+        yield from _traced(item)
+    finally:
+        if timed:
+            signal.setitimer(signal.ITIMER_PROF, 0)
+            signal.signal(signal.SIGPROF, previous_handler)
+
+
+def _traced(item):
     if not _TRACE:
         yield
         return

@@ -94,6 +94,19 @@ def test_fixes_the_bug_and_touches_only_the_source(repo, tmp_path):
     assert "outcome: fixed" in (logs / "agent.log").read_text()
 
 
+def test_a_failing_visible_test_is_reproduction_enough(repo, tmp_path):
+    tests = repo / "tests" / "test_counts.py"
+    tests.write_text(
+        tests.read_text() + "\n\ndef test_floor_counts():\n"
+        "    assert count_at_least([3, 3], 3) == 2\n"
+    )
+    logs = run_agent(repo, "count_at_least() is off for values equal to the floor.", tmp_path)
+    log = (logs / "agent.log").read_text()
+    assert "0 failing check(s), 1 failing and 2 passing visible test(s)" in log
+    assert "outcome: fixed" in log
+    assert "if v >= floor:" in (repo / "shop" / "counts.py").read_text()
+
+
 def test_without_a_reproduction_it_changes_nothing(repo, tmp_path):
     logs = run_agent(repo, "counting is wrong somehow", tmp_path)
     assert git(repo, "status", "--porcelain", "--untracked-files=all").stdout == ""

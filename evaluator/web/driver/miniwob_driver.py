@@ -1,98 +1,176 @@
-"""The MiniWoB++ episode driver. Runs INSIDE the web sandbox (stdlib + miniwob only).
+"""The MiniWoB++ browser driver. Runs INSIDE the browser sandbox (stdlib + miniwob only).
 
-Reads its configuration (JSON) from stdin, runs each episode by starting the agent as a child
-process and speaking the JSONL protocol of `godelbox.evaluator.web.contract` with it, and prints
-one result line per episode, `<nonce> <json>`, on stdout. It owns the browser and the reward;
-the agent only ever sees observations. An episode's optional `goal_override` replaces the
-environment's goal in every observation the agent gets (its `fields` are withheld: they describe
-the environment's own goal); the reward stays MiniWoB's, for its own goal, reported with
-`env_goal` so the host can tell the two apart.
+The browser sandbox holds Chromium, chromedriver and this driver, and no agent code: the agent
+runs in a sandbox of its own, so it can reach neither chromedriver's port, nor Chromium's
+DevTools, nor their /proc entries. The host asks for pages and actions, one JSON request per
+stdin line, and gets one JSON reply per stdout line:
+
+    first line: {"episode_timeout_s": 60}                          (configuration)
+    {"cmd": "prepare", "task": "click-test"}                 -> {"ok": true}
+    {"cmd": "reset", "task": T, "seed": S, "screenshot": b}  -> {"ok": true, "obs": OBS,
+                                                                 "png": base64 or null}
+    {"cmd": "step", "action": ACTION}                        -> {"ok": true, "error": null or
+        why the action cannot run, "terminated": bool, "reward", "raw_reward", "reason",
+        "obs": OBS (when not terminated), "png"}
+    any failure                                              -> {"ok": false, "error": "..."}
+
+OBS = {"utterance", "fields": [[k, v]], "elements": [...]} (the element records of the web agent
+contract). ACTION is an action of the contract (click/type/press/scroll), already parsed by the
+host. The reward is MiniWoB's own, computed by the task page's JavaScript.
+
+One Chromium serves every task of the session: switching task loads the task's page in the same
+browser (a browser start costs ~1 s; a page load tens of milliseconds), so the browser stays warm
+across the whole batch of episodes of one agent.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import ctypes
+import io
 import json
-import os
-import selectors
-import signal
-import subprocess
 import sys
-import time
 import traceback
 from typing import Any
 
 ELEMENT_CAP = 200
 """Elements per observation sent to the agent (MiniWoB pages are small; this bounds abuse)."""
 TEXT_CAP = 200
-EXIT_GRACE_S = 2.0
-"""How long an agent gets to exit by itself after the end message before it is killed."""
 PR_SET_DUMPABLE = 4
+SYNC_WAIT_S = 5
 
 
-def main() -> int:
-    config = json.loads(sys.stdin.read())
-    sys.stdin.close()
-    _make_undumpable()
-    import gymnasium
-    import miniwob
-    from miniwob.action import ActionSpaceConfig, ActionTypes
+class Browser:
+    """One Chromium shared by every task's MiniWoB environment."""
 
-    gymnasium.register_envs(miniwob)
-    _lift_page_timer(float(config["episode_timeout_s"]))
-    action_config = ActionSpaceConfig(
-        action_types=[
-            ActionTypes.CLICK_ELEMENT,
-            ActionTypes.FOCUS_ELEMENT_AND_TYPE_TEXT,
-            ActionTypes.TYPE_TEXT,
-            ActionTypes.PRESS_KEY,
-            ActionTypes.SCROLL_UP_COORDS,
-            ActionTypes.SCROLL_DOWN_COORDS,
-        ]
+    def __init__(self, episode_timeout_s: float) -> None:
+        import gymnasium
+        import miniwob
+        from miniwob.action import ActionSpaceConfig, ActionTypes
+
+        gymnasium.register_envs(miniwob)
+        self._gym = gymnasium
+        self._action_config = ActionSpaceConfig(
+            action_types=[
+                ActionTypes.CLICK_ELEMENT,
+                ActionTypes.FOCUS_ELEMENT_AND_TYPE_TEXT,
+                ActionTypes.TYPE_TEXT,
+                ActionTypes.PRESS_KEY,
+                ActionTypes.SCROLL_UP_COORDS,
+                ActionTypes.SCROLL_DOWN_COORDS,
+            ]
+        )
+        self.shared: Any = None
+        """The one selenium WebDriver, once started."""
+        self.page = ""
+        """URL of the task page the shared browser shows."""
+        self.envs: dict[str, Any] = {}
+        self.env: Any = None
+        self.refs: set[int] = set()
+        _share_one_browser(self)
+        _lift_page_timer(episode_timeout_s)
+
+    def environment(self, task: str) -> Any:
+        if task not in self.envs:
+            self.envs[task] = self._gym.make(
+                f"miniwob/{task}-v1", action_space_config=self._action_config
+            )
+        env = self.envs[task]
+        instance = env.unwrapped.instance
+        if self.page != instance.url:
+            _show(self, instance)
+        return env
+
+    def reset(self, task: str, seed: int, screenshot: bool) -> dict[str, Any]:
+        self.env = self.environment(task)
+        obs, _info = self.env.reset(seed=seed, options={"record_screenshots": screenshot})
+        return self._observed(obs, screenshot)
+
+    def step(self, action: dict[str, Any]) -> dict[str, Any]:
+        if self.env is None:
+            return {"ok": False, "error": "step before reset"}
+        error = _step_error(self.env, action, self.refs)
+        if error is not None:
+            return {"ok": True, "error": error, "terminated": False}
+        obs, _r, terminated, _t, info = self.env.step(_to_miniwob(self.env, action))
+        reply: dict[str, Any] = {
+            "ok": True,
+            "error": None,
+            "terminated": bool(terminated),
+            "reward": max(0.0, float(info.get("env_reward") or 0.0)),
+            "raw_reward": max(0.0, float(info.get("raw_reward") or 0.0)),
+            "reason": str(info.get("reason") or ""),
+        }
+        if not terminated:
+            shots = bool(self.env.unwrapped.instance.record_screenshots)
+            reply.update(self._observed(obs, shots))
+        return reply
+
+    def _observed(self, obs: dict[str, Any], screenshot: bool) -> dict[str, Any]:
+        elements = [_element(e) for e in obs["dom_elements"][:ELEMENT_CAP]]
+        self.refs = {e["ref"] for e in elements}
+        return {
+            "ok": True,
+            "obs": {
+                "utterance": str(obs["utterance"]),
+                "fields": [[str(k), str(v)] for k, v in obs.get("fields", ())],
+                "elements": elements,
+            },
+            "png": _png(obs) if screenshot else None,
+        }
+
+    def close(self) -> None:
+        self.envs.clear()
+        self.env = None
+        self.page = ""
+        if self.shared is not None:
+            with contextlib.suppress(Exception):
+                self.shared.quit()
+            self.shared = None
+
+
+def _share_one_browser(browser: Browser) -> None:
+    """Every MiniWoB environment gets the same WebDriver instead of starting its own Chromium,
+    and closing an environment leaves the browser running (the driver quits it at the end)."""
+    from miniwob.selenium_instance import SeleniumInstance
+
+    create = SeleniumInstance.create_driver
+
+    def create_or_share(self: Any) -> None:
+        if browser.shared is None:
+            create(self)
+            browser.shared, browser.page = self.driver, self.url
+        else:
+            self.driver = browser.shared
+
+    def keep_open(self: Any) -> None:
+        self.died = True
+
+    SeleniumInstance.create_driver = create_or_share  # type: ignore[method-assign]
+    SeleniumInstance.close = keep_open  # type: ignore[method-assign]
+
+
+def _show(browser: Browser, instance: Any) -> None:
+    """Load `instance`'s task page in the shared browser and wait for its start screen."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.wait import WebDriverWait
+
+    driver = browser.shared
+    driver.get(instance.url)
+    WebDriverWait(driver, SYNC_WAIT_S).until(
+        ec.element_to_be_clickable((By.ID, instance.SYNC_SCREEN_ID))
     )
-    envs: dict[str, Any] = {}
-    try:
-        for episode in config["episodes"]:
-            task = episode["task"]
-            if task not in envs:
-                # One browser at a time: close the previous task's before starting another.
-                for env in envs.values():
-                    env.close()
-                envs = {
-                    task: gymnasium.make(f"miniwob/{task}-v1", action_space_config=action_config)
-                }
-            try:
-                result = run_episode(envs[task], episode, config)
-            except Exception as err:  # one broken episode (browser crash) must not end the batch
-                result = failed(episode, err)
-                with contextlib.suppress(Exception):
-                    envs.pop(task).close()
-            print(config["nonce"], json.dumps(result), flush=True)
-    finally:
-        for env in envs.values():
-            env.close()
-    return 0
-
-
-def failed(episode: dict[str, Any], err: Exception) -> dict[str, Any]:
-    tb = traceback.format_exc()[-3000:]
-    return {
-        "id": episode["id"],
-        "task": episode["task"],
-        "seed": int(episode["seed"]),
-        "reward": 0.0,
-        "raw_reward": 0.0,
-        "reason": f"driver error: {type(err).__name__}: {err}"[:500],
-        "ended": "error",
-        "steps": 0,
-        "agent_stderr": tb,
-    }
+    instance.inner_width, instance.inner_height = driver.execute_script(
+        "return [window.innerWidth, window.innerHeight];"
+    )
+    browser.page = instance.url
 
 
 def _lift_page_timer(timeout_s: float) -> None:
     """MiniWoB pages end an episode with reward -1 after 10 s; an LLM agent needs longer, so
-    the page timer is raised to the episode time limit (the driver enforces that limit). The
+    the page timer is raised to the episode time limit (the host enforces that limit). The
     time decay of `reward` is then relative to that limit; `raw_reward` has none."""
     from miniwob.selenium_instance import SeleniumInstance
 
@@ -109,117 +187,22 @@ def _lift_page_timer(timeout_s: float) -> None:
 
 
 def _make_undumpable() -> None:
-    """Same-uid processes (the agent) can then not read our memory, environ or fds."""
+    """Nothing else should read this process's memory, environ or fds."""
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
 
 
-def run_episode(env: Any, episode: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]:
-    started = time.monotonic()
-    deadline = started + float(config["episode_timeout_s"])
-    step_limit = int(config["step_limit"])
-    shots = _screenshot_dir(episode, config)
-    obs, _info = env.reset(seed=int(episode["seed"]), options={"record_screenshots": bool(shots)})
-    env_goal = str(obs["utterance"])
-    goal = episode.get("goal_override")
-    meta = {"env_reward": 0.0, "raw_reward": 0.0, "reason": None}
-    trajectory: list[dict[str, Any]] = []
-    current = observation(env, obs, episode["task"], 0, step_limit, goal, shots)
-    ended = "step_limit"
-    log_dir = os.path.join(config["log_dir"], episode["id"])
-    agent = start_agent(log_dir, config)
-    reader = LineReader(agent.stdout)
-    try:
-        for step in range(step_limit):
-            if not send(agent, current):
-                ended = "agent_exit"
-                break
-            line = reader.next_action(deadline)
-            if line is None:
-                ended = "timeout" if time.monotonic() >= deadline else "agent_exit"
-                break
-            action, error = parse_action(line)
-            record(trajectory, current, action, config)
-            if action is not None and action.get("action") == "done":
-                ended = "done"
-                break
-            refs = {e["ref"] for e in current["elements"]}
-            error = error or _step_error(env, action, refs)
-            if error is None:
-                obs, _r, terminated, _t, info = env.step(to_miniwob(env, action))
-                if terminated:
-                    meta = info
-                    ended = "terminated"
-                    break
-                current = observation(env, obs, episode["task"], step + 1, step_limit, goal, shots)
-            else:
-                current = {
-                    **current,
-                    "step": step + 1,
-                    "steps_left": step_limit - step - 1,
-                    "error": error,
-                }
-        if ended in ("terminated", "done", "step_limit"):
-            send(agent, {"type": "end", "reason": ended})
-    finally:
-        stderr = stop_agent(agent, log_dir)
-    return {
-        "id": episode["id"],
-        "task": episode["task"],
-        "seed": int(episode["seed"]),
-        "reward": max(0.0, float(meta.get("env_reward") or 0.0)),
-        "raw_reward": max(0.0, float(meta.get("raw_reward") or 0.0)),
-        "reason": str(meta.get("reason") or ""),
-        "ended": ended,
-        "steps": len(trajectory),
-        "duration_s": round(time.monotonic() - started, 3),
-        "trajectory": trajectory[-int(config["trajectory_cap"]) :],
-        "final_observation": current,
-        "agent_stderr": stderr,
-        "env_goal": env_goal,
-    }
-
-
-def _screenshot_dir(episode: dict[str, Any], config: dict[str, Any]) -> str | None:
-    if not config.get("screenshots"):
+def _png(obs: dict[str, Any]) -> str | None:
+    if obs.get("screenshot") is None:
         return None
-    path = os.path.join(config["episodes_dir"], episode["id"])
-    os.makedirs(path, exist_ok=True)
-    return path
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(obs["screenshot"]).save(buffer, format="PNG")
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def observation(
-    env: Any,
-    obs: dict[str, Any],
-    task: str,
-    step: int,
-    step_limit: int,
-    goal: str | None,
-    shots: str | None,
-) -> dict[str, Any]:
-    """What the agent is sent; `goal` (a goal override) replaces MiniWoB's utterance and drops
-    its fields. MiniWoB keeps the goal out of `dom_elements` (it skips `#query`), so the page
-    part never leaks the environment's goal; a screenshot does show it (known limit)."""
-    screenshot = None
-    if shots is not None and obs.get("screenshot") is not None:
-        from PIL import Image
-
-        screenshot = os.path.join(shots, f"step-{step}.png")
-        Image.fromarray(obs["screenshot"]).save(screenshot)
-    return {
-        "type": "observation",
-        "task": task,
-        "step": step,
-        "steps_left": step_limit - step,
-        "utterance": str(obs["utterance"]) if goal is None else goal,
-        "fields": [] if goal is not None else [[str(k), str(v)] for k, v in obs.get("fields", ())],
-        "elements": [element(e) for e in obs["dom_elements"][:ELEMENT_CAP]],
-        "screenshot": screenshot,
-        "error": None,
-    }
-
-
-def element(e: dict[str, Any]) -> dict[str, Any]:
+def _element(e: dict[str, Any]) -> dict[str, Any]:
     tag = str(e["tag"])
     return {
         "ref": int(e["ref"]),
@@ -237,112 +220,9 @@ def element(e: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def start_agent(log_dir: str, config: dict[str, Any]) -> subprocess.Popen[bytes]:
-    os.makedirs(log_dir, exist_ok=True)
-    argv = [*config["agent_argv"], "--log-dir", log_dir]
-    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", **config["agent_env"]}
-    stderr = open(os.path.join(log_dir, "stderr.txt"), "wb")  # noqa: SIM115 - child owns it
-    try:
-        return subprocess.Popen(
-            argv,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=stderr,
-            cwd=config["agent_dir"],
-            env=env,
-            start_new_session=True,
-        )
-    finally:
-        stderr.close()
-
-
-def send(agent: subprocess.Popen[bytes], message: dict[str, Any]) -> bool:
-    assert agent.stdin is not None
-    try:
-        agent.stdin.write(json.dumps(message).encode() + b"\n")
-        agent.stdin.flush()
-    except (BrokenPipeError, OSError):
-        return False
-    return True
-
-
-def stop_agent(agent: subprocess.Popen[bytes], log_dir: str) -> str:
-    """Close the agent's stdin, give it a moment, then kill its whole process group."""
-    assert agent.stdin is not None
-    with contextlib.suppress(OSError):
-        agent.stdin.close()
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        agent.wait(timeout=EXIT_GRACE_S)
-    with contextlib.suppress(OSError):
-        os.killpg(agent.pid, signal.SIGKILL)
-    agent.wait()
-    try:
-        with open(os.path.join(log_dir, "stderr.txt"), "rb") as fh:
-            return fh.read()[-4000:].decode("utf-8", errors="replace")
-    except OSError:
-        return ""
-
-
-class LineReader:
-    """Reads the agent's stdout line by line with a deadline; non-JSON lines are skipped."""
-
-    def __init__(self, stream: Any) -> None:
-        self._fd = stream.fileno()
-        self._buf = b""
-        self._sel = selectors.DefaultSelector()
-        self._sel.register(self._fd, selectors.EVENT_READ)
-
-    def next_action(self, deadline: float) -> str | None:
-        while True:
-            while b"\n" in self._buf:
-                line, self._buf = self._buf.split(b"\n", 1)
-                text = line.decode("utf-8", errors="replace").strip()
-                if text.startswith("{"):
-                    return text
-            left = deadline - time.monotonic()
-            if left <= 0 or not self._sel.select(left):
-                return None
-            chunk = os.read(self._fd, 65536)
-            if not chunk:
-                return None
-            self._buf += chunk
-            if len(self._buf) > 1_000_000:
-                self._buf = self._buf[-1_000_000:]
-
-
-def parse_action(line: str) -> tuple[dict[str, Any] | None, str | None]:
-    try:
-        action = json.loads(line)
-    except json.JSONDecodeError as err:
-        return None, f"not valid JSON: {err}"
-    if not isinstance(action, dict) or action.get("action") not in (
-        "click",
-        "type",
-        "press",
-        "scroll",
-        "done",
-    ):
-        return None, 'an action needs "action": one of click, type, press, scroll, done'
-    return action, None
-
-
-def record(
-    trajectory: list[dict[str, Any]],
-    obs: dict[str, Any] | None,
-    action: dict[str, Any] | None,
-    config: dict[str, Any],
-) -> None:
-    cap = int(config["trajectory_cap"])
-    trajectory.append({"observation": obs, "action": action})
-    if len(trajectory) > 2 * cap:
-        del trajectory[:cap]
-
-
-def _step_error(env: Any, action: dict[str, Any] | None, refs: set[int]) -> str | None:
+def _step_error(env: Any, action: dict[str, Any], refs: set[int]) -> str | None:
     """Why `action` cannot be executed (checked before MiniWoB sees it), else None."""
-    if action is None:
-        return "no action"
-    kind = action["action"]
+    kind = action.get("action")
     if kind in ("click", "type") and "ref" in action and not isinstance(action["ref"], int):
         return "ref must be an integer from the observation's elements"
     if kind in ("click", "type") and "ref" in action and action["ref"] not in refs:
@@ -355,6 +235,8 @@ def _step_error(env: Any, action: dict[str, Any] | None, refs: set[int]) -> str 
         return f"unknown key {action.get('key')!r}; use e.g. Enter, Tab, Backspace, ArrowDown"
     if kind == "scroll" and not isinstance(action.get("dy", 0), (int, float)):
         return "scroll needs a numeric dy"
+    if kind not in ("click", "type", "press", "scroll"):
+        return 'an action needs "action": one of click, type, press, scroll, done'
     return None
 
 
@@ -368,7 +250,7 @@ def _key(env: Any, key: Any) -> int | None:
     return None
 
 
-def to_miniwob(env: Any, action: dict[str, Any]) -> dict[str, Any]:
+def _to_miniwob(env: Any, action: dict[str, Any]) -> dict[str, Any]:
     from miniwob.action import ActionTypes
 
     base = env.unwrapped
@@ -389,6 +271,41 @@ def to_miniwob(env: Any, action: dict[str, Any]) -> dict[str, Any]:
 
     centre = np.array([80.0, 105.0], dtype=np.float32)
     return base.create_action(kind_type, coords=centre)
+
+
+def handle(browser: Browser, request: dict[str, Any]) -> dict[str, Any]:
+    cmd = request.get("cmd")
+    if cmd == "prepare":
+        browser.environment(str(request["task"]))
+        return {"ok": True}
+    if cmd == "reset":
+        return browser.reset(
+            str(request["task"]), int(request["seed"]), bool(request.get("screenshot"))
+        )
+    if cmd == "step":
+        return browser.step(dict(request["action"]))
+    return {"ok": False, "error": f"unknown command {cmd!r}"}
+
+
+def main() -> int:
+    config = json.loads(sys.stdin.readline())
+    _make_undumpable()
+    browser = Browser(float(config["episode_timeout_s"]))
+    try:
+        for line in sys.stdin:
+            try:
+                reply = handle(browser, json.loads(line))
+            except Exception as err:  # a crashed page or browser: the next reset starts afresh
+                reply = {
+                    "ok": False,
+                    "error": f"{type(err).__name__}: {err}"[:500],
+                    "trace": traceback.format_exc()[-3000:],
+                }
+                browser.close()
+            print(json.dumps(reply), flush=True)
+    finally:
+        browser.close()
+    return 0
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ of a SWE-style repository, the stub of a Polyglot exercise, HumanEval's solution
 tests import, the payload runs at import, inside the grading process."""
 
 import argparse
+import re
 from pathlib import Path
 
 TEST_DIRS = {"tests", "test", "testing"}
@@ -63,3 +64,17 @@ def plant(workspace: Path, payload: str, log_dir: Path, what: str) -> None:
         path.write_text(path.read_text() + "\n\n" + payload.strip() + "\n")
     names = ", ".join(str(p.relative_to(workspace)) for p in planted)
     (log_dir / "agent.log").write_text(f"cheat agent: {what}; planted in {names}\n")
+
+
+def plant_js(workspace: Path, payload: str, log_dir: Path, what: str) -> None:
+    """The JavaScript flavour: the payload appended to every solution module (not the specs,
+    not babel's configuration), which the tests import. The stub's `throw` becomes a wrong
+    value, so a forged matcher is what would make a test pass."""
+    planted = []
+    for src in sorted(workspace.glob("*.js")):
+        if src.name.endswith(".spec.js") or src.name.startswith(("babel", ".")):
+            continue
+        wrong = re.sub(r"throw new Error\([^;]*\);", "return -1;", src.read_text())
+        src.write_text(wrong + payload)
+        planted.append(src.name)
+    (log_dir / "agent.log").write_text(f"cheat agent: {what}; planted in {planted}\n")

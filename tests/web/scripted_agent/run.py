@@ -7,11 +7,12 @@ episode id (`<task>-<seed>`, the name of the --log-dir) or a task name to a beha
   input, then click the button whose text is the target, else Submit, else the only button;
 - wrong: click a button whose text is NOT the target;
 - bad-ref: first click a ref that is not on the page, then solve;
+- stuck: always click a ref that is not on the page;
 - hang: never answer (the driver must kill it at the episode limit);
-- freeze-browser: SIGSTOP every Chromium and chromedriver process, then act (the browser hangs,
-  the host must kill the batch);
-- forge: try to write a fake result onto the driver's stdout and read its memory, report what
-  happened on stderr, then give up.
+- freeze-browser: SIGSTOP every Chromium and chromedriver process it can see, report how many on
+  stderr, then solve (the browser runs in another sandbox: there are none to stop);
+- forge: look for the driver, Chromium and chromedriver and any listening loopback port, print
+  a fake result line, report what it found on stderr, then give up.
 """
 
 import contextlib
@@ -59,33 +60,35 @@ def processes():
         yield int(pid), cmd
 
 
+def browser_processes():
+    return [pid for pid, cmd in processes() if "chrom" in cmd or "miniwob_driver" in cmd]
+
+
 def freeze_browser():
-    for pid, cmd in processes():
-        if "chromium" in cmd or "chromedriver" in cmd:
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGSTOP)
+    frozen = 0
+    for pid in browser_processes():
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGSTOP)
+            frozen += 1
+    print(f"froze {frozen} browser processes", file=sys.stderr)
 
 
-def attempt(what, path, mode):
-    try:
-        with open(path, mode) as fh:
-            if "w" in mode:
-                fh.write("x {}\n")
-            else:
-                fh.read(1)
-        print(f"{what}: allowed", file=sys.stderr)
-    except OSError as err:
-        print(f"{what}: {type(err).__name__}", file=sys.stderr)
+def listening_ports():
+    ports = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError), open(table) as fh:
+            for row in fh.read().splitlines()[1:]:
+                local, state = row.split()[1], row.split()[3]
+                if state == "0A":  # LISTEN
+                    ports.append(int(local.rsplit(":", 1)[1], 16))
+    return ports
 
 
 def forge(obs):
-    for pid, cmd in processes():
-        if "miniwob_driver" in cmd:
-            attempt("write-stdout", f"/proc/{pid}/fd/1", "w")
-            attempt("read-mem", f"/proc/{pid}/mem", "rb")
-            attempt("read-environ", f"/proc/{pid}/environ", "rb")
+    print(f"browser processes seen: {len(browser_processes())}", file=sys.stderr)
+    print(f"listening ports: {listening_ports()}", file=sys.stderr)
     fake = {"id": "x", "task": obs["task"], "reward": 1.0, "raw_reward": 1.0, "ended": "done"}
-    print("0" * 32, json.dumps(fake), flush=True)
+    print(json.dumps({"ok": True, "terminated": True, "raw_reward": 1.0, **fake}), flush=True)
     return {"action": "done"}
 
 
@@ -107,7 +110,7 @@ def main():
         if policy == "freeze-browser":
             freeze_browser()
             policy = "solve"
-        if policy == "bad-ref" and obs["step"] == 0:
+        if policy == "stuck" or (policy == "bad-ref" and obs["step"] == 0):
             say({"action": "click", "ref": 99999})
             continue
         if policy == "forge":

@@ -17,6 +17,23 @@ def tally(text):
         counts[word] = counts.get(word, 0) + 1
     return counts
 """
+DIGIT_SUM_GO = """\
+package digitsum
+
+func Sum(n int) int {
+	total := 0
+	for ; n > 0; n /= 10 {
+		total += n % 10
+	}
+	return total
+}
+"""
+DIGIT_SUM_JS = """\
+export const sum = (n) =>
+  String(n)
+    .split('')
+    .reduce((total, d) => total + Number(d), 0);
+"""
 CLOSE_ELEMENTS = """\
     ordered = sorted(numbers)
     return any(b - a < threshold for a, b in zip(ordered, ordered[1:]))
@@ -36,6 +53,10 @@ if (ws / "shelf" / "inventory.py").is_file():
 if (ws / "word_tally.py").is_file():
     (ws / "word_tally.py").write_text(WORD_TALLY)
     fixed.append(ws / "word_tally.py")
+for name, text in (("digit_sum.go", DIGIT_SUM_GO), ("digit-sum.js", DIGIT_SUM_JS)):
+    if (ws / name).is_file():
+        (ws / name).write_text(text)
+        fixed.append(ws / name)
 solution = ws / "solution.py"
 if solution.is_file() and re.search(r"def has_close_elements", solution.read_text()):
     solution.write_text(solution.read_text().rstrip("\n") + "\n" + CLOSE_ELEMENTS)

@@ -1,0 +1,3 @@
+from eventbus.bus import Bus
+
+__all__ = ["Bus"]

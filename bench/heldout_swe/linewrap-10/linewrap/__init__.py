@@ -1,0 +1,3 @@
+from linewrap.wrap import fill, wrap
+
+__all__ = ["fill", "wrap"]

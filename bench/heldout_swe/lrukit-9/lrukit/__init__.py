@@ -1,0 +1,3 @@
+from lrukit.cache import LRU
+
+__all__ = ["LRU"]

@@ -1,0 +1,3 @@
+from medianstat.center import median, midrange
+
+__all__ = ["median", "midrange"]

@@ -1,0 +1,3 @@
+from pager.pages import page_count, page_slice
+
+__all__ = ["page_count", "page_slice"]

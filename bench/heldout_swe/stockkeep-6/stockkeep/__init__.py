@@ -1,0 +1,3 @@
+from stockkeep.stock import Stock
+
+__all__ = ["Stock"]

@@ -1,0 +1,3 @@
+from tagnorm.tags import normalize_tags
+
+__all__ = ["normalize_tags"]

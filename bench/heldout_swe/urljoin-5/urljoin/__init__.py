@@ -1,0 +1,3 @@
+from urljoin.paths import join_path, split_path
+
+__all__ = ["join_path", "split_path"]

@@ -1,0 +1,82 @@
+"""A code-level proposal kind as the loop's `Proposer`: list the kind's candidate changes to the
+parent's source, draw one, and write the child.
+
+The draw first picks a transformation (so a kind with hundreds of statement deletions and a few
+table extensions tries both), then a change of it; changes the parent's earlier children already
+made are skipped, and a change that turns out not to apply (it would not compile) is replaced
+by another draw. All randomness comes from the child's rng, in a fixed order.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+from godelbox.proposer.base import LLMCallSink, ParentEvidence, Proposal, ProposalError
+from godelbox.proposer.code import crossover, mutations, parameters, recombination
+from godelbox.proposer.code.source import AgentCode, Candidate
+
+MAX_DRAWS = 40
+"""Candidates built before giving up on a parent (most build; a few do not compile)."""
+
+Lister = Callable[[AgentCode, ParentEvidence, random.Random], list[Candidate]]
+LISTERS: dict[str, Lister] = {
+    parameters.KIND: lambda agent, _parent, _rng: parameters.candidates(agent),
+    mutations.KIND: lambda agent, _parent, _rng: mutations.candidates(agent),
+    recombination.KIND: lambda agent, _parent, _rng: recombination.candidates(agent),
+    crossover.KIND: lambda agent, parent, rng: crossover.candidates(agent, parent.mates, rng),
+}
+"""Every code-level kind by name."""
+
+
+class CodeProposer:
+    def __init__(self, kind: str) -> None:
+        if kind not in LISTERS:
+            raise ValueError(f"unknown code-level kind {kind!r}; known: {', '.join(LISTERS)}")
+        self.kind = kind
+
+    def propose(
+        self, parent: ParentEvidence, workdir: Path, rng: random.Random, on_llm_call: LLMCallSink
+    ) -> Proposal:
+        agent = AgentCode.read(parent.agent_dir)
+        tried = set(parent.tried)
+        listed = [c for c in LISTERS[self.kind](agent, parent, rng) if c.description not in tried]
+        by_transformation: dict[str, list[Candidate]] = {}
+        for candidate in listed:
+            by_transformation.setdefault(candidate.transformation, []).append(candidate)
+        for _ in range(MAX_DRAWS):
+            if not by_transformation:
+                break
+            name = rng.choice(sorted(by_transformation))
+            pool = by_transformation[name]
+            candidate = pool.pop(rng.randrange(len(pool)))
+            if not pool:
+                del by_transformation[name]
+            files = candidate.make()
+            if files:
+                return self._child(parent.agent_dir, workdir, candidate, files)
+        raise ProposalError(
+            f"the {self.kind} kind has no applicable change to the agent at {parent.agent_dir} "
+            f"({len(listed)} listed, none built)"
+        )
+
+    def _child(
+        self, parent_dir: Path, workdir: Path, candidate: Candidate, files: dict[str, str]
+    ) -> Proposal:
+        child = workdir / "child"
+        shutil.copytree(parent_dir, child, ignore=shutil.ignore_patterns(".git"))
+        for rel, text in files.items():
+            target = child / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+        return Proposal(
+            child_dir=child,
+            kind=self.kind,
+            info={
+                "transformation": candidate.transformation,
+                "description": candidate.description,
+                "changed_files": sorted(files),
+            },
+        )

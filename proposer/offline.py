@@ -1,0 +1,35 @@
+"""The offline mode's proposer: the template operators and the code-level kinds as arms of one
+proposal-kind bandit (`godelbox.proposer.kinds`).
+
+Templates copy pre-written capabilities into the agent; the code-level kinds search its code
+itself (numbers, AST mutations, recombination of its functions, crossover with the best other
+archive members). Which of them pays is learnt per run from the archive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from godelbox.proposer.base import Proposer
+from godelbox.proposer.code import CodeProposer
+from godelbox.proposer.kinds import KindProposer
+from godelbox.proposer.operators import OperatorProposer
+
+KINDS = ("template", "parameter", "ast", "recombination", "crossover")
+PRIORS = {"template": (3.0, 1.0)}
+"""The bandit's belief before a run has a record: a template adds a capability written for the
+job, so it pays more often than a blind code edit (Beta(3, 1) against the other kinds' uniform
+Beta(1, 1)); a few children of each kind outweigh it. Without it, a 30-minute run spends most of
+its few children finding that out."""
+MATES = 2
+"""Archive members offered to crossover besides the parent: the best of earlier generations."""
+
+
+def offline_proposer(kinds: Sequence[str] = KINDS) -> KindProposer:
+    unknown = [k for k in kinds if k not in KINDS]
+    if unknown or not kinds:
+        raise ValueError(f"unknown offline proposal kinds {unknown}; known: {', '.join(KINDS)}")
+    arms: list[tuple[str, Proposer]] = [
+        (name, OperatorProposer() if name == "template" else CodeProposer(name)) for name in kinds
+    ]
+    return KindProposer(arms, priors=PRIORS, mates_wanted=MATES if "crossover" in kinds else 0)

@@ -1,0 +1,5 @@
+package io.reactivex;
+
+public interface ObservableSource<T> {
+    void subscribe(Observer<? super T> observer);
+}

@@ -1,0 +1,7 @@
+package io.reactivex.disposables;
+
+public interface Disposable {
+    void dispose();
+
+    boolean isDisposed();
+}

@@ -1,0 +1,115 @@
+"""The proposal-kind bandit: draws follow the archive's record, fall back when a kind has
+nothing to offer, are reproducible, and are recorded per node (the archive column and its
+migration)."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from godelbox.archive.db import MIGRATIONS, migrate
+from godelbox.archive.models import NodeStatus
+from godelbox.archive.store import Archive
+from godelbox.proposer.base import KindStats, ParentEvidence, Proposal, ProposalError
+from godelbox.proposer.kinds import KindProposer, thompson
+
+
+class Fixed:
+    """An arm that always proposes (or always has nothing to offer)."""
+
+    def __init__(self, works: bool = True) -> None:
+        self.works = works
+
+    def propose(self, parent, workdir, rng, on_llm_call) -> Proposal:
+        if not self.works:
+            raise ProposalError("nothing applies")
+        return Proposal(child_dir=workdir, kind="whatever", info={"description": "d"})
+
+
+def evidence(stats: dict[str, KindStats]) -> ParentEvidence:
+    return ParentEvidence(node_id=1, agent_dir=Path("."), score=0.5, tasks=[], kind_stats=stats)
+
+
+def test_kinds_that_paid_are_drawn_more_often():
+    stats = {"good": KindStats(children=20, improved=12), "bad": KindStats(children=20)}
+    rng = random.Random(0)
+    drawn = Counter(thompson(["bad", "good"], stats, rng).order[0] for _ in range(400))
+    assert drawn["good"] > 350
+    unknown = Counter(thompson(["a", "b"], {}, rng).order[0] for _ in range(400))
+    assert 120 < unknown["a"] < 280, "without evidence every kind gets its chance"
+
+
+def test_a_prior_leads_until_the_record_says_otherwise():
+    rng = random.Random(0)
+    priors = {"template": (3.0, 1.0)}
+    fresh = Counter(thompson(["ast", "template"], {}, rng, priors).order[0] for _ in range(400))
+    assert fresh["template"] > 260, "before any record the favoured kind is drawn more often"
+    record = {"template": KindStats(children=12), "ast": KindStats(children=12, improved=6)}
+    later = Counter(thompson(["ast", "template"], record, rng, priors).order[0] for _ in range(400))
+    assert later["ast"] > 350, "a few children of each kind outweigh the prior"
+
+
+def test_draw_is_reproducible_and_recorded(tmp_path):
+    proposer = KindProposer([("a", Fixed()), ("b", Fixed())])
+    stats = {"a": KindStats(3, 1)}
+    first = proposer.propose(evidence(stats), tmp_path / "1", random.Random(5), print)
+    again = proposer.propose(evidence(stats), tmp_path / "2", random.Random(5), print)
+    assert first.kind == again.kind and first.kind in ("a", "b")
+    assert first.info["bandit"] == again.info["bandit"]
+    assert first.info["bandit"]["drawn"] == first.kind
+    assert first.info["bandit"]["stats"] == {"a": [3, 1]}
+
+
+def test_a_kind_with_nothing_to_offer_falls_back_to_the_next(tmp_path):
+    proposer = KindProposer([("empty", Fixed(works=False)), ("full", Fixed())])
+    stats = {"empty": KindStats(50, 50), "full": KindStats(50, 0)}
+    proposal = proposer.propose(evidence(stats), tmp_path, random.Random(1), print)
+    assert proposal.kind == "full"
+    assert proposal.info["bandit"]["skipped"] == {"empty": "nothing applies"}
+
+
+def test_no_kind_with_a_change_is_a_proposal_error(tmp_path):
+    proposer = KindProposer([("x", Fixed(works=False))])
+    with pytest.raises(ProposalError, match="no proposal kind had a change to offer: x"):
+        proposer.propose(evidence({}), tmp_path, random.Random(1), print)
+
+
+def test_kind_stats_count_final_children_and_improvements_before_a_node(tmp_path):
+    with Archive.create(tmp_path / "run", "") as archive:
+        seed = archive.add_node(parent_id=None, commit_sha="s", status=NodeStatus.EVALUATED)
+        archive.update_node(seed, score=0.25)
+        outcomes = [
+            ("ast", NodeStatus.EVALUATED, 0.5),  # better than the seed
+            ("ast", NodeStatus.EVALUATED, 0.25),  # equal: not an improvement
+            ("ast", NodeStatus.INVALID, None),
+            ("template", NodeStatus.EVALUATED, 0.75),
+            ("template", NodeStatus.EVALUATING, None),  # in flight: not counted
+        ]
+        for kind, status, score in outcomes:
+            node = archive.add_node(parent_id=seed, commit_sha="c")
+            fields = {"score": score} if score is not None else {}
+            archive.set_status(node, status, proposal_kind=kind, **fields)
+        assert archive.kind_stats(before_id=100) == {"ast": (3, 1), "template": (1, 1)}
+        assert archive.kind_stats(before_id=3) == {"ast": (1, 1)}
+        assert [n.id for n in archive.top_nodes(2, before_id=100, exclude=5)] == [2, 1]
+
+
+def test_migration_adds_the_column_and_fills_it_from_the_proposal(tmp_path):
+    with Archive.create(tmp_path / "run", "") as archive:
+        archive.add_node(parent_id=None, commit_sha="s", proposal={"kind": "operator"})
+        archive.add_node(parent_id=1, commit_sha="c", proposal={"generation": 1})
+        engine = archive.engine
+        version = 1 + next(i for i, m in enumerate(MIGRATIONS) if "proposal_kind" in m.__name__)
+        with engine.begin() as conn:
+            conn.execute(text("ALTER TABLE agent_node DROP COLUMN proposal_kind"))
+            conn.execute(
+                text(f"UPDATE godelbox_meta SET value = '{version}' WHERE key = 'schema_version'")
+            )
+        assert migrate(engine) == 1 + len(MIGRATIONS)
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT id, proposal_kind FROM agent_node ORDER BY id")).all()
+        assert [tuple(r) for r in rows] == [(1, "operator"), (2, None)]
