@@ -35,6 +35,7 @@ from godelbox.cli.eval_llm import (
     uses_models,
 )
 from godelbox.cli.eval_logs import EvalLogs
+from godelbox.cli.notes import note
 from godelbox.config import Config, StageSection, load_config
 from godelbox.errors import UserError
 from godelbox.evaluator import contract
@@ -431,7 +432,7 @@ def _preflight(ctx: EvalContext, spec: str, benchmark: Benchmark, console: Conso
     if recipe is not None:
         from godelbox.sandbox.image import ensure_image
 
-        image = ensure_image(recipe, progress=lambda m: console.log(escape(m))).tag
+        image = ensure_image(recipe, progress=note).tag
     images = [image] + ([ctx.web.image] if is_web(spec) else [])
     for each in images:
         try:
