@@ -22,6 +22,7 @@ from sqlmodel import SQLModel
 from godelbox.archive.jobs import EvalJob
 from godelbox.archive.models import APPLICATION_ID, AgentNode, Meta
 from godelbox.archive.pae_models import PAE_TABLES, SELF_TABLES
+from godelbox.archive.recordings import RECORDING_TABLES
 from godelbox.errors import UserError
 
 Migration = Callable[[Connection], None]
@@ -77,6 +78,11 @@ def _add_proposal_kind(conn: Connection) -> None:
             )
 
 
+def _add_recordings(conn: Connection) -> None:
+    """v8: recorded gateway exchanges (blobs, one tape per sandbox, calls) for replays."""
+    SQLModel.metadata.create_all(conn, tables=RECORDING_TABLES)
+
+
 MIGRATIONS: Sequence[Migration] = (
     _add_eval_jobs,
     _add_pae_tables,
@@ -84,6 +90,7 @@ MIGRATIONS: Sequence[Migration] = (
     _add_tampered_counter,
     _add_evaluation_cached,
     _add_proposal_kind,
+    _add_recordings,
 )
 """Append a function here (never edit an old one) for every schema change."""
 

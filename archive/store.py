@@ -48,9 +48,11 @@ from godelbox.archive.models import (
     Run,
     utcnow,
 )
+from godelbox.archive.recordings import recorded_bytes, write_tape
 from godelbox.archive.selection import policy_from_config
 from godelbox.config import CONFIG_FILE_NAME, Config, load_config
 from godelbox.errors import UserError
+from godelbox.sandbox.recording import Tape
 
 DB_FILE = "archive.db"
 CODE_DIR = "agents.git"
@@ -443,6 +445,15 @@ class Archive:
             session.commit()
             assert call.id is not None
             return call.id
+
+    def record_tape(self, node_id: int, tape: Tape, run_limit_bytes: int | None = None) -> int:
+        """Store one sandbox's recorded exchanges (archive/recordings.py); past
+        `run_limit_bytes` of recordings in the run, the tape is kept without its exchanges."""
+        with self._session() as session:
+            room = None if run_limit_bytes is None else run_limit_bytes - recorded_bytes(session)
+            tape_id = write_tape(session, node_id, tape, room)
+            session.commit()
+            return tape_id
 
     def llm_calls(self, node_id: int | None = None) -> list[LLMCall]:
         """Every recorded model call (of one node when `node_id` is given), oldest first."""

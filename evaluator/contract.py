@@ -1,6 +1,6 @@
 """The agent contract: how any agent directory is run on a coding task inside a sandbox.
 
-Every seed agent and every benchmark adapter follows it; the README repeats it for users.
+Every seed agent and every benchmark adapter follows it; docs/agents.md repeats it for users.
 
 Inside the sandbox (paths are under `godelbox.sandbox.base.WORK_DIR`):
 - the agent's own directory (a checkout of its git commit) is at `AGENT_DIR`;

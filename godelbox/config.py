@@ -32,6 +32,8 @@ class _Section(BaseModel):
 
 
 class RunSection(_Section):
+    """The run's identity: its seed and a label."""
+
     seed: int = Field(
         0, description="Seed for every random choice of the loop (selection, operators)."
     )
@@ -39,6 +41,8 @@ class RunSection(_Section):
 
 
 class ArchiveSection(_Section):
+    """Where the archive's tables live."""
+
     database_url: str = Field(
         "",
         description="SQLAlchemy URL; empty means SQLite in WAL mode at RUN_DIR/archive.db.",
@@ -61,8 +65,12 @@ class ModelEndpoint(_Section):
     context_window: int | None = Field(
         None, ge=256, description="Prompt + answer tokens the model takes; prompts are sized to it."
     )
-    input_usd_per_token: float | None = Field(None, ge=0)
-    output_usd_per_token: float | None = Field(None, ge=0)
+    input_usd_per_token: float | None = Field(
+        None, ge=0, description="Dollars per prompt token; wins over [[llm.prices]] and litellm."
+    )
+    output_usd_per_token: float | None = Field(
+        None, ge=0, description="Dollars per answer token; wins over [[llm.prices]] and litellm."
+    )
     local: bool | None = Field(
         None,
         description="Served on this machine (free); default: the table's api_base is on loopback.",
@@ -78,11 +86,13 @@ class ModelsSection(_Section):
     Each role is a model name or a `ModelEndpoint` table; a table's model name becomes the role's
     value and the table is kept in `endpoints`, so code asking `models.agent` gets a name."""
 
-    diagnose: str = ""
-    implement: str = ""
-    agent: str = ""
-    judge: str = ""
-    task_proposer: str = ""
+    diagnose: str = Field("", description="DGM's diagnosis of a parent's failures.")
+    implement: str = Field(
+        "", description="DGM's self-edit (the editing agent's `agent` role); set = the LLM mode."
+    )
+    agent: str = Field("", description="What agents in the sandbox get through the gateway.")
+    judge: str = Field("", description="PAE's judge of attempts.")
+    task_proposer: str = Field("", description="PAE's proposer of practice tasks.")
     api_base: str = Field("", description="Override the provider's base URL (vLLM, Ollama, ...).")
     endpoints: dict[str, ModelEndpoint] = Field(
         default_factory=dict, description="Per-role endpoint tables (filled from models.<role>)."
@@ -125,25 +135,40 @@ class ModelPrice(_Section):
     """Dollars per token for a model litellm has no price for (self-hosted, new, fake).
     Written as `[[llm.prices]]` tables; a price here wins over litellm's cost map."""
 
-    model: str
-    input_usd_per_token: float = Field(ge=0)
-    output_usd_per_token: float = Field(ge=0)
+    model: str = Field(description="The litellm model name the price is for.")
+    input_usd_per_token: float = Field(ge=0, description="Dollars per prompt token.")
+    output_usd_per_token: float = Field(ge=0, description="Dollars per answer token.")
 
 
 class LLMSection(_Section):
-    timeout_s: float = Field(120.0, gt=0)
-    max_retries: int = Field(4, ge=0)
+    """How the host calls models: timeouts, retries, budgets, prices (docs/llm.md)."""
+
+    timeout_s: float = Field(120.0, gt=0, description="Seconds per call attempt.")
+    max_retries: int = Field(
+        4, ge=0, description="Retries of 429, 5xx, timeouts and connection errors."
+    )
     backoff_s: float = Field(1.0, ge=0, description="First retry delay; doubles each retry.")
     max_backoff_s: float = Field(60.0, ge=0, description="Cap on one retry delay, Retry-After too.")
     run_budget_usd: float | None = Field(None, ge=0, description="Stop new LLM work past this.")
     sandbox_budget_usd: float = Field(1.0, ge=0, description="Per-sandbox cap at the gateway.")
-    sandbox_budget_tokens: int = Field(500_000, ge=0)
+    sandbox_budget_tokens: int = Field(500_000, ge=0, description="Per-sandbox token cap.")
     self_edit_budget_usd: float = Field(
         2.0, ge=0, description="Cap of the DGM self-edit's sandbox (separate from task runs)."
     )
-    self_edit_budget_tokens: int = Field(1_000_000, ge=0)
+    self_edit_budget_tokens: int = Field(
+        1_000_000, ge=0, description="Token cap of the DGM self-edit's sandbox."
+    )
     max_output_tokens: int = Field(
         2048, ge=1, description="max_tokens of every call that does not ask for less."
+    )
+    record_exchanges: bool = Field(
+        True, description="Keep every gateway exchange for `godelbox replay --rerun`."
+    )
+    record_sandbox_mb: float = Field(
+        64.0, gt=0, description="Compressed recording one sandbox may add; past it, cut."
+    )
+    record_run_mb: float = Field(
+        4096.0, gt=0, description="Compressed recordings per run; past it, tapes keep no calls."
     )
     prices: list[ModelPrice] = Field(default_factory=list)
 
@@ -152,9 +177,13 @@ PolicyName = Literal["dgm", "score_prop", "random", "best", "shinka_weighted", "
 
 
 class SelectionSection(_Section):
-    policy: PolicyName = "dgm"
+    """How parents are drawn from the archive (docs/archive.md)."""
+
+    policy: PolicyName = Field("dgm", description="The selection policy (docs/archive.md).")
     dgm_steepness: float = Field(10.0, gt=0, description="k in s = 1/(1+exp(-k(acc-0.5))).")
-    shinka_lambda: float = Field(10.0, gt=0)
+    shinka_lambda: float = Field(
+        10.0, gt=0, description="λ in sigmoid(λ(s-median)/MAD) of shinka_weighted."
+    )
     require_patch: bool = Field(
         True,
         description="A child becomes a parent only if it changed code in at least one task (DGM).",
@@ -165,8 +194,10 @@ class StageSection(_Section):
     """One evaluation stage: run `tasks` more tasks (None = all the rest), then continue to
     the next stage only if the score so far is at least `min_score_to_continue`."""
 
-    tasks: int | None = Field(None, ge=1)
-    min_score_to_continue: float = Field(0.0, ge=0, le=1)
+    tasks: int | None = Field(None, ge=1, description="Tasks in this stage; None = the rest.")
+    min_score_to_continue: float = Field(
+        0.0, ge=0, le=1, description="Resolved/evaluated so far needed to go on to the next stage."
+    )
     dynamic: bool = Field(
         False,
         description="Continue only at max(min_score_to_continue, the archive's second-best "
@@ -183,10 +214,14 @@ def _default_stages() -> list[StageSection]:
 
 
 class EvaluationSection(_Section):
+    """What children are evaluated on and how (docs/evaluation.md)."""
+
     bench: str = Field("builtin:dev", description="builtin:dev|builtin:heldout|polyglot:PATH|...")
-    stages: list[StageSection] = Field(default_factory=_default_stages)
-    workers: int = Field(2, ge=1)
-    task_timeout_s: float = Field(300.0, gt=0)
+    stages: list[StageSection] = Field(
+        default_factory=_default_stages, description="Consecutive slices of the task order."
+    )
+    workers: int = Field(2, ge=1, description="Tasks of one evaluation run at once.")
+    task_timeout_s: float = Field(300.0, gt=0, description="Seconds an agent gets per task.")
     polyglot_tries: int = Field(2, ge=1)
     attempt_seed: int = Field(
         0,
@@ -211,15 +246,21 @@ class WebSection(_Section):
 
 
 class SandboxSection(_Section):
-    backend: Literal["auto", "docker", "bubblewrap", "none"] = "auto"
-    image: str = "godelbox-agent:latest"
-    memory_mb: int = Field(1024, ge=64)
-    cpus: float = Field(1.0, gt=0)
-    pids: int = Field(256, ge=16)
-    tmp_mb: int = Field(256, ge=8)
-    work_mb: int = Field(512, ge=8)
+    """Where agent code runs and its limits (docs/sandbox.md, docs/hostile.md)."""
+
+    backend: Literal["auto", "docker", "bubblewrap", "none"] = Field(
+        "auto", description="auto = docker when an engine answers, else bubblewrap (warned)."
+    )
+    image: str = Field("godelbox-agent:latest", description="Image agents run in.")
+    memory_mb: int = Field(1024, ge=64, description="Memory (and memory+swap) per sandbox.")
+    cpus: float = Field(1.0, gt=0, description="CPU quota per sandbox.")
+    pids: int = Field(256, ge=16, description="Processes per sandbox.")
+    tmp_mb: int = Field(256, ge=8, description="Size of the sandbox's tmpfs /tmp.")
+    work_mb: int = Field(512, ge=8, description="Size of the work dir /work.")
     work_inodes: int = Field(200_000, ge=1000, description="Files the work dir may hold.")
-    output_limit_bytes: int = Field(1_000_000, ge=1024)
+    output_limit_bytes: int = Field(
+        1_000_000, ge=1024, description="Output one command may print before it is stopped."
+    )
     nofile: int = Field(4096, ge=64, description="Open files per sandbox process (ulimit -n).")
     copy_out_mb: int = Field(
         256, ge=1, description="Bytes of files one copy out of a sandbox may bring (else error)."
@@ -277,18 +318,28 @@ class CacheSection(_Section):
 class BudgetSection(_Section):
     """Any budget that is set and reached stops the run cleanly. None = unlimited."""
 
-    iterations: int | None = Field(None, ge=1)
-    children: int | None = Field(None, ge=1)
-    usd: float | None = Field(None, ge=0)
-    wall_clock_s: float | None = Field(None, gt=0)
-    no_improvement_generations: int | None = Field(None, ge=1)
+    iterations: int | None = Field(None, ge=1, description="Generations.")
+    children: int | None = Field(None, ge=1, description="Children proposed, valid or not.")
+    usd: float | None = Field(None, ge=0, description="Dollars spent on models.")
+    wall_clock_s: float | None = Field(
+        None, gt=0, description="Active daemon time over all sessions."
+    )
+    no_improvement_generations: int | None = Field(
+        None, ge=1, description="Generations in a row without a better best score."
+    )
 
 
 class LoopSection(_Section):
-    schedule: Literal["generational", "async"] = "generational"
-    children_per_generation: int = Field(2, ge=1)
-    proposal_workers: int = Field(1, ge=1)
-    eval_workers: int = Field(1, ge=1)
+    """The daemon's schedule, workers and executor (docs/evolution.md, docs/scale-out.md)."""
+
+    schedule: Literal["generational", "async"] = Field(
+        "generational",
+        description="generational: DGM's generations; async: HGM-style workers, each expanding "
+        "the parent the policy picks when it frees up.",
+    )
+    children_per_generation: int = Field(2, ge=1, description="Children per generation.")
+    proposal_workers: int = Field(1, ge=1, description="Proposals made at once.")
+    eval_workers: int = Field(1, ge=1, description="Children evaluated at once.")
     executor: Literal["local", "ray"] = Field(
         "local", description="Where evaluation units run: this process, or a Ray cluster."
     )
@@ -299,15 +350,23 @@ class LoopSection(_Section):
 
 
 class ProposerSection(_Section):
+    """How children are made (docs/evolution.md)."""
+
     mode: Literal["auto", "llm", "operators"] = Field(
         "auto", description="auto = llm when models.implement is set, else offline operators."
     )
     implement: Literal["self", "fixed"] = Field(
         "self", description="self: the parent edits itself (DGM); fixed: the pinned seed does."
     )
-    p_empty_patch: float = Field(0.25, ge=0, le=1)
-    p_sometimes_solved: float = Field(0.25, ge=0, le=1)
-    p_context_length: float = Field(0.25, ge=0, le=1)
+    p_empty_patch: float = Field(
+        0.25, ge=0, le=1, description="Chance the DGM step picks a task left with an empty patch."
+    )
+    p_sometimes_solved: float = Field(
+        0.25, ge=0, le=1, description="... else one solved in only some attempts."
+    )
+    p_context_length: float = Field(
+        0.25, ge=0, le=1, description="... else one where the agent ran out of model context."
+    )
     critique_rounds: int = Field(0, ge=0, description="SELF: critique/refine rounds per diagnosis.")
     implement_timeout_s: float = Field(
         1800.0, gt=0, description="Seconds the editing agent gets in the DGM implement step."
@@ -325,7 +384,7 @@ class ProposerSection(_Section):
 
 
 class PAESection(_Section):
-    """PAE (task proposer, agent, LLM judge) and SELF refinement; see README "PAE and SELF"."""
+    """PAE (task proposer, agent, LLM judge) and SELF refinement; see docs/pae-self.md."""
 
     context_bench: str = Field(
         "builtin:dev", description="Benchmark whose repositories are the proposer's context."

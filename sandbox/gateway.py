@@ -48,6 +48,7 @@ from godelbox.proposer.llm import (
 )
 from godelbox.sandbox.base import GATEWAY_SOCKET
 from godelbox.sandbox.gateway_server import Refusal, WireLimits, WireServer
+from godelbox.sandbox.recording import Recorder, Refused
 
 SOCKET_ENV = "GODELBOX_LLM_SOCKET"
 TOKEN_ENV = "GODELBOX_LLM_TOKEN"
@@ -98,8 +99,11 @@ class Gateway:
         max_concurrent: int = 4,
         default_max_tokens: int = DEFAULT_MAX_TOKENS,
         wire: WireLimits | None = None,
+        recorder: Recorder | None = None,
     ) -> None:
         self._client = client.with_on_call(on_call)
+        self._recorder = recorder
+        """Keeps every exchange for replay (sandbox/recording.py); None records nothing."""
         self.budget_usd = budget_usd
         self.budget_tokens = budget_tokens
         self._names = self._names_for(client, roles, aliases or {})
@@ -153,6 +157,22 @@ class Gateway:
 
     def handle(self, body: Any) -> dict[str, Any]:
         """Answer one chat-completion request body; raises `Refusal` for any error reply."""
+        if self._recorder is None:
+            return self._answer(body)
+        seq = self._recorder.begin(body)
+        try:
+            response = self._answer(body)
+        except Refusal as refusal:
+            self._recorder.end(seq, refusal=Refused(refusal.status, refusal.kind, refusal.message))
+            raise
+        except Exception as exc:  # the wire layer answers 500; the replay must answer the same
+            failed = Refused(500, "gateway_error", f"the gateway failed: {type(exc).__name__}")
+            self._recorder.end(seq, refusal=failed)
+            raise
+        self._recorder.end(seq, response=response)
+        return response
+
+    def _answer(self, body: Any) -> dict[str, Any]:
         call = self._parse(body)
         reserved = self._reserve(call)
         try:

@@ -31,6 +31,10 @@ class ExportFormat(StrEnum):
     """Successful agent trajectories as chat-format fine-tuning JSONL."""
     SWEBENCH = "swebench"
     """Accepted PAE-proposed coding tasks as a SWE-bench JSONL (needs --output)."""
+    LINEAGE = "lineage"
+    """The lineage of --node with proposals, diffs, outcomes and recorded exchanges (JSON)."""
+    EXCHANGES = "exchanges"
+    """Recorded model exchanges as chat JSONL (SFT), of --node's lineage or the whole run."""
 
 
 class SortKey(StrEnum):
@@ -59,11 +63,23 @@ def export(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
     ] = None,
+    node: Annotated[
+        int | None, typer.Option("--node", "-n", help="lineage/exchanges: this node's lineage.")
+    ] = None,
+    resolved_only: Annotated[
+        bool, typer.Option("--resolved-only", help="exchanges: only tasks that were resolved.")
+    ] = False,
 ) -> None:
     """Export the archive graph (json, graphml: nodes with score, status, cost; parent → child
-    edges), successful trajectories as chat JSONL (sft), or accepted PAE-proposed coding tasks
-    as a SWE-bench JSONL for `evaluation.bench = "swebench:FILE"` (swebench)."""
+    edges), successful trajectories as chat JSONL (sft), accepted PAE-proposed coding tasks
+    as a SWE-bench JSONL for `evaluation.bench = "swebench:FILE"` (swebench), a lineage with
+    its recorded model exchanges (lineage, JSON), or those exchanges as chat JSONL
+    (exchanges). See docs/replay.md."""
     from godelbox.proposer.pae.export import NothingToExportError, sft_jsonl, swebench_export
+
+    if format_ in (ExportFormat.LINEAGE, ExportFormat.EXCHANGES):
+        _export_recordings(run_dir, format_, node, resolved_only, output)
+        return
 
     if format_ is ExportFormat.SWEBENCH:
         if output is None:
@@ -90,6 +106,33 @@ def export(
         typer.echo(text, nl=False)
     else:
         output.write_text(text, encoding="utf-8")
+
+
+def _export_recordings(
+    run_dir: Path, format_: ExportFormat, node: int | None, resolved_only: bool, out: Path | None
+) -> None:
+    import json
+
+    from godelbox.lineage_export import exchange_records, lineage_document
+    from godelbox.tui.archive_reader import ArchiveReader
+
+    reader = ArchiveReader.open(run_dir)
+    try:
+        if format_ is ExportFormat.LINEAGE:
+            best = reader.best()
+            target = node if node is not None else (best.id if best else None)
+            if target is None:
+                raise UserError("the run has no evaluated node yet: give --node")
+            text = json.dumps(lineage_document(reader, target), indent=1) + "\n"
+        else:
+            rows = exchange_records(reader, node, resolved_only)
+            text = "".join(json.dumps(row) + "\n" for row in rows)
+    finally:
+        reader.close()
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
 
 
 @archive_app.command("ls")

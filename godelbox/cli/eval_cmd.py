@@ -298,7 +298,7 @@ def _solver(agent_dir: Path | None, oracle: bool) -> Solver:
     if not entry.is_file():
         raise UserError(
             f"{agent_dir} is not an agent directory: it has no {entry.name} "
-            "(see 'The agent contract' in the README)"
+            "(see 'The agent contract' in docs/agents.md)"
         )
     return AgentSolver(agent_dir.resolve())
 

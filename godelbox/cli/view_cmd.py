@@ -1,6 +1,6 @@
-"""`godelbox tui | replay | plot | show`: read-only views of a run's archive.
+"""`godelbox tui | replay | plot | show | blame`: read-only views of a run's archive.
 
-All four open the archive read-only, so they are safe beside a running daemon.
+All of them open the archive read-only, so they are safe beside a running daemon.
 """
 
 from __future__ import annotations
@@ -45,10 +45,38 @@ def replay(
             "tasks and report whether the recorded scores reproduce (exit 1 if one does not).",
         ),
     ] = False,
+    on_divergence: Annotated[
+        str,
+        typer.Option(
+            "--on-divergence",
+            help="LLM runs: when the agent's request differs from the recording, 'stop' the "
+            "replay there or go 'live' (call the model from that call on, under the budgets).",
+        ),
+    ] = "stop",
+    match: Annotated[
+        str,
+        typer.Option(
+            "--match",
+            help="LLM runs: 'normalized' ignores durations and addresses in requests; 'exact'.",
+        ),
+    ] = "normalized",
+    agent: Annotated[
+        Path | None,
+        typer.Option(
+            "--agent",
+            help="Rerun NODE itself from this agent directory instead of its recorded code "
+            "(does an edited agent still follow the recording?).",
+        ),
+    ] = None,
 ) -> None:
     """Step through the lineage seed → NODE: proposal, diff, score change, flipped tasks."""
+    from godelbox.errors import UserError
     from godelbox.replay import print_replay, replay_lineage
 
+    if on_divergence not in ("stop", "live") or match not in ("normalized", "exact"):
+        raise UserError("--on-divergence takes stop or live; --match takes normalized or exact")
+    if agent is not None and not (rerun and agent.is_dir()):
+        raise UserError(f"--agent needs --rerun and an agent directory ({agent} is not one)")
     console = Console()
     reader = ArchiveReader.open(run_dir)
     try:
@@ -67,9 +95,12 @@ def replay(
                 node,
                 on_step=lambda step: print_rerun_step(step, console),
                 on_task=lambda done: print_task_progress(done, console),
+                match=match,  # type: ignore[arg-type]
+                on_divergence=on_divergence,  # type: ignore[arg-type]
+                agent_override=agent,
             )
-            console.print(summary(steps))
-            if not all(s.reproduced for s in steps):
+            console.print(summary(steps), soft_wrap=True, markup=False)
+            if not all(s.reproduced and not s.divergences for s in steps):
                 raise typer.Exit(1)
     finally:
         reader.close()
@@ -113,6 +144,23 @@ def show(
         reader.close()
 
 
+def blame(
+    run_dir: RunDirArg,
+    node: Annotated[int, typer.Argument(help="The node whose code to explain.")],
+    file: Annotated[str, typer.Argument(help="Path of a file in the agent's code.")],
+) -> None:
+    """For each line of FILE at NODE: the ancestor that introduced it, and that ancestor's
+    proposal and diagnosis."""
+    from godelbox.blame import blame as blame_file
+    from godelbox.blame import print_blame
+
+    reader = ArchiveReader.open(run_dir)
+    try:
+        print_blame(blame_file(reader, node, file), Console())
+    finally:
+        reader.close()
+
+
 def register(app: typer.Typer) -> None:
-    for command in (tui, replay, plot, show):
+    for command in (tui, replay, plot, show, blame):
         app.command()(command)

@@ -44,6 +44,7 @@ from godelbox.loop.stopping import StopRequest
 from godelbox.proposer.base import LLMCallSink, Mate, Proposal, Proposer
 from godelbox.proposer.llm import BudgetExceeded
 from godelbox.proposer.validate import Validation
+from godelbox.sandbox.recording import Tape
 from godelbox.sandbox.select import release
 from godelbox.treecache import TreeCache
 
@@ -458,6 +459,10 @@ class Evolution:
         return self.scratch / f"draft-{node_id}"
 
     def _llm_call(self, node_id: int, record: Any) -> None:
+        if isinstance(record, Tape):
+            limit = int(self.config.llm.record_run_mb * 1024 * 1024)
+            self._write(self.archive.record_tape, node_id, record, limit)
+            return
         self._write(
             self.archive.record_llm_call,
             node_id=node_id,

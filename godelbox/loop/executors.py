@@ -50,6 +50,7 @@ from godelbox.evaluator.evaluation import (
 )
 from godelbox.evaluator.results import TaskResult
 from godelbox.evaluator.staged import StagedOutcome, run_staged
+from godelbox.sandbox.recording import Tape
 
 DOCKER_RESOURCE = "docker"
 """The custom Ray resource a node advertises for each sandbox it can run at once."""
@@ -139,6 +140,8 @@ class UnitSpec:
     """What the run had spent on models when the unit was sent."""
     attempt_seed: int = 0
     """The seed of this attempt (`EvalContext.attempt_seed`: the config's, plus the attempt)."""
+    record: bool = False
+    """Record the gateway exchanges (as the daemon's solver would); tapes come back as calls."""
 
 
 def run_unit(spec: UnitSpec, task_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
@@ -163,11 +166,18 @@ def run_unit(spec: UnitSpec, task_ids: list[str]) -> dict[str, list[dict[str, An
                 from godelbox.loop.solvers import GatewayAgentSolver, run_llm_client
 
                 llm = run_llm_client(config, spent_usd=spec.spent_usd)
-                solver = GatewayAgentSolver(agent_dir, llm, lambda r: calls.append(asdict(r)))
+                solver = GatewayAgentSolver(
+                    agent_dir, llm, lambda r: calls.append(_call_row(r)), record=spec.record
+                )
             results = evaluate_tasks(ctx, bench, select_tasks(bench, task_ids), solver)
     finally:
         release(backend)  # a Ray worker outlives its units: no warm sandboxes left behind
     return {"results": [result.to_dict() for result in results], "llm_calls": calls}
+
+
+def _call_row(record: Any) -> dict[str, Any]:
+    """A call record or a recorded tape (sandbox/recording.py), as a dict for the unit's result."""
+    return record.to_dict() if isinstance(record, Tape) else asdict(record)
 
 
 class RayExecutor:
@@ -233,6 +243,7 @@ class RayExecutor:
                 metered is not None,
                 spent,
                 ctx.attempt_seed,
+                record=bool(metered and metered.record),
             )
         )
 
@@ -248,6 +259,9 @@ class RayExecutor:
                 raise
             if metered is not None:
                 for row in done["llm_calls"]:
+                    if row.get("kind") == "tape":
+                        metered.on_call(Tape.from_dict(row))
+                        continue
                     record = LLMCallRecord(**row)
                     metered.llm.run_budget.add(record.cost_usd)
                     metered.on_call(record)

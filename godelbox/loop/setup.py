@@ -178,11 +178,20 @@ def _components(
     if kind == "web":
         # A web-only agent cannot edit code: the pinned coding seed implements its changes.
         settings = settings.model_copy(update={"implement": "fixed"})
-    proposer = DGMProposer(llm, ctx, settings, config.models, seed_agent_dir("coder"))
+    proposer = DGMProposer(
+        llm,
+        ctx,
+        settings,
+        config.models,
+        seed_agent_dir("coder"),
+        record=config.llm.record_exchanges,
+    )
     return (
         proposer,
         kind,
-        lambda agent_dir, on_call: GatewayAgentSolver(agent_dir, llm, on_call),
+        lambda agent_dir, on_call: GatewayAgentSolver(
+            agent_dir, llm, on_call, record=config.llm.record_exchanges
+        ),
     )
 
 

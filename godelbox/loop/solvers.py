@@ -21,6 +21,7 @@ from godelbox.proposer.base import LLMCallSink
 from godelbox.proposer.llm import LLMClient, RunBudget
 from godelbox.sandbox.gateway import Gateway
 from godelbox.sandbox.gateway_server import WireLimits
+from godelbox.sandbox.recording import PURPOSE_TASK, Recorder, recording_settings
 
 
 @dataclass(frozen=True)
@@ -31,37 +32,61 @@ class GatewayAgentSolver:
     name: str = "agent"
     wire: WireLimits | None = None
     """How the gateway reads requests (default `WireLimits()`)."""
+    record: bool = False
+    """Record the sandbox's exchanges: `on_call` then also gets one `Tape` per sandbox, after
+    it ends (sandbox/recording.py)."""
 
     def solve(self, ctx: EvalContext, task: Task, workspace: Path, problem: str) -> Solution:
-        with sandbox_gateway(self.llm, self.on_call, self.wire) as gateway:
-            task_ctx = replace(
-                ctx,
-                gateway_socket=gateway.socket_path,
-                gateway_token=gateway.token,
-                **model_limits(self.llm, "agent"),
-            )
-            return run_agent(task_ctx, self.agent_dir, workspace, problem, image=task.image)
+        recorder = self._recorder(task.task_id) if self.record else None
+        try:
+            with sandbox_gateway(self.llm, self.on_call, self.wire, recorder) as gateway:
+                task_ctx = replace(
+                    ctx,
+                    gateway_socket=gateway.socket_path,
+                    gateway_token=gateway.token,
+                    **model_limits(self.llm, "agent"),
+                )
+                return run_agent(task_ctx, self.agent_dir, workspace, problem, image=task.image)
+        finally:
+            if recorder is not None:
+                self.on_call(recorder.tape())
+
+    def _recorder(self, task_id: str) -> Recorder:
+        section = self.llm.llm
+        settings = recording_settings(
+            self.llm, AGENT_ROLES, section.sandbox_budget_usd, section.sandbox_budget_tokens
+        )
+        return Recorder(task_id, PURPOSE_TASK, settings, int(section.record_sandbox_mb * MB))
 
     def web_gateway(self, current: Callable[[], str]) -> Gateway:
-        """One gateway per web session; its calls go to the node like the coding agent's."""
+        """One gateway per web session; its calls go to the node like the coding agent's (not
+        recorded: replays cover coding tasks)."""
         return sandbox_gateway(self.llm, self.on_call, self.wire)
 
     def finish_episode(self, result: TaskResult) -> TaskResult:
         return result
 
 
+AGENT_ROLES = ("agent",)
+MB = 1024 * 1024
+
+
 def sandbox_gateway(
-    llm: LLMClient, on_call: LLMCallSink, wire: WireLimits | None = None
+    llm: LLMClient,
+    on_call: LLMCallSink,
+    wire: WireLimits | None = None,
+    recorder: Recorder | None = None,
 ) -> Gateway:
     """An agent sandbox's gateway: the agent role only, with the configured per-sandbox budget
-    (`llm.sandbox_budget_*`)."""
+    (`llm.sandbox_budget_*`), recording its exchanges when given a `recorder`."""
     return Gateway(
         llm,
         on_call=on_call,
         budget_usd=llm.llm.sandbox_budget_usd,
         budget_tokens=llm.llm.sandbox_budget_tokens,
-        roles=("agent",),
+        roles=AGENT_ROLES,
         wire=wire,
+        recorder=recorder,
     )
 
 

@@ -96,6 +96,11 @@ class ArchiveReader:
     def close(self) -> None:
         self._engine.dispose()
 
+    @property
+    def engine(self) -> Engine:
+        """The read-only engine, for readers of other tables (archive/recordings.py)."""
+        return self._engine
+
     # --- the tree -------------------------------------------------------------------------
 
     def root(self) -> NodeSummary | None:

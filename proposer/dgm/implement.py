@@ -30,6 +30,7 @@ from godelbox.proposer.dgm.diagnose import Diagnosis
 from godelbox.proposer.dgm.prompts import DGMPrompts, render
 from godelbox.proposer.llm import LLMClient
 from godelbox.sandbox.gateway import Gateway
+from godelbox.sandbox.recording import PURPOSE_SELF_EDIT, Recorder, recording_settings
 
 PARENT_COMMIT_MESSAGE = "parent agent"
 EDITOR_ROLE = "agent"
@@ -57,6 +58,7 @@ def implement(
     *,
     prompts: DGMPrompts,
     timeout_s: float,
+    record: bool = False,
 ) -> Implementation:
     """Run the agent at `editor_dir` on a repository of `parent_dir`; the child tree goes to
     `workdir/child`. A sandbox failure raises ProposalError; a timeout keeps the work so far."""
@@ -68,24 +70,37 @@ def implement(
     )
     role = "implement" if llm.models.implement else EDITOR_ROLE
     aliases = {EDITOR_ROLE: role} if role != EDITOR_ROLE else {}
-    with Gateway(
-        llm,
-        on_call=on_llm_call,
-        budget_usd=llm.llm.self_edit_budget_usd,
-        budget_tokens=llm.llm.self_edit_budget_tokens,
-        roles=(role,),
-        aliases=aliases,
-    ) as gateway:
-        run_ctx = replace(
-            ctx,
-            gateway_socket=gateway.socket_path,
-            gateway_token=gateway.token,
-            task_timeout_s=timeout_s,
-            llm_model=EDITOR_ROLE,
-            **model_limits(llm, role),
+    section = llm.llm
+    recorder = None
+    if record:
+        settings = recording_settings(
+            llm, (role,), section.self_edit_budget_usd, section.self_edit_budget_tokens
         )
-        with _parent_repository(ctx, parent_dir, workdir) as workspace:
-            solution = run_agent(run_ctx, editor, workspace, problem)
+        limit = int(section.record_sandbox_mb * 1024 * 1024)
+        recorder = Recorder("", PURPOSE_SELF_EDIT, settings, limit)
+    try:
+        with Gateway(
+            llm,
+            on_call=on_llm_call,
+            budget_usd=section.self_edit_budget_usd,
+            budget_tokens=section.self_edit_budget_tokens,
+            roles=(role,),
+            aliases=aliases,
+            recorder=recorder,
+        ) as gateway:
+            run_ctx = replace(
+                ctx,
+                gateway_socket=gateway.socket_path,
+                gateway_token=gateway.token,
+                task_timeout_s=timeout_s,
+                llm_model=EDITOR_ROLE,
+                **model_limits(llm, role),
+            )
+            with _parent_repository(ctx, parent_dir, workdir) as workspace:
+                solution = run_agent(run_ctx, editor, workspace, problem)
+    finally:
+        if recorder is not None:
+            on_llm_call(recorder.tape())
     if solution.ended == "error":
         raise ProposalError(f"the implement step could not run: {solution.detail}")
     child = plain_copy(parent_dir, workdir / "child")

@@ -38,6 +38,7 @@ class DGMProposer:
         models: ModelsSection,
         fixed_agent_dir: Path,
         prompts: DGMPrompts | None = None,
+        record: bool = False,
     ) -> None:
         if not models.diagnose or not (models.implement or models.agent):
             raise LLMConfigError(
@@ -50,6 +51,8 @@ class DGMProposer:
         self.models = models
         self.fixed_agent_dir = fixed_agent_dir
         self.prompts = prompts or DGMPrompts()
+        self.record = record
+        """Record the self-edit sandbox's exchanges: `on_llm_call` then also gets its `Tape`."""
 
     @property
     def kind(self) -> str:
@@ -82,6 +85,7 @@ class DGMProposer:
             on_llm_call,
             prompts=self.prompts,
             timeout_s=self.config.implement_timeout_s,
+            record=self.record,
         )
         info: dict[str, Any] = {
             **result.diagnosis.model_dump(),

@@ -1,5 +1,6 @@
 """The built-in suite is sound: every task's gold patch resolves it and the empty patch does not,
-the splits and bug classes are spread as the README says, and snapshots hash reproducibly."""
+the splits and bug classes are spread as docs/evaluation.md says, and snapshots hash
+reproducibly."""
 
 from __future__ import annotations
 
@@ -41,7 +42,7 @@ def test_split_sizes_and_bug_class_spread():
     # About two thirds for evolution, one third never shown to the loop.
     assert 0.6 <= len(dev) / (len(dev) + len(heldout)) <= 0.72
     overall = Counter(t.metadata["bug_class"] for t in dev + heldout)
-    assert overall == dict.fromkeys(BUG_CLASSES, 4), "README: every class has 4 tasks"
+    assert overall == dict.fromkeys(BUG_CLASSES, 4), "docs/evaluation.md: every class has 4 tasks"
     for tasks in (dev, heldout):
         spread = Counter(t.metadata["bug_class"] for t in tasks)
         assert set(spread) == BUG_CLASSES, "every bug class appears in both splits"
