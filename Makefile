@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 SYSTEM_PACKAGES := docker.io mmdebstrap bubblewrap uidmap chromium chromium-driver \
 	fonts-liberation git patch
 
-.PHONY: demo demo-llm test lint format venv system model clean
+.PHONY: demo demo-llm test unit lint format venv system model clean
 
 # The local model's server (the `local` extra) builds llama.cpp from source, once: pip's cache
 # keeps the wheel. Portable CPU flags, because the default native build crashed on the first
@@ -51,6 +51,12 @@ model: venv
 
 test: lint system model
 	$(BIN)/pytest
+
+# Everything that needs neither docker, a browser, root nor the model, and is not a long
+# end-to-end run: the markers follow the fixtures (tests/fixtures/needs.py). Nothing to install
+# beyond the venv; a couple of minutes on an idle 2-core machine.
+unit: venv
+	$(BIN)/pytest -q -m "not docker and not browser and not root and not model and not slow"
 
 # The main job on the embedded defaults (offline mode, SQLite, docker or the bubblewrap fallback):
 # a fresh run for a few generations, then the best agent, its lineage and what to look at next.

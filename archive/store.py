@@ -84,6 +84,16 @@ class RunDirError(UserError):
     """The run dir is missing, incomplete, or already used."""
 
 
+def refuse_file(run_dir: Path) -> None:
+    """A file where a run dir is expected is named a file: "does not exist" or "not empty"
+    would send the user looking for the wrong mistake."""
+    if run_dir.is_file():
+        raise RunDirError(
+            f"{run_dir} is a file, not a run directory; give the directory that holds "
+            f"{CONFIG_FILE_NAME} and {DB_FILE} (e.g. demo-run)"
+        )
+
+
 class NodeNotFoundError(UserError):
     """No node with that id in this archive."""
 
@@ -106,6 +116,7 @@ class Archive:
     def create(cls, run_dir: Path, config_toml: str) -> Archive:
         """Make a new run dir (absent or empty) with its database, code store and snapshot.
         On any failure everything created here is removed again."""
+        refuse_file(run_dir)
         if run_dir.exists() and (not run_dir.is_dir() or any(run_dir.iterdir())):
             raise RunDirError(
                 f"{run_dir} already exists and is not empty; choose a new run dir "
@@ -136,6 +147,7 @@ class Archive:
     @classmethod
     def open(cls, run_dir: Path) -> Archive:
         """Open an existing run dir; upgrades an older schema, refuses anything else."""
+        refuse_file(run_dir)
         if not run_dir.is_dir():
             raise RunDirError(
                 f"run dir {run_dir} does not exist; create it with `godelbox init {run_dir}`"

@@ -32,7 +32,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT))  # the hostile agents and the fake model live under tests/
 
 from godelbox import trees  # noqa: E402
 from godelbox.evaluator.bench_spec import load_benchmark  # noqa: E402
@@ -183,7 +182,7 @@ def _agent_dir(root: Path, name: str, task_id: str, fix: str) -> Path:
 
 
 def _fake_model():
-    from tests.fixtures.fake_llm import FakeLLM, text
+    from godelbox.llm.fake_server import FakeLLM, text
 
     fake = FakeLLM().start()
     fake.fallback = text("ok")

@@ -52,7 +52,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT))  # the fake server lives in tests/fixtures (not installed)
 
 from godelbox.archive import events  # noqa: E402
 from godelbox.archive.store import Archive  # noqa: E402
@@ -60,6 +59,7 @@ from godelbox.config import Config, dump_toml  # noqa: E402
 from godelbox.evaluator import contract  # noqa: E402
 from godelbox.evaluator.bench_spec import load_benchmark  # noqa: E402
 from godelbox.llm.client import LLMClient, Message, OnCall, Reply, RunBudget  # noqa: E402
+from godelbox.llm.fake_server import FAKE_API_KEY, FakeLLM, ScriptedReply  # noqa: E402
 from godelbox.loop.display import Snapshot  # noqa: E402
 from godelbox.loop.evolution import Evolution, LoopParts  # noqa: E402
 from godelbox.loop.executors import LocalExecutor  # noqa: E402
@@ -78,7 +78,6 @@ from godelbox.sandbox.base import (  # noqa: E402
 )
 from godelbox.sandbox.image import CLIENT_DIR  # noqa: E402
 from godelbox.sandbox.select import backend_for  # noqa: E402
-from tests.fixtures.fake_llm import FAKE_API_KEY, FakeLLM, ScriptedReply  # noqa: E402
 
 BACKENDS = {"docker": "docker", "bubblewrap": "bubblewrap", "local": "none"}
 """--backend value -> sandbox.backend."""

@@ -24,14 +24,12 @@ import argparse
 import json
 import os
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO_ROOT))  # the fake server lives with the tests
 
 from godelbox.archive.store import DB_FILE, Archive  # noqa: E402
 from godelbox.config import Config, dump_toml, load_config  # noqa: E402
@@ -39,10 +37,10 @@ from godelbox.evaluator.bench_spec import load_benchmark  # noqa: E402
 from godelbox.evaluator.context import context_from_config  # noqa: E402
 from godelbox.evaluator.evaluation import evaluate_tasks  # noqa: E402
 from godelbox.llm.client import LLMClient  # noqa: E402
+from godelbox.llm.fake_server import FAKE_API_KEY, FakeLLM, ScriptedReply  # noqa: E402
 from godelbox.llm.recording import Recorder, Tape  # noqa: E402
 from godelbox.loop import solvers  # noqa: E402
 from godelbox.sandbox.select import backend_for  # noqa: E402
-from tests.fixtures.fake_llm import FAKE_API_KEY, FakeLLM, ScriptedReply  # noqa: E402
 
 COMMANDS = ("ls -la", "cat README* 2>/dev/null | head -40", "git log --oneline | head", "find .")
 

@@ -7,6 +7,7 @@ remembers its origin so `godelbox config show` can say why a setting is what it 
 
 from __future__ import annotations
 
+import difflib
 import os
 import tomllib
 from collections.abc import Mapping
@@ -549,5 +550,10 @@ def _describe(exc: ValidationError, sources: dict[str, str]) -> str:
     origin = sources.get(key, "")
     where = f" (from {origin})" if origin else ""
     if err["type"] == "extra_forbidden":
-        return f"unknown config key '{key}'{where}; see `godelbox config show` for valid keys"
-    return f"invalid config key '{key}'{where}: {err['msg']}"
+        depth = len(err["loc"])  # a section for a section, a key for a key
+        known = {".".join(k.split(".")[:depth]) for k in _leaf_keys(Config().model_dump())}
+        close = difflib.get_close_matches(key, sorted(known), n=1)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        return f"unknown config key '{key}'{where}; {hint}`godelbox config show` lists every key"
+    value = f" {err['input']!r}" if "input" in err and not isinstance(err["input"], dict) else ""
+    return f"invalid value{value} for config key '{key}'{where}: {err['msg']}"

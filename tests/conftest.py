@@ -7,6 +7,7 @@ pytest_plugins = [
     "tests.fixtures.docker_engine",
     "tests.fixtures.postgres",
     "tests.fixtures.local_model",
+    "tests.fixtures.needs",
 ]
 
 # The evaluation cache is shared by everything on the machine: a test that evaluates must run

@@ -75,7 +75,7 @@ def export(
     as a SWE-bench JSONL for `evaluation.bench = "swebench:FILE"` (swebench), a lineage with
     its recorded model exchanges (lineage, JSON), or those exchanges as chat JSONL
     (exchanges). See docs/replay.md."""
-    from godelbox.proposer.pae.export import sft_jsonl, swebench_export
+    from godelbox.proposer.pae.export import NothingToExportError, sft_jsonl, swebench_export
 
     if format_ in (ExportFormat.LINEAGE, ExportFormat.EXCHANGES):
         _export_recordings(run_dir, format_, node, resolved_only, output)
@@ -91,6 +91,13 @@ def export(
     with Archive.open(run_dir) as archive:
         if format_ is ExportFormat.SFT:
             text = sft_jsonl(archive)
+            if not text:
+                raise NothingToExportError(
+                    f"{run_dir} has no successful trajectory to export: sft takes resolved tasks "
+                    "whose log holds a model conversation (an offline run's agents talk to no "
+                    "model) and PAE attempts judged successful (`godelbox pae`)"
+                )
+            typer.echo(f"{text.count(chr(10))} chat records", err=True)
         elif format_ is ExportFormat.GRAPHML:
             text = archive.export_graph().to_graphml()
         else:

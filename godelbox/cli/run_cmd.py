@@ -22,6 +22,8 @@ from godelbox.loop.stopping import StopRequest
 from godelbox.runlock import LOCK_FILE, RunLock, is_locked, read_holder
 
 DEFAULT_RUN_DIR = Path("demo-run")
+MORE_GENERATIONS = 4
+"""How many more generations the closing hint suggests (as the total to type)."""
 
 
 class LogFormat(StrEnum):
@@ -36,7 +38,11 @@ def run(
     config: ConfigOption = None,
     set_: SetOption = None,
     iterations: Annotated[
-        int | None, typer.Option(help="Stop after this many generations (budget.iterations).")
+        int | None,
+        typer.Option(
+            help="Stop when the run has this many generations in all, earlier sessions included "
+            "(a total, not a number more: budget.iterations).",
+        ),
     ] = None,
     log_format: Annotated[
         LogFormat, typer.Option("--log-format", help="rich: live panel; json: one object a line.")
@@ -120,6 +126,7 @@ def _print_summary(run_dir: Path) -> None:
         best = archive.best_node()
         if best is None or best.id is None:
             return
+        generations = ProgressReader(archive).read().iterations
         lineage = [best]
         while lineage[-1].parent_id is not None:
             lineage.append(archive.node(lineage[-1].parent_id))
@@ -140,7 +147,10 @@ def _print_summary(run_dir: Path) -> None:
         (f"godelbox replay {run_dir} {best.id}", "each step: proposal, diff, tasks flipped"),
         (f"godelbox tui {run_dir}", "browse the archive live"),
         (f"godelbox plot {run_dir}", "progress and tree plots (PNG, SVG)"),
-        (f"godelbox run {run_dir} --iterations N", "continue evolving"),
+        (
+            f"godelbox run {run_dir} --iterations {generations + MORE_GENERATIONS}",
+            f"{MORE_GENERATIONS} more generations ({generations} done; the number is a total)",
+        ),
     ]
     width = max(len(command) for command, _ in hints)
     console.print()

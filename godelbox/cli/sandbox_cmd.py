@@ -32,7 +32,7 @@ def build(
     with console.status(f"building {recipe.name}…") as status:
 
         def progress(msg: str) -> None:
-            console.log(msg)
+            console.print(msg, markup=False, highlight=False)
             status.update(msg)
 
         built = ensure_image(recipe, force=force, progress=progress)

@@ -23,7 +23,8 @@ def tui(
         float, typer.Option("--refresh", min=0.0, help="Seconds between live refreshes; 0 = off.")
     ] = 2.0,
 ) -> None:
-    """Browse the archive live: tree, node detail, diffs, filter (/), best (b), parent (p)."""
+    """Browse the archive live: tree, node detail, diffs, task logs (o), chart (c), go to (g),
+    filter (/), best (b); ? lists every key."""
     from godelbox.tui.app import ArchiveApp  # Textual is only imported for this command
 
     reader = ArchiveReader.open(run_dir)
@@ -81,13 +82,19 @@ def replay(
     try:
         print_replay(replay_lineage(reader, NodeDiffs.for_run(reader), node), console)
         if rerun:
-            from godelbox.views.rerun import print_rerun_step, rerun_from_snapshot, summary
+            from godelbox.views.rerun import (
+                print_rerun_step,
+                print_task_progress,
+                rerun_from_snapshot,
+                summary,
+            )
 
             console.print("\n== rerun: each node on its recorded tasks, in fresh sandboxes")
             steps = rerun_from_snapshot(
                 reader,
                 node,
                 on_step=lambda step: print_rerun_step(step, console),
+                on_task=lambda done: print_task_progress(done, console),
                 match=match,  # type: ignore[arg-type]
                 on_divergence=on_divergence,  # type: ignore[arg-type]
                 agent_override=agent,

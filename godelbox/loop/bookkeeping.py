@@ -17,6 +17,7 @@ from godelbox.archive.models import AgentNode
 from godelbox.archive.store import Archive
 from godelbox.llm.recording import Tape
 from godelbox.loop.display import Reporter, Snapshot
+from godelbox.loop.stopping import StopRequest
 from godelbox.trash import Trash
 from godelbox.treecache import TreeCache
 
@@ -32,9 +33,11 @@ class Bookkeeper:
         reporter: Reporter,
         scratch: Path,
         trash: Trash,
+        stop: StopRequest,
         tape_limit: int = 0,
     ) -> None:
         self.archive = archive
+        self._stop = stop
         self._tape_limit = tape_limit
         """Bytes a recorded sandbox tape may take in the archive (`llm.record_run_mb`)."""
         self.reporter = reporter
@@ -73,6 +76,8 @@ class Bookkeeper:
 
     def busy(self, worker: str, doing: str | None) -> None:
         with self.lock:
+            if self._stop.requested and not self.snapshot.phase.startswith("stop"):
+                self.snapshot.phase = f"stopping ({self._stop.reason})"
             if doing is None:
                 self.snapshot.busy.pop(worker, None)
             else:
@@ -80,6 +85,8 @@ class Bookkeeper:
             self.reporter.status(self.snapshot)
 
     def phase(self, phase: str) -> None:
+        if self._stop.requested and not phase.startswith("stop"):
+            phase = f"stopping ({self._stop.reason})"
         self.snapshot.phase = phase
         self.reporter.status(self.snapshot)
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections import Counter
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol, TextIO
 
@@ -18,6 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from godelbox.agent_text import for_terminal
+from godelbox.archive.models import AgentNode, NodeStatus
 
 
 @dataclass
@@ -35,6 +38,9 @@ class Snapshot:
     valid: int = 0
     invalid: int = 0
     failed: int = 0
+    """Children of the whole run (earlier sessions included), by how they ended."""
+    children_before: int = 0
+    """Children finished before this session started: the rate counts only this session's."""
     usd: float = 0.0
     tasks_run: int = 0
     tasks_cached: int = 0
@@ -44,7 +50,38 @@ class Snapshot:
 
     def rate_per_hour(self) -> float:
         hours = max(time.monotonic() - self.started, 1e-6) / 3600
-        return (self.valid + self.invalid + self.failed) / hours
+        return (self.valid + self.invalid + self.failed - self.children_before) / hours
+
+
+def resumed_snapshot(run_dir: str, nodes: Iterable[AgentNode], generation: int) -> Snapshot:
+    """The panel of a daemon starting on an existing archive: the newest planned generation and
+    the children of every earlier session, counted the way the loop counts them as they end."""
+    snapshot = Snapshot(run_dir=run_dir, generation=generation)
+    for node in nodes:
+        if node.parent_id is None:
+            continue
+        if node.status == NodeStatus.INVALID:
+            snapshot.invalid += 1
+        elif node.status == NodeStatus.FAILED:
+            snapshot.failed += 1
+        elif node.status in (NodeStatus.EVALUATING, NodeStatus.EVALUATED):
+            snapshot.valid += 1
+    snapshot.children_before = snapshot.valid + snapshot.invalid + snapshot.failed
+    return snapshot
+
+
+def stage_progress(done: Collection[str], stage_of: Mapping[str, int]) -> str:
+    """`stage 1/3: 7/10 tasks` for the first stage with tasks left (stages run in order), so the
+    count is out of what this stage runs, not out of the whole benchmark; past the last stage,
+    the whole count."""
+    sizes = Counter(stage_of.values())
+    finished = Counter(stage_of[t] for t in done if t in stage_of)
+    open_stages = [s for s in sorted(sizes) if finished[s] < sizes[s]]
+    if not open_stages:
+        return f"{len(done)}/{len(stage_of)} tasks"
+    stage = open_stages[0]
+    where = f"stage {stage + 1}/{len(sizes)}: " if len(sizes) > 1 else ""
+    return f"{where}{finished[stage]}/{sizes[stage]} tasks"
 
 
 class Reporter(Protocol):

@@ -23,6 +23,7 @@ from godelbox.evaluator.mixed import MixedBenchmark, bench_score
 from godelbox.evaluator.results import TaskResult
 from godelbox.evaluator.staged import StagedOutcome, effective_stages, plan_stages
 from godelbox.loop.bookkeeping import Bookkeeper
+from godelbox.loop.display import stage_progress
 
 if TYPE_CHECKING:  # the loop's parts are assembled in evolution.py, which imports this module
     from godelbox.loop.evolution import LoopParts
@@ -44,8 +45,6 @@ class EvaluationPlan:
     stages: tuple[StageSection, ...]
     """The configured stages with dynamic thresholds resolved for this node."""
     stage_of: Mapping[str, int]
-    total: int
-    """Tasks in the benchmark."""
     cache: CacheScope | None
     """The evaluation cache for this agent (`LoopParts.cache_for`), or None to run afresh."""
 
@@ -88,7 +87,6 @@ class Evaluating:
                 for index, ids in enumerate(plan_stages(tasks, stages))
                 for task_id in ids
             },
-            total=len(tasks),
             cache=self.p.cache_for(agent_dir),
         )
 
@@ -163,7 +161,9 @@ class Evaluating:
         done = {t: got[attempt - 1] for t, got in rows_of.items() if len(got) >= attempt}
         label = f"evaluate-{node_id}"
         tag = f" (attempt {attempt})" if self.p.config.evaluation.attempts > 1 else ""
-        self._books.busy(label, f"evaluating node {node_id}{tag}: {len(done)}/{plan.total} done")
+        self._books.busy(
+            label, f"evaluating node {node_id}{tag}: {stage_progress(done, plan.stage_of)}"
+        )
 
         def record(result: TaskResult) -> None:
             self._record_result(node_id, plan.stage_of.get(result.task_id, 0), result, attempt)
@@ -172,7 +172,7 @@ class Evaluating:
                 self._books.snapshot.tasks_run += result.cache is None
                 self._books.snapshot.tasks_cached += result.cache is not None
             self._books.busy(
-                label, f"evaluating node {node_id}{tag}: {len(done)}/{plan.total} tasks done"
+                label, f"evaluating node {node_id}{tag}: {stage_progress(done, plan.stage_of)}"
             )
 
         for retry in range(INFRA_RETRIES + 1):

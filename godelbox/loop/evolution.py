@@ -31,7 +31,7 @@ from godelbox.evaluator.context import EvalContext
 from godelbox.evaluator.evaluation import Solver
 from godelbox.llm.client import BudgetExceeded
 from godelbox.loop.bookkeeping import Bookkeeper
-from godelbox.loop.display import Reporter
+from godelbox.loop.display import Reporter, resumed_snapshot
 from godelbox.loop.evaluating import Evaluating
 from godelbox.loop.executors import Executor
 from godelbox.loop.planning import GenerationPlan, Planner
@@ -92,9 +92,9 @@ class Evolution:
             parts.reporter,
             self.scratch,
             parts.ctx.trash,
+            parts.stop,
             tape_limit=int(self.config.llm.record_run_mb * 1024 * 1024),
         )
-        self._snapshot = self._books.snapshot
         self._progress = ProgressReader(self.archive, session_started=time.monotonic())
         self._planner = Planner(self._books, self.config.run.seed)
         # Workers live as long as the daemon: no threads made and joined every generation.
@@ -120,11 +120,13 @@ class Evolution:
         """Run until a budget or a stop request ends it; returns the reason, phrased for people."""
         self._books.write(self.archive.append_event, events.DAEMON_STARTED, None, {})
         self._clear_scratch()
+        self._snapshot_from_archive()
         reason = "interrupted"
         try:
             reason = self._loop()
             return reason
         finally:
+            self._books.phase(f"stopped: {reason}")
             self._proposing_pool.shutdown()
             self._evaluating_pool.shutdown()
             active = self._progress.mark_recorded()
@@ -167,7 +169,7 @@ class Evolution:
         next generation sees all of them."""
         for plan in self._planner.open_plans():
             self.p.reporter.event("generation.resumed", f"generation {plan.generation}")
-            self._run_planned(plan)
+            self._run_planned(plan, resumed=True)
         while not (reason := self._stop_reason()):
             self._run_planned(self._planner.plan(self.config.loop.children_per_generation))
         return reason
@@ -199,7 +201,7 @@ class Evolution:
         if self.p.stop.requested:
             return self.p.stop.reason
         progress = self._progress.read()
-        self._snapshot.usd = progress.usd
+        self._books.snapshot.usd = progress.usd
         planned = replace(progress, iterations=progress.iterations + in_flight)
         return exhausted(self.config.budget, planned) or ""
 
@@ -221,21 +223,22 @@ class Evolution:
         seed = nodes[0]
         if seed.status == NodeStatus.EVALUATING:
             self._evaluating.run([seed])
-        self._snapshot.seed_score = self.archive.node(seed.id or 0).score
+        self._books.snapshot.seed_score = self.archive.node(seed.id or 0).score
         self._refresh_snapshot()
 
     # -- generations -----------------------------------------------------------------------
 
-    def _run_planned(self, plan: GenerationPlan) -> None:
+    def _run_planned(self, plan: GenerationPlan, resumed: bool = False) -> None:
         generation = plan.generation
-        self._snapshot.generation = generation
+        self._books.snapshot.generation = generation
         children = self._create_children(generation, list(plan.parents))
+        again = " (resumed)" if resumed else ""
 
-        self._books.phase("proposing")
+        self._books.phase(f"proposing{again}")
         self._proposing.run([c for c in children if c.status == NodeStatus.PROPOSED])
         if self.p.stop.requested:
             return  # the generation stays open; a resumed daemon evaluates its children
-        self._books.phase("evaluating")
+        self._books.phase(f"evaluating{again}")
         refreshed = [self.archive.node(c.id or 0) for c in children]
         self._evaluating.run([c for c in refreshed if c.status == NodeStatus.EVALUATING])
         if self.p.stop.requested:
@@ -284,6 +287,14 @@ class Evolution:
                 existing[slot] = self.archive.node(node_id)
             children.append(existing[slot])
         return children
+
+    def _snapshot_from_archive(self) -> None:
+        """A resumed run's panel starts where the archive is: its newest generation and the
+        children of every session, not zeros."""
+        newest = self._planner.newest()
+        generation = newest.generation if newest is not None else 0
+        self._books.snapshot = resumed_snapshot(str(self.run_dir), self.archive.nodes(), generation)
+        self._books.phase("resuming" if newest is not None else "starting")
 
     def _refresh_snapshot(self) -> None:
         self._books.show_best(self.archive.best_node())

@@ -20,6 +20,7 @@ from textual.widgets import Footer, Input, Static, Tree
 
 from godelbox.errors import UserError
 from godelbox.tui.archive_tree import ArchiveTree, Entry
+from godelbox.tui.screens import ChartScreen, GoToScreen, KeysScreen, TaskLogScreen
 from godelbox.views.node_detail import render_node_detail
 from godelbox.views.node_diffs import NodeDiffs
 from godelbox.views.node_filter import SYNTAX, NodeFilter, parse_filter
@@ -46,22 +47,28 @@ class ArchiveApp(App[None]):
     TITLE = "godelbox"
     CSS = """
     #header { height: auto; max-height: 3; background: $panel; }
-    #tree { width: 46%; border-right: solid $primary; }
+    #tree { width: 46%; min-width: 40; border-right: solid $primary; }
     #detail-scroll { width: 1fr; padding: 0 1; }
     #filter { dock: bottom; display: none; }
     #filter.shown { display: block; }
     """
+    # The footer shows the `show=True` ones and must fit 80 columns; `?` lists them all.
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("question_mark", "keys", "keys"),
         Binding("b", "jump_best", "best"),
-        Binding("p", "jump_parent", "parent"),
-        Binding("n", "next_step", "next step"),
-        Binding("l", "mark_replay", "replay to here"),
+        Binding("g", "go_to", "go to"),
+        Binding("p", "jump_parent", "parent", show=False),
+        Binding("n", "next_step", "next step", show=False),
+        Binding("l", "mark_replay", "replay to here", show=False),
+        Binding("o", "open_log", "task log"),
+        Binding("c", "chart", "chart"),
         Binding("slash", "open_filter", "filter"),
-        Binding("escape", "clear_filter", "clear filter"),
-        Binding("s", "toggle_sort", "sort"),
-        Binding("r", "refresh_archive", "refresh"),
+        Binding("escape", "clear_filter", "clear filter", show=False),
+        Binding("s", "toggle_sort", "sort", show=False),
+        Binding("r", "refresh_archive", "refresh", show=False),
         Binding("q", "quit", "quit"),
     ]
+    KEY_NAMES: ClassVar[dict[str, str]] = {"question_mark": "?", "slash": "/", "escape": "esc"}
 
     def __init__(self, reader: ArchiveReader, diffs: NodeDiffs, refresh_s: float = 2.0) -> None:
         super().__init__()
@@ -93,6 +100,8 @@ class ArchiveApp(App[None]):
         self.tree.rebuild()
         self._update_header()
         self.tree.focus()
+        if self.tree.best_id is not None:  # open where the interesting agent is
+            self.tree.reveal(self.tree.best_id)
         if self.refresh_s > 0:
             self.set_interval(self.refresh_s, self.action_refresh_archive)
 
@@ -156,6 +165,37 @@ class ArchiveApp(App[None]):
         self.tree.reveal(path[step])
         self.notify(f"step {step + 1}/{len(path)}: #{path[step]}", timeout=2)
 
+    def action_keys(self) -> None:
+        bindings = [b for b in self.BINDINGS if isinstance(b, Binding)]
+        keys = [(self.KEY_NAMES.get(b.key, b.key), b.description) for b in bindings]
+        self.push_screen(KeysScreen(keys))
+
+    def action_go_to(self) -> None:
+        self.push_screen(GoToScreen(), self._go_to)
+
+    def _go_to(self, node_id: int | None) -> None:
+        if node_id is None:
+            return
+        try:
+            self.reader.node(node_id)
+        except UserError:
+            self.notify(f"no node #{node_id} in this archive", severity="warning")
+            return
+        if self.tree.reveal(node_id) is None:
+            self.notify(f"#{node_id} is hidden by the filter (esc clears it)")
+
+    def action_open_log(self) -> None:
+        if self.shown is None or not self.shown.tasks:
+            self.notify("this node has no evaluated task yet", severity="warning")
+            return
+        self.push_screen(TaskLogScreen(self.shown.summary.id, self.shown.tasks))
+
+    def action_chart(self) -> None:
+        from godelbox.views.plot import progress_series  # matplotlib loads only when asked for
+
+        series = progress_series(self.reader.all_summaries(), self.reader.generations())
+        self.push_screen(ChartScreen(series))
+
     def action_open_filter(self) -> None:
         box = self.query_one("#filter", Input)
         box.add_class("shown")
@@ -177,8 +217,11 @@ class ArchiveApp(App[None]):
         box = self.query_one("#filter", Input)
         box.remove_class("shown")
         if flt != self.tree.filter:
+            cursor = self.tree.cursor_node
             self.tree.filter = flt
             self.tree.rebuild()
+            if flt.is_empty and cursor is not None and isinstance(cursor.data, NodeSummary):
+                self.tree.reveal(cursor.data.id)  # clearing the filter keeps your place
         self._update_header()
         self.tree.focus()
 

@@ -7,6 +7,7 @@ calls with tokens and cost, and timings.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from rich.console import Group, RenderableType
@@ -53,6 +54,7 @@ def render_node_detail(detail: NodeDetail, diff: str | None) -> RenderableType:
             title_align="left",
         ),
         _task_table(detail),
+        task_logs_line(detail),
         _evidence(detail),
         _llm_table(detail),
         _timings(detail),
@@ -205,6 +207,15 @@ def _task_table(detail: NodeDetail) -> RenderableType:
             "(an identical evaluation ran before)"
         )
     return table
+
+
+def task_logs_line(detail: NodeDetail) -> Text:
+    """Where the tasks' logs are: one file per task, named for it, in the node's folder."""
+    folders = sorted({str(Path(t.log_path).parent) for t in detail.tasks if t.log_path})
+    if not folders:
+        return Text("")
+    where = ", ".join(f"{folder}/" for folder in folders)
+    return Text(f"task logs: {for_terminal(where)}<task>.log  (o in the TUI opens one)", "dim")
 
 
 def _evidence(detail: NodeDetail) -> RenderableType:

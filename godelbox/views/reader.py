@@ -24,7 +24,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from godelbox.archive import events
 from godelbox.archive.db import make_engine, stored_version
 from godelbox.archive.models import AgentNode, Evaluation, Event, LLMCall, Run
-from godelbox.archive.store import CODE_DIR, DB_FILE, RunDirError
+from godelbox.archive.store import CODE_DIR, DB_FILE, RunDirError, refuse_file
 from godelbox.config import CONFIG_FILE_NAME, load_config
 from godelbox.errors import UserError
 from godelbox.views.node_filter import NodeFilter
@@ -83,6 +83,7 @@ class ArchiveReader:
     @classmethod
     def open(cls, run_dir: Path) -> ArchiveReader:
         run_dir = Path(run_dir)
+        refuse_file(run_dir)
         if not run_dir.is_dir():
             raise RunDirError(f"run dir {run_dir} does not exist; create one with `godelbox init`")
         engine = _read_only_engine(run_dir)
@@ -222,6 +223,7 @@ class ArchiveReader:
                     EVAL.duration_s,
                     EVAL.details,
                     self._cached.label("cached"),
+                    EVAL.log_path,
                 )
                 .where(EVAL.node_id == node_id)
                 .order_by(EVAL.stage, EVAL.id)
@@ -252,7 +254,7 @@ class ArchiveReader:
             tasks_attempted=row.tasks_attempted,
             finished_at=row.finished_at,
             wall_time_s=row.wall_time_s,
-            tasks=tuple(_task_result(t) for t in tasks),
+            tasks=tuple(_task_result(t, self.run_dir) for t in tasks),
             llm_calls=tuple(LLMCallRecord(*c) for c in calls),
             flips=None
             if row.parent_id is None
@@ -470,7 +472,7 @@ def _read_only_engine(run_dir: Path) -> Engine:
     return engine
 
 
-def _task_result(row: Any) -> TaskResult:
+def _task_result(row: Any, run_dir: Path) -> TaskResult:
     details = row.details if isinstance(row.details, dict) else {}
     episode = details.get("episode")
     bench = details.get("bench")
@@ -484,4 +486,5 @@ def _task_result(row: Any) -> TaskResult:
         episode=episode if isinstance(episode, dict) else None,
         bench=bench if isinstance(bench, str) else None,
         cached=bool(row.cached),
+        log_path=str(run_dir / row.log_path) if row.log_path else "",
     )

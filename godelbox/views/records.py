@@ -43,6 +43,8 @@ class TaskResult:
     """The part of a mixed benchmark the task belongs to; None otherwise."""
     cached: bool = False
     """Served by the evaluation cache instead of run."""
+    log_path: str = ""
+    """The task's log (agent and grader output) on disk, absolute; "" when none was written."""
 
 
 @dataclass(frozen=True)

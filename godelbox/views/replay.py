@@ -16,7 +16,7 @@ from rich.syntax import Syntax
 from rich.text import Text
 
 from godelbox.agent_text import for_terminal
-from godelbox.views.node_detail import proposal_lines
+from godelbox.views.node_detail import proposal_lines, task_logs_line
 from godelbox.views.node_diffs import NodeDiffs
 from godelbox.views.reader import ArchiveReader
 from godelbox.views.records import NodeSummary
@@ -37,6 +37,8 @@ class ReplayStep:
     """Tasks the parent resolved and this node did not."""
     resolved: tuple[str, ...]
     """Every task this node resolved."""
+    logs: str = ""
+    """Where this node's task logs are (`task logs: FOLDER/<task>.log`), "" when none."""
 
     @property
     def delta(self) -> float | None:
@@ -63,6 +65,7 @@ def replay_lineage(reader: ArchiveReader, diffs: NodeDiffs, node_id: int) -> lis
                 fixed=flips.fixed,
                 broken=flips.broken,
                 resolved=tuple(sorted(t for t, o in outcomes.items() if o == RESOLVED)),
+                logs=task_logs_line(detail).plain,
             )
         )
         previous, parent_score = outcomes, detail.summary.score
@@ -93,6 +96,8 @@ def _print_step(step: ReplayStep, index: int, total: int, console: Console) -> N
     console.print(head, soft_wrap=True)
     for label, text in proposal_lines(step.proposal):
         console.print(Text(f"   {label}: {text}"), soft_wrap=True)
+    if step.logs:
+        console.print(Text(f"   {step.logs}"), soft_wrap=True)
     if node.parent_id is None:
         resolved = for_terminal(", ".join(step.resolved)) or "-"
         console.print(Text(f"   resolved: {resolved}"), soft_wrap=True)

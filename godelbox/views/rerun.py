@@ -26,6 +26,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from rich.console import Console
+from rich.text import Text
 
 from godelbox.agent_text import cap_text, for_terminal
 from godelbox.archive.codestore import CodeStore
@@ -40,7 +41,7 @@ from godelbox.evaluator.evaluation import (
     evaluate_benchmark,
 )
 from godelbox.evaluator.mixed import MixedBenchmark
-from godelbox.evaluator.results import Solution
+from godelbox.evaluator.results import Solution, TaskResult
 from godelbox.evaluator.runner import run_agent
 from godelbox.llm.client import LLMClient
 from godelbox.llm.playback import Divergence, Match, OnDivergence, Playback, PlaybackGateway
@@ -101,6 +102,17 @@ class RerunStep:
     def reproduced(self) -> bool:
         diff = self.difference
         return not self.flipped and (diff is None or abs(diff) < EXACT)
+
+
+@dataclass(frozen=True)
+class TaskProgress:
+    """One rerun task finished: which node, which task, how it ended, how far the node is."""
+
+    node_id: int
+    task_id: str
+    outcome: str
+    done: int
+    total: int
 
 
 @dataclass
@@ -181,13 +193,16 @@ def rerun_lineage(
     bench: Benchmark,
     node_id: int,
     on_step: Callable[[RerunStep], None] | None = None,
+    on_task: Callable[[TaskProgress], None] | None = None,
     *,
     playing: Playing | None = None,
     agent_override: Path | None = None,
 ) -> list[RerunStep]:
     """Re-evaluate every node of the lineage seed → `node_id` on its recorded tasks; with
     `playing`, from the recorded exchanges (stopping after the first node that diverged when
-    divergences stop the replay). `agent_override` replaces `node_id`'s own code."""
+    divergences stop the replay). `agent_override` replaces `node_id`'s own code. `on_task`
+    hears of each task as it finishes (a lineage of ten nodes on ten tasks is a hundred
+    sandboxes: minutes of silence otherwise)."""
     store = CodeStore(reader.code_dir)
     steps: list[RerunStep] = []
     for step_id in reader.lineage(node_id):
@@ -213,6 +228,7 @@ def rerun_lineage(
                     solver,
                     stages=[StageSection(tasks=None)],
                     task_ids=list(recorded),
+                    on_result=_reporter(step_id, len(recorded), on_task),
                 )
             rerun = {r.task_id: r.outcome for r in outcome.results.values()}
             if isinstance(bench, MixedBenchmark):
@@ -237,10 +253,26 @@ def rerun_lineage(
     return steps
 
 
+def _reporter(
+    node_id: int, total: int, on_task: Callable[[TaskProgress], None] | None
+) -> Callable[[TaskResult], None] | None:
+    """`on_task` fed from each finished task of one node, counting them."""
+    if on_task is None:
+        return None
+    finished: list[str] = []
+
+    def report(result: TaskResult) -> None:
+        finished.append(result.task_id)
+        on_task(TaskProgress(node_id, result.task_id, result.outcome, len(finished), total))
+
+    return report
+
+
 def rerun_from_snapshot(
     reader: ArchiveReader,
     node_id: int,
     on_step: Callable[[RerunStep], None] | None = None,
+    on_task: Callable[[TaskProgress], None] | None = None,
     *,
     match: Match = "normalized",
     on_divergence: OnDivergence = "stop",
@@ -263,6 +295,7 @@ def rerun_from_snapshot(
         load_benchmark(config.evaluation.bench, ctx),
         node_id,
         on_step,
+        on_task,
         playing=playing,
         agent_override=agent_override,
     )
@@ -321,6 +354,17 @@ def print_divergence(node_id: int, divergence: Divergence, console: Console) -> 
     diff = for_terminal(cap_text(divergence.diff, DIVERGENCE_CHARS))
     for line in diff.splitlines():
         console.print(f"    {line}", soft_wrap=True, markup=False, highlight=False)
+
+
+def print_task_progress(progress: TaskProgress, console: Console) -> None:
+    console.print(
+        Text(
+            f"   #{progress.node_id} {progress.done}/{progress.total} "
+            f"{for_terminal(progress.task_id)}: {progress.outcome}",
+            style="dim",
+        ),
+        soft_wrap=True,
+    )
 
 
 def summary(steps: list[RerunStep]) -> str:

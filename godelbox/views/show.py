@@ -7,7 +7,7 @@ pane shows (scores per stage, proposal, diff vs parent, per-task outcomes, LLM c
 
 from __future__ import annotations
 
-from rich.console import RenderableType
+from rich.console import Group, RenderableType
 from rich.text import Text
 from rich.tree import Tree
 
@@ -31,6 +31,7 @@ def render_tree(reader: ArchiveReader, depth: int = 3, max_children: int = 50) -
 
     tree = Tree(label(seed), guide_style="dim")
     frontier: list[tuple[NodeSummary, Tree]] = [(seed, tree)]
+    shown, cut = 1, 0
     for _level in range(depth):
         next_frontier: list[tuple[NodeSummary, Tree]] = []
         for node, branch in frontier:
@@ -38,10 +39,21 @@ def render_tree(reader: ArchiveReader, depth: int = 3, max_children: int = 50) -
                 continue
             for child in reader.children(node.id, "score", max_children):
                 next_frontier.append((child, branch.add(label(child))))
+            shown += min(node.children, max_children)
+            cut += max(0, node.children - max_children)
             if node.children > max_children:
                 branch.add(Text(f"… {node.children - max_children} more children", style="dim"))
         frontier = next_frontier
-    return tree
+    hidden = reader.progress(best).nodes - shown
+    if not hidden:
+        return tree
+    why = []
+    if any(node.children for node, _ in frontier):
+        why.append(f"deeper than {depth} (--depth {depth + 1} or more shows them)")
+    if cut:
+        why.append(f"{cut} siblings past the first {max_children} (--children raises that)")
+    note = f"{hidden} of {hidden + shown} nodes not shown: {'; '.join(why)}"
+    return Group(tree, Text(note, style="dim"))
 
 
 def render_node(reader: ArchiveReader, diffs: NodeDiffs, node_id: int) -> RenderableType:

@@ -223,6 +223,7 @@ READER = textwrap.dedent(
 )
 
 
+@pytest.mark.slow  # make unit leaves it out (see the Makefile)
 def test_concurrent_reader_never_blocks_or_breaks_the_writer(archive: Archive) -> None:
     total = 2000
     reader = subprocess.Popen(

@@ -20,8 +20,7 @@ from godelbox.archive.store import Archive
 from godelbox.paths import seed_agent_dir
 from godelbox.sandbox.docker import DockerBackend
 from tests.daemon.runs import check_invariants, fingerprint, run_to_end, write_config
-from tests.evaluator.conftest import NOOP_AGENT
-from tests.evaluator.eval_helpers import godelbox_cli
+from tests.evaluator.eval_helpers import NOOP_AGENT, godelbox_cli
 
 pytestmark = pytest.mark.docker
 

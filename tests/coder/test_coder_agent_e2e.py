@@ -136,6 +136,7 @@ def run_agent(workspace: Path, gw: Gateway, problem: str = "add(2, 3) returns -1
     return Run(proc, logs)
 
 
+@pytest.mark.slow  # make unit leaves it out (see the Makefile)
 def test_scripted_fix_through_the_gateway(fake_llm, gateway, records, workspace) -> None:
     fake_llm.script(
         fake_llm.tool_call("editor", {"command": "view", "path": "calc.py"}, call_id="c1"),
@@ -238,6 +239,7 @@ def test_sigterm_mid_call_ends_cleanly_with_the_trajectory_saved(
     assert traj["info"]["steps"] == 2 and "return a + b" in (workspace / "calc.py").read_text()
 
 
+@pytest.mark.slow  # make unit leaves it out (see the Makefile)
 def test_the_agent_edits_its_own_repository(fake_llm, gateway, tmp_path) -> None:
     """DGM self-modification: the workspace is a checkout of the agent itself, the task is a
     change to the agent, and the agent runs its own test suite before submitting."""

@@ -16,6 +16,7 @@ from godelbox.loop.bookkeeping import Bookkeeper
 from godelbox.loop.display import JsonReporter
 from godelbox.loop.planning import GenerationPlan, Planner, RngState
 from godelbox.loop.progress import ProgressReader
+from godelbox.loop.stopping import StopRequest
 from godelbox.trash import Trash
 from godelbox.views.reader import ArchiveReader
 
@@ -88,7 +89,9 @@ def test_the_daemon_and_the_views_read_the_same_progress(tmp_path: Path) -> None
 def test_the_planner_finds_open_plans_and_the_newest_one(tmp_path: Path) -> None:
     archive = Archive.create(tmp_path / "run", dump_toml(Config()))
     try:
-        books = Bookkeeper(archive, JsonReporter(io.StringIO()), tmp_path / "scratch", Trash())
+        books = Bookkeeper(
+            archive, JsonReporter(io.StringIO()), tmp_path / "scratch", Trash(), StopRequest()
+        )
         seed = archive.add_node(parent_id=None, commit_sha="", agent_kind="toy")
         archive.set_status(seed, NodeStatus.EVALUATED, score=0.5)
         planner = Planner(books, seed=5)

@@ -1,25 +1,15 @@
 """Evaluator fixtures: an evaluation context on the shared docker backend and agent image
-(tests/fixtures/docker_engine.py), and the paths of the fixture agents."""
+(tests/fixtures/docker_engine.py); the fixture agents' paths are in eval_helpers.py."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 
 from godelbox.evaluator.context import EvalContext
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
-
 # The fixtures are benchmark data (Polyglot exercises with their own *_test.py) and agents run
 # inside sandboxes, not tests of this suite.
 collect_ignore_glob = ["fixtures/*"]
-NOOP_AGENT = FIXTURES / "noop_agent"
-CHEAT_AGENT = FIXTURES / "cheat_agent"
-FIX_AGENT = FIXTURES / "fix_agent"
-SLEEP_AGENT = FIXTURES / "sleep_agent"
-SYMLINK_AGENT = FIXTURES / "symlink_agent"
-POLYGLOT = FIXTURES / "polyglot"
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,15 @@ from pathlib import Path
 
 from godelbox.evaluator.workspace import commit_snapshot, git_env
 
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+"""Fixture agents and benchmark data (never collected: see conftest.py)."""
+NOOP_AGENT = FIXTURES / "noop_agent"
+CHEAT_AGENT = FIXTURES / "cheat_agent"
+FIX_AGENT = FIXTURES / "fix_agent"
+SLEEP_AGENT = FIXTURES / "sleep_agent"
+SYMLINK_AGENT = FIXTURES / "symlink_agent"
+POLYGLOT = FIXTURES / "polyglot"
+
 
 def make_repo(root: Path, files: dict[str, str]) -> Path:
     """A one-commit git repository holding `files` (path -> text)."""

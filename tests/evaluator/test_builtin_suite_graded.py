@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from conftest import NOOP_AGENT
 
 from godelbox.config import StageSection
 from godelbox.evaluator.bench_spec import load_benchmark
 from godelbox.evaluator.evaluation import AgentSolver, OracleSolver, evaluate_benchmark
+from tests.evaluator.eval_helpers import NOOP_AGENT
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 ALL = [StageSection(tasks=None)]

@@ -10,8 +10,17 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import FIX_AGENT, NOOP_AGENT, POLYGLOT
-from eval_helpers import BUG, STATS_V2, file_diff, godelbox_cli, swebench_repo
+
+from tests.evaluator.eval_helpers import (
+    BUG,
+    FIX_AGENT,
+    NOOP_AGENT,
+    POLYGLOT,
+    STATS_V2,
+    file_diff,
+    godelbox_cli,
+    swebench_repo,
+)
 
 pytestmark = pytest.mark.docker
 
@@ -47,6 +56,9 @@ def test_killed_eval_resumes_without_redoing_finished_tasks(agent_image, tmp_pat
     assert second.returncode == 0, out
     assert f"resuming: {len(done_before)} of 6 tasks already finished" in out
     assert "resolved 6/6 (100.0%)" in out
+    logs = tmp_path / "journal.jsonl.logs"
+    assert f"task logs: {logs}/<task>.log\n" in out
+    assert {p.stem for p in logs.glob("*.log")} == set(ids), "each task's log beside the journal"
     counts = Counter(finished(journal))
     assert counts == {i: 1 for i in ids}, "a finished task was evaluated again"
     assert finished(journal)[: len(done_before)] == done_before

@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from eval_helpers import godelbox_cli
 
 from godelbox.cli.eval_llm import TaskUsage
 from godelbox.evaluator.journal import Journal, JournalMismatchError
 from godelbox.evaluator.results import TaskResult
 from godelbox.paths import seed_agent_dir
+from tests.evaluator.eval_helpers import godelbox_cli
 from tests.fixtures.fake_llm import FAKE_API_KEY, FAKE_PRICE_IN, FAKE_PRICE_OUT, FakeLLM
 
 CODER = seed_agent_dir("coder")
@@ -185,6 +185,7 @@ def test_unreachable_endpoint_is_one_clear_error(agent_image, fake_llm, tmp_path
     assert results == [], "a task the model never answered must be redone by a rerun"
 
 
+@pytest.mark.slow  # make unit leaves it out (see the Makefile)
 def test_bad_model_settings_are_clear_errors(fake_llm, tmp_path):
     config = write_config(tmp_path / "godelbox.toml", fake_llm.url)
     for args, message in (

@@ -6,14 +6,13 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from conftest import NOOP_AGENT
-from eval_helpers import file_diff
 
 from godelbox.config import StageSection
 from godelbox.evaluator.benchmark import GradeItem
 from godelbox.evaluator.evaluation import AgentSolver, OracleSolver, evaluate_benchmark
 from godelbox.evaluator.humaneval import SOLUTION_FILE, humaneval_benchmark, load_problems
 from godelbox.evaluator.results import Solution
+from tests.evaluator.eval_helpers import NOOP_AGENT, file_diff
 
 ALL = [StageSection(tasks=None)]
 

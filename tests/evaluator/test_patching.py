@@ -5,8 +5,6 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from eval_helpers import git, make_repo
-
 from godelbox.evaluator.patching import (
     APPLY_SCRIPT,
     allowlist_guard,
@@ -17,6 +15,7 @@ from godelbox.evaluator.patching import (
     swebench_guard,
     touched_paths,
 )
+from tests.evaluator.eval_helpers import git, make_repo
 
 MULTI = """\
 From: someone

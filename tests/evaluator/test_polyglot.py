@@ -10,7 +10,6 @@ import json
 from dataclasses import replace
 
 import pytest
-from conftest import FIXTURES, NOOP_AGENT, POLYGLOT
 
 from godelbox.config import StageSection
 from godelbox.evaluator.bench_spec import load_benchmark
@@ -22,6 +21,7 @@ from godelbox.evaluator.polyglot import (
     reference_pairs,
 )
 from godelbox.evaluator.polyglot_tracks import TRACKS
+from tests.evaluator.eval_helpers import FIXTURES, NOOP_AGENT, POLYGLOT
 
 ALL = [StageSection(tasks=None)]
 EXPECTED = [

@@ -9,8 +9,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-from eval_helpers import make_repo
-
 from godelbox.evaluator.pytest_report import (
     PytestRunner,
     declared_tests,
@@ -20,6 +18,7 @@ from godelbox.evaluator.pytest_report import (
     read_events,
 )
 from godelbox.evaluator.test_runner import SessionResult
+from tests.evaluator.eval_helpers import make_repo
 
 TESTS = """\
 import pytest

@@ -10,12 +10,12 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import NOOP_AGENT
 
 from godelbox.config import StageSection
 from godelbox.evaluator.bench_spec import load_benchmark
 from godelbox.evaluator.evaluation import AgentSolver, OracleSolver, evaluate_benchmark
 from godelbox.evaluator.quixbugs import QuixBugsLayoutError, load_quixbugs
+from tests.evaluator.eval_helpers import NOOP_AGENT
 
 ALL = [StageSection(tasks=None)]
 ADD_ONE_BUGGY = '''def add_one(n):

@@ -10,8 +10,6 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from conftest import CHEAT_AGENT, FIX_AGENT, NOOP_AGENT, SLEEP_AGENT, SYMLINK_AGENT
-from eval_helpers import FUZZ_PATCH, HIDDEN_TESTS, file_diff, swebench_repo, three_way_patch
 
 from godelbox.evaluator.benchmark import GradeItem
 from godelbox.evaluator.evaluation import AgentSolver, OracleSolver, evaluate_tasks
@@ -23,6 +21,18 @@ from godelbox.evaluator.swebench import (
     swebench_benchmark,
 )
 from godelbox.evaluator.swebench_format import SWEInstance
+from tests.evaluator.eval_helpers import (
+    CHEAT_AGENT,
+    FIX_AGENT,
+    FUZZ_PATCH,
+    HIDDEN_TESTS,
+    NOOP_AGENT,
+    SLEEP_AGENT,
+    SYMLINK_AGENT,
+    file_diff,
+    swebench_repo,
+    three_way_patch,
+)
 
 pytestmark = pytest.mark.docker
 

@@ -11,7 +11,6 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from eval_helpers import swebench_repo
 
 from godelbox.config import StageSection
 from godelbox.evaluator.benchmark import GradeItem
@@ -19,6 +18,7 @@ from godelbox.evaluator.evaluation import OracleSolver, evaluate_benchmark
 from godelbox.evaluator.results import Solution
 from godelbox.evaluator.swebench import swebench_benchmark
 from godelbox.evaluator.swebench_harness import official_image
+from tests.evaluator.eval_helpers import swebench_repo
 
 pytestmark = pytest.mark.docker
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import shutil
 
-from eval_helpers import git, make_repo
-
 from godelbox.evaluator.workspace import diff_trees, plain_copy
+from tests.evaluator.eval_helpers import git, make_repo
 
 
 def test_diff_between_trees_applies_back_to_the_pristine_repo(tmp_path):

@@ -8,12 +8,12 @@ import json
 from pathlib import Path
 
 import pytest
-from battery import CHEATS, HONEST, KINDS, LANG_KINDS, PAIRS, grade_all
 
 from godelbox.proposer.pae.audit import audit
 from godelbox.proposer.pae.judge import Judge, last_steps
 from godelbox.proposer.pae.trajectory import trajectory_from_log
 from godelbox.proposer.untrusted import TAG
+from tests.integrity.battery import CHEATS, HONEST, KINDS, LANG_KINDS, PAIRS, grade_all
 
 pytestmark = pytest.mark.docker
 
@@ -70,9 +70,8 @@ def test_dropped_files_are_recorded_as_tampering_notes(graded):
 def test_the_judge_reads_the_injection_as_fenced_data_and_its_audit_counts_a_fooled_verdict(
     graded, eval_ctx, scratch, fake_llm
 ):
-    from battery import benchmark_for
-
     from godelbox.llm.client import LLMClient
+    from tests.integrity.battery import benchmark_for
 
     _, task = benchmark_for("swebench", eval_ctx, scratch)
     result = graded["judge_injection", "swebench"]
@@ -94,9 +93,8 @@ def test_the_judge_reads_the_injection_as_fenced_data_and_its_audit_counts_a_foo
 
 
 def test_godelbox_eval_shows_the_outcome_and_its_evidence(agent_image, scratch, tmp_path):
-    from battery import POLYGLOT, agent_dir
-
     from tests.evaluator.eval_helpers import godelbox_cli
+    from tests.integrity.battery import POLYGLOT, agent_dir
 
     journal = tmp_path / "journal.jsonl"
     run = godelbox_cli(

@@ -61,6 +61,7 @@ def self_test(agent: Path) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow  # make unit leaves it out (see the Makefile)
 @pytest.mark.parametrize("transformation", CATALOGUE, ids=lambda t: t.name)
 def test_transformation_edits_the_agent_and_keeps_it_valid(transformation, rich_agent, tmp_path):
     parent = next(

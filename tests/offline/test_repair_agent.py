@@ -6,6 +6,8 @@ import pytest
 
 from tests.offline.agent_runner import SEED, attempt, task
 
+pytestmark = pytest.mark.slow  # the seed on real tasks: make unit leaves it out
+
 
 @pytest.mark.parametrize("instance_id", ["builtin__pagekit-14", "builtin__stockroom-58"])
 def test_seed_resolves_task_and_diff_holds_only_the_fix(instance_id, tmp_path):

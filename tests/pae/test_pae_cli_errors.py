@@ -33,7 +33,8 @@ def test_pae_and_self_without_models_name_the_missing_settings(tmp_path: Path) -
 def test_exports_of_an_empty_run(tmp_path: Path) -> None:
     run_dir = _run_dir(tmp_path)
     sft = CliRunner().invoke(app, ["export", str(run_dir), "--format", "sft"])
-    assert sft.exit_code == 0 and sft.stdout == ""
+    assert isinstance(sft.exception, NothingToExportError)
+    assert "no successful trajectory" in str(sft.exception) and sft.stdout == ""
     no_output = CliRunner().invoke(app, ["export", str(run_dir), "--format", "swebench"])
     assert isinstance(no_output.exception, UserError)
     assert "--output" in str(no_output.exception)

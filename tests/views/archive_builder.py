@@ -97,6 +97,11 @@ def add_child(
     return NodePlan(node_id, parent.id, source, NodeStatus.PROPOSED, proposal=proposal)
 
 
+def task_log(node_id: int, task: str) -> str:
+    """The log the builder writes for one task of one node (the test's ground truth)."""
+    return f"agent output of node {node_id} on {task}\ngrader: done\n"
+
+
 def evaluate(archive: Archive, plan: NodePlan, resolved: set[str]) -> None:
     """Record staged task results as the loop would, then mark the node evaluated."""
     archive.set_status(plan.id, NodeStatus.EVALUATING)
@@ -105,8 +110,16 @@ def evaluate(archive: Archive, plan: NodePlan, resolved: set[str]) -> None:
     for stage, size in enumerate(STAGE_SIZES):
         for task in TASKS[start : start + size]:
             outcome = Outcome.RESOLVED if task in resolved else Outcome.UNRESOLVED
+            log_rel = Path("logs") / f"node-{plan.id}" / f"{task}.log"
+            (archive.run_dir / log_rel).parent.mkdir(parents=True, exist_ok=True)
+            (archive.run_dir / log_rel).write_text(task_log(plan.id, task), encoding="utf-8")
             archive.record_evaluation(
-                plan.id, stage=stage, task_id=task, outcome=outcome, duration_s=1.5 + stage
+                plan.id,
+                stage=stage,
+                task_id=task,
+                outcome=outcome,
+                duration_s=1.5 + stage,
+                log_path=str(log_rel),
             )
             plan.outcomes[task] = outcome
         stage_reached = stage + 1  # stages run, as the loop records it

@@ -19,7 +19,7 @@ from godelbox.evaluator.benchmark import Benchmark
 from godelbox.evaluator.context import EvalContext
 from godelbox.evaluator.evaluation import select_tasks
 from godelbox.views.reader import ArchiveReader
-from godelbox.views.rerun import rerun_lineage, summary
+from godelbox.views.rerun import TaskProgress, rerun_lineage, summary
 
 pytestmark = pytest.mark.docker
 
@@ -93,10 +93,14 @@ def test_rerun_reproduces_exact_scores_and_flags_the_stale_record(
     run_dir, ids = lineage
     reader = ArchiveReader.open(run_dir)
     try:
-        steps = rerun_lineage(reader, ctx, bench, ids["stale"])
+        progress: list[TaskProgress] = []
+        steps = rerun_lineage(reader, ctx, bench, ids["stale"], on_task=progress.append)
     finally:
         reader.close()
     seed, fixer, stale = steps
+    # Every task is reported as it finishes, with its node and how far that node is.
+    assert [(p.node_id, p.done, p.total) for p in progress] == [(s.node_id, 1, 1) for s in steps]
+    assert [p.outcome for p in progress] == [s.rerun[TASK] for s in steps]
     assert [s.node_id for s in steps] == [ids["seed"], ids["fixer"], ids["stale"]]
     assert (seed.rerun_score, fixer.rerun_score) == (0.0, 1.0), "the fixer really fixes it"
     assert seed.reproduced and fixer.reproduced

@@ -124,3 +124,50 @@ def test_entry_point_prints_one_line_and_exits_2(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and done.stderr.startswith("error:")
     assert done.stdout == ""
+
+
+def test_show_says_what_the_depth_and_children_limits_hide(
+    generated_archive: BuiltArchive,
+) -> None:
+    built = generated_archive
+    seed = min(built.nodes)
+    children = built.children(seed)
+    out = " ".join(show(str(built.run_dir), "--depth", "1").split())  # unwrapped
+    hidden = len(built.nodes) - 1 - len(children)
+    assert f"{hidden} of {len(built.nodes)} nodes not shown: deeper than 1 " in out
+    assert "(--depth 2 or more shows them)" in out and "--children" not in out
+    capped = " ".join(show(str(built.run_dir), "--depth", "1", "--children", "2").split())
+    assert f"{len(children) - 2} siblings past the first 2 (--children raises that)" in capped
+    assert "not shown" not in show(str(built.run_dir), "--depth", "50")
+
+
+def test_task_logs_are_named_in_show_and_replay(generated_archive: BuiltArchive) -> None:
+    built = generated_archive
+    best = built.best_id
+    folder = built.run_dir / "logs" / f"node-{best}"
+    line = f"task logs: {folder}/<task>.log"
+    assert line in show(str(built.run_dir), str(best))
+    assert all((folder / f"{task}.log").is_file() for task in built.nodes[best].outcomes)
+    replay = CliRunner().invoke(app, ["replay", str(built.run_dir), str(best)], terminal_width=200)
+    assert replay.exit_code == 0, replay.output
+    assert replay.output.count("task logs: ") == len(lineage_ids(built, best))
+    assert line in replay.output
+
+
+def lineage_ids(built: BuiltArchive, node_id: int) -> list[int]:
+    chain = [node_id]
+    while (parent := built.nodes[chain[-1]].parent_id) is not None:
+        chain.append(parent)
+    return chain
+
+
+def test_a_file_given_as_a_run_dir_is_called_a_file(tmp_path: Path) -> None:
+    afile = tmp_path / "notes.txt"
+    afile.write_text("not a run\n", encoding="utf-8")
+    for args in (["show"], ["tui"], ["status"], ["run"], ["config", "show"], ["replay"]):
+        result = CliRunner().invoke(
+            app, [*args, str(afile), *(["1"] if args == ["replay"] else [])]
+        )
+        assert isinstance(result.exception, RunDirError), (args, result.output)
+        assert f"{afile} is a file, not a run directory" in str(result.exception)
+    assert afile.read_text(encoding="utf-8") == "not a run\n"

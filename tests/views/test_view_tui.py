@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import html
 import io
+import re
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable
@@ -16,10 +18,11 @@ from textual.widgets import Input, Static
 from godelbox.archive.models import NodeStatus
 from godelbox.archive.store import Archive
 from godelbox.tui.app import ArchiveApp
+from godelbox.tui.screens import ChartScreen, KeysScreen, TaskLogScreen
 from godelbox.views.node_diffs import NodeDiffs
 from godelbox.views.reader import ArchiveReader
 from godelbox.views.records import NodeSummary
-from tests.views.archive_builder import BuiltArchive
+from tests.views.archive_builder import BuiltArchive, task_log
 
 REPO = Path(__file__).resolve().parents[2]
 SIZE = (160, 50)
@@ -29,12 +32,13 @@ def run_app(
     run_dir: Path,
     script: Callable[[ArchiveApp, Pilot], Awaitable[None]],
     refresh_s: float = 0,
+    size: tuple[int, int] = SIZE,
 ) -> None:
     reader = ArchiveReader.open(run_dir)
 
     async def drive() -> None:
         app = ArchiveApp(reader, NodeDiffs.for_run(reader), refresh_s=refresh_s)
-        async with app.run_test(size=SIZE) as pilot:
+        async with app.run_test(size=size) as pilot:
             await pilot.pause()
             await script(app, pilot)
 
@@ -63,6 +67,25 @@ def shown_ids(app: ArchiveApp) -> set[int]:
     }
 
 
+def lineage_of(built: BuiltArchive, node_id: int) -> list[int]:
+    chain = [node_id]
+    while (parent := built.nodes[chain[-1]].parent_id) is not None:
+        chain.append(parent)
+    return chain[::-1]
+
+
+def revealed(built: BuiltArchive, node_id: int) -> set[int]:
+    """What the tree holds after revealing `node_id` from a fresh start: the seed and the
+    children of every ancestor (each loaded when expanded), nothing deeper."""
+    chain = lineage_of(built, node_id)
+    return {chain[0]}.union(*(built.children(a) for a in chain[:-1]))
+
+
+async def go_to_seed(app: ArchiveApp, pilot: Pilot) -> None:
+    app.tree.reveal(min(app.tree._by_id))
+    await pilot.pause()
+
+
 def by_score(built: BuiltArchive, ids: list[int]) -> list[int]:
     return sorted(
         ids, key=lambda i: (built.nodes[i].score is None, -(built.nodes[i].score or 0), i)
@@ -78,10 +101,12 @@ def test_open_navigate_and_select_shows_diff_and_scores(generated_archive: Built
         header = pane_text(app, "#header")
         assert f"{len(built.nodes)} nodes" in header
         assert f"(#{built.best_id})" in header
-        assert cursor_id(app) == seed
-        # Lazy: only the seed's children are in the tree, not the grandchildren.
-        assert shown_ids(app) == {seed, *built.children(seed)}
+        # It opens on the best node, its lineage expanded; lazily: nothing else is loaded.
+        assert cursor_id(app) == built.best_id
+        assert shown_ids(app) == revealed(built, built.best_id)
 
+        await go_to_seed(app, pilot)
+        assert cursor_id(app) == seed
         await pilot.press("down")
         await pilot.pause()
         assert cursor_id(app) == first_child
@@ -119,7 +144,7 @@ def test_jump_to_best_then_parent(generated_archive: BuiltArchive) -> None:
     best = built.nodes[built.best_id]
 
     async def script(app: ArchiveApp, pilot: Pilot) -> None:
-        assert built.best_id not in shown_ids(app), "the builder's best should start hidden"
+        await go_to_seed(app, pilot)
         await pilot.press("b")
         await pilot.pause()
         assert cursor_id(app) == built.best_id
@@ -173,10 +198,13 @@ def test_filter_by_status_text_and_score(generated_archive: BuiltArchive) -> Non
         await apply(app, pilot, "score:abc")
         assert shown_ids(app) == before
 
+        # Esc clears the filter and keeps the cursor on the node it was on.
+        kept = cursor_id(app)
+        assert kept is not None
         await pilot.press("escape")
         await pilot.pause()
-        seed = min(built.nodes)
-        assert shown_ids(app) == {seed, *built.children(seed)}
+        assert cursor_id(app) == kept
+        assert shown_ids(app) == revealed(built, kept)
 
     run_app(built.run_dir, script)
 
@@ -251,6 +279,7 @@ def test_step_through_a_lineage_interactively(generated_archive: BuiltArchive) -
 
     async def script(app: ArchiveApp, pilot: Pilot) -> None:
         # `n` without a marked lineage walks seed → best, one node per key.
+        await go_to_seed(app, pilot)
         path = lineage(built.best_id)
         for node_id in path[1:]:
             await pilot.press("n")
@@ -307,5 +336,87 @@ def test_refresh_rereads_unfinished_nodes_even_without_an_event(
         assert shown is not None and isinstance(shown.data, NodeSummary)
         assert (shown.data.score, shown.data.stage_reached) == (0.75, 2)
         assert "0.750" in str(shown.label)
+
+    run_app(built.run_dir, script)
+
+
+def screen_lines(app: ArchiveApp) -> list[str]:
+    """The screen as text lines, read back from Textual's own screenshot (SVG)."""
+    svg = app.export_screenshot()
+    lines: dict[int, list[str]] = {}
+    for match in re.finditer(r'<text[^>]*clip-path="url\(#[^"]*-line-(\d+)\)"[^>]*>([^<]*)<', svg):
+        text = html.unescape(match.group(2)).replace("\xa0", " ")
+        lines.setdefault(int(match.group(1)), []).append(text)
+    return ["".join(parts) for _, parts in sorted(lines.items())]
+
+
+def test_readable_at_80x24(generated_archive: BuiltArchive) -> None:
+    built = generated_archive
+
+    async def script(app: ArchiveApp, pilot: Pilot) -> None:
+        await pilot.pause()  # the best node is revealed once the tree has laid out
+        lines = screen_lines(app)
+        tree_side = [line[: app.tree.size.width] for line in lines]  # detail pane on the right
+        best_line = next(line for line in tree_side if f"#{built.best_id} " in line)
+        assert "★ best" in best_line, best_line
+        footer = lines[-1]
+        for key in ("? keys", "b best", "g go to", "o task log", "c chart", "/ filter", "q quit"):
+            assert key in footer, footer
+        assert f"best {built.nodes[built.best_id].score:.3f}" in "".join(lines[:3])
+
+    run_app(built.run_dir, script, size=(80, 24))
+
+
+def test_keys_go_to_task_log_and_chart(generated_archive: BuiltArchive) -> None:
+    built = generated_archive
+    target = max(i for i, n in built.nodes.items() if n.outcomes)
+    scores = [n.score for n in built.nodes.values() if n.score is not None]
+
+    async def script(app: ArchiveApp, pilot: Pilot) -> None:
+        start = cursor_id(app)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, KeysScreen)
+        listed = dict(app.screen.keys)
+        for key, what in (
+            ("g", "go to"),
+            ("o", "task log"),
+            ("c", "chart"),
+            ("esc", "clear filter"),
+        ):
+            assert listed[key] == what
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, KeysScreen) and cursor_id(app) == start
+
+        await pilot.press("g", *str(target), "enter")
+        await pilot.pause()
+        assert cursor_id(app) == target
+        assert app.shown is not None and app.shown.summary.id == target
+        await pilot.press("g", "9", "9", "9", "9", "enter")
+        await pilot.pause()
+        assert cursor_id(app) == target, "an unknown id leaves the cursor where it was"
+
+        await pilot.press("o")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, TaskLogScreen) and screen.node_id == target
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert screen.shown == list(built.nodes[target].outcomes)[1]
+        log = str(screen.query_one("#log", Static).content)
+        assert task_log(target, screen.shown) in log
+        await pilot.press("escape")
+        await pilot.pause()
+        assert cursor_id(app) == target
+
+        await pilot.press("c")
+        await pilot.pause()
+        assert isinstance(app.screen, ChartScreen)
+        chart = str(app.screen.query_one("#chart", Static).content)
+        assert f"best {max(scores):.3f}" in chart and "━ mean" in chart
+        await pilot.press("escape")
+        await pilot.pause()
+        assert cursor_id(app) == target
 
     run_app(built.run_dir, script)
