@@ -81,6 +81,8 @@ KEEPER_ARCHIVE_CAP = 16 * 1024 * 1024
 """Largest copy-out taken from the keeper (a workspace of source files); larger ones go through
 the engine's streamed archive."""
 COPIED = b"godelbox-copied "
+HOSTS_FILE = Path(__file__).resolve().parent / "hosts"
+"""The sandbox's /etc/hosts: loopback names only."""
 ARCHIVE = re.compile(rb"godelbox-archive ([0-9a-f]+) (\d+) (\d+)")
 LINE_CAP = 256
 """Longest reply line the keeper writes before an archive."""
@@ -765,6 +767,9 @@ class DockerBackend:
                 ),
             )
         ]
+        # With networking disabled the engine writes no /etc/hosts, and "localhost" (what
+        # chromedriver's client and many test suites connect to) would not resolve.
+        mounts.append(Mount("/etc/hosts", str(HOSTS_FILE), type="bind", read_only=True))
         if spec.gateway_socket is not None:
             # The socket's directory, read-only: the agent can connect() (no EROFS for
             # sockets) but cannot replace the socket with its own.

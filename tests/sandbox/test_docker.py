@@ -220,3 +220,17 @@ def test_a_copy_in_larger_than_the_work_dir_fails_clearly_and_the_sandbox_stays_
         box.copy_in(_tree(tmp_path / "small", "ok.txt", 0o644), "/work/small")
         res = box.run(["cat", "/work/small/sub/ok.txt"], timeout_s=10)
     assert res.ok and res.stdout == "ok.txt\n", res
+
+
+def test_localhost_resolves_to_loopback_with_networking_disabled(docker_backend, agent_image):
+    """Containers start with networking disabled (no libnetwork hook), where the engine writes
+    no /etc/hosts; chromedriver's client and test suites still reach "localhost"."""
+    probe = (
+        "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(); "
+        "c = socket.create_connection(('localhost', s.getsockname()[1]), timeout=5); "
+        "print(c.getpeername()[0])"
+    )
+    with docker_backend.start(SandboxSpec(agent_image)) as box:
+        res = box.run(["python3", "-c", probe], timeout_s=30)
+    assert res.ok, res.stderr
+    assert res.stdout.strip() == "127.0.0.1"
