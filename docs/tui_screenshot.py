@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # for tests.views.archive_builder when run as a script
+sys.path.insert(0, str(ROOT))  # for godelbox.views.synthetic_archive when run as a script
 
 from godelbox.tui.app import ArchiveApp  # noqa: E402
 from godelbox.views.node_diffs import NodeDiffs  # noqa: E402
@@ -44,7 +44,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="godelbox-shot-") as tmp:
         run_dir = args.run_dir
         if run_dir is None:
-            from tests.views.archive_builder import build_archive
+            from godelbox.views.synthetic_archive import build_archive
 
             run_dir = build_archive(
                 Path(tmp) / "run", n_nodes=60, seed=11, name="generated demo archive"

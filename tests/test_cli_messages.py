@@ -27,7 +27,7 @@ from godelbox.config import ConfigError, load_config
 from godelbox.evaluator.results import TaskResult
 from godelbox.loop.display import LiveReporter, Snapshot, resumed_snapshot, stage_progress
 from godelbox.paths import seed_agent_dir
-from tests.views.archive_builder import build_archive
+from godelbox.views.synthetic_archive import build_archive
 
 REPO = Path(__file__).resolve().parents[1]
 

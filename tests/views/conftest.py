@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.views.archive_builder import BuiltArchive, build_archive
+from godelbox.views.synthetic_archive import BuiltArchive, build_archive
 
 
 @pytest.fixture(scope="session")

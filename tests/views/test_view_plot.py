@@ -13,7 +13,7 @@ from godelbox.archive.models import NodeStatus
 from godelbox.cli import app
 from godelbox.views.plot import build_graph, layered_layout, progress_series
 from godelbox.views.reader import ArchiveReader
-from tests.views.archive_builder import (
+from godelbox.views.synthetic_archive import (
     TASKS,
     BuiltArchive,
     add_child,

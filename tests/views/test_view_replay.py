@@ -15,7 +15,14 @@ from godelbox.errors import UserError
 from godelbox.views.node_diffs import NodeDiffs
 from godelbox.views.reader import ArchiveReader
 from godelbox.views.replay import replay_lineage
-from tests.views.archive_builder import NodePlan, add_child, add_seed, mutate, new_run, seed_source
+from godelbox.views.synthetic_archive import (
+    NodePlan,
+    add_child,
+    add_seed,
+    mutate,
+    new_run,
+    seed_source,
+)
 
 R, U = Outcome.RESOLVED, Outcome.UNRESOLVED
 

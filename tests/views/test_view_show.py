@@ -18,7 +18,7 @@ from godelbox.cli import app
 from godelbox.tui.app import ArchiveApp
 from godelbox.views.node_diffs import NodeDiffs
 from godelbox.views.reader import ArchiveReader
-from tests.views.archive_builder import BuiltArchive
+from godelbox.views.synthetic_archive import BuiltArchive
 
 
 def show(*args: str) -> str:

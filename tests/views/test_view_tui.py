@@ -22,7 +22,7 @@ from godelbox.tui.screens import ChartScreen, KeysScreen, TaskLogScreen
 from godelbox.views.node_diffs import NodeDiffs
 from godelbox.views.reader import ArchiveReader
 from godelbox.views.records import NodeSummary
-from tests.views.archive_builder import BuiltArchive, task_log
+from godelbox.views.synthetic_archive import BuiltArchive, task_log
 
 REPO = Path(__file__).resolve().parents[2]
 SIZE = (160, 50)
@@ -213,7 +213,7 @@ WRITER = """
 import sys
 from pathlib import Path
 from godelbox.archive.store import Archive
-from tests.views.archive_builder import TASKS, NodePlan, add_child, evaluate, mutate
+from godelbox.views.synthetic_archive import TASKS, NodePlan, add_child, evaluate, mutate
 
 archive = Archive.open(Path(sys.argv[1]))
 seed = archive.node(1)

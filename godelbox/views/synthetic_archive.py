@@ -1,4 +1,5 @@
-"""Builds real archives for the view tests: the real `Archive` API and the real git code store.
+"""Synthetic but real archives (the real `Archive` API and git code store), for the view tests and
+the TUI screenshot in docs/ (which must not import from tests/).
 
 Each child's code is its parent's `agent.py` with one parameter line changed, committed as a real
 git child commit, so diffs, lineages and scores are all genuine and known to the test. Scores come
