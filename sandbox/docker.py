@@ -1,4 +1,4 @@
-"""The docker backend: one fresh, hardened container per sandbox (settings from DESIGN.md).
+"""The docker backend: one fresh, hardened container per sandbox (the settings: docs/sandbox.md).
 
 The container runs a keeper under docker-init and every command is an exec in it, as uid 1000.
 The keeper is a shell reading requests from the container's attached stdin (`_KEEPER`). Until

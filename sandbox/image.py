@@ -209,7 +209,7 @@ WEB_RECIPE = AGENT_RECIPE.extend(
         ("MINIWOB_CHROMEDRIVER", "/usr/bin/chromedriver"),
     ),
 )
-"""The web image: the agent image plus Chromium, chromedriver and MiniWoB++ (DESIGN.md)."""
+"""The web image: the agent image plus Chromium, chromedriver and MiniWoB++ (docs/web.md)."""
 
 JS_DIR = "/opt/godelbox/js"
 """Where the Polyglot image keeps jest + babel (`node_modules`), baked in at build time."""
