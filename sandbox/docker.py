@@ -32,6 +32,7 @@ set on the container (no core dump reaches the host's core handler).
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import secrets
@@ -114,6 +115,39 @@ done
 exec sleep infinity
 """
 
+# A warm pool's sandbox gets its first command's exec started ahead of time (`prime`): this
+# launcher, started by the engine like any exec, waits for one JSON line on its stdin (argv,
+# working directory, environment), then becomes that command with execve, so the command is the
+# engine's exec process and its exit status is the engine's to report. Nothing untrusted has run
+# in the sandbox while it waits. EOF before the line: it exits, running nothing. A command that
+# cannot start fails as the engine's exec does: status 126 and the reason on stdout.
+_LAUNCHER = r"""
+import json, os, sys
+line = b""
+while not line.endswith(b"\n"):
+    byte = os.read(0, 1)
+    if not byte:
+        sys.exit(0)
+    line += byte
+order = json.loads(line)
+argv = order["argv"]
+env = dict(os.environ)
+env.update(order["env"])
+try:
+    os.chdir(order["cwd"])
+except OSError as err:
+    why = f'chdir to cwd ("{order["cwd"]}") failed: {err.strerror.lower()}'
+else:
+    try:
+        os.execvpe(argv[0], argv, env)
+    except FileNotFoundError:
+        why = f'exec: "{argv[0]}": executable file not found in $PATH'
+    except OSError as err:
+        why = f'exec: "{argv[0]}": {err.strerror.lower()}'
+sys.stdout.write(f"exec failed: unable to start container process: {why}\n")
+sys.exit(126)
+"""
+
 # Run by a second exec on timeout/output cap: SIGKILL everything but docker-init (pid 1), the
 # keeper (pid 1's oldest child) and itself, until nothing else is left.
 _KILL_ALL = r"""
@@ -159,6 +193,8 @@ class DockerSandbox:
         self._closed = False
         self._procs: Path | bool | None = None
         """The container's cgroup.procs on this host; None until looked for, False if absent."""
+        self._primed: tuple[str, Any, socket.socket] | None = None
+        """A launcher exec started ahead for the first command (`prime`), until it is used."""
 
     @property
     def container_id(self) -> str:
@@ -179,6 +215,36 @@ class DockerSandbox:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def prime(self) -> None:
+        """Start the first command's exec now, off the caller's clock (a warm pool's filler):
+        the engine's exec round trip (~45 ms: dockerd, containerd, the shim, a runc process
+        joining the namespaces) and the launcher's start are then paid before the sandbox is
+        handed out. Best effort: without it the first command is an ordinary exec."""
+        if self._primed is None and not self._ran and not self._closed:
+            with contextlib.suppress(SandboxError):
+                self._primed = self._start_exec(
+                    ["python3", "-I", "-S", "-c", _LAUNCHER], "/", None, stdin=True
+                )
+
+    def _take_primed(self) -> tuple[str, Any, socket.socket] | None:
+        """The primed launcher, if it is still waiting (it says nothing until told what to
+        run: EOF or output means it is gone); dropped either way."""
+        primed, self._primed = self._primed, None
+        if primed is None:
+            return None
+        if select.select([primed[2]], [], [], 0)[0]:
+            _hang_up(primed[2])
+            primed[1].close()
+            return None
+        return primed
+
+    def _drop_primed(self) -> None:
+        """Hang up an unused launcher: on EOF it exits without running anything."""
+        primed = self._take_primed()
+        if primed is not None:
+            _hang_up(primed[2])
+            primed[1].close()
 
     def copy_in(self, src: Path, dest: str) -> None:
         with tempfile.TemporaryFile() as archive:
@@ -314,6 +380,7 @@ class DockerSandbox:
         if self._dead or self._closed:
             raise SandboxError(f"cannot run in this sandbox{self._why()}; start a new one")
         self._end_feed()
+        self._drop_primed()
         _, raw, sock = self._start_exec(cmd, workdir, env, stdin=True)
 
         def hang_up() -> None:
@@ -354,7 +421,13 @@ class DockerSandbox:
         env: Mapping[str, str] | None = None,
         stdin: bytes | None = None,
     ) -> tuple[str, bytes, bytes, EndReason]:
-        exec_id, raw, sock = self._start_exec(cmd, workdir, env, stdin=stdin is not None)
+        primed = self._take_primed()
+        if primed is not None:
+            exec_id, raw, sock = primed
+            order = {"argv": list(cmd), "cwd": workdir, "env": dict(env or {})}
+            stdin = json.dumps(order).encode() + b"\n" + (stdin or b"")
+        else:
+            exec_id, raw, sock = self._start_exec(cmd, workdir, env, stdin=stdin is not None)
         try:
             if stdin is not None:
                 # A process that never reads its stdin must not hang us past the deadline.
@@ -380,6 +453,7 @@ class DockerSandbox:
             return
         self._closed = True
         self._end_feed()
+        self._drop_primed()
         try:
             self._reaper.submit(_destroy, self._container)
         except RuntimeError:  # the interpreter is exiting (a warm pool's atexit): no reaper
@@ -390,6 +464,7 @@ class DockerSandbox:
         shutting down: nothing of ours may outlive the process)."""
         self._closed = True
         self._end_feed()
+        self._drop_primed()
         _destroy(self._container)
         with contextlib.suppress(docker.errors.APIError, OSError):
             self._client.api.wait(self._container.id, timeout=30, condition="removed")
@@ -429,7 +504,8 @@ class DockerSandbox:
         if len(self._members()) <= RESIDENTS:
             return
         self._kill_processes()
-        if not self._dead and len(self._members()) > RESIDENTS:
+        alive = [pid for pid in self._members() if _stat(pid) is not None]
+        if not self._dead and len(alive) > RESIDENTS:
             self._dead = True
             with contextlib.suppress(docker.errors.APIError):
                 self._container.kill()
@@ -501,10 +577,12 @@ def _victims(members: list[int], init: int) -> list[int]:
 
 
 def _stat(pid: int) -> tuple[int, int] | None:
-    """(parent pid, start time) of a host process, or None if it is gone."""
+    """(parent pid, start time) of a host process, or None if it is gone or a zombie: a killed
+    process stays in its cgroup until docker-init reaps it, which on a busy machine can take
+    longer than our kill passes, and there is nothing left in it to kill."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return int(fields[1]), int(fields[19])
+        return None if fields[0] == "Z" else (int(fields[1]), int(fields[19]))
     except (OSError, IndexError, ValueError):
         return None
 

@@ -52,8 +52,12 @@ def test_pooled_sandboxes_are_fresh_and_never_reused(docker_engine, agent_image)
             assert labels["godelbox.run"] == "pool-test" and not labels.get("godelbox.node")
         assert pool.stats.taken == 2 and pool.stats.direct == 0
         _wait_for_ready(pool, spec)
-    # close() waits until the engine has removed what was never handed out
-    assert not docker_engine.containers.list(all=True, filters=_run_label("pool-test"))
+    # close() waits until the engine has removed what was never handed out; the two used
+    # ones are being destroyed off the caller's clock
+    deadline = time.monotonic() + 30
+    while docker_engine.containers.list(all=True, filters=_run_label("pool-test")):
+        assert time.monotonic() < deadline, "pooled sandboxes outlived the pool"
+        time.sleep(0.1)
 
 
 def test_a_gateway_sandbox_is_never_pooled(docker_engine, agent_image, tmp_path: Path):
@@ -82,3 +86,66 @@ def test_a_ready_sandbox_that_died_is_not_handed_out(docker_engine, agent_image)
         with pool.start(spec) as box:
             assert box.run(["true"], 10).ok
         assert pool.stats.discarded == 1 and pool.stats.taken == 0
+
+
+def _first_command(box, tmp_path: Path) -> tuple:
+    """What a sandbox's first command sees and reports: argv, working dir, environment, stdin,
+    uid, a copied-in file, its exit status; and a command that cannot start."""
+    src = tmp_path / "task"
+    src.mkdir(exist_ok=True)
+    (src / "data.txt").write_text("copied\n")
+    box.copy_in(src, "/work/task")
+    script = 'pwd; echo "$X $1"; cat; id -u; cat data.txt; exit 3'
+    first = box.run(
+        ["sh", "-c", script, "sh", "arg one"],
+        10,
+        workdir="/work/task",
+        env={"X": "from env"},
+        stdin=b"from stdin\n",
+    )
+    missing = box.run(["no-such-binary"], 10)
+    return first.exit_code, first.ended, first.stdout, first.stderr, missing.exit_code
+
+
+def test_a_pooled_sandbox_runs_its_first_command_as_an_exec_would(
+    docker_engine, agent_image, tmp_path: Path
+):
+    # The pool starts the first command's exec ahead (a launcher that becomes the command);
+    # what the command sees and what is reported must not differ from an ordinary exec.
+    spec = SandboxSpec(agent_image, labels={"run": "pool-primed"})
+    with _pool(docker_engine) as pool:
+        pool.prepare(spec)
+        _wait_for_ready(pool, spec)
+        with pool.start(spec) as box:
+            pooled = _first_command(box, tmp_path)
+            after = box.run(["sh", "-c", "ps -e --no-headers | wc -l"], 10)
+        with DockerBackend(docker_engine, sweep=False).start(spec) as box:
+            direct = _first_command(box, tmp_path)
+    expected = (3, "exit", "/work/task\nfrom env arg one\nfrom stdin\n1000\ncopied\n", "", 126)
+    assert pooled == direct == expected
+    assert after.stdout.strip() == "5"  # docker-init, the keeper, sh, ps, wc: no launcher left
+
+
+def test_a_primed_command_that_outlives_its_timeout_is_killed(docker_engine, agent_image):
+    spec = SandboxSpec(agent_image, labels={"run": "pool-primed-timeout"})
+    with _pool(docker_engine) as pool:
+        pool.prepare(spec)
+        _wait_for_ready(pool, spec)
+        with pool.start(spec) as box:
+            slow = box.run(["sleep", "100"], 1)
+            left = box.run(["sh", "-c", "pgrep -x sleep || echo none"], 10)
+    assert slow.ended == "timeout" and slow.exit_code is None
+    assert left.stdout.strip() == "none"
+
+
+def test_a_launcher_that_died_is_replaced_by_an_ordinary_exec(docker_engine, agent_image):
+    spec = SandboxSpec(agent_image, labels={"run": "pool-primed-dead"})
+    with _pool(docker_engine) as pool:
+        pool.prepare(spec)
+        _wait_for_ready(pool, spec)
+        with pool.start(spec) as box:
+            container = docker_engine.containers.get(box.container_id)
+            container.exec_run(["pkill", "-f", "execvpe"], user="1000:1000")
+            time.sleep(0.3)
+            res = box.run(["sh", "-c", "echo ran; exit 7"], 10)
+    assert (res.exit_code, res.stdout) == (7, "ran\n")
