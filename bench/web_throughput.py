@@ -34,12 +34,13 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from godelbox.evaluator.context import EvalContext
 from godelbox.evaluator.web.episodes import Episode, EpisodeResult, WebSettings
 from godelbox.evaluator.web.miniwob import MiniWoBBenchmark, by_task, run_episodes
-from godelbox.sandbox.base import Limits
+from godelbox.sandbox.base import Limits, SandboxSpec
 from godelbox.sandbox.docker import DockerBackend
 from godelbox.sandbox.image import AGENT_RECIPE, WEB_RECIPE, ensure_image
 from godelbox.sandbox.local import LocalBackend
@@ -54,21 +55,25 @@ def episodes(n: int) -> list[Episode]:
     return by_task([Episode(TASKS[i % len(TASKS)], i // len(TASKS)) for i in range(n)])
 
 
-def host_environment(bin_dir: Path) -> None:
-    """The local backend inherits this process's environment: a `python3` that is this
-    process's (with miniwob) first on PATH, and the host's Chromium for MiniWoB. The python
-    is a wrapper script in `bin_dir` because the local backend rewrites paths under /work in
-    the environment (a checkout under /work would lose its venv)."""
-    for tool in ("chromium", "chromedriver"):
-        if shutil.which(tool) is None:
-            sys.exit(f"{tool} is not on the host: apt-get install chromium chromium-driver")
-    bin_dir.mkdir(parents=True, exist_ok=True)
-    wrapper = bin_dir / "python3"
-    wrapper.write_text(f'#!/bin/sh\nexec {sys.executable} "$@"\n')
-    wrapper.chmod(0o755)
-    os.environ["PATH"] = f"{bin_dir}:{os.environ['PATH']}"
-    os.environ["MINIWOB_CHROME_BINARY"] = shutil.which("chromium") or ""
-    os.environ["MINIWOB_CHROMEDRIVER"] = shutil.which("chromedriver") or ""
+class HostBackend(LocalBackend):
+    """The local backend with a PATH whose `python3` is this process's (with miniwob). The
+    local backend gives commands a minimal environment, never this process's, so the PATH is
+    passed in each sandbox's spec; `python3` is a wrapper script because the backend rewrites
+    paths under /work in the environment (a checkout under /work would lose its venv)."""
+
+    def __init__(self, bin_dir: Path) -> None:
+        super().__init__()
+        for tool in ("chromium", "chromedriver"):
+            if shutil.which(tool) is None:
+                sys.exit(f"{tool} is not on the host: apt-get install chromium chromium-driver")
+        bin_dir.mkdir(parents=True, exist_ok=True)
+        wrapper = bin_dir / "python3"
+        wrapper.write_text(f'#!/bin/sh\nexec {sys.executable} "$@"\n')
+        wrapper.chmod(0o755)
+        self._path = f"{bin_dir}:/usr/local/bin:/usr/bin:/bin"
+
+    def start(self, spec: SandboxSpec):
+        return super().start(replace(spec, env={**spec.env, "PATH": self._path}))
 
 
 def timed(fn: Callable[[], list[EpisodeResult]]) -> tuple[float, list[EpisodeResult]]:
@@ -95,11 +100,11 @@ def main() -> None:
     )
     limits = Limits(cpu_shares=args.cpu_shares)
     docker = EvalContext(backend=DockerBackend(sweep=False), image=agent_image, limits=limits)
-    local = EvalContext(backend=LocalBackend(), image="host", limits=Limits())
     todo = episodes(args.n)
     bench = MiniWoBBenchmark(TASKS, settings=settings)
     with tempfile.TemporaryDirectory() as tmp:
-        host_environment(Path(tmp) / "bin")
+        host = HostBackend(Path(tmp) / "bin")
+        local = EvalContext(backend=host, image="host", limits=Limits())
         agent = Path(tmp) / "agent"
         shutil.copytree(POLICY, agent, ignore=shutil.ignore_patterns("__pycache__"))
         run_episodes(local, agent, todo[:3], settings)  # warm the page cache for both sides
