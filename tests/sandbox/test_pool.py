@@ -5,13 +5,15 @@ behind when it closes."""
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from godelbox.sandbox.base import SandboxSpec
-from godelbox.sandbox.docker import DockerBackend
+from godelbox.sandbox.docker import DockerBackend, DockerSandbox
 from godelbox.sandbox.pool import PooledBackend
 
 pytestmark = pytest.mark.docker
@@ -88,6 +90,17 @@ def test_a_ready_sandbox_that_died_is_not_handed_out(docker_engine, agent_image)
         assert pool.stats.discarded == 1 and pool.stats.taken == 0
 
 
+@contextlib.contextmanager
+def _pooled_box(docker_engine, spec: SandboxSpec) -> Iterator[DockerSandbox]:
+    """A sandbox taken ready from a pool of one (its first exec primed)."""
+    with _pool(docker_engine) as pool:
+        pool.prepare(spec)
+        _wait_for_ready(pool, spec)
+        with pool.start(spec) as box:
+            yield box
+        assert pool.stats.taken == 1
+
+
 def _first_command(box, tmp_path: Path) -> tuple:
     """What a sandbox's first command sees and reports: argv, working dir, environment, stdin,
     uid, a copied-in file, its exit status; and a command that cannot start."""
@@ -113,14 +126,11 @@ def test_a_pooled_sandbox_runs_its_first_command_as_an_exec_would(
     # The pool starts the first command's exec ahead (a launcher that becomes the command);
     # what the command sees and what is reported must not differ from an ordinary exec.
     spec = SandboxSpec(agent_image, labels={"run": "pool-primed"})
-    with _pool(docker_engine) as pool:
-        pool.prepare(spec)
-        _wait_for_ready(pool, spec)
-        with pool.start(spec) as box:
-            pooled = _first_command(box, tmp_path)
-            after = box.run(["sh", "-c", "ps -e --no-headers | wc -l"], 10)
-        with DockerBackend(docker_engine, sweep=False).start(spec) as box:
-            direct = _first_command(box, tmp_path)
+    with _pooled_box(docker_engine, spec) as box:
+        pooled = _first_command(box, tmp_path)
+        after = box.run(["sh", "-c", "ps -e --no-headers | wc -l"], 10)
+    with DockerBackend(docker_engine, sweep=False).start(spec) as box:
+        direct = _first_command(box, tmp_path)
     expected = (3, "exit", "/work/task\nfrom env arg one\nfrom stdin\n1000\ncopied\n", "", 126)
     assert pooled == direct == expected
     assert after.stdout.strip() == "5"  # docker-init, the keeper, sh, ps, wc: no launcher left
@@ -128,24 +138,18 @@ def test_a_pooled_sandbox_runs_its_first_command_as_an_exec_would(
 
 def test_a_primed_command_that_outlives_its_timeout_is_killed(docker_engine, agent_image):
     spec = SandboxSpec(agent_image, labels={"run": "pool-primed-timeout"})
-    with _pool(docker_engine) as pool:
-        pool.prepare(spec)
-        _wait_for_ready(pool, spec)
-        with pool.start(spec) as box:
-            slow = box.run(["sleep", "100"], 1)
-            left = box.run(["sh", "-c", "pgrep -x sleep || echo none"], 10)
+    with _pooled_box(docker_engine, spec) as box:
+        slow = box.run(["sleep", "100"], 1)
+        left = box.run(["sh", "-c", "pgrep -x sleep || echo none"], 10)
     assert slow.ended == "timeout" and slow.exit_code is None
     assert left.stdout.strip() == "none"
 
 
 def test_a_launcher_that_died_is_replaced_by_an_ordinary_exec(docker_engine, agent_image):
     spec = SandboxSpec(agent_image, labels={"run": "pool-primed-dead"})
-    with _pool(docker_engine) as pool:
-        pool.prepare(spec)
-        _wait_for_ready(pool, spec)
-        with pool.start(spec) as box:
-            container = docker_engine.containers.get(box.container_id)
-            container.exec_run(["pkill", "-f", "execvpe"], user="1000:1000")
-            time.sleep(0.3)
-            res = box.run(["sh", "-c", "echo ran; exit 7"], 10)
+    with _pooled_box(docker_engine, spec) as box:
+        container = docker_engine.containers.get(box.container_id)
+        container.exec_run(["pkill", "-f", "execvpe"], user="1000:1000")
+        time.sleep(0.3)
+        res = box.run(["sh", "-c", "echo ran; exit 7"], 10)
     assert (res.exit_code, res.stdout) == (7, "ran\n")
