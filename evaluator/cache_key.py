@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from godelbox import python_ast
 from godelbox.evaluator.benchmark import Task
 from godelbox.evaluator.context import EvalContext
 from godelbox.evaluator.workspace import content_digest, is_junk
@@ -235,7 +236,7 @@ def _imported(files: list[tuple[str, Path]], prefix: str) -> list[tuple[str, Pat
 def _imports_of(path: Path, prefix: str) -> set[str]:
     """Absolute imports of `prefix` modules in `path`; `from a import b` may name module a.b."""
     names: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(python_ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             names.update(a.name for a in node.names)
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
@@ -272,7 +273,7 @@ def code_version(files: Iterable[tuple[str, Path]], extra: Iterable[str] = ()) -
 
 
 def _code_shape(source: str) -> str:
-    tree = ast.parse(source)
+    tree = python_ast.parse(source)
     for node in ast.walk(tree):
         body = getattr(node, "body", None)
         if (

@@ -32,6 +32,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from godelbox import python_ast
 from godelbox.evaluator.test_runner import Control, ControlSet
 
 UNITTEST_NEGATION = {
@@ -126,7 +127,7 @@ def _file_controls(
     text: str, test_ids: list[str], rng: random.Random, known: set[str] | None
 ) -> tuple[str, dict[str, Control]] | None:
     try:
-        tree = ast.parse(text)
+        tree = python_ast.parse(text)
     except (SyntaxError, ValueError):
         return None
     if _module_expects_failure(tree):
@@ -151,7 +152,7 @@ def _file_controls(
         data = data[: edit.start] + edit.text + data[edit.end :]
     new_text = data.decode("utf-8", "surrogateescape")
     try:
-        ast.parse(new_text)
+        python_ast.parse(new_text)
     except (SyntaxError, ValueError):
         return None
     return new_text, controls
@@ -187,7 +188,7 @@ class _Source:
 def _sources(text: str) -> set[str]:
     """The source of every function in `text` (the tests an agent has seen)."""
     try:
-        tree = ast.parse(text)
+        tree = python_ast.parse(text)
     except (SyntaxError, ValueError):
         return set()
     source = _Source(text)

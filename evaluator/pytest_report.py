@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from godelbox import python_ast
 from godelbox.evaluator.controls import python_controls
 from godelbox.evaluator.results import TestOutcome
 from godelbox.evaluator.test_runner import ControlSet, SessionResult, SessionSpec, TestReport
@@ -150,7 +151,7 @@ def declared_tests(path: str, text: str) -> list[str]:
     `test*` functions, and `test*` methods of `Test*` classes or of `...TestCase` subclasses.
     Parametrised functions appear once, by name (see `expected_outcomes`)."""
     try:
-        tree = ast.parse(text)
+        tree = python_ast.parse(text)
     except (SyntaxError, ValueError):
         return []
     ids: list[str] = []

@@ -30,6 +30,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from godelbox import python_ast
 from godelbox.errors import UserError
 from godelbox.evaluator.swebench import SWEBenchmark, SWEBenchTask
 from godelbox.evaluator.swebench_format import SWEInstance
@@ -132,7 +133,7 @@ def _materialize(instance: SWEInstance, dest: Path) -> str:
 def _problem(name: str, program: str) -> str:
     docs = [
         node.value.value
-        for node in ast.parse(program).body
+        for node in python_ast.parse(program).body
         if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
     ]
     text = "\n".join(str(d).strip("\n") for d in docs if isinstance(d, str))
@@ -154,8 +155,8 @@ def _test_module(
     """The test module rewritten to import the program from the repository root and to hold
     its cases inline, keeping the cases (or test functions) `keep(index)` selects; with the
     node ids of the tests it holds."""
-    tree = ast.parse(source)
-    body: list[ast.stmt] = [ast.parse(f"from {name} import {name}").body[0]]
+    tree = python_ast.parse(source)
+    body: list[ast.stmt] = [python_ast.parse(f"from {name} import {name}").body[0]]
     tests: list[ast.FunctionDef] = []
     cases = None
     for stmt in tree.body:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from godelbox import python_ast
 from godelbox.evaluator.patching import is_test_path
 
 MAX_MODULE_BYTES = 200_000
@@ -105,7 +106,7 @@ class AgentCode:
                 continue
             text = path.read_text(encoding="utf-8", errors="replace")
             try:
-                tree = ast.parse(text)
+                tree = python_ast.parse(text)
             except SyntaxError:
                 continue
             modules[rel] = Module(rel, text, tree)

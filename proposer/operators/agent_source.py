@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from godelbox import python_ast
 from godelbox.errors import UserError
 
 CONFIG = "config.py"
@@ -81,7 +82,7 @@ def literal(value: Any) -> str:
 
 def _assignments(text: str) -> dict[str, tuple[Any, ast.expr]]:
     found: dict[str, tuple[Any, ast.expr]] = {}
-    for stmt in ast.parse(text).body:
+    for stmt in python_ast.parse(text).body:
         if (
             isinstance(stmt, ast.Assign)
             and len(stmt.targets) == 1

@@ -15,6 +15,7 @@ import ast
 from dataclasses import dataclass
 from typing import Protocol
 
+from godelbox import python_ast
 from godelbox.proposer.operators.agent_source import CONFIG, AgentSource, template, templates
 
 FORMULAS = ["tarantula", "ochiai", "dstar"]
@@ -251,7 +252,7 @@ def _known_prechecks(agent: AgentSource) -> list[str]:
     path = agent.root / "prechecks.py"
     if not path.is_file():
         return []
-    for stmt in ast.parse(path.read_text(encoding="utf-8")).body:
+    for stmt in python_ast.parse(path.read_text(encoding="utf-8")).body:
         target = stmt.target if isinstance(stmt, ast.AnnAssign) else None
         if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
             target = stmt.targets[0]
