@@ -32,6 +32,7 @@ set on the container (no core dump reaches the host's core handler).
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import re
@@ -234,8 +235,7 @@ class DockerSandbox:
         if primed is None:
             return None
         if select.select([primed[2]], [], [], 0)[0]:
-            _hang_up(primed[2])
-            primed[1].close()
+            _close_exec(primed[1], primed[2])
             return None
         return primed
 
@@ -243,8 +243,7 @@ class DockerSandbox:
         """Hang up an unused launcher: on EOF it exits without running anything."""
         primed = self._take_primed()
         if primed is not None:
-            _hang_up(primed[2])
-            primed[1].close()
+            _close_exec(primed[1], primed[2])
 
     def copy_in(self, src: Path, dest: str) -> None:
         with tempfile.TemporaryFile() as archive:
@@ -382,12 +381,7 @@ class DockerSandbox:
         self._end_feed()
         self._drop_primed()
         _, raw, sock = self._start_exec(cmd, workdir, env, stdin=True)
-
-        def hang_up() -> None:
-            _hang_up(sock)
-            raw.close()
-
-        return framed_stream(sock, hang_up)
+        return framed_stream(sock, functools.partial(_close_exec, raw, sock))
 
     def _start_exec(
         self, cmd: Sequence[str], workdir: str, env: Mapping[str, str] | None, *, stdin: bool
@@ -440,10 +434,7 @@ class DockerSandbox:
                 sock.settimeout(None)
             return (exec_id, *_read_frames(sock, deadline, cap))
         finally:
-            # shutdown, not just close: the response still holds a reference to this socket,
-            # and an unread, open stream blocks the engine's copier (and our kill exec).
-            _hang_up(sock)
-            raw.close()
+            _close_exec(raw, sock)
 
     def close(self) -> None:
         """Destroy the container (and its work volume, via auto_remove). The kill is queued on
@@ -504,8 +495,7 @@ class DockerSandbox:
         if len(self._members()) <= RESIDENTS:
             return
         self._kill_processes()
-        alive = [pid for pid in self._members() if _stat(pid) is not None]
-        if not self._dead and len(alive) > RESIDENTS:
+        if not self._dead and len(self._live_members()) > RESIDENTS:
             self._dead = True
             with contextlib.suppress(docker.errors.APIError):
                 self._container.kill()
@@ -523,6 +513,13 @@ class DockerSandbox:
             return [int(row[1]) for row in self._client.api.top(self._container.id)["Processes"]]
         except (docker.errors.APIError, KeyError, IndexError, ValueError):
             return []
+
+    def _live_members(self) -> list[int]:
+        """`_members` without zombies where they are this host's pids (cgroup.procs): a killed
+        process stays listed until docker-init reaps it, which on a busy machine can outlast our
+        kill passes. The engine's `top` list (a remote engine's pids) is taken as it is."""
+        members = self._members()
+        return [pid for pid in members if _stat(pid) is not None] if self._procs else members
 
     def _kill_from_host(self) -> bool:
         """SIGKILL every member of the container's cgroup but docker-init and the keeper, by
@@ -790,6 +787,14 @@ def _hang_up(sock: socket.socket) -> None:
     with contextlib.suppress(OSError):
         sock.shutdown(socket.SHUT_RDWR)
     sock.close()
+
+
+def _close_exec(raw, sock: socket.socket) -> None:
+    """Hang up an exec's stream: shutdown, not just close, because the engine's response `raw`
+    still holds a reference to the socket, and an unread, open stream blocks the engine's copier
+    (and our kill exec)."""
+    _hang_up(sock)
+    raw.close()
 
 
 def _destroy(container) -> None:
