@@ -153,3 +153,19 @@ def test_a_launcher_that_died_is_replaced_by_an_ordinary_exec(docker_engine, age
         time.sleep(0.3)
         res = box.run(["sh", "-c", "echo ran; exit 7"], 10)
     assert (res.exit_code, res.stdout) == (7, "ran\n")
+
+
+def test_files_copied_in_cannot_replace_the_launchers_modules(
+    docker_engine, agent_image, tmp_path: Path
+):
+    # The launcher imported what it needs before any copy-in and runs isolated (-I -S) from /:
+    # a task shipping its own json.py or os.py next to the first command changes nothing.
+    spec = SandboxSpec(agent_image, labels={"run": "pool-primed-hijack"})
+    src = tmp_path / "task"
+    src.mkdir()
+    for name in ("json.py", "os.py", "sys.py"):
+        (src / name).write_text("raise SystemExit(99)\n")
+    with _pooled_box(docker_engine, spec) as box:
+        box.copy_in(src, "/work/task")
+        first = box.run(["sh", "-c", "echo first; exit 5"], 10, workdir="/work/task")
+    assert (first.exit_code, first.stdout) == (5, "first\n")
