@@ -374,12 +374,19 @@ class ProposerSection(_Section):
     self_test_timeout_s: float = Field(
         300.0, gt=0, description="Seconds a child's own test suite gets during validation."
     )
-    offline_kinds: list[Literal["template", "parameter", "ast", "recombination", "crossover"]] = (
-        Field(
-            default_factory=lambda: ["template", "parameter", "ast", "recombination", "crossover"],
-            min_length=1,
-            description="Offline proposal kinds the bandit draws from (see docs/offline.md).",
-        )
+    offline_kinds: list[
+        Literal["template", "parameter", "ast", "grammar", "recombination", "crossover"]
+    ] = Field(
+        default_factory=lambda: [
+            "template",
+            "parameter",
+            "ast",
+            "grammar",
+            "recombination",
+            "crossover",
+        ],
+        min_length=1,
+        description="Offline proposal kinds the bandit draws from (see docs/offline.md).",
     )
 
 

@@ -2,8 +2,9 @@
 proposal-kind bandit (`godelbox.proposer.kinds`).
 
 Templates copy pre-written capabilities into the agent; the code-level kinds search its code
-itself (numbers, AST mutations, recombination of its functions, crossover with the best other
-archive members). Which of them pays is learnt per run from the archive.
+itself (numbers, AST mutations, grammar growth of its operator tables, recombination of its
+functions, crossover with the best other archive members). Which of them pays is learnt per
+run from the archive.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from godelbox.proposer.code import CodeProposer
 from godelbox.proposer.kinds import KindProposer
 from godelbox.proposer.operators import OperatorProposer
 
-KINDS = ("template", "parameter", "ast", "recombination", "crossover")
+KINDS = ("template", "parameter", "ast", "grammar", "recombination", "crossover")
 PRIORS = {"template": (3.0, 1.0)}
 """The bandit's belief before a run has a record: a template adds a capability written for the
 job, so it pays more often than a blind code edit (Beta(3, 1) against the other kinds' uniform

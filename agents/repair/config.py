@@ -8,7 +8,7 @@ each value a literal on one line (the operators rewrite them in place).
 FORMULA = "tarantula"
 """Spectrum formula ranking suspicious lines: one of localise.FORMULAS."""
 
-MUTATORS = ["comparison", "off_by_one"]
+MUTATORS = ["operator_swap", "off_by_one"]
 """Mutation operators tried on suspicious lines, in this order: modules under mutators/."""
 
 REPRO_SOURCES = ["fenced", "expected", "repl", "traceback", "prose"]

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 BODY_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
+OPERATORS = (ast.cmpop, ast.operator, ast.boolop, ast.unaryop)
 ATOMS = (ast.Name, ast.Constant, ast.Call, ast.Attribute, ast.Subscript, ast.List, ast.Dict)
 
 
@@ -60,6 +61,12 @@ class Site:
             node = todo.pop(0)
             yield node
             todo.extend(ast.iter_child_nodes(node))
+
+    def operators(self) -> list[str]:
+        """The syntax classes of the operators on the line's statement (Lt, Add, And, Not, ...),
+        once each, in order: what an operator mutator would have to know to touch the line."""
+        names = [type(n).__name__ for n in self.expressions() if isinstance(n, OPERATORS)]
+        return list(dict.fromkeys(names))
 
     def function(self) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
         """The function enclosing the line, if any."""

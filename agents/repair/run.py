@@ -88,7 +88,8 @@ def repair(repo: Path, problem: str, scratch: Path, deadline: float, log: Log) -
     )
     log(f"localisation ({config.FORMULA}): {len(suspects)} suspicious line(s); top:")
     for s in suspects[: config.TOP_LINES]:
-        log(f"  {s.path}:{s.line} score={s.score:.3f}")
+        operators = ",".join(search.operators_at(copy, s)) or "-"
+        log(f"  {s.path}:{s.line} score={s.score:.3f} operators={operators}")
     if not suspects:
         return log.finish("no_suspects", checks=len(checks), failing=failing)
     oracle = search.Oracle(

@@ -56,6 +56,12 @@ def candidates(suspects: list[Suspect], repo: Path, problem: str) -> Iterator[tu
             yield site.path, edit
 
 
+def operators_at(repo: Path, suspect: Suspect) -> list[str]:
+    """The operators on a suspicious line (see Site.operators), for the log."""
+    source = (repo / suspect.path).read_text(encoding="utf-8")
+    return Site(suspect.path, source, ast.parse(source), suspect.line).operators()
+
+
 def search(
     suspects: list[Suspect],
     oracle: Oracle,

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from godelbox.proposer.base import LLMCallSink, ParentEvidence, Proposal, ProposalError
-from godelbox.proposer.code import crossover, mutations, parameters, recombination
+from godelbox.proposer.code import crossover, grammar, mutations, parameters, recombination
 from godelbox.proposer.code.source import AgentCode, Candidate
 
 MAX_DRAWS = 40
@@ -27,6 +27,7 @@ LISTERS: dict[str, Lister] = {
     mutations.KIND: lambda agent, _parent, _rng: mutations.candidates(agent),
     recombination.KIND: lambda agent, _parent, _rng: recombination.candidates(agent),
     crossover.KIND: lambda agent, parent, rng: crossover.candidates(agent, parent.mates, rng),
+    grammar.KIND: lambda agent, parent, _rng: grammar.candidates(agent, parent.tasks),
 }
 """Every code-level kind by name."""
 
@@ -51,7 +52,7 @@ class CodeProposer:
                 break
             name = rng.choice(sorted(by_transformation))
             pool = by_transformation[name]
-            candidate = pool.pop(rng.randrange(len(pool)))
+            candidate = pool.pop(_draw(pool, rng))
             if not pool:
                 del by_transformation[name]
             files = candidate.make()
@@ -80,3 +81,12 @@ class CodeProposer:
                 "changed_files": sorted(files),
             },
         )
+
+
+def _draw(pool: list[Candidate], rng: random.Random) -> int:
+    """Index of the candidate drawn: uniform unless the kind weighted its candidates (a uniform
+    pool draws exactly as before weights existed, so blind kinds keep their sequences)."""
+    weights = [c.weight for c in pool]
+    if len(set(weights)) <= 1:
+        return rng.randrange(len(pool))
+    return rng.choices(range(len(pool)), weights=weights)[0]

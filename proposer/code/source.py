@@ -39,6 +39,9 @@ class Candidate:
     transformation: str
     description: str
     make: Callable[[], dict[str, str] | None]
+    weight: float = 1.0
+    """How likely the draw is to pick it among its transformation's candidates, relative to
+    the others (evidence-directed kinds raise it; blind ones leave every candidate at 1)."""
 
 
 @dataclass
@@ -75,6 +78,10 @@ class Module:
         last = stmt.end_lineno or stmt.lineno
         end = self._starts[last] if last < len(self._starts) else len(self.text)
         return self._starts[first - 1], end
+
+    def line_start(self, lineno: int) -> int:
+        """Offset of the first character of line `lineno` (1-based)."""
+        return self._starts[lineno - 1]
 
     def indent_of(self, stmt: ast.stmt) -> str:
         start = self._starts[stmt.lineno - 1]
