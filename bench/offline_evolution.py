@@ -39,11 +39,12 @@ from pathlib import Path
 
 from godelbox.archive.models import AgentNode, NodeStatus
 from godelbox.archive.store import Archive
-from godelbox.config import StageSection
+from godelbox.config import SelectionSection, StageSection
 from godelbox.evaluator.bench_spec import load_benchmark
 from godelbox.evaluator.context import EvalContext
 from godelbox.evaluator.evaluation import AgentSolver, evaluate_benchmark
 from godelbox.evaluator.results import TaskResult
+from godelbox.proposer.offline import KINDS
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 EVOLVE_ON = "builtin:seen"
@@ -90,7 +91,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--children", type=int, default=2, help="children per generation")
     parser.add_argument("--workers", type=int, default=2, help="tasks evaluated in parallel")
     parser.add_argument(
-        "--policy", default="best", help="parent selection (selection.policy): best, dgm, hgm, ..."
+        "--policy",
+        default=SelectionSection().policy,
+        help="parent selection (selection.policy; default: the daemon's): dgm, best, hgm, ...",
     )
     parser.add_argument(
         "--task-timeout",
@@ -101,8 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--staged", action="store_true", help="default stages, not every task")
     parser.add_argument(
         "--kinds",
-        default="template,parameter,ast,recombination,crossover",
-        help="offline proposal kinds (comma-separated)",
+        default=",".join(KINDS),
+        help="offline proposal kinds (comma-separated; default: all of them)",
     )
     parser.add_argument("--quixbugs", type=Path, help="a QuixBugs checkout")
     parser.add_argument("--swe", type=Path, help="a JSONL of SWE-format tasks (held out)")
