@@ -31,6 +31,18 @@ class Attempt:
     """`git status --porcelain` lines of the workspace after the agent ran."""
 
 
+def self_test(agent: Path) -> subprocess.CompletedProcess:
+    """The agent's own test suite, as validation runs it for a child (here on the host)."""
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", "tests"],
+        cwd=agent,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=AGENT_ENV,
+    )
+
+
 def task(instance_id: str) -> SWEInstance:
     return next(t for t in load_builtin("all") if t.instance_id == instance_id)
 

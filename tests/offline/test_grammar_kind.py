@@ -15,7 +15,7 @@ from godelbox.proposer.base import ParentEvidence, TaskEvidence
 from godelbox.proposer.code import CodeProposer, grammar
 from godelbox.proposer.code.proposer import _draw
 from godelbox.proposer.code.source import AgentCode, Candidate
-from tests.offline.agent_runner import AGENT_ENV, SEED
+from tests.offline.agent_runner import AGENT_ENV, SEED, self_test
 
 LEDGER = {
     "ledger.py": (
@@ -137,14 +137,7 @@ def test_grammar_child_passes_its_own_tests_and_fixes_what_its_parent_could_not(
     child = proposal.child_dir
     assert swaps(child) == {**swaps(parent), "Add": ["Sub"]}
 
-    own_tests = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", "tests"],
-        cwd=child,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=AGENT_ENV,
-    )
+    own_tests = self_test(child)
     assert own_tests.returncode == 0, own_tests.stdout[-2000:]
 
     log, source = repair(child, tmp_path)

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import random
 import shutil
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -21,7 +19,7 @@ from godelbox.proposer.operators.catalogue import (
     AddReproSource,
     RemoveReproSource,
 )
-from tests.offline.agent_runner import AGENT_ENV, SEED
+from tests.offline.agent_runner import SEED, self_test
 
 
 def write(agent: Path, files: dict[str, str]) -> None:
@@ -48,17 +46,6 @@ def rich_agent(tmp_path_factory) -> Path:
         write(agent, change.changes(AgentSource.read(agent))[-1].files)
     assert AddReproSource().changes(AgentSource.read(agent))
     return agent
-
-
-def self_test(agent: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", "tests"],
-        cwd=agent,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=AGENT_ENV,
-    )
 
 
 @pytest.mark.slow  # make unit leaves it out (see the Makefile)
