@@ -6,7 +6,8 @@ the seed and the best agent are measured on tasks the search was not shaped arou
 
 1. `godelbox run` (a real run dir, real docker sandboxes, the offline proposer: template operators
    and code-level kinds under the proposal-kind bandit) evolves for `--minutes` of daemon time on
-   `builtin:seen` (8 bug classes), every child on every task of that split.
+   `builtin:seen` (8 bug classes), every child on every task of that split; `--evolve-on SPEC`
+   names another (a weighted mix, say), whose tasks are then not held out.
 2. The seed and the best node (highest score on the evolution split, the oldest on ties) are then
    evaluated on every task of:
    - `builtin:seen`: what the search saw (the dev split of this run);
@@ -48,6 +49,7 @@ from godelbox.proposer.offline import KINDS
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 EVOLVE_ON = "builtin:seen"
+"""What the search is shaped around by default (`--evolve-on` names another spec)."""
 ALL_TASKS = [StageSection(tasks=None, min_score_to_continue=0.0)]
 RUN_CONFIG = """
 [run]
@@ -81,6 +83,8 @@ class Measured:
     split: str
     seed: dict[str, TaskResult]
     best: dict[str, TaskResult]
+    evolved: bool = False
+    """The split evolution saw (not held out)."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -107,6 +111,12 @@ def main(argv: list[str] | None = None) -> int:
         default=",".join(KINDS),
         help="offline proposal kinds (comma-separated; default: all of them)",
     )
+    parser.add_argument(
+        "--evolve-on",
+        default=EVOLVE_ON,
+        help="the benchmark spec evolution sees (e.g. a weighted mix); what it names is not "
+        "held out, so do not pass the same tasks as --swe or --quixbugs",
+    )
     parser.add_argument("--quixbugs", type=Path, help="a QuixBugs checkout")
     parser.add_argument("--swe", type=Path, help="a JSONL of SWE-format tasks (held out)")
     parser.add_argument("--run-dir", type=Path, help="keep the run here (default: a temp dir)")
@@ -119,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         splits.append(f"quixbugs:{args.quixbugs}")
     if args.swe:
         splits.append(f"swebench:{args.swe}")
-    splits.append(EVOLVE_ON)
+    splits.append(args.evolve_on)
     with tempfile.TemporaryDirectory(prefix="godelbox-offline-evo-") as tmp:
         run_dir = args.run_dir or Path(tmp) / "run"
         started = time.monotonic()
@@ -135,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
             print_table(measured, best)
             fingerprint = archive_fingerprint(archive)
         print(
-            f"\nevolution on {EVOLVE_ON}: {evolution_s / 60:.1f} min wall "
+            f"\nevolution on {args.evolve_on}: {evolution_s / 60:.1f} min wall "
             f"(daemon budget {args.minutes:g} min; the generation running when it ran out "
             f"finishes); measurement {(time.monotonic() - started - evolution_s) / 60:.1f} min"
         )
@@ -150,7 +160,7 @@ def evolve(run_dir: Path, config_file: Path, args: argparse.Namespace) -> None:
         RUN_CONFIG.format(
             seed=args.seed,
             policy=args.policy,
-            bench=EVOLVE_ON,
+            bench=args.evolve_on,
             workers=args.workers,
             task_timeout=args.task_timeout,
             stages=stages,
@@ -164,7 +174,7 @@ def evolve(run_dir: Path, config_file: Path, args: argparse.Namespace) -> None:
     command = [sys.executable, "-m", "godelbox", "run", str(run_dir), "--log-format", "json"]
     if not (run_dir / "godelbox.toml").exists():
         command += ["--config", str(config_file)]
-    print(f"evolving on {EVOLVE_ON} for {args.minutes:g} min: {' '.join(command)}", flush=True)
+    print(f"evolving on {args.evolve_on} for {args.minutes:g} min: {' '.join(command)}", flush=True)
     with subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=REPO_ROOT) as proc:
         assert proc.stdout is not None
         for line in proc.stdout:
@@ -251,7 +261,7 @@ def measure(
                 ctx, bench, AgentSolver(agent), stages=ALL_TASKS, workers=args.workers
             )
             results[name] = dict(sorted(outcome.results.items()))
-        out.append(Measured(split, results["seed"], results["best"]))
+        out.append(Measured(split, results["seed"], results["best"], split == args.evolve_on))
         print_table(out[-1:], best)
     return out
 
@@ -282,7 +292,7 @@ def print_table(measured: list[Measured], best: AgentNode) -> None:
     for row in measured:
         (s, n), (b, _) = rate(row.seed), rate(row.best)
         ratio = f"{b / s:.2f}x" if s else ("-" if not b else "inf")
-        label = row.split + (" (evolution)" if row.split == EVOLVE_ON else "")
+        label = row.split + (" (evolution)" if row.evolved else "")
         print(f"{label:44s} {f'{s}/{n}':>15s} {f'{b}/{n}':>15s} {ratio:>7s}")
         fixed = sorted(t for t in row.best if row.best[t].resolved and not row.seed[t].resolved)
         lost = sorted(t for t in row.best if row.seed[t].resolved and not row.best[t].resolved)
