@@ -54,9 +54,9 @@ test: lint system model
 
 # Everything that needs neither docker, a browser, root nor the model, and is not a long
 # end-to-end run: the markers follow the fixtures (tests/fixtures/needs.py). Nothing to install
-# beyond the venv; a couple of minutes on an idle 2-core machine.
+# beyond the venv; on two workers (pytest-xdist), under two minutes on an idle 2-core machine.
 unit: venv
-	$(BIN)/pytest -q -m "not docker and not browser and not root and not model and not slow"
+	$(BIN)/pytest -q -n 2 -m "not docker and not browser and not root and not model and not slow"
 
 # The main job on the embedded defaults (offline mode, SQLite, docker or the bubblewrap fallback):
 # a fresh run for a few generations, then the best agent, its lineage and what to look at next.

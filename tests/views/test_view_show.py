@@ -20,9 +20,13 @@ from godelbox.views.node_diffs import NodeDiffs
 from godelbox.views.reader import ArchiveReader
 from godelbox.views.synthetic_archive import BuiltArchive
 
+WIDE = {"COLUMNS": "160"}
+"""rich sizes its output from COLUMNS, not from the runner's terminal width: without it a long
+tmp path (pytest-xdist adds a directory) wraps and a line looked for is split."""
+
 
 def show(*args: str) -> str:
-    result = CliRunner().invoke(app, ["show", *args], terminal_width=160)
+    result = CliRunner().invoke(app, ["show", *args], terminal_width=160, env=WIDE)
     assert result.exit_code == 0, result.output
     return result.output
 
@@ -148,7 +152,9 @@ def test_task_logs_are_named_in_show_and_replay(generated_archive: BuiltArchive)
     line = f"task logs: {folder}/<task>.log"
     assert line in show(str(built.run_dir), str(best))
     assert all((folder / f"{task}.log").is_file() for task in built.nodes[best].outcomes)
-    replay = CliRunner().invoke(app, ["replay", str(built.run_dir), str(best)], terminal_width=200)
+    replay = CliRunner().invoke(
+        app, ["replay", str(built.run_dir), str(best)], terminal_width=200, env=WIDE
+    )
     assert replay.exit_code == 0, replay.output
     assert replay.output.count("task logs: ") == len(lineage_ids(built, best))
     assert line in replay.output
