@@ -2,7 +2,8 @@
 parent's source, draw one, and write the child.
 
 The draw first picks a transformation (so a kind with hundreds of statement deletions and a few
-table extensions tries both), then a change of it; changes the parent's earlier children already
+table extensions tries both), then a change of it (uniformly, or by the weights a kind directed
+by evidence gives its changes, see `grammar`); changes the parent's earlier children already
 made are skipped, and a change that turns out not to apply (it would not compile) is replaced
 by another draw. All randomness comes from the child's rng, in a fixed order.
 """
