@@ -152,8 +152,7 @@ def _widenings(module: Module, table: Table, seen: dict[str, float]) -> Iterator
         description = f"{module.path}: {table.name}[{cls!r}] gains {new}"
 
         def make(listed: ast.List | ast.Tuple = listed, new: str = new) -> dict[str, str] | None:
-            end = module.span(listed.elts[-1])[1]
-            files = {module.path: module.text[:end] + f", {json.dumps(new)}" + module.text[end:]}
+            files = {module.path: module.insert_after(listed.elts[-1], f", {json.dumps(new)}")}
             return files if compiles(files) else None
 
         yield Candidate("widen_entry", description, make, _weight(cls, seen))
@@ -171,5 +170,4 @@ def _with_entry(module: Module, table: Table, cls: str, targets: list[str]) -> s
         line_start = module.line_start(closing_line)
         indent = module.indent_of(last_key)  # type: ignore[arg-type]
         return module.text[:line_start] + f"{indent}{entry},\n" + module.text[line_start:]
-    end = module.span(last_value)[1]
-    return module.text[:end] + f", {entry}" + module.text[end:]
+    return module.insert_after(last_value, f", {entry}")

@@ -95,14 +95,10 @@ def _extend_collections(module: Module) -> Iterator[Candidate]:
                 module,
                 "extend_collection",
                 f"line {table.lineno}: {module.segment(table)[:60]} gains {value!r}",
-                lambda table=table, value=value: _append(module, table, value),
+                lambda table=table, value=value: module.insert_after(
+                    table.elts[-1], f", {value!r}"
+                ),
             )
-
-
-def _append(module: Module, table: ast.List | ast.Tuple | ast.Set, value: object) -> str:
-    last = table.elts[-1]
-    end = module.span(last)[1]
-    return module.text[:end] + f", {value!r}" + module.text[end:]
 
 
 def _drop_elements(module: Module) -> Iterator[Candidate]:

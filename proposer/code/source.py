@@ -79,6 +79,11 @@ class Module:
         end = self._starts[last] if last < len(self._starts) else len(self.text)
         return self._starts[first - 1], end
 
+    def insert_after(self, node: ast.AST, new_text: str) -> str:
+        """The text with `new_text` right after `node` (a table's next element or entry)."""
+        end = self.span(node)[1]
+        return self.text[:end] + new_text + self.text[end:]
+
     def line_start(self, lineno: int) -> int:
         """Offset of the first character of line `lineno` (1-based)."""
         return self._starts[lineno - 1]
