@@ -3,6 +3,8 @@
 builtin:dev | builtin:heldout | builtin:all   the built-in suite (SWE-bench format)
 builtin:seen | builtin:unseen                 the same suite split by bug class
 quixbugs:PATH                                 a QuixBugs checkout (its 40 Python programs)
+mutants:SPLIT[#N]                             N tasks made by mutating the built-in split's fixed
+                                              programs (see evaluator/mutants.py)
 swebench:FILE                                 a JSONL of SWE-bench instances
 polyglot:PATH[#SEL]                           an Aider Polyglot checkout: every track, or
                                               #go,rust (tracks) or #dgm-small / #dgm-medium
@@ -28,7 +30,7 @@ if TYPE_CHECKING:
 
 SPECS = (
     "builtin:dev, builtin:heldout, builtin:all, builtin:seen, builtin:unseen, swebench:FILE, "
-    "polyglot:PATH[#go,rust], quixbugs:PATH, humaneval, "
+    "polyglot:PATH[#go,rust], quixbugs:PATH, mutants:SPLIT[#N], humaneval, "
     "miniwob:TASKS (web, e.g. miniwob:train or miniwob:click-button,enter-text), "
     "or several weighted: builtin:dev*0.5+miniwob:train*0.5"
 )
@@ -61,6 +63,10 @@ def load_benchmark(spec: str, ctx: EvalContext | None = None) -> Benchmark:
         from godelbox.evaluator.quixbugs import quixbugs_benchmark
 
         return quixbugs_benchmark(Path(arg))
+    if kind == "mutants":
+        from godelbox.evaluator.mutants import mutants_benchmark
+
+        return mutants_benchmark(arg)
     if kind == "humaneval" and not arg:
         from godelbox.evaluator.humaneval import humaneval_benchmark
 

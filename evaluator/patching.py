@@ -10,6 +10,7 @@ between attempts so a half-applied patch never reaches the tests.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -312,3 +313,17 @@ def read_apply_output(output: str) -> ApplyOutcome:
         if line.startswith(FAILED_MARK):
             break
     return ApplyOutcome(False, "", output)
+
+
+def file_diff(path: str, old: str, new: str) -> str:
+    """A `git apply` diff from `old` to `new` ("" old: a new file)."""
+    head = f"diff --git a/{path} b/{path}\n"
+    if not old:
+        head += "new file mode 100644\n"
+    lines = difflib.unified_diff(
+        old.splitlines(keepends=True),
+        new.splitlines(keepends=True),
+        "/dev/null" if not old else f"a/{path}",
+        f"b/{path}",
+    )
+    return head + "".join(lines)

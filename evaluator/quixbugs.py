@@ -25,13 +25,13 @@ from the repository root instead of `python_programs`, cases inline instead of f
 from __future__ import annotations
 
 import ast
-import difflib
 import json
 from pathlib import Path
 from typing import Any
 
 from godelbox import python_ast
 from godelbox.errors import UserError
+from godelbox.evaluator.patching import file_diff
 from godelbox.evaluator.swebench import SWEBenchmark, SWEBenchTask
 from godelbox.evaluator.swebench_format import SWEInstance
 from godelbox.evaluator.workspace import commit_snapshot
@@ -113,8 +113,8 @@ def _instance(root: Path, name: str) -> SWEInstance:
         repo="quixbugs",
         base_commit="",
         problem_statement=_problem(name, buggy),
-        patch=_file_diff(f"{name}.py", buggy, correct),
-        test_patch=_file_diff(hidden_file, "", hidden),
+        patch=file_diff(f"{name}.py", buggy, correct),
+        test_patch=file_diff(hidden_file, "", hidden),
         FAIL_TO_PASS=hidden_ids,
         PASS_TO_PASS=visible_ids,
         split="quixbugs",
@@ -218,20 +218,6 @@ def _skipped(test: ast.FunctionDef) -> list[Any]:
                 except ValueError:
                     continue
     return found
-
-
-def _file_diff(path: str, old: str, new: str) -> str:
-    """A `git apply` diff from `old` to `new` ("" old: a new file)."""
-    head = f"diff --git a/{path} b/{path}\n"
-    if not old:
-        head += "new file mode 100644\n"
-    lines = difflib.unified_diff(
-        old.splitlines(keepends=True),
-        new.splitlines(keepends=True),
-        "/dev/null" if not old else f"a/{path}",
-        f"b/{path}",
-    )
-    return head + "".join(lines)
 
 
 def _read(path: Path) -> str:
