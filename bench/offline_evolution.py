@@ -7,7 +7,8 @@ the seed and the best agent are measured on tasks the search was not shaped arou
 1. `godelbox run` (a real run dir, real docker sandboxes, the offline proposer: template operators
    and code-level kinds under the proposal-kind bandit) evolves for `--minutes` of daemon time on
    `builtin:seen` (8 bug classes), every child on every task of that split; `--evolve-on SPEC`
-   names another (a weighted mix, say), whose tasks are then not held out.
+   names another (a weighted mix, say, such as `builtin:seen+mutants:seen#16`: the seen tasks
+   plus bugs injected into their fixed programs), whose tasks are then not held out.
 2. The seed and the best node (highest score on the evolution split, the oldest on ties) are then
    evaluated on every task of:
    - `builtin:seen`: what the search saw (the dev split of this run);
