@@ -51,9 +51,9 @@ from godelbox.errors import UserError
 from godelbox.evaluator import builtin
 from godelbox.evaluator.patching import file_diff, is_test_path, touched_paths
 from godelbox.evaluator.pytest_report import declared_tests
-from godelbox.evaluator.swebench import SWEBenchmark, SWEBenchTask
+from godelbox.evaluator.swebench import SWEBenchmark, SWEBenchTask, materialize_files
 from godelbox.evaluator.swebench_format import SWEInstance
-from godelbox.evaluator.workspace import commit_snapshot, git_env
+from godelbox.evaluator.workspace import git_env, write_files
 
 GENERATOR_VERSION = 1
 """Part of the cache key: bump it when the mutants a given suite yields change."""
@@ -107,7 +107,7 @@ def mutants_benchmark(arg: str) -> SWEBenchmark:
     if count < 1:
         raise MutantSpecError(f"mutants:{arg}: ask for at least one mutant")
     instances = load_mutants(builtin.load_builtin(split), count)  # type: ignore[arg-type]
-    tasks = [SWEBenchTask(inst, materializer=_materialize) for inst in instances]
+    tasks = [SWEBenchTask(inst, materializer=materialize_files) for inst in instances]
     return SWEBenchmark(name=f"mutants:{arg}", task_list=tasks)
 
 
@@ -263,10 +263,7 @@ def _first_killed(
 def run_tests(files: dict[str, str], dest: Path) -> list[str] | None:
     """The node ids that fail when the repository `files` runs its tests; None when the run
     does not finish within TIMEOUT_S or pytest itself fails (no mutant to keep either way)."""
-    for rel, text in files.items():
-        target = dest / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+    write_files(files, dest)
     argv = [sys.executable, "-m", "pytest", "-q", "-rfE", "-p", "no:cacheprovider"]
     env = {"PATH": os.environ.get("PATH", ""), "PYTHONDONTWRITEBYTECODE": "1"}
     proc = subprocess.Popen(
@@ -330,14 +327,6 @@ def _problem(failing: list[str]) -> str:
         f"These tests of the repository fail, and they passed before a recent change:\n\n"
         f"{listed}\n\nFix the code so that they pass again; the tests are right.\n"
     )
-
-
-def _materialize(instance: SWEInstance, dest: Path) -> str:
-    for rel, text in instance.metadata["files"].items():
-        target = dest / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
-    return commit_snapshot(dest)
 
 
 def _require_pytest() -> None:

@@ -32,9 +32,8 @@ from typing import Any
 from godelbox import python_ast
 from godelbox.errors import UserError
 from godelbox.evaluator.patching import file_diff
-from godelbox.evaluator.swebench import SWEBenchmark, SWEBenchTask
+from godelbox.evaluator.swebench import SWEBenchmark, SWEBenchTask, materialize_files
 from godelbox.evaluator.swebench_format import SWEInstance
-from godelbox.evaluator.workspace import commit_snapshot
 
 PROGRAMS = "python_programs"
 CORRECT = "correct_python_programs"
@@ -74,7 +73,7 @@ class QuixBugsLayoutError(UserError):
 
 
 def quixbugs_benchmark(root: Path) -> SWEBenchmark:
-    tasks = [SWEBenchTask(inst, materializer=_materialize) for inst in load_quixbugs(root)]
+    tasks = [SWEBenchTask(inst, materializer=materialize_files) for inst in load_quixbugs(root)]
     return SWEBenchmark(name=f"quixbugs:{root}", task_list=tasks)
 
 
@@ -120,14 +119,6 @@ def _instance(root: Path, name: str) -> SWEInstance:
         split="quixbugs",
         metadata={"files": files, "program": name},
     )
-
-
-def _materialize(instance: SWEInstance, dest: Path) -> str:
-    for rel, text in instance.metadata["files"].items():
-        target = dest / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
-    return commit_snapshot(dest)
 
 
 def _problem(name: str, program: str) -> str:

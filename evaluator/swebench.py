@@ -29,7 +29,7 @@ from godelbox.evaluator.patching import swebench_guard, touched_paths
 from godelbox.evaluator.results import Grade
 from godelbox.evaluator.swebench_format import InvalidInstanceError, SWEInstance
 from godelbox.evaluator.swebench_harness import REPOS, official_image
-from godelbox.evaluator.workspace import commit_snapshot, git_env
+from godelbox.evaluator.workspace import commit_snapshot, git_env, write_files
 from godelbox.sandbox.base import WORK_DIR, CopyLimits, SandboxError, SandboxSpec
 
 IMAGE_SNAPSHOT_COPY = CopyLimits(
@@ -165,6 +165,13 @@ def materialize_local(instance: SWEInstance, dest: Path) -> str:
     raise WorkspaceUnavailableError(
         f"task {instance.instance_id}: workspace {source} is neither a directory nor a tarball"
     )
+
+
+def materialize_files(instance: SWEInstance, dest: Path) -> str:
+    """A generated task's repository, held as text in `metadata["files"]` (QuixBugs, mutants),
+    as a one-commit git repository; returns its sha."""
+    write_files(instance.metadata["files"], dest)
+    return commit_snapshot(dest)
 
 
 def _from_tree(instance: SWEInstance, source: Path, dest: Path) -> str:

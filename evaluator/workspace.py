@@ -14,7 +14,7 @@ import os
 import shutil
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from godelbox import trees
@@ -169,6 +169,14 @@ def diff_trees(
 
 SNAPSHOT_EMAIL = "eval@godelbox.invalid"
 SNAPSHOT_DATE = "2024-01-01T00:00:00+00:00"
+
+
+def write_files(files: Mapping[str, str], dest: Path) -> None:
+    """Write a repository held as text (relative path -> content) under `dest`."""
+    for rel, text in files.items():
+        target = dest / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
 
 
 def commit_snapshot(tree: Path, message: str = "base", *, email: str = SNAPSHOT_EMAIL) -> str:
