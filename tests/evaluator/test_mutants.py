@@ -103,8 +103,8 @@ def test_mutants_are_cached_and_made_the_same_way_twice(made, monkeypatch, tmp_p
     assert [t.instance_id for t in again] == [t.instance_id for t in tasks]
     assert again[0].metadata["files"] == tasks[0].metadata["files"]
     monkeypatch.undo()
-    fresh = load_mutants(builtin.load_builtin("seen"), 4, cache=tmp_path)
-    assert [t.patch for t in fresh] == [t.patch for t in tasks], "deterministic"
+    fresh = load_mutants(builtin.load_builtin("seen"), 1, cache=tmp_path)
+    assert fresh[0].patch == tasks[0].patch, "made again from nothing, the first is the same"
 
 
 @pytest.mark.parametrize(
