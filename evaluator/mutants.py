@@ -32,6 +32,7 @@ first load of a given suite and count pays for it (about a second per mutant).
 from __future__ import annotations
 
 import ast
+import dataclasses
 import hashlib
 import json
 import os
@@ -54,6 +55,7 @@ from godelbox.evaluator.pytest_report import declared_tests
 from godelbox.evaluator.swebench import SWEBenchmark, SWEBenchTask, materialize_files
 from godelbox.evaluator.swebench_format import SWEInstance
 from godelbox.evaluator.workspace import git_env, write_files
+from godelbox.paths import user_cache_dir
 
 GENERATOR_VERSION = 1
 """Part of the cache key: bump it when the mutants a given suite yields change."""
@@ -124,14 +126,13 @@ def load_mutants(
     made = make_mutants(bases, count)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".tmp")
-    partial.write_text(json.dumps([_row(inst) for inst in made]), encoding="utf-8")
+    partial.write_text(json.dumps([dataclasses.asdict(inst) for inst in made]), encoding="utf-8")
     partial.replace(path)
     return made
 
 
 def cache_dir() -> Path:
-    home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return home / "godelbox" / "mutants"
+    return user_cache_dir("mutants")
 
 
 def make_mutants(bases: list[SWEInstance], count: int) -> list[SWEInstance]:
@@ -345,21 +346,6 @@ def _key(bases: list[SWEInstance], count: int) -> str:
         for part in (inst.instance_id, inst.base_commit, inst.patch, inst.test_patch):
             digest.update(part.encode() + b"\0")
     return digest.hexdigest()[:16]
-
-
-def _row(inst: SWEInstance) -> dict[str, object]:
-    return {
-        "instance_id": inst.instance_id,
-        "repo": inst.repo,
-        "base_commit": inst.base_commit,
-        "problem_statement": inst.problem_statement,
-        "patch": inst.patch,
-        "test_patch": inst.test_patch,
-        "FAIL_TO_PASS": inst.FAIL_TO_PASS,
-        "PASS_TO_PASS": inst.PASS_TO_PASS,
-        "split": inst.split,
-        "metadata": inst.metadata,
-    }
 
 
 def _line_offsets(text: str) -> list[int]:

