@@ -7,7 +7,10 @@ agent's operator swaps are one. The kind knows the grammar, not what an operator
 
 - `new_entry`: a class the table lacks enters, mapped to its neighbours in its family's order of
   declaration (Add -> [Sub], Sub -> [Add, Mult]);
-- `widen_entry`: a class the table has gains the nearest sibling it does not list yet.
+- `widen_entry`: a class the table has gains the nearest sibling it does not list yet;
+- `new_family`: every class of one family the table lacks enters at once, each mapped to all its
+  siblings, nearest first. One step holds every swap of the family, at the price of many more
+  candidates per line (the agent's search budget decides whether that pays).
 
 Which class grows is weighted by evidence: the repair agent logs the operators standing on its
 most suspicious lines, and a class seen there in more of the parent's unresolved tasks is
@@ -56,6 +59,7 @@ def candidates(agent: AgentCode, tasks: Iterable[TaskEvidence]) -> list[Candidat
         for table in tables(module):
             out.extend(_new_entries(module, table, seen))
             out.extend(_widenings(module, table, seen))
+            out.extend(_new_families(module, table, seen))
     return out
 
 
@@ -118,11 +122,16 @@ def neighbours(cls: str) -> list[str]:
     return [family[i] for i in (at - 1, at + 1) if 0 <= i < len(family)]
 
 
-def _nearest_missing(cls: str, have: list[str]) -> str | None:
+def by_distance(cls: str) -> list[str]:
+    """The other classes of `cls`'s family, nearest in declaration order first."""
     family = FAMILY[cls]
     at = family.index(cls)
-    by_distance = sorted((i for i in range(len(family)) if i != at), key=lambda i: (abs(i - at), i))
-    return next((family[i] for i in by_distance if family[i] not in have), None)
+    order = sorted((i for i in range(len(family)) if i != at), key=lambda i: (abs(i - at), i))
+    return [family[i] for i in order]
+
+
+def _nearest_missing(cls: str, have: list[str]) -> str | None:
+    return next((sibling for sibling in by_distance(cls) if sibling not in have), None)
 
 
 def _weight(cls: str, seen: dict[str, float]) -> float:
@@ -137,7 +146,7 @@ def _new_entries(module: Module, table: Table, seen: dict[str, float]) -> Iterat
         description = f"{module.path}: {table.name} gains {cls} -> {', '.join(targets)}"
 
         def make(cls: str = cls, targets: list[str] = targets) -> dict[str, str] | None:
-            files = {module.path: _with_entry(module, table, cls, targets)}
+            files = {module.path: _with_entries(module, table, [(cls, targets)])}
             return files if compiles(files) else None
 
         yield Candidate("new_entry", description, make, _weight(cls, seen))
@@ -158,10 +167,29 @@ def _widenings(module: Module, table: Table, seen: dict[str, float]) -> Iterator
         yield Candidate("widen_entry", description, make, _weight(cls, seen))
 
 
-def _with_entry(module: Module, table: Table, cls: str, targets: list[str]) -> str:
-    """The module with `"cls": [targets]` as the table's last entry: on a line of its own when
+def _new_families(module: Module, table: Table, seen: dict[str, float]) -> Iterator[Candidate]:
+    for base in FAMILIES:
+        missing = [c.__name__ for c in base.__subclasses__() if c.__name__ not in table.entries]
+        if not missing:
+            continue
+        description = (
+            f"{module.path}: {table.name} gains the {base.__name__} family: "
+            f"{', '.join(missing)} -> all their siblings"
+        )
+
+        def make(missing: list[str] = missing) -> dict[str, str] | None:
+            entries = [(cls, by_distance(cls)) for cls in missing]
+            files = {module.path: _with_entries(module, table, entries)}
+            return files if compiles(files) else None
+
+        weight = max(_weight(cls, seen) for cls in missing)
+        yield Candidate("new_family", description, make, weight)
+
+
+def _with_entries(module: Module, table: Table, entries: list[tuple[str, list[str]]]) -> str:
+    """The module with `"cls": [targets]` entries after the table's last one: one per line when
     the table is written one entry per line, else inline."""
-    entry = f"{json.dumps(cls)}: {json.dumps(targets)}"
+    texts = [f"{json.dumps(cls)}: {json.dumps(targets)}" for cls, targets in entries]
     last_value = table.node.values[-1]
     closing_line = table.node.end_lineno or table.node.lineno
     if closing_line > (last_value.end_lineno or 0):
@@ -169,5 +197,6 @@ def _with_entry(module: Module, table: Table, cls: str, targets: list[str]) -> s
         assert last_key is not None
         line_start = module.line_start(closing_line)
         indent = module.indent_of(last_key)  # type: ignore[arg-type]
-        return module.text[:line_start] + f"{indent}{entry},\n" + module.text[line_start:]
-    return module.insert_after(last_value, f", {entry}")
+        lines = "".join(f"{indent}{text},\n" for text in texts)
+        return module.text[:line_start] + lines + module.text[line_start:]
+    return module.insert_after(last_value, "".join(f", {text}" for text in texts))

@@ -38,7 +38,11 @@ SUSPECTS = (
 
 
 def swaps(agent: Path) -> dict[str, list[str]]:
-    tree = ast.parse((agent / "mutators" / "operator_swap.py").read_text())
+    return swaps_of((agent / "mutators" / "operator_swap.py").read_text())
+
+
+def swaps_of(source: str) -> dict[str, list[str]]:
+    tree = ast.parse(source)
     table = next(
         s.value for s in tree.body if isinstance(s, ast.Assign) and s.targets[0].id == "SWAPS"
     )
@@ -80,6 +84,33 @@ def test_seed_table_grows_one_class_at_a_time_from_the_grammar():
     assert text.replace('    "Add": ["Sub"],\n', "", 1) == original
 
 
+def test_a_whole_family_enters_at_once_each_class_mapped_to_all_siblings_nearest_first():
+    listed = grammar.candidates(AgentCode.read(SEED), [])
+    families = {c.description: c for c in listed if c.transformation == "new_family"}
+    assert sorted(d.split(" gains the ")[1].split()[0] for d in families) == [
+        "boolop",
+        "operator",
+        "unaryop",
+    ], "the seed already swaps every comparison, so cmpop is no new family"
+    arithmetic = next(c for d, c in families.items() if " operator family" in d).make()
+    assert arithmetic is not None
+    grown = swaps_of(arithmetic["mutators/operator_swap.py"])
+    assert grown["Add"][:3] == ["Sub", "Mult", "MatMult"] and len(grown["Add"]) == 12
+    assert grown["FloorDiv"][:2] == ["BitAnd", "BitXor"] and "Div" in grown["FloorDiv"]
+    assert {k: grown[k] for k in swaps(SEED)} == swaps(SEED), "existing entries are kept"
+    assert len(grown) == len(swaps(SEED)) + 13
+
+
+def test_a_family_is_weighted_by_its_most_suspected_class():
+    tasks = [TaskEvidence("a", "unresolved", log="  x.py:9 score=0.2 operators=Or,Mult\n")]
+    weights = {
+        c.description.split(" gains the ")[1].split()[0]: c.weight
+        for c in grammar.candidates(AgentCode.read(SEED), tasks)
+        if c.transformation == "new_family"
+    }
+    assert weights == {"operator": 5.0, "boolop": 5.0, "unaryop": 1.0}
+
+
 def test_operators_on_suspicious_lines_of_unresolved_tasks_weigh_the_draw():
     tasks = [
         TaskEvidence("a", "unresolved", log=SUSPECTS),
@@ -114,6 +145,13 @@ def test_only_tables_of_one_family_per_entry_are_grown(tmp_path):
     grown = next(c for c in listed if c.description.endswith("gains Not -> Invert, UAdd")).make()
     assert grown is not None
     assert 'INLINE = {"And": ["Or"], "Not": ["Invert", "UAdd"]}\n' in grown["m.py"]
+    family = next(c for c in listed if "unaryop family" in c.description).make()
+    assert family is not None
+    assert (
+        'INLINE = {"And": ["Or"], "Invert": ["Not", "UAdd", "USub"], '
+        '"Not": ["Invert", "UAdd", "USub"], "UAdd": ["Not", "USub", "Invert"], '
+        '"USub": ["UAdd", "Not", "Invert"]}\n'
+    ) in family["m.py"]
 
 
 def test_grammar_child_passes_its_own_tests_and_fixes_what_its_parent_could_not(tmp_path):
