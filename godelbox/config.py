@@ -13,7 +13,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -173,6 +173,8 @@ class LLMSection(_Section):
     prices: list[ModelPrice] = Field(default_factory=list)
 
 
+OfflineKind = Literal["template", "parameter", "ast", "grammar", "recombination", "crossover"]
+"""The offline proposer's kinds (godelbox.proposer.offline), in the order the bandit breaks ties."""
 PolicyName = Literal["dgm", "score_prop", "random", "best", "shinka_weighted", "hgm", "latest"]
 
 
@@ -374,17 +376,8 @@ class ProposerSection(_Section):
     self_test_timeout_s: float = Field(
         300.0, gt=0, description="Seconds a child's own test suite gets during validation."
     )
-    offline_kinds: list[
-        Literal["template", "parameter", "ast", "grammar", "recombination", "crossover"]
-    ] = Field(
-        default_factory=lambda: [
-            "template",
-            "parameter",
-            "ast",
-            "grammar",
-            "recombination",
-            "crossover",
-        ],
+    offline_kinds: list[OfflineKind] = Field(
+        default_factory=lambda: list(get_args(OfflineKind)),
         min_length=1,
         description="Offline proposal kinds the bandit draws from (see docs/offline.md).",
     )

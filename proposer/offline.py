@@ -10,13 +10,15 @@ run from the archive.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import get_args
 
+from godelbox.config import OfflineKind
 from godelbox.proposer.base import Proposer
 from godelbox.proposer.code import CodeProposer
 from godelbox.proposer.kinds import KindProposer
 from godelbox.proposer.operators import OperatorProposer
 
-KINDS = ("template", "parameter", "ast", "grammar", "recombination", "crossover")
+KINDS: tuple[str, ...] = get_args(OfflineKind)
 PRIORS = {"template": (3.0, 1.0)}
 """The bandit's belief before a run has a record: a template adds a capability written for the
 job, so it pays more often than a blind code edit (Beta(3, 1) against the other kinds' uniform
