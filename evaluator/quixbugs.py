@@ -40,6 +40,7 @@ CORRECT = "correct_python_programs"
 TESTS = "python_testcases"
 DATA = "json_testcases"
 CASE_TIMEOUT_S = 10
+CASE_IDS = "case_ids"
 CONFTEST = f'''"""Each test gets {CASE_TIMEOUT_S} s of CPU time: a program that loops forever fails
 its test instead of hanging the suite (CPU time, not wall time: a busy machine changes nothing)."""
 
@@ -157,6 +158,8 @@ def _test_module(
             continue
         if isinstance(stmt, ast.FunctionDef) and stmt.name.startswith("test"):
             tests.append(stmt)
+            if data is not None:
+                _name_cases(stmt)
         body.append(stmt)
     ids: list[str] = []
     if data is not None:
@@ -171,11 +174,25 @@ def _test_module(
     text = ast.unparse(ast.Module(body=body, type_ignores=[]))
     text = text.replace("pytest.run_slow", "False")
     if cases is not None:
-        params = ",\n".join(
-            f"    pytest.param({case[0]!r}, {case[1]!r}, id='case{i}')" for i, case in cases
-        )
-        text = f"import pytest\n\ntestdata = [\n{params}\n]\n\n{text}\n"
+        rows = "".join(f"    [{case[0]!r}, {case[1]!r}],\n" for _i, case in cases)
+        names = ", ".join(f"'case{i}'" for i, _case in cases)
+        text = f"import pytest\n\ntestdata = [\n{rows}]\n{CASE_IDS} = [{names}]\n\n{text}\n"
     return text + ("" if text.endswith("\n") else "\n"), ids
+
+
+def _name_cases(test: ast.FunctionDef) -> None:
+    """`ids=CASE_IDS` on the test's parametrisation over `testdata`, so a case keeps the id of
+    its place in the benchmark's JSON whichever module holds it. The cases stay plain lists
+    (not pytest.param) because some modules reshape them first (`testdata = [... for inp, out in
+    testdata]`)."""
+    for decorator in test.decorator_list:
+        if (
+            isinstance(decorator, ast.Call)
+            and ast.unparse(decorator.func) == "pytest.mark.parametrize"
+            and any(isinstance(a, ast.Name) and a.id == "testdata" for a in decorator.args)
+            and not any(k.arg == "ids" for k in decorator.keywords)
+        ):
+            decorator.keywords.append(ast.keyword("ids", ast.Name(CASE_IDS, ast.Load())))
 
 
 def _is_program_import(stmt: ast.stmt) -> bool:

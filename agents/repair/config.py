@@ -16,7 +16,8 @@ REPRO_SOURCES = ["fenced", "expected", "repl", "traceback", "prose"]
 
 SEARCH_ORDER = "by_operator"
 """by_operator: every line for the first mutator, then the next mutator;
-by_suspiciousness: every mutator on the most suspicious line, then the next line."""
+by_suspiciousness: every mutator on the most suspicious line, then the next line;
+by_rank: the first edit of every mutator on every line, then the second of each, and so on."""
 
 PRECHECKS = []
 """Cheap filters applied before a candidate costs a test run: names in prechecks.CHECKS."""

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 import config
 import mutators
@@ -51,9 +52,31 @@ def candidates(suspects: list[Suspect], repo: Path, problem: str) -> Iterator[tu
         pairs = [(site, op) for site in sites for op in operators]
     else:
         pairs = [(site, op) for op in operators for site in sites]
-    for site, op in pairs:
-        for edit in op.mutate(site):
-            yield site.path, edit
+    streams = [_edits(site, op) for site, op in pairs]
+    if config.SEARCH_ORDER == "by_rank":
+        yield from _round_robin(streams)
+    else:
+        for stream in streams:
+            yield from stream
+
+
+def _edits(site: Site, operator: ModuleType) -> Iterator[tuple[str, Edit]]:
+    for edit in operator.mutate(site):
+        yield site.path, edit
+
+
+def _round_robin(streams: list[Iterator[tuple[str, Edit]]]) -> Iterator[tuple[str, Edit]]:
+    """The first edit of every stream, then the second of each, ...: a line whose operator has
+    many alternatives (an arithmetic operator has eleven) cannot spend the whole budget."""
+    live = list(streams)
+    while live:
+        still = []
+        for stream in live:
+            edit = next(stream, None)
+            if edit is not None:
+                yield edit
+                still.append(stream)
+        live = still
 
 
 def operators_at(repo: Path, suspect: Suspect) -> list[str]:

@@ -19,7 +19,7 @@ from godelbox import python_ast
 from godelbox.proposer.operators.agent_source import CONFIG, AgentSource, template, templates
 
 FORMULAS = ["tarantula", "ochiai", "dstar"]
-SEARCH_ORDERS = ("by_operator", "by_suspiciousness")
+SEARCH_ORDERS = ("by_operator", "by_suspiciousness", "by_rank")
 TOP_LINES_RANGE = (1, 40)
 CANDIDATES_RANGE = (5, 320)
 

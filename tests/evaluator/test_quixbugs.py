@@ -43,6 +43,7 @@ else:
 
 
 testdata = load_json_testcases(add_one.__name__)
+testdata = [[inp, out] for inp, out in testdata]
 
 
 @pytest.mark.parametrize("input_data,expected", testdata)

@@ -185,5 +185,5 @@ def test_config_names_exist():
     assert set(config.MUTATORS) <= set(mutators.available())
     assert set(config.REPRO_SOURCES) <= set(extractors.available())
     assert set(config.PRECHECKS) <= set(prechecks.CHECKS)
-    assert config.SEARCH_ORDER in ("by_operator", "by_suspiciousness")
+    assert config.SEARCH_ORDER in ("by_operator", "by_suspiciousness", "by_rank")
     assert config.TOP_LINES >= 1 and config.MAX_CANDIDATES >= 1
