@@ -49,8 +49,10 @@ format: venv
 model: venv
 	$(BIN)/godelbox model fetch
 
+# On two workers (pytest-xdist); the tests of what exists once per machine (the model server,
+# PostgreSQL) all go to one of them (tests/fixtures/needs.py).
 test: lint system model
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadgroup
 
 # Everything that needs neither docker, a browser, root nor the model, and is not a long
 # end-to-end run: the markers follow the fixtures (tests/fixtures/needs.py). Nothing to install

@@ -125,7 +125,9 @@ def load_mutants(
         return [SWEInstance.from_dict(row) for row in json.loads(path.read_text(encoding="utf-8"))]
     made = make_mutants(bases, count)
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".tmp")
+    # Several processes may make the same mutants at once (test workers, daemons): each writes
+    # its own file, and the rename makes whichever finishes last the cached copy, whole.
+    partial = path.with_suffix(f".{os.getpid()}.tmp")
     partial.write_text(json.dumps([dataclasses.asdict(inst) for inst in made]), encoding="utf-8")
     partial.replace(path)
     return made

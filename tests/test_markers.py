@@ -86,3 +86,13 @@ def test_each_marker_names_what_it_needs() -> None:
     assert needed_markers(["scratch_fs", "postgres_server"]) == {"root"}
     assert needed_markers(["local_model"]) == {"model"}
     assert needed_markers(["tmp_path", "fake_llm"]) == set()
+
+
+def test_tests_of_a_one_per_machine_thing_share_a_worker(tmp_path: Path) -> None:
+    (tmp_path / "conftest.py").write_text(CONFTEST, encoding="utf-8")
+    (tmp_path / "test_sample.py").write_text(TESTS, encoding="utf-8")
+    assert collect(tmp_path, "xdist_group") == {
+        "test_param_model[1]",
+        "test_param_model[2]",
+        "test_both",
+    }
