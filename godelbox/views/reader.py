@@ -29,7 +29,7 @@ from godelbox.config import CONFIG_FILE_NAME, load_config
 from godelbox.errors import UserError
 from godelbox.views.node_filter import NodeFilter
 from godelbox.views.records import (
-    LLMCallRecord,
+    ModelCallRow,
     NodeDetail,
     NodeSummary,
     RunProgress,
@@ -255,7 +255,7 @@ class ArchiveReader:
             finished_at=row.finished_at,
             wall_time_s=row.wall_time_s,
             tasks=tuple(_task_result(t, self.run_dir) for t in tasks),
-            llm_calls=tuple(LLMCallRecord(*c) for c in calls),
+            llm_calls=tuple(ModelCallRow(*c) for c in calls),
             flips=None
             if row.parent_id is None
             else task_flips(

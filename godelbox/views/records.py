@@ -48,7 +48,10 @@ class TaskResult:
 
 
 @dataclass(frozen=True)
-class LLMCallRecord:
+class ModelCallRow:
+    """One stored model call as the views show it (the archive's `llm_call` row); the record
+    the client emits while calling is godelbox.llm.client.LLMCallRecord."""
+
     role: str
     model: str
     tokens_in: int
@@ -75,7 +78,7 @@ class NodeDetail:
     finished_at: datetime | None
     wall_time_s: float | None
     tasks: tuple[TaskResult, ...] = ()
-    llm_calls: tuple[LLMCallRecord, ...] = ()
+    llm_calls: tuple[ModelCallRow, ...] = ()
     flips: TaskFlips | None = None
     """Tasks that flipped against the parent (None for the seed)."""
 

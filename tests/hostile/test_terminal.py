@@ -13,7 +13,7 @@ from godelbox.agent_text import cap_text, for_terminal
 from godelbox.evaluator.results import STORED_PATCH_CHARS, TaskResult
 from godelbox.loop.display import LiveReporter
 from godelbox.views.node_detail import render_node_detail
-from godelbox.views.records import LLMCallRecord, NodeDetail, NodeSummary
+from godelbox.views.records import ModelCallRow, NodeDetail, NodeSummary
 from godelbox.views.records import TaskResult as TaskRow
 from godelbox.views.replay import ReplayStep, print_replay
 
@@ -55,7 +55,7 @@ def test_show_and_the_tui_detail_pane_strip_agent_text():
         finished_at=None,
         wall_time_s=None,
         tasks=(TaskRow(1, f"task{NASTY}", "error", 0.0, 1.0),),
-        llm_calls=(LLMCallRecord("agent", "m", 1, 1, 0.0, 0.1, NASTY),),
+        llm_calls=(ModelCallRow("agent", "m", 1, 1, 0.0, 0.1, NASTY),),
     )
     console, out = _terminal()
     console.print(render_node_detail(detail, f"--- a/x\n+++ b/x\n@@ -1 +1 @@\n-{NASTY}\n+ok\n"))
