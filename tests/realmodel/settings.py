@@ -4,9 +4,12 @@ answers one request at a time, at tens of tokens per second on an idle machine).
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
-from godelbox.config import Config
+from godelbox.config import Config, dump_toml
 from godelbox.llm.client import LLMCallRecord
 from godelbox.llm.local import ServerInfo
 from tests.fixtures.local_model import local_models
@@ -62,3 +65,21 @@ def answered(records: list[LLMCallRecord]) -> list[LLMCallRecord]:
     failed = [r.error or "" for r in records if not r.ok]
     assert all("Timeout" in e or "timed out" in e for e in failed), failed
     return [r for r in records if r.ok]
+
+
+def run_iterations(tmp_path: Path, data: dict[str, Any], iterations: int) -> Path:
+    """`godelbox run --iterations N` with config `data` in a fresh run dir under `tmp_path`, as
+    a user starts it (a subprocess, JSON logs); the run dir once it has exited cleanly."""
+    config_file = tmp_path / "godelbox.toml"
+    config_file.write_text(dump_toml(Config.model_validate(data)), encoding="utf-8")
+    run_dir = tmp_path / "run"
+    argv = ["run", str(run_dir), "--config", str(config_file), "--iterations", str(iterations)]
+    done = subprocess.run(
+        [sys.executable, "-m", "godelbox", *argv, "--log-format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return run_dir

@@ -5,16 +5,13 @@ and the run costs $0 under a dollar budget (a local model is free, so the budget
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from godelbox.archive.models import NodeStatus
 from godelbox.archive.store import Archive
-from godelbox.config import Config, dump_toml
-from tests.realmodel.settings import realmodel_config
+from tests.realmodel.settings import realmodel_config, run_iterations
 
 pytestmark = pytest.mark.docker
 
@@ -25,20 +22,7 @@ def test_two_generations_of_the_dgm_loop_on_a_real_model(
     tmp_path: Path, local_model, docker_engine, agent_image
 ) -> None:
     data = realmodel_config(local_model, agent_image, loop={"children_per_generation": 1})
-    config_file = tmp_path / "godelbox.toml"
-    config_file.write_text(dump_toml(Config.model_validate(data)), encoding="utf-8")
-    run_dir = tmp_path / "run"
-
-    argv = ["run", str(run_dir), "--config", str(config_file), "--iterations", "2"]
-    done = subprocess.run(
-        [sys.executable, "-m", "godelbox", *argv, "--log-format", "json"],
-        capture_output=True,
-        text=True,
-        timeout=1200,
-        check=False,
-    )
-
-    assert done.returncode == 0, done.stderr[-3000:]
+    run_dir = run_iterations(tmp_path, data, 2)
     with Archive.open(run_dir) as archive:
         nodes = archive.nodes()
         calls = archive.llm_calls()

@@ -7,17 +7,14 @@ reliably, so no score is asserted: what this proves is that the web loop runs on
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from godelbox.archive.models import NodeStatus
 from godelbox.archive.store import Archive
-from godelbox.config import Config, dump_toml
 from tests.fixtures.docker_engine import BUSY_HOST_CPU_SHARES
-from tests.realmodel.settings import realmodel_config
+from tests.realmodel.settings import realmodel_config, run_iterations
 
 pytestmark = pytest.mark.docker
 
@@ -36,20 +33,7 @@ def test_one_generation_of_web_evolution_on_a_real_model(
         loop={"children_per_generation": 1},
         sandbox={"cpu_shares": BUSY_HOST_CPU_SHARES},
     )
-    config_file = tmp_path / "godelbox.toml"
-    config_file.write_text(dump_toml(Config.model_validate(data)), encoding="utf-8")
-    run_dir = tmp_path / "run"
-
-    argv = ["run", str(run_dir), "--config", str(config_file), "--iterations", "1"]
-    done = subprocess.run(
-        [sys.executable, "-m", "godelbox", *argv, "--log-format", "json"],
-        capture_output=True,
-        text=True,
-        timeout=1200,
-        check=False,
-    )
-
-    assert done.returncode == 0, done.stderr[-3000:]
+    run_dir = run_iterations(tmp_path, data, 1)
     with Archive.open(run_dir) as archive:
         nodes = archive.nodes()
         calls = archive.llm_calls()
