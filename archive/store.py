@@ -17,7 +17,7 @@ import math
 import random
 import shutil
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -324,6 +324,20 @@ class Archive:
         """Proposal kind -> (final children, children that beat their parent's score), over
         nodes with ids below `before_id` (earlier generations: the draw must not depend on
         work still in flight)."""
+        return _tally((kind, won) for kind, _proposal, won in self._final_children(before_id))
+
+    def transformation_stats(self, before_id: int) -> dict[str, tuple[int, int]]:
+        """The same tally as kind_stats, by the transformation a child's proposal names
+        (`proposal["transformation"]`: add_mutator, new_family, ...); children without one are
+        left out."""
+        return _tally(
+            (str(proposal["transformation"]), won)
+            for _kind, proposal, won in self._final_children(before_id)
+            if proposal and proposal.get("transformation")
+        )
+
+    def _final_children(self, before_id: int) -> list[tuple[str, dict | None, bool]]:
+        """(proposal kind, proposal, beat its parent) of each final child below `before_id`."""
         child, parent = aliased(AgentNode), aliased(AgentNode)
         improved = and_(
             child.status == NodeStatus.EVALUATED,
@@ -332,17 +346,16 @@ class Archive:
             col(child.score) > col(parent.score),
         )
         query = (
-            select(child.proposal_kind, func.count(), func.sum(case((improved, 1), else_=0)))
+            select(child.proposal_kind, child.proposal, case((improved, 1), else_=0))
             .join(parent, col(child.parent_id) == col(parent.id))
             .where(
                 col(child.proposal_kind).is_not(None),
                 col(child.id) < before_id,
                 col(child.status).in_(FINAL_STATUSES),
             )
-            .group_by(col(child.proposal_kind))
         )
         with self._session() as session:
-            return {str(k): (int(n), int(w or 0)) for k, n, w in session.exec(query).all()}
+            return [(str(k), p, bool(w)) for k, p, w in session.exec(query).all()]
 
     def top_nodes(self, limit: int, before_id: int, exclude: int) -> list[AgentNode]:
         """The best evaluated nodes with ids below `before_id`, other than `exclude`; ties go
@@ -656,3 +669,13 @@ def _remove_created(run_dir: Path, made_dir: bool) -> None:
             shutil.rmtree(child, ignore_errors=True)
         else:
             child.unlink(missing_ok=True)
+
+
+def _tally(outcomes: Iterable[tuple[str, bool]]) -> dict[str, tuple[int, int]]:
+    """key -> (how many, how many won)."""
+    counts: dict[str, list[int]] = {}
+    for key, won in outcomes:
+        seen = counts.setdefault(key, [0, 0])
+        seen[0] += 1
+        seen[1] += won
+    return {key: (n, w) for key, (n, w) in counts.items()}

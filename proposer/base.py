@@ -76,6 +76,9 @@ class ParentEvidence:
     evidence is the same whatever order this generation's proposals run in."""
     kind_stats: Mapping[str, KindStats] = field(default_factory=dict)
     """Proposal kind -> how its children did, over earlier generations (the kinds' bandit)."""
+    transformation_stats: Mapping[str, KindStats] = field(default_factory=dict)
+    """Transformation (a proposal's `transformation`: add_mutator, new_family, ...) -> how its
+    children did, over earlier generations, so a kind can learn which of its own moves pay."""
     mates: tuple[Mate, ...] = ()
     """The best other members of earlier generations, when the proposer asks for them."""
 

@@ -38,6 +38,7 @@ def parent_evidence(
         rows = archive.evaluations(node_id)
         siblings = [archive.node(child) for child in archive.graph().children(node_id)]
         kinds = archive.kind_stats(before_id=first_child_id)
+        moves = archive.transformation_stats(before_id=first_child_id)
     tried = tuple(
         str(n.proposal["description"])
         for n in siblings
@@ -74,6 +75,7 @@ def parent_evidence(
         tasks=tasks,
         tried=tried,
         kind_stats={kind: KindStats(n, won) for kind, (n, won) in kinds.items()},
+        transformation_stats={name: KindStats(n, won) for name, (n, won) in moves.items()},
         mates=mates,
     )
 

@@ -13,16 +13,27 @@ import random
 import re
 import shutil
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from godelbox.proposer.base import ParentEvidence, Proposal, ProposalError, TaskEvidence
+from godelbox.proposer.base import (
+    KindStats,
+    ParentEvidence,
+    Proposal,
+    ProposalError,
+    TaskEvidence,
+)
 from godelbox.proposer.operators.agent_source import AgentSource
 from godelbox.proposer.operators.catalogue import CATALOGUE, Transformation
 
 EVIDENCE_WEIGHT = 4.0
 """A transformation whose remedies cover every failed task is this much likelier (plus one)."""
+RECORD_PRIOR = (1.0, 1.0)
+"""Beta prior of a transformation's chance to beat its parent, before the run has tried it.
+The draw weighs a transformation by its posterior mean relative to this prior's, so an untried
+one keeps its catalogue weight and one that failed four times in a row drops to a third of it:
+a 30-minute run has few children to spend on moves that keep failing."""
 OUTCOME = re.compile(r"^outcome: (\w+)\s*$", re.MULTILINE)
 
 
@@ -65,12 +76,14 @@ def propose(
     evidence: Evidence | None = None,
     tried: Iterable[str] = (),
     catalogue: Sequence[Transformation] = CATALOGUE,
+    record: Mapping[str, KindStats] | None = None,
 ) -> OperatorProposal:
     """One transformation from `catalogue` (default: the repair agent's) of the agent at
     `parent_dir` (which is only read).
 
     `tried` holds the descriptions of changes this parent already received (its children's
-    `description`): they are not proposed again while untried changes remain."""
+    `description`): they are not proposed again while untried changes remain. `record` is how
+    each transformation's children did so far in the run (see RECORD_PRIOR)."""
     agent = AgentSource.read(parent_dir)
     done = set(tried)
     applicable = []
@@ -83,7 +96,10 @@ def propose(
             f"no transformation applies to the agent at {parent_dir} "
             f"(or all {len(done)} were tried on it already)"
         )
-    weights = [_weight(t, evidence or Evidence()) for t, _ in applicable]
+    weights = [
+        _weight(t, evidence or Evidence()) * _record_factor((record or {}).get(t.name))
+        for t, _ in applicable
+    ]
     transformation, changes = rng.choices(applicable, weights=weights)[0]
     change = rng.choice(changes)
     return OperatorProposal(transformation.name, change.description, dict(change.files))
@@ -95,6 +111,14 @@ def _weight(transformation: Transformation, evidence: Evidence) -> float:
         return transformation.weight
     covered = sum(evidence.failures[r] for r in transformation.remedies)
     return transformation.weight * (1.0 + EVIDENCE_WEIGHT * covered / total)
+
+
+def _record_factor(stats: KindStats | None) -> float:
+    """Posterior mean of the transformation's chance to improve, over the prior's."""
+    a, b = RECORD_PRIOR
+    seen = stats or KindStats()
+    mean = (a + seen.improved) / (a + b + seen.children)
+    return mean / (a / (a + b))
 
 
 class OperatorProposer:
@@ -117,7 +141,14 @@ class OperatorProposer:
         self, parent: ParentEvidence, workdir: Path, rng: random.Random, on_llm_call: object
     ) -> Proposal:
         evidence = self.evidence(parent.tasks)
-        offer = propose(parent.agent_dir, rng, evidence, parent.tried, self.catalogue)
+        offer = propose(
+            parent.agent_dir,
+            rng,
+            evidence,
+            parent.tried,
+            self.catalogue,
+            parent.transformation_stats,
+        )
         child = workdir / "child"
         shutil.copytree(parent.agent_dir, child, ignore=shutil.ignore_patterns(".git"))
         offer.apply(child)

@@ -78,7 +78,7 @@ def test_no_kind_with_a_change_is_a_proposal_error(tmp_path):
         proposer.propose(evidence({}), tmp_path, random.Random(1), print)
 
 
-def test_kind_stats_count_final_children_and_improvements_before_a_node(tmp_path):
+def test_kind_and_move_stats_count_final_children_and_improvements_before_a_node(tmp_path):
     with Archive.create(tmp_path / "run", "") as archive:
         seed = archive.add_node(parent_id=None, commit_sha="s", status=NodeStatus.EVALUATED)
         archive.update_node(seed, score=0.25)
@@ -89,12 +89,19 @@ def test_kind_stats_count_final_children_and_improvements_before_a_node(tmp_path
             ("template", NodeStatus.EVALUATED, 0.75),
             ("template", NodeStatus.EVALUATING, None),  # in flight: not counted
         ]
-        for kind, status, score in outcomes:
+        moves = ["swap", "swap", None, "add_mutator", "add_mutator"]
+        for (kind, status, score), move in zip(outcomes, moves, strict=True):
             node = archive.add_node(parent_id=seed, commit_sha="c")
             fields = {"score": score} if score is not None else {}
-            archive.set_status(node, status, proposal_kind=kind, **fields)
+            proposal = {"transformation": move} if move else {"description": "no name"}
+            archive.set_status(node, status, proposal_kind=kind, proposal=proposal, **fields)
         assert archive.kind_stats(before_id=100) == {"ast": (3, 1), "template": (1, 1)}
         assert archive.kind_stats(before_id=3) == {"ast": (1, 1)}
+        assert archive.transformation_stats(before_id=100) == {
+            "swap": (2, 1),
+            "add_mutator": (1, 1),
+        }
+        assert archive.transformation_stats(before_id=3) == {"swap": (1, 1)}
         assert [n.id for n in archive.top_nodes(2, before_id=100, exclude=5)] == [2, 1]
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from godelbox.proposer.base import ParentEvidence, ProposalError, TaskEvidence
+from godelbox.proposer.base import KindStats, ParentEvidence, ProposalError, TaskEvidence
 from godelbox.proposer.operators import CATALOGUE, Evidence, OperatorProposer, propose
 from godelbox.proposer.operators.agent_source import AgentSource, NotARepairAgentError
 from godelbox.proposer.operators.catalogue import (
@@ -112,6 +112,32 @@ def test_evidence_steers_the_draw():
     plain = Counter(propose(SEED, rng_plain).transformation for _ in range(400))
     steered = Counter(propose(SEED, rng_steered, overfit).transformation for _ in range(400))
     assert steered["remove_mutator"] > 1.8 * plain["remove_mutator"]
+
+
+def test_the_runs_record_steers_the_draw_away_from_moves_that_keep_failing():
+    failing = {"add_mutator": KindStats(children=4, improved=0)}
+    paying = {"set_formula": KindStats(children=4, improved=4)}
+    draws = {}
+    for name, record in (("plain", None), ("failing", failing), ("paying", paying)):
+        rng = random.Random(11)
+        draws[name] = Counter(propose(SEED, rng, record=record).transformation for _ in range(600))
+    assert draws["failing"]["add_mutator"] < 0.5 * draws["plain"]["add_mutator"]
+    assert draws["paying"]["set_formula"] > 1.3 * draws["plain"]["set_formula"]
+
+
+def test_the_proposer_reads_the_record_from_the_parents_evidence(tmp_path):
+    record = {t.name: KindStats(children=50, improved=0) for t in CATALOGUE}
+    record["set_top_lines"] = KindStats(children=50, improved=50)
+    parent = ParentEvidence(
+        node_id=1, agent_dir=SEED, score=0.0, tasks=[], transformation_stats=record
+    )
+    drawn = Counter(
+        OperatorProposer()
+        .propose(parent, tmp_path / str(i), random.Random(i), print)
+        .info["transformation"]
+        for i in range(20)
+    )
+    assert drawn["set_top_lines"] >= 18, drawn
 
 
 def test_evidence_counts_a_wrong_fix_as_overfit():
