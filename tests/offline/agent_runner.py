@@ -94,3 +94,10 @@ def _git(repo: Path, *args: str) -> str:
     return subprocess.run(
         ["git", *args], cwd=repo, check=True, capture_output=True, text=True
     ).stdout
+
+
+def seed_config_line(name: str) -> int:
+    """The line of the seed's `config.py` that assigns `name` (descriptions of parameter changes
+    name it, and the config's docstrings move it)."""
+    lines = (SEED / "config.py").read_text(encoding="utf-8").splitlines()
+    return next(i for i, line in enumerate(lines, 1) if line.startswith(f"{name} = "))

@@ -22,7 +22,7 @@ from godelbox.proposer.code.source import AgentCode
 from godelbox.proposer.offline import offline_proposer
 from godelbox.proposer.validate import validate_child
 from tests.daemon.runs import run_to_end, write_config
-from tests.offline.agent_runner import SEED
+from tests.offline.agent_runner import SEED, seed_config_line
 
 pytestmark = [pytest.mark.docker]
 TASK = "builtin__tokenbucket-9"
@@ -43,7 +43,7 @@ def ctx(docker_backend, agent_image) -> EvalContext:
 def test_code_level_child_solves_what_its_parent_could_not(ctx, tmp_path):
     parent = tmp_path / "parent"
     shutil.copytree(SEED, parent, ignore=shutil.ignore_patterns("__pycache__"))
-    wanted = "config.py:24: TOP_LINES 5 -> 10"
+    wanted = f"config.py:{seed_config_line('TOP_LINES')}: TOP_LINES 5 -> 10"
     others = [c.description for c in parameters.candidates(AgentCode.read(parent))]
     assert wanted in others
     # Every other change counts as tried on this parent, so the kind has to draw this one.

@@ -14,7 +14,7 @@ from godelbox.proposer.base import Mate, ParentEvidence, ProposalError
 from godelbox.proposer.code import CodeProposer, crossover, mutations, parameters, recombination
 from godelbox.proposer.code.source import AgentCode
 from godelbox.proposer.offline import KINDS, offline_proposer
-from tests.offline.agent_runner import SEED
+from tests.offline.agent_runner import SEED, seed_config_line
 
 TABLES = '''"""Plug-in tables."""
 
@@ -87,7 +87,7 @@ def test_parameter_scales_one_knob_in_place(tmp_path):
     files = limit.make()
     assert changed_lines(TABLES, files["m.py"]) == ({"LIMIT = 5"}, {"LIMIT = 10"})
     seed = {c.description for c in parameters.candidates(AgentCode.read(SEED))}
-    assert "config.py:24: TOP_LINES 5 -> 10" in seed
+    assert f"config.py:{seed_config_line('TOP_LINES')}: TOP_LINES 5 -> 10" in seed
 
 
 def test_ast_extends_a_table_from_material_in_the_same_module(tmp_path):
