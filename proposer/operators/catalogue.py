@@ -22,6 +22,10 @@ FORMULAS = ["tarantula", "ochiai", "dstar"]
 SEARCH_ORDERS = ("by_operator", "by_suspiciousness", "by_rank")
 TOP_LINES_RANGE = (1, 40)
 CANDIDATES_RANGE = (5, 320)
+EXHAUSTED = ("no_fix", "no_fix_exhausted")
+"""The search tried every edit it could make: new kinds of edit, or more lines, are the remedy."""
+BUDGET = ("no_fix", "no_fix_budget")
+"""The budget cut the search short: a bigger budget, a better order, cheaper candidates."""
 
 
 @dataclass(frozen=True)
@@ -37,8 +41,9 @@ class Transformation(Protocol):
     of reproductions) are where improvements come from, so they are drawn more often than
     re-tunings of what is already there."""
     remedies: tuple[str, ...]
-    """Agent outcomes (repair.json `outcome`, or "overfit": fixed yet unresolved) this
-    transformation is meant to help with; evidence of them makes it likelier to be drawn."""
+    """Agent outcomes (repair.json `outcome`; "overfit": fixed yet unresolved; `no_fix` split by
+    why the search stopped, see proposer.Evidence) this transformation is meant to help with;
+    evidence of them makes it likelier to be drawn."""
 
     def changes(self, agent: AgentSource) -> list[Change]: ...
 
@@ -72,7 +77,7 @@ class SetChoice:
 class AddMutator:
     name = "add_mutator"
     weight = 3.0
-    remedies = ("no_fix",)
+    remedies = EXHAUSTED
 
     def changes(self, agent: AgentSource) -> list[Change]:
         current = list(agent.get("MUTATORS"))
@@ -114,7 +119,7 @@ class RemoveMutator:
 class PromoteMutator:
     name = "promote_mutator"
     weight = 1.0
-    remedies = ("overfit", "no_fix")
+    remedies = ("overfit", *BUDGET)
 
     def changes(self, agent: AgentSource) -> list[Change]:
         current = list(agent.get("MUTATORS"))
@@ -132,7 +137,7 @@ class PromoteMutator:
 class SetFormula:
     name = "set_formula"
     weight = 1.0
-    remedies = ("no_fix",)
+    remedies = ("no_fix", "no_fix_exhausted", "no_fix_budget")
 
     def changes(self, agent: AgentSource) -> list[Change]:
         current = agent.get("FORMULA")
@@ -166,14 +171,14 @@ class SetTopLines(_ScaleInt):
     name = "set_top_lines"
     constant = "TOP_LINES"
     bounds = TOP_LINES_RANGE
-    remedies = ("no_fix",)
+    remedies = EXHAUSTED
 
 
 class SetMaxCandidates(_ScaleInt):
     name = "set_max_candidates"
     constant = "MAX_CANDIDATES"
     bounds = CANDIDATES_RANGE
-    remedies = ("no_fix",)
+    remedies = BUDGET
 
 
 class AddReproSource:
@@ -219,7 +224,7 @@ class RemoveReproSource:
 class AddPrecheck:
     name = "add_precheck"
     weight = 1.0
-    remedies = ("no_fix",)
+    remedies = BUDGET
 
     def changes(self, agent: AgentSource) -> list[Change]:
         current = list(agent.get("PRECHECKS"))
@@ -278,7 +283,7 @@ CATALOGUE: tuple[Transformation, ...] = (
         "set_search_order",
         "SEARCH_ORDER",
         SEARCH_ORDERS,
-        ("overfit", "no_fix"),
+        ("overfit", *BUDGET),
         "search {new} instead of {old}",
     ),
     AddPrecheck(),

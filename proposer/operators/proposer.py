@@ -35,12 +35,23 @@ The draw weighs a transformation by its posterior mean relative to this prior's,
 one keeps its catalogue weight and one that failed four times in a row drops to a third of it:
 a 30-minute run has few children to spend on moves that keep failing."""
 OUTCOME = re.compile(r"^outcome: (\w+)\s*$", re.MULTILINE)
+BUDGET_SPENT = re.compile(
+    r"^(?:candidate budget of \d+ spent|time budget spent\b.*)$", re.MULTILINE
+)
+EDITS_EXHAUSTED = re.compile(r"^no more candidates after \d+\s*$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
 class Evidence:
     """How the parent's unresolved tasks ended, counted by agent outcome ("overfit" = the agent
-    wrote a fix that the hidden tests rejected)."""
+    wrote a fix that the hidden tests rejected).
+
+    A search that found no fix is told apart by why it stopped, because the two call for
+    opposite remedies: `no_fix_budget` (the candidate or time budget cut it short: a bigger
+    budget, a better order or cheaper candidates help) and `no_fix_exhausted` (every edit it
+    could make was tried: only new kinds of edit or more lines help). In the seed's first
+    evaluation on the seen split every `no_fix` was exhausted, yet the budget moves drew half
+    of the template kind's children. A log that says neither stays `no_fix`."""
 
     failures: Counter[str] = field(default_factory=Counter)
 
@@ -52,8 +63,20 @@ class Evidence:
                 continue
             found = OUTCOME.findall(task.log)
             outcome = found[-1] if found else task.outcome
-            failures["overfit" if outcome == "fixed" else outcome] += 1
+            failures[_failure(outcome, task.log)] += 1
         return cls(failures)
+
+
+def _failure(outcome: str, log: str) -> str:
+    if outcome == "fixed":
+        return "overfit"
+    if outcome != "no_fix":
+        return outcome
+    if BUDGET_SPENT.search(log):
+        return "no_fix_budget"
+    if EDITS_EXHAUSTED.search(log):
+        return "no_fix_exhausted"
+    return outcome
 
 
 @dataclass(frozen=True)

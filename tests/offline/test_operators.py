@@ -151,6 +151,39 @@ def test_evidence_counts_a_wrong_fix_as_overfit():
     assert evidence.failures == Counter({"overfit": 1, "timeout": 1})
 
 
+def test_evidence_tells_a_search_cut_short_from_one_that_ran_out_of_edits():
+    evidence = Evidence.from_tasks(
+        [
+            TaskEvidence("a", "unresolved", log="candidate budget of 40 spent\noutcome: no_fix\n"),
+            TaskEvidence(
+                "b", "unresolved", log="time budget spent; stopping the search\noutcome: no_fix\n"
+            ),
+            TaskEvidence("c", "unresolved", log="no more candidates after 3\noutcome: no_fix\n"),
+            TaskEvidence("d", "unresolved", log="outcome: no_fix\n"),
+            TaskEvidence(
+                "e", "unresolved", log="  say: no more candidates after 3\noutcome: no_fix"
+            ),
+        ]
+    )
+    assert evidence.failures == Counter({"no_fix_budget": 2, "no_fix_exhausted": 1, "no_fix": 2})
+
+
+def test_a_search_that_ran_out_of_edits_draws_new_edits_not_a_bigger_budget():
+    def draws(log: str) -> Counter[str]:
+        tasks = [TaskEvidence(f"t{i}", "unresolved", log=log) for i in range(10)]
+        rng = random.Random(5)
+        return Counter(
+            propose(SEED, rng, Evidence.from_tasks(tasks)).transformation for _ in range(600)
+        )
+
+    exhausted = draws("no more candidates after 8\noutcome: no_fix\n")
+    cut_short = draws("candidate budget of 40 spent\noutcome: no_fix\n")
+    assert exhausted["add_mutator"] > 1.4 * cut_short["add_mutator"]
+    assert exhausted["set_top_lines"] > 2 * cut_short["set_top_lines"]
+    assert cut_short["set_max_candidates"] > 2 * exhausted["set_max_candidates"]
+    assert cut_short["add_precheck"] > 2 * exhausted["add_precheck"]
+
+
 def test_non_repair_agent_is_a_clear_error(tmp_path):
     (tmp_path / "run.py").write_text("print('hi')\n")
     with pytest.raises(NotARepairAgentError, match="only edit the repair agent"):
