@@ -374,6 +374,35 @@ class Archive:
         with self._session() as session:
             return list(session.exec(query).all())
 
+    def improvements(
+        self, before_id: int, outside_lineage_of: int | None = None
+    ) -> list[tuple[AgentNode, float]]:
+        """Evaluated nodes with ids below `before_id` that scored above their evaluated parent,
+        with the gain, largest first; ties go to the oldest. With `outside_lineage_of`, that
+        node and its ancestors are left out (it holds their changes already)."""
+        parent = aliased(AgentNode)
+        query = (
+            select(AgentNode, parent.score)
+            .join(parent, col(AgentNode.parent_id) == parent.id)
+            .where(
+                AgentNode.status == NodeStatus.EVALUATED,
+                parent.status == NodeStatus.EVALUATED,
+                col(AgentNode.score).is_not(None),
+                col(parent.score).is_not(None),
+                col(AgentNode.id) < before_id,
+                col(AgentNode.score) > parent.score,
+            )
+        )
+        with self._session() as session:
+            rows = [
+                (node, float(node.score or 0.0) - float(s or 0.0))
+                for node, s in session.exec(query).all()
+            ]
+        if outside_lineage_of is not None:
+            held = set(self.graph().lineage(outside_lineage_of))
+            rows = [row for row in rows if row[0].id not in held]
+        return sorted(rows, key=lambda row: (-row[1], row[0].id or 0))
+
     # -- evaluations, LLM calls, events ------------------------------------------------------
 
     def record_evaluation(

@@ -173,7 +173,9 @@ class LLMSection(_Section):
     prices: list[ModelPrice] = Field(default_factory=list)
 
 
-OfflineKind = Literal["template", "parameter", "ast", "grammar", "recombination", "crossover"]
+OfflineKind = Literal[
+    "template", "parameter", "ast", "grammar", "recombination", "crossover", "graft"
+]
 """The offline proposer's kinds (godelbox.proposer.offline), in the order the bandit breaks ties."""
 PolicyName = Literal["dgm", "score_prop", "random", "best", "shinka_weighted", "hgm", "latest"]
 

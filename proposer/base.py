@@ -64,6 +64,20 @@ class Mate:
 
 
 @dataclass(frozen=True)
+class Graft:
+    """A change that paid: an archive member that scored above its own parent, with both
+    checkouts, for proposals that carry one agent's improvement over to another."""
+
+    node_id: int
+    gain: float
+    """Its score minus its parent's (> 0)."""
+    before_dir: Path
+    """A checkout of its parent's code; read only."""
+    after_dir: Path
+    """A checkout of its own code; read only."""
+
+
+@dataclass(frozen=True)
 class ParentEvidence:
     node_id: int
     agent_dir: Path
@@ -81,6 +95,9 @@ class ParentEvidence:
     children did, over earlier generations, so a kind can learn which of its own moves pay."""
     mates: tuple[Mate, ...] = ()
     """The best other members of earlier generations, when the proposer asks for them."""
+    grafts: tuple[Graft, ...] = ()
+    """The largest improvements of earlier generations that the parent does not descend from,
+    when the proposer asks for them."""
 
 
 @dataclass(frozen=True)

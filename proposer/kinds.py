@@ -66,6 +66,7 @@ class KindProposer:
         *,
         priors: Mapping[str, Prior] | None = None,
         mates_wanted: int = 0,
+        grafts_wanted: int = 0,
     ) -> None:
         if not kinds:
             raise ValueError("a KindProposer needs at least one kind")
@@ -77,6 +78,8 @@ class KindProposer:
         """What is believed about each kind before the run has any record of it."""
         self.mates_wanted = mates_wanted
         """How many other archive members the loop should check out for crossover kinds."""
+        self.grafts_wanted = grafts_wanted
+        """How many improvements (with their parents) the loop should check out for grafts."""
 
     def propose(
         self, parent: ParentEvidence, workdir: Path, rng: random.Random, on_llm_call: LLMCallSink

@@ -26,6 +26,8 @@ Beta(1, 1)); a few children of each kind outweigh it. Without it, a 30-minute ru
 its few children finding that out."""
 MATES = 2
 """Archive members offered to crossover besides the parent: the best of earlier generations."""
+GRAFTS = 3
+"""Improvements offered to the graft kind: the largest of earlier generations."""
 
 
 def offline_proposer(kinds: Sequence[str] = KINDS) -> KindProposer:
@@ -35,4 +37,9 @@ def offline_proposer(kinds: Sequence[str] = KINDS) -> KindProposer:
     arms: list[tuple[str, Proposer]] = [
         (name, OperatorProposer() if name == "template" else CodeProposer(name)) for name in kinds
     ]
-    return KindProposer(arms, priors=PRIORS, mates_wanted=MATES if "crossover" in kinds else 0)
+    return KindProposer(
+        arms,
+        priors=PRIORS,
+        mates_wanted=MATES if "crossover" in kinds else 0,
+        grafts_wanted=GRAFTS if "graft" in kinds else 0,
+    )

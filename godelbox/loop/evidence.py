@@ -13,7 +13,7 @@ from pathlib import Path
 
 from godelbox.archive.models import Outcome
 from godelbox.archive.store import Archive
-from godelbox.proposer.base import KindStats, Mate, ParentEvidence, TaskEvidence
+from godelbox.proposer.base import Graft, KindStats, Mate, ParentEvidence, TaskEvidence
 
 LOG_CAP = 20_000
 """Characters of an agent log handed to a proposer (head and tail are kept)."""
@@ -28,6 +28,7 @@ def parent_evidence(
     generation: int,
     first_child_id: int,
     mates: tuple[Mate, ...] = (),
+    grafts: tuple[Graft, ...] = (),
     test_patches: Mapping[str, str] | None = None,
 ) -> ParentEvidence:
     """`problems` maps task ids to problem statements (from the benchmark, not the archive);
@@ -77,6 +78,7 @@ def parent_evidence(
         kind_stats={kind: KindStats(n, won) for kind, (n, won) in kinds.items()},
         transformation_stats={name: KindStats(n, won) for name, (n, won) in moves.items()},
         mates=mates,
+        grafts=grafts,
     )
 
 

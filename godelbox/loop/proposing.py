@@ -17,7 +17,7 @@ from godelbox.archive.models import AgentNode, NodeStatus
 from godelbox.llm.client import BudgetExceeded
 from godelbox.loop.bookkeeping import Bookkeeper
 from godelbox.loop.evidence import parent_evidence
-from godelbox.proposer.base import Mate, Proposal
+from godelbox.proposer.base import Graft, Mate, Proposal
 from godelbox.proposer.validate import Validation
 
 if TYPE_CHECKING:  # the loop's parts are assembled in evolution.py, which imports this module
@@ -59,9 +59,10 @@ class Proposing:
             checkout = self._books.checkout
             jobs = [(c, held.enter_context(checkout(c.parent_id or 0))) for c in children]
             mates = [self._mates(c, held) for c in children]
+            grafts = [self._grafts(c, held) for c in children]
             futures = [
-                self._workers.submit(self._draft, c, parent_dir, m)
-                for (c, parent_dir), m in zip(jobs, mates, strict=True)
+                self._workers.submit(self._draft, c, parent_dir, m, g)
+                for (c, parent_dir), m, g in zip(jobs, mates, grafts, strict=True)
             ]
             try:
                 # Results are written in slot order, not completion order (determinism).
@@ -83,7 +84,34 @@ class Proposing:
             for n in nodes
         )
 
-    def _draft(self, child: AgentNode, parent_dir: Path, mates: tuple[Mate, ...]) -> Draft:
+    def _grafts(self, child: AgentNode, held: contextlib.ExitStack) -> tuple[Graft, ...]:
+        """The largest improvements of earlier generations (a node that beat its parent) that
+        the child's parent does not already hold by descent, each checked out with its parent,
+        for proposers that carry a change that paid over to another agent."""
+        wanted = int(getattr(self.p.proposer, "grafts_wanted", 0))
+        if not wanted:
+            return ()
+        with self._books.lock:
+            found = self._archive.improvements(_first_child_id(child), child.parent_id or 0)
+        chosen = found[:wanted]
+        checkout = self._books.checkout
+        return tuple(
+            Graft(
+                n.id or 0,
+                gain,
+                held.enter_context(checkout(n.parent_id or 0)),
+                held.enter_context(checkout(n.id or 0)),
+            )
+            for n, gain in chosen
+        )
+
+    def _draft(
+        self,
+        child: AgentNode,
+        parent_dir: Path,
+        mates: tuple[Mate, ...],
+        grafts: tuple[Graft, ...] = (),
+    ) -> Draft:
         node_id = child.id or 0
         self._books.busy(f"propose-{node_id}", f"proposing node {node_id} from {child.parent_id}")
         try:
@@ -96,6 +124,7 @@ class Proposing:
                 generation=int((child.proposal or {}).get("generation", 0)),
                 first_child_id=_first_child_id(child),
                 mates=mates,
+                grafts=grafts,
                 test_patches=self._test_patches,
             )
             workdir = self._draft_dir(node_id)

@@ -16,7 +16,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from godelbox.proposer.base import LLMCallSink, ParentEvidence, Proposal, ProposalError
-from godelbox.proposer.code import crossover, grammar, mutations, parameters, recombination
+from godelbox.proposer.code import (
+    crossover,
+    graft,
+    grammar,
+    mutations,
+    parameters,
+    recombination,
+)
 from godelbox.proposer.code.source import AgentCode, Candidate
 
 MAX_DRAWS = 40
@@ -29,6 +36,7 @@ LISTERS: dict[str, Lister] = {
     recombination.KIND: lambda agent, _parent, _rng: recombination.candidates(agent),
     crossover.KIND: lambda agent, parent, rng: crossover.candidates(agent, parent.mates, rng),
     grammar.KIND: lambda agent, parent, _rng: grammar.candidates(agent, parent.tasks),
+    graft.KIND: lambda agent, parent, _rng: graft.candidates(agent, parent.grafts),
 }
 """Every code-level kind by name."""
 

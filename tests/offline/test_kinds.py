@@ -103,6 +103,11 @@ def test_kind_and_move_stats_count_final_children_and_improvements_before_a_node
         }
         assert archive.transformation_stats(before_id=3) == {"swap": (1, 1)}
         assert [n.id for n in archive.top_nodes(2, before_id=100, exclude=5)] == [2, 1]
+        assert [(n.id, g) for n, g in archive.improvements(before_id=100)] == [(5, 0.5), (2, 0.25)]
+        assert [(n.id, g) for n, g in archive.improvements(before_id=3)] == [(2, 0.25)]
+        grandchild = archive.add_node(parent_id=2, commit_sha="g")
+        archive.set_status(grandchild, NodeStatus.EVALUATED, score=0.5)
+        assert [n.id for n, _ in archive.improvements(100, outside_lineage_of=grandchild)] == [5]
 
 
 def test_migration_adds_the_column_and_fills_it_from_the_proposal(tmp_path):

@@ -1,0 +1,96 @@
+"""Grafting: the parent receives a change that paid elsewhere in the archive.
+
+A graft source is an archive member that scored above its own parent (`ParentEvidence.grafts`,
+the largest gains first, none the parent descends from). Its change, the difference between
+its parent's code and its own, is merged into the parent's code file by file, three ways (the
+source's parent is the base), so the change lands where the parent's text still matches and a
+conflict drops the graft. Why: a short run finds one or two changes that beat their parent,
+usually on different branches; crossover joins two agents gene by gene with a coin flip, a
+graft carries exactly the change that paid. Sources are drawn in proportion to their gain.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from godelbox.proposer.base import Graft
+from godelbox.proposer.code.source import AgentCode, Candidate, compiles
+
+KIND = "graft"
+MERGE_TIMEOUT_S = 30.0
+
+
+def candidates(agent: AgentCode, grafts: tuple[Graft, ...]) -> list[Candidate]:
+    out = []
+    for graft in grafts:
+        before = AgentCode.read(graft.before_dir)
+        after = AgentCode.read(graft.after_dir)
+        changed = sorted(
+            path
+            for path, module in after.modules.items()
+            if path not in before.modules or before.modules[path].text != module.text
+        )
+        if not changed:
+            continue
+        description = (
+            f"graft node {graft.node_id}'s change (+{graft.gain:.3f} over its parent): "
+            + ", ".join(changed)
+        )
+        out.append(
+            Candidate(
+                "graft", description, _maker(agent, before, after, changed), weight=graft.gain
+            )
+        )
+    return out
+
+
+def _maker(
+    agent: AgentCode, before: AgentCode, after: AgentCode, changed: list[str]
+) -> Callable[[], dict[str, str] | None]:
+    def make() -> dict[str, str] | None:
+        files = {}
+        for path in changed:
+            theirs = after.modules[path].text
+            base = before.modules[path].text if path in before.modules else None
+            mine = agent.modules[path].text if path in agent.modules else None
+            if mine == theirs:
+                continue
+            if mine is None or base is None:
+                if base is not None or mine is not None:
+                    return None  # one side dropped, or wrote otherwise, a module of the change
+                files[path] = theirs
+                continue
+            merged = theirs if mine == base else _merge(mine, base, theirs)
+            if merged is None:
+                return None
+            if merged != mine:
+                files[path] = merged
+        return files if files and compiles(files) else None
+
+    return make
+
+
+def _merge(mine: str, base: str, theirs: str) -> str | None:
+    """`git merge-file` of the three texts (only text is merged, nothing runs); None on a
+    conflict."""
+    with tempfile.TemporaryDirectory(prefix="godelbox-graft-") as tmp:
+        paths = []
+        for name, text in (("mine", mine), ("base", base), ("theirs", theirs)):
+            path = Path(tmp) / name
+            path.write_text(text, encoding="utf-8")
+            paths.append(str(path))
+        try:
+            done = subprocess.run(
+                ["git", "merge-file", "-p", "-q", *paths],
+                capture_output=True,
+                timeout=MERGE_TIMEOUT_S,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            return None
+    if done.returncode != 0:
+        return None
+    return done.stdout.decode("utf-8", errors="replace")

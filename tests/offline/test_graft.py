@@ -1,0 +1,91 @@
+"""The graft kind: a change that beat its parent elsewhere in the archive, merged into another
+agent three ways; conflicts and changes the agent already holds are not offered."""
+
+from __future__ import annotations
+
+import random
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from godelbox.proposer.base import Graft, ParentEvidence, ProposalError
+from godelbox.proposer.offline import offline_proposer
+from godelbox.proposer.operators.agent_source import template
+from tests.offline.agent_runner import SEED, self_test
+
+
+def variant(tmp_path: Path, name: str, edits: dict[str, tuple[str, str]] | None = None) -> Path:
+    """A copy of the seed with `config.py` lines replaced (old -> new) and `extra` files."""
+    root = tmp_path / name
+    shutil.copytree(SEED, root, ignore=shutil.ignore_patterns("__pycache__"))
+    config = root / "config.py"
+    text = config.read_text()
+    for old, new in (edits or {}).values():
+        assert old in text
+        text = text.replace(old, new)
+    config.write_text(text)
+    return root
+
+
+def improvement(tmp_path: Path) -> tuple[Path, Path]:
+    """The seed before and after a change that adds the argument_swap operator and widens the
+    search to ten lines: two lines of config.py and a new module."""
+    after = variant(
+        tmp_path,
+        "after",
+        {
+            "mutators": (
+                'MUTATORS = ["operator_swap", "off_by_one"]',
+                'MUTATORS = ["operator_swap", "off_by_one", "argument_swap"]',
+            ),
+            "top": ("TOP_LINES = 5", "TOP_LINES = 10"),
+        },
+    )
+    (after / "mutators" / "argument_swap.py").write_text(template("mutators", "argument_swap"))
+    return SEED, after
+
+
+def graft(parent: Path, grafts: tuple[Graft, ...], workdir: Path, seed: int = 0):
+    evidence = ParentEvidence(1, parent, 0.2, [], grafts=grafts)
+    return offline_proposer(["graft"]).propose(evidence, workdir, random.Random(seed), print)
+
+
+def test_a_graft_carries_the_change_that_paid_into_an_agent_that_differs_elsewhere(tmp_path):
+    before, after = improvement(tmp_path)
+    parent = variant(tmp_path, "parent", {"formula": ('"tarantula"', '"dstar"')})
+    proposal = graft(parent, (Graft(9, 0.125, before, after),), tmp_path / "w")
+    config = (proposal.child_dir / "config.py").read_text()
+    assert 'FORMULA = "dstar"' in config, "the parent's own change is kept"
+    assert "TOP_LINES = 10" in config and '"off_by_one", "argument_swap"]' in config
+    assert (proposal.child_dir / "mutators" / "argument_swap.py").is_file()
+    assert proposal.kind == "graft" and proposal.info["description"] == (
+        "graft node 9's change (+0.125 over its parent): config.py, mutators/argument_swap.py"
+    )
+    assert not (parent / "mutators" / "argument_swap.py").exists(), "the parent is only read"
+    done = self_test(proposal.child_dir)
+    assert done.returncode == 0, done.stdout[-2000:]
+
+
+def test_a_conflicting_change_or_one_the_agent_holds_is_not_offered(tmp_path):
+    before, after = improvement(tmp_path)
+    source = (Graft(9, 0.125, before, after),)
+    conflicting = variant(tmp_path, "conflict", {"top": ("TOP_LINES = 5", "TOP_LINES = 7")})
+    with pytest.raises(ProposalError, match="graft kind has no applicable change"):
+        graft(conflicting, source, tmp_path / "w1")
+    with pytest.raises(ProposalError, match="graft kind has no applicable change"):
+        graft(after, source, tmp_path / "w2")
+    with pytest.raises(ProposalError, match="graft kind has no applicable change"):
+        graft(SEED, (), tmp_path / "w3")
+
+
+def test_the_larger_gain_is_grafted_more_often(tmp_path):
+    before, after = improvement(tmp_path)
+    small = variant(tmp_path, "small", {"formula": ('"tarantula"', '"ochiai"')})
+    sources = (Graft(3, 0.02, before, small), Graft(9, 0.5, before, after))
+    drawn = Counter(
+        graft(SEED, sources, tmp_path / f"w{i}", seed=i).info["description"].split("'")[0]
+        for i in range(30)
+    )
+    assert drawn["graft node 9"] > 3 * drawn["graft node 3"] > 0, drawn
