@@ -26,8 +26,9 @@ Beta(1, 1)); a few children of each kind outweigh it. Without it, a 30-minute ru
 its few children finding that out."""
 MATES = 2
 """Archive members offered to crossover besides the parent: the best of earlier generations."""
-GRAFTS = 3
-"""Improvements offered to the graft kind: the largest of earlier generations."""
+GRAFTS = 5
+"""Improvements offered to the graft kind: the largest of earlier generations that could lift
+the parent past the archive's best (`godelbox.loop.proposing.leads`)."""
 
 
 def offline_proposer(kinds: Sequence[str] = KINDS) -> KindProposer:

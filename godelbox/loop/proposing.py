@@ -23,6 +23,9 @@ from godelbox.proposer.validate import Validation
 if TYPE_CHECKING:  # the loop's parts are assembled in evolution.py, which imports this module
     from godelbox.loop.evolution import LoopParts
 
+SCORE_EPSILON = 1e-9
+"""Scores are fractions: a sum that matches the best up to rounding is a tie, not a lead."""
+
 
 @dataclass(frozen=True)
 class Draft:
@@ -86,14 +89,19 @@ class Proposing:
 
     def _grafts(self, child: AgentNode, held: contextlib.ExitStack) -> tuple[Graft, ...]:
         """The largest improvements of earlier generations (a node that beat its parent) that
-        the child's parent does not already hold by descent, each checked out with its parent,
-        for proposers that carry a change that paid over to another agent."""
+        the child's parent does not already hold by descent and that could carry it past the
+        archive's best, each checked out with its parent, for proposers that carry a change
+        that paid over to another agent."""
         wanted = int(getattr(self.p.proposer, "grafts_wanted", 0))
         if not wanted:
             return ()
+        first, parent_id = _first_child_id(child), child.parent_id or 0
         with self._books.lock:
-            found = self._archive.improvements(_first_child_id(child), child.parent_id or 0)
-        chosen = found[:wanted]
+            found = self._archive.improvements(first, parent_id)
+            parent_score = float(self._archive.node(parent_id).score or 0.0)
+            rivals = self._archive.top_nodes(1, first, exclude=parent_id)
+        best = max([parent_score, *(float(n.score or 0.0) for n in rivals)])
+        chosen = [(n, gain) for n, gain in found if leads(parent_score, gain, best)][:wanted]
         checkout = self._books.checkout
         return tuple(
             Graft(
@@ -193,6 +201,14 @@ def _first_child_id(child: AgentNode) -> int:
     """The lowest node id of the child's generation (children get ids in slot order): what
     is below it was finished before the generation was planned."""
     return (child.id or 0) - int((child.proposal or {}).get("slot", 0))
+
+
+def leads(parent_score: float, gain: float, best: float) -> bool:
+    """Whether a graft could make a new best, were its gain to add to the parent's score. Why:
+    a graft onto a weaker agent mostly rebuilds an agent the archive already has (a short run's
+    few improvements sit in the best's lineage), and its evaluation finds nothing new; grafts
+    onto the leaders combine improvements found on different branches."""
+    return parent_score + gain > best + SCORE_EPSILON
 
 
 def _summary(info: dict[str, Any]) -> str:

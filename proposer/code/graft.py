@@ -11,6 +11,7 @@ graft carries exactly the change that paid. Sources are drawn in proportion to t
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 import tempfile
 from collections.abc import Callable
@@ -23,9 +24,16 @@ KIND = "graft"
 MERGE_TIMEOUT_S = 30.0
 
 
-def candidates(agent: AgentCode, grafts: tuple[Graft, ...]) -> list[Candidate]:
+def candidates(
+    agent: AgentCode, grafts: tuple[Graft, ...], tried: tuple[str, ...] = ()
+) -> list[Candidate]:
+    """One candidate per change that merges cleanly into `agent` and changes it. Merges run
+    here, not when drawn, so that two sources carrying the same change (a graft of a graft)
+    are offered once, and a change an earlier child of this parent already received (its
+    digest is in a `tried` description) not again: evaluating it twice learns nothing."""
     out = []
-    for graft in grafts:
+    seen: set[str] = set()
+    for graft in sorted(grafts, key=lambda g: (-g.gain, g.node_id)):
         before = AgentCode.read(graft.before_dir)
         after = AgentCode.read(graft.after_dir)
         changed = sorted(
@@ -33,44 +41,58 @@ def candidates(agent: AgentCode, grafts: tuple[Graft, ...]) -> list[Candidate]:
             for path, module in after.modules.items()
             if path not in before.modules or before.modules[path].text != module.text
         )
-        if not changed:
+        files = _merged(agent, before, after, changed) if changed else None
+        if not files:
             continue
+        digest = _digest(files)
+        if digest in seen or any(f"[{digest}]" in line for line in tried):
+            continue
+        seen.add(digest)
         description = (
-            f"graft node {graft.node_id}'s change (+{graft.gain:.3f} over its parent): "
-            + ", ".join(changed)
+            f"graft node {graft.node_id}'s change (+{graft.gain:.3f} over its parent) "
+            f"[{digest}]: " + ", ".join(changed)
         )
-        out.append(
-            Candidate(
-                "graft", description, _maker(agent, before, after, changed), weight=graft.gain
-            )
-        )
+        out.append(Candidate(KIND, description, _given(files), weight=graft.gain))
     return out
 
 
-def _maker(
-    agent: AgentCode, before: AgentCode, after: AgentCode, changed: list[str]
-) -> Callable[[], dict[str, str] | None]:
-    def make() -> dict[str, str] | None:
-        files = {}
-        for path in changed:
-            theirs = after.modules[path].text
-            base = before.modules[path].text if path in before.modules else None
-            mine = agent.modules[path].text if path in agent.modules else None
-            if mine == theirs:
-                continue
-            if mine is None or base is None:
-                if base is not None or mine is not None:
-                    return None  # one side dropped, or wrote otherwise, a module of the change
-                files[path] = theirs
-                continue
-            merged = theirs if mine == base else _merge(mine, base, theirs)
-            if merged is None:
-                return None
-            if merged != mine:
-                files[path] = merged
-        return files if files and compiles(files) else None
+def _given(files: dict[str, str]) -> Callable[[], dict[str, str] | None]:
+    return lambda: files
 
-    return make
+
+def _digest(files: dict[str, str]) -> str:
+    """What the child's changed files will hold, in twelve hex digits."""
+    h = hashlib.sha256()
+    for path in sorted(files):
+        h.update(path.encode() + b"\0" + files[path].encode() + b"\0")
+    return h.hexdigest()[:12]
+
+
+def _merged(
+    agent: AgentCode, before: AgentCode, after: AgentCode, changed: list[str]
+) -> dict[str, str] | None:
+    """The files of `agent` the change rewrites, merged; None when it conflicts, a side
+    dropped a module of it, or the result does not compile; {} when `agent` holds it."""
+    files = {}
+    for path in changed:
+        theirs = after.modules[path].text
+        base = before.modules[path].text if path in before.modules else None
+        mine = agent.modules[path].text if path in agent.modules else None
+        if mine == theirs:
+            continue
+        if mine is None or base is None:
+            if base is not None or mine is not None:
+                return None  # one side dropped, or wrote otherwise, a module of the change
+            files[path] = theirs
+            continue
+        merged = theirs if mine == base else _merge(mine, base, theirs)
+        if merged is None:
+            return None
+        if merged != mine:
+            files[path] = merged
+    if files and not compiles(files):
+        return None
+    return files
 
 
 def _merge(mine: str, base: str, theirs: str) -> str | None:

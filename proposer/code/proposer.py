@@ -36,7 +36,7 @@ LISTERS: dict[str, Lister] = {
     recombination.KIND: lambda agent, _parent, _rng: recombination.candidates(agent),
     crossover.KIND: lambda agent, parent, rng: crossover.candidates(agent, parent.mates, rng),
     grammar.KIND: lambda agent, parent, _rng: grammar.candidates(agent, parent.tasks),
-    graft.KIND: lambda agent, parent, _rng: graft.candidates(agent, parent.grafts),
+    graft.KIND: lambda agent, parent, _rng: graft.candidates(agent, parent.grafts, parent.tried),
 }
 """Every code-level kind by name."""
 

@@ -4,12 +4,14 @@ agent three ways; conflicts and changes the agent already holds are not offered.
 from __future__ import annotations
 
 import random
+import re
 import shutil
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from godelbox.loop.proposing import leads
 from godelbox.proposer.base import Graft, ParentEvidence, ProposalError
 from godelbox.proposer.offline import offline_proposer
 from godelbox.proposer.operators.agent_source import template
@@ -47,8 +49,14 @@ def improvement(tmp_path: Path) -> tuple[Path, Path]:
     return SEED, after
 
 
-def graft(parent: Path, grafts: tuple[Graft, ...], workdir: Path, seed: int = 0):
-    evidence = ParentEvidence(1, parent, 0.2, [], grafts=grafts)
+def graft(
+    parent: Path,
+    grafts: tuple[Graft, ...],
+    workdir: Path,
+    seed: int = 0,
+    tried: tuple[str, ...] = (),
+):
+    evidence = ParentEvidence(1, parent, 0.2, [], tried=tried, grafts=grafts)
     return offline_proposer(["graft"]).propose(evidence, workdir, random.Random(seed), print)
 
 
@@ -60,9 +68,12 @@ def test_a_graft_carries_the_change_that_paid_into_an_agent_that_differs_elsewhe
     assert 'FORMULA = "dstar"' in config, "the parent's own change is kept"
     assert "TOP_LINES = 10" in config and '"off_by_one", "argument_swap"]' in config
     assert (proposal.child_dir / "mutators" / "argument_swap.py").is_file()
-    assert proposal.kind == "graft" and proposal.info["description"] == (
-        "graft node 9's change (+0.125 over its parent): config.py, mutators/argument_swap.py"
-    )
+    description = proposal.info["description"]
+    assert proposal.kind == "graft" and re.fullmatch(
+        r"graft node 9's change \(\+0\.125 over its parent\) \[[0-9a-f]{12}\]: "
+        r"config\.py, mutators/argument_swap\.py",
+        description,
+    ), description
     assert not (parent / "mutators" / "argument_swap.py").exists(), "the parent is only read"
     done = self_test(proposal.child_dir)
     assert done.returncode == 0, done.stdout[-2000:]
@@ -83,9 +94,40 @@ def test_a_conflicting_change_or_one_the_agent_holds_is_not_offered(tmp_path):
 def test_the_larger_gain_is_grafted_more_often(tmp_path):
     before, after = improvement(tmp_path)
     small = variant(tmp_path, "small", {"formula": ('"tarantula"', '"ochiai"')})
-    sources = (Graft(3, 0.02, before, small), Graft(9, 0.5, before, after))
+    sources = (Graft(3, 0.05, before, small), Graft(9, 0.5, before, after))
     drawn = Counter(
         graft(SEED, sources, tmp_path / f"w{i}", seed=i).info["description"].split("'")[0]
-        for i in range(30)
+        for i in range(40)
     )
     assert drawn["graft node 9"] > 3 * drawn["graft node 3"] > 0, drawn
+
+
+def test_a_change_is_offered_once_however_many_nodes_carry_it(tmp_path):
+    """A graft of a graft carries the same change as its source: the parent gets it once, and
+    not again once an earlier child of the parent received it (from either source)."""
+    before, after = improvement(tmp_path)
+    regraft_before = variant(tmp_path, "regraft_before", {"f": ('"tarantula"', '"ochiai"')})
+    regraft_after = variant(tmp_path, "regraft_after", {"f": ('"tarantula"', '"ochiai"')})
+    regraft_config = regraft_after / "config.py"
+    regraft_config.write_text(
+        regraft_config.read_text()
+        .replace("TOP_LINES = 5", "TOP_LINES = 10")
+        .replace('"off_by_one"]', '"off_by_one", "argument_swap"]')
+    )
+    (regraft_after / "mutators" / "argument_swap.py").write_text(
+        template("mutators", "argument_swap")
+    )
+    sources = (Graft(9, 0.125, before, after), Graft(12, 0.25, regraft_before, regraft_after))
+    made = {graft(SEED, sources, tmp_path / f"w{i}", seed=i).info["description"] for i in range(8)}
+    assert len(made) == 1, made
+    first = made.pop()
+    assert first.startswith("graft node 12's"), "the larger gain names the change"
+    with pytest.raises(ProposalError, match="graft kind has no applicable change"):
+        graft(SEED, sources, tmp_path / "again", tried=(first.replace("node 12", "node 99"),))
+
+
+def test_a_graft_is_offered_only_where_it_could_make_a_new_best():
+    assert leads(parent_score=0.30, gain=0.05, best=0.33)
+    assert not leads(parent_score=0.25, gain=0.05, best=0.33), "it would rebuild a weaker agent"
+    assert not leads(parent_score=0.3125, gain=0.015625, best=0.328125), "a tie is no lead"
+    assert leads(parent_score=0.328125, gain=0.015625, best=0.328125)
