@@ -6,7 +6,9 @@ its parent's code and its own, is merged into the parent's code file by file, th
 source's parent is the base), so the change lands where the parent's text still matches and a
 conflict drops the graft. Why: a short run finds one or two changes that beat their parent,
 usually on different branches; crossover joins two agents gene by gene with a coin flip, a
-graft carries exactly the change that paid. Sources are drawn in proportion to their gain.
+graft carries exactly the change that paid. Sources are drawn in proportion to their gain;
+the loop offers only those that could make the parent the new best
+(`godelbox.loop.proposing.leads`).
 """
 
 from __future__ import annotations
