@@ -149,25 +149,30 @@ class SetFormula:
 
 
 class _ScaleInt:
+    """A config integer doubled (`factor` 2) or halved (`factor` 0.5) within `bounds`. Each
+    direction is its own transformation, because the evidence calls for one or the other: a
+    search that ran out of edits wants more lines, never fewer."""
+
     name = ""
     weight = 1.0
     constant = ""
     bounds = (1, 1)
+    factor = 2.0
     remedies: tuple[str, ...] = ()
 
     def changes(self, agent: AgentSource) -> list[Change]:
         current = int(agent.get(self.constant))
         low, high = self.bounds
-        out = []
-        for new in dict.fromkeys((min(high, current * 2), max(low, current // 2))):
-            if new != current:
-                out.append(
-                    config_change(agent, self.constant, new, f"{self.constant} {current} -> {new}")
-                )
-        return out
+        new = min(high, max(low, int(current * self.factor)))
+        if new == current:
+            return []
+        return [config_change(agent, self.constant, new, f"{self.constant} {current} -> {new}")]
 
 
 class SetTopLines(_ScaleInt):
+    """Only up: on the seed, 2 lines break the agent's own tests (its fixture's bug is not
+    among the two most suspicious), and no failure calls for fewer."""
+
     name = "set_top_lines"
     constant = "TOP_LINES"
     bounds = TOP_LINES_RANGE
@@ -179,6 +184,15 @@ class SetMaxCandidates(_ScaleInt):
     constant = "MAX_CANDIDATES"
     bounds = CANDIDATES_RANGE
     remedies = BUDGET
+
+
+class LowerMaxCandidates(_ScaleInt):
+    """No failure calls for it (a smaller budget never fixes more); it only buys time."""
+
+    name = "lower_max_candidates"
+    constant = "MAX_CANDIDATES"
+    bounds = CANDIDATES_RANGE
+    factor = 0.5
 
 
 class AddReproSource:
@@ -277,6 +291,7 @@ CATALOGUE: tuple[Transformation, ...] = (
     SetFormula(),
     SetTopLines(),
     SetMaxCandidates(),
+    LowerMaxCandidates(),
     AddReproSource(),
     RemoveReproSource(),
     SetChoice(

@@ -17,7 +17,10 @@ from godelbox.proposer.operators.catalogue import (
     AddMutator,
     AddPrecheck,
     AddReproSource,
+    LowerMaxCandidates,
     RemoveReproSource,
+    SetMaxCandidates,
+    SetTopLines,
 )
 from tests.offline.agent_runner import SEED, self_test
 
@@ -182,6 +185,20 @@ def test_a_search_that_ran_out_of_edits_draws_new_edits_not_a_bigger_budget():
     assert exhausted["set_top_lines"] > 2 * cut_short["set_top_lines"]
     assert cut_short["set_max_candidates"] > 2 * exhausted["set_max_candidates"]
     assert cut_short["add_precheck"] > 2 * exhausted["add_precheck"]
+
+
+def test_a_search_that_ran_out_of_edits_is_offered_more_lines_never_fewer(tmp_path):
+    seed = AgentSource.read(SEED)
+    assert [c.description for c in SetTopLines().changes(seed)] == ["TOP_LINES 5 -> 10"]
+    assert [c.description for c in SetMaxCandidates().changes(seed)] == ["MAX_CANDIDATES 40 -> 80"]
+    assert [c.description for c in LowerMaxCandidates().changes(seed)] == [
+        "MAX_CANDIDATES 40 -> 20"
+    ]
+    agent = tmp_path / "agent"
+    shutil.copytree(SEED, agent)
+    config = agent / "config.py"
+    config.write_text(config.read_text().replace("TOP_LINES = 5", "TOP_LINES = 40"))
+    assert SetTopLines().changes(AgentSource.read(agent)) == [], "40 is the bound"
 
 
 def test_non_repair_agent_is_a_clear_error(tmp_path):
