@@ -19,11 +19,13 @@ from godelbox.proposer.kinds import KindProposer
 from godelbox.proposer.operators import OperatorProposer
 
 KINDS: tuple[str, ...] = get_args(OfflineKind)
-PRIORS = {"template": (3.0, 1.0)}
+PRIORS = {"template": (3.0, 1.0), "graft": (3.0, 1.0)}
 """The bandit's belief before a run has a record: a template adds a capability written for the
-job, so it pays more often than a blind code edit (Beta(3, 1) against the other kinds' uniform
-Beta(1, 1)); a few children of each kind outweigh it. Without it, a 30-minute run spends most of
-its few children finding that out."""
+job, and a graft carries a change the fitness already rewarded onto an agent it could make the
+new best, so both pay more often than a blind code edit (Beta(3, 1) against the other kinds'
+uniform Beta(1, 1); every graft of the run at 67c0418 beat its parent); a few children of each
+kind outweigh it. Without it, a 30-minute run spends most of its few children finding that out,
+and a graft, offered only once a second branch has improved, is rarely drawn in time."""
 MATES = 2
 """Archive members offered to crossover besides the parent: the best of earlier generations."""
 GRAFTS = 5
