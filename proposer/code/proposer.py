@@ -68,7 +68,7 @@ class CodeProposer:
             if files:
                 return self._child(parent.agent_dir, workdir, candidate, files)
         raise ProposalError(
-            f"the {self.kind} kind has no applicable change to the agent at {parent.agent_dir} "
+            f"the {self.kind} kind has no applicable change to node {parent.node_id}'s agent "
             f"({len(listed)} listed, none built)"
         )
 

@@ -116,8 +116,7 @@ def propose(
             applicable.append((transformation, changes))
     if not applicable:
         raise ProposalError(
-            f"no transformation applies to the agent at {parent_dir} "
-            f"(or all {len(done)} were tried on it already)"
+            f"no transformation applies to the agent (or all {len(done)} were tried on it already)"
         )
     weights = [
         _weight(t, evidence or Evidence()) * _record_factor((record or {}).get(t.name))

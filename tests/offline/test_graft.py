@@ -87,8 +87,11 @@ def test_a_conflicting_change_or_one_the_agent_holds_is_not_offered(tmp_path):
         graft(conflicting, source, tmp_path / "w1")
     with pytest.raises(ProposalError, match="graft kind has no applicable change"):
         graft(after, source, tmp_path / "w2")
-    with pytest.raises(ProposalError, match="graft kind has no applicable change"):
+    with pytest.raises(ProposalError, match="graft kind has no applicable change") as nothing:
         graft(SEED, (), tmp_path / "w3")
+    # A kind that had nothing is recorded in the child's proposal: a path there would make two
+    # seeded runs in different directories differ.
+    assert str(SEED) not in str(nothing.value) and "node 1's agent" in str(nothing.value)
 
 
 def test_the_larger_gain_is_grafted_more_often(tmp_path):
