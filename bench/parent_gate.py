@@ -8,9 +8,9 @@ holds what the gate would have seen: for each slice size and two ways of taking 
 the task ids in sorted order (the first ones, or every k-th, which mixes a mixed split's parts)
 it prints how many children the gate would have stopped, how many of those had beaten their
 parent on the full split (improvements lost), and the share of the children's task time it
-would have saved. Nothing runs; the figures
-come from `evaluation` rows only, so they are a ceiling for this run's children (a stopped child
-also has no descendants, which would have changed what the run did next).
+would have saved. Nothing runs; the figures come from `evaluation` rows only, so they are a
+ceiling for this run's children (a stopped child also has no descendants, which would have
+changed what the run did next).
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from godelbox.archive.store import Archive
 
 @dataclass(frozen=True)
 class Child:
-    node_id: int
     resolved: dict[str, bool]
     seconds: dict[str, float]
     parent_resolved: dict[str, bool]
@@ -43,22 +42,15 @@ class GateFigures:
 
 def children(archive: Archive) -> list[Child]:
     """Evaluated children whose parent was evaluated on the same tasks."""
-
-    def results(node_id: int) -> tuple[dict[str, bool], dict[str, float]]:
-        rows = archive.evaluations(node_id)
-        return (
-            {r.task_id: r.outcome == Outcome.RESOLVED for r in rows},
-            {r.task_id: r.duration_s for r in rows},
-        )
-
+    evaluated = [n for n in archive.nodes() if n.status == NodeStatus.EVALUATED]
+    rows = {n.id: archive.evaluations(n.id or 0) for n in evaluated}
+    resolved = {i: {r.task_id: r.outcome == Outcome.RESOLVED for r in rs} for i, rs in rows.items()}
     out = []
-    for node in archive.nodes():
-        if node.parent_id is None or node.status != NodeStatus.EVALUATED:
-            continue
-        resolved, seconds = results(node.id or 0)
-        parent_resolved, _ = results(node.parent_id)
-        if resolved and resolved.keys() == parent_resolved.keys():
-            out.append(Child(node.id or 0, resolved, seconds, parent_resolved))
+    for node in evaluated:
+        mine, theirs = resolved[node.id], resolved.get(node.parent_id)
+        if mine and theirs is not None and mine.keys() == theirs.keys():
+            seconds = {r.task_id: r.duration_s for r in rows[node.id]}
+            out.append(Child(mine, seconds, theirs))
     return out
 
 
@@ -93,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     for run_dir in args.run_dirs:
         with Archive.open(run_dir) as archive:
             kids = children(archive)
-            order = sorted(r.task_id for r in archive.evaluations(1))
+        order = sorted(kids[0].resolved) if kids else []
         for size in sizes:
             for taken, ids in slices(order, size).items():
                 f = gate(kids, ids)

@@ -43,7 +43,7 @@ def candidates(
             for path, module in after.modules.items()
             if path not in before.modules or before.modules[path].text != module.text
         )
-        files = _merged(agent, before, after, changed) if changed else None
+        files = _merged(agent, before, after, changed)
         if not files:
             continue
         digest = _digest(files)
