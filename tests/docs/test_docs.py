@@ -141,7 +141,7 @@ def test_checker_finds_what_is_missing(tmp_path: Path) -> None:
     page.write_text(
         "# Title\n\n"
         "See [the other page](other.md), [here](#title) and [there](#nowhere).\n"
-        "Run `python bench/real.py` and `bench/gone.py`; read `DESIGN.md`.\n"
+        "Run `python bench/real.py` and `bench/gone.py`; read `MISSING.md`.\n"
         "Not paths: `RUN_DIR/archive.db`, `/work/repo`, `<lang>/exercises/`, `config.py`.\n"
         "```\nbench/inside_a_fence.py\n```\n"
     )
@@ -149,5 +149,5 @@ def test_checker_finds_what_is_missing(tmp_path: Path) -> None:
         "docs/page.md:3: link to missing other.md",
         "docs/page.md:3: no heading #nowhere in page.md",
         "docs/page.md:4: `bench/gone.py` does not exist",
-        "docs/page.md:4: `DESIGN.md` does not exist",
+        "docs/page.md:4: `MISSING.md` does not exist",
     ]
