@@ -1,7 +1,7 @@
 """The README and docs/ stay short, true to the tree and current with the code.
 
 A newcomer reads the README first and follows its links; a path that no longer exists, a page
-that was never written (a DESIGN.md) or a settings table that lags the config models sends them
+that was never written or a settings table that lags the config models sends them
 the wrong way. Fast and docker-free: it reads files only.
 """
 
