@@ -207,11 +207,13 @@ def eval_command(
                 return  # never started: a rerun with the same --journal does it
             if metered is not None:
                 usage[result.task_id] = metered.usage(result.task_id)
+            # The log first: the journal line is what a resumed run skips, so a kill between
+            # the two must never leave a finished task without its log.
+            task_logs.write(result)
             if log is not None:
                 spent = usage[result.task_id].to_dict() if metered is not None else None
                 log.append(result, llm=spent)
             results[result.task_id] = result
-            task_logs.write(result)
             progress.update(bar, advance=1, description=_label(spec, results))
             if not result.resolved:
                 style = OUTCOME_STYLE[result.outcome]
