@@ -375,11 +375,12 @@ class Archive:
             return list(session.exec(query).all())
 
     def improvements(
-        self, before_id: int, outside_lineage_of: int | None = None
+        self, before_id: int | None, outside_lineage_of: int | None = None
     ) -> list[tuple[AgentNode, float]]:
-        """Evaluated nodes with ids below `before_id` that scored above their evaluated parent,
-        with the gain, largest first; ties go to the oldest. With `outside_lineage_of`, that
-        node and its ancestors are left out (it holds their changes already)."""
+        """Evaluated nodes with ids below `before_id` (any, when None) that scored above their
+        evaluated parent, with the gain, largest first; ties go to the oldest. A node caught
+        tampering is left out: its change is not one to pass on. With `outside_lineage_of`,
+        that node and its ancestors are left out (it holds their changes already)."""
         parent = aliased(AgentNode)
         query = (
             select(AgentNode, parent.score)
@@ -389,10 +390,12 @@ class Archive:
                 parent.status == NodeStatus.EVALUATED,
                 col(AgentNode.score).is_not(None),
                 col(parent.score).is_not(None),
-                col(AgentNode.id) < before_id,
                 col(AgentNode.score) > parent.score,
+                AgentNode.tasks_tampered == 0,
             )
         )
+        if before_id is not None:
+            query = query.where(col(AgentNode.id) < before_id)
         with self._session() as session:
             rows = [
                 (node, float(node.score or 0.0) - float(s or 0.0))

@@ -342,6 +342,11 @@ class LoopSection(_Section):
         "the parent the policy picks when it frees up.",
     )
     children_per_generation: int = Field(2, ge=1, description="Children per generation.")
+    graft_best: bool = Field(
+        True,
+        description="Give a generation's first slot to the best, to receive a change that beat "
+        "its parent on another branch (each pair once; only with a proposer that grafts).",
+    )
     proposal_workers: int = Field(1, ge=1, description="Proposals made at once.")
     eval_workers: int = Field(1, ge=1, description="Children evaluated at once.")
     executor: Literal["local", "ray"] = Field(

@@ -97,7 +97,11 @@ class ParentEvidence:
     """The best other members of earlier generations, when the proposer asks for them."""
     grafts: tuple[Graft, ...] = ()
     """The largest improvements of earlier generations that the parent does not descend from,
-    when the proposer asks for them."""
+    when the proposer asks for them; only the planned one when the child's slot was planned to
+    receive a graft."""
+    prefer: tuple[str, ...] = ()
+    """Proposal kinds the loop planned this child for, to be tried before any other (a slot
+    planned to graft a change onto the best asks for "graft")."""
 
 
 @dataclass(frozen=True)

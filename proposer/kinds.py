@@ -56,8 +56,9 @@ def thompson(
 
 
 class KindProposer:
-    """A `Proposer` over named kinds (each itself a `Proposer`). The bandit picks a kind; when it
-    has nothing to offer for this parent (`ProposalError`), the next kind in the draw is tried.
+    """A `Proposer` over named kinds (each itself a `Proposer`). The bandit picks a kind, unless
+    the loop planned the child for one (`ParentEvidence.prefer`: tried first, the draw after
+    it); when a kind has nothing to offer for this parent (`ProposalError`), the next is tried.
     The child's `Proposal.kind` is the kind's name, and its info records the draw."""
 
     def __init__(
@@ -86,8 +87,9 @@ class KindProposer:
     ) -> Proposal:
         names = list(self.kinds)
         draw = thompson(names, parent.kind_stats, rng, self.priors)
+        preferred = [k for k in parent.prefer if k in self.kinds]
         skipped: dict[str, str] = {}
-        for name in draw.order:
+        for name in [*preferred, *(k for k in draw.order if k not in preferred)]:
             # A kind that had nothing to offer may have left files: the next gets its own dir.
             kind_dir = workdir / name if skipped else workdir
             kind_dir.mkdir(parents=True, exist_ok=True)
@@ -107,6 +109,8 @@ class KindProposer:
                 },
                 "skipped": skipped,
             }
+            if preferred:
+                info["bandit"]["preferred"] = preferred
             return replace(proposal, kind=name, info=info)
         raise ProposalError(
             "no proposal kind had a change to offer: "

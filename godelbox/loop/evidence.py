@@ -30,6 +30,7 @@ def parent_evidence(
     mates: tuple[Mate, ...] = (),
     grafts: tuple[Graft, ...] = (),
     test_patches: Mapping[str, str] | None = None,
+    prefer: tuple[str, ...] = (),
 ) -> ParentEvidence:
     """`problems` maps task ids to problem statements (from the benchmark, not the archive);
     `generation` is the child's and `first_child_id` the lowest node id of its generation, so
@@ -79,6 +80,7 @@ def parent_evidence(
         transformation_stats={name: KindStats(n, won) for name, (n, won) in moves.items()},
         mates=mates,
         grafts=grafts,
+        prefer=prefer,
     )
 
 

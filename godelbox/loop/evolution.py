@@ -96,7 +96,12 @@ class Evolution:
             tape_limit=int(self.config.llm.record_run_mb * 1024 * 1024),
         )
         self._progress = ProgressReader(self.archive, session_started=time.monotonic())
-        self._planner = Planner(self._books, self.config.run.seed)
+        self._planner = Planner(
+            self._books,
+            self.config.run.seed,
+            graft_best=self.config.loop.graft_best
+            and int(getattr(parts.proposer, "grafts_wanted", 0)) > 0,
+        )
         # Workers live as long as the daemon: no threads made and joined every generation.
         self._proposing_pool = ThreadPoolExecutor(
             self.config.loop.proposal_workers, thread_name_prefix="godelbox-propose"
@@ -231,7 +236,7 @@ class Evolution:
     def _run_planned(self, plan: GenerationPlan, resumed: bool = False) -> None:
         generation = plan.generation
         self._books.snapshot.generation = generation
-        children = self._create_children(generation, list(plan.parents))
+        children = self._create_children(plan)
         again = " (resumed)" if resumed else ""
 
         self._books.phase(f"proposing{again}")
@@ -264,8 +269,9 @@ class Evolution:
             f"{best.id if best else '-'})",
         )
 
-    def _create_children(self, generation: int, parents: list[int]) -> list[AgentNode]:
+    def _create_children(self, plan: GenerationPlan) -> list[AgentNode]:
         """The generation's child nodes, one per slot, creating those a crash left out."""
+        generation = plan.generation
         # Only a generation planned before a crash can have children already.
         resumed = [] if self._planner.is_fresh(generation) else self.archive.nodes()
         existing = {
@@ -274,15 +280,19 @@ class Evolution:
             if n.proposal and n.proposal.get("generation") == generation and "slot" in n.proposal
         }
         children = []
-        for slot, parent_id in enumerate(parents):
+        for slot, parent_id in enumerate(plan.parents):
             if slot not in existing:
+                proposal: dict[str, int] = {"generation": generation, "slot": slot}
+                source = plan.graft_of(slot)
+                if source is not None:
+                    proposal["graft_of"] = source
                 node_id = self._books.write(
                     self.archive.add_node,
                     parent_id=parent_id,
                     commit_sha="",
                     agent_kind=self.archive.node(parent_id).agent_kind,
                     status=NodeStatus.PROPOSED,
-                    proposal={"generation": generation, "slot": slot},
+                    proposal=proposal,
                 )
                 existing[slot] = self.archive.node(node_id)
             children.append(existing[slot])

@@ -1,9 +1,16 @@
 """Planning generations: parents are drawn, and the plan is written, before anything is made.
 
 A plan is one `generation.planned` event holding the generation's number, its parents in slot
-order and the selection RNG's state after drawing them. Because it is written before any child
-exists, a daemon that crashed anywhere later finds the generations it had left open and can
-finish them exactly as planned, continuing the same RNG stream.
+order, the grafts planned onto the best, and the selection RNG's state after drawing the
+parents. Because it is written before any child exists, a daemon that crashed anywhere later
+finds the generations it had left open and can finish them exactly as planned, continuing the
+same RNG stream.
+
+A planned graft gives a generation's first slot to the archive's best, to receive a change
+that beat its own parent on another branch (`Archive.improvements`), each (best, change) pair
+once. Why: a short run finds a few changes that pay, usually on different branches, and a
+graft drawn by the proposer's bandit lands only on the parent the policy happened to draw; a
+planned graft joins every change that paid with the leader as soon as it is found.
 """
 
 from __future__ import annotations
@@ -57,14 +64,20 @@ class GenerationPlan:
     parents: tuple[int, ...]
     rng: RngState
     """The selection RNG after drawing the parents."""
+    grafts: tuple[tuple[int, int], ...] = ()
+    """(slot, node id): that slot's child is planned to receive the node's change (the
+    difference between the node and its parent), grafted onto the slot's parent."""
 
     def payload(self) -> dict[str, Any]:
         """The `generation.planned` event's payload (see `archive.events`)."""
-        return {
+        payload: dict[str, Any] = {
             "generation": self.generation,
             "parents": list(self.parents),
             "rng": self.rng.payload(),
         }
+        if self.grafts:
+            payload["grafts"] = [list(pair) for pair in self.grafts]
+        return payload
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> GenerationPlan:
@@ -72,16 +85,25 @@ class GenerationPlan:
             generation=int(payload["generation"]),
             parents=tuple(int(p) for p in payload["parents"]),
             rng=RngState.from_payload(payload["rng"]),
+            grafts=tuple((int(slot), int(node)) for slot, node in payload.get("grafts", ())),
         )
+
+    def graft_of(self, slot: int) -> int | None:
+        """The node whose change the slot's child is planned to receive, if any."""
+        return dict(self.grafts).get(slot)
 
 
 class Planner:
     """Draws parents, writes plans, and finds the plans a previous daemon left unfinished."""
 
-    def __init__(self, books: Bookkeeper, seed: int) -> None:
+    def __init__(self, books: Bookkeeper, seed: int, graft_best: bool = False) -> None:
         self._books = books
         self._archive = books.archive
         self._seed = seed
+        self._graft_best = graft_best
+        """Whether plans may give a slot to the best to receive a change that paid elsewhere."""
+        self._grafted: set[tuple[int, int]] = set()
+        """(target, source) of every graft planned so far, by any session: each pair once."""
         self._seq = 0
         self._newest: GenerationPlan | None = None
         self._unfinished: dict[int, GenerationPlan] = {}
@@ -112,12 +134,31 @@ class Planner:
             newest, _ = self._read()
             generation = newest.generation + 1 if newest is not None else 1
             rng = self._archive.load_rng(SELECTION_RNG) or random.Random(self._seed)
-            parents = self._archive.select_parents(rng, children)
-            plan = GenerationPlan(generation, tuple(parents), RngState.of(rng))
+            due = self._graft_due()
+            if due is None:
+                parents, grafts = self._archive.select_parents(rng, children), ()
+            else:
+                best, source = due
+                parents = [best, *self._archive.select_parents(rng, children - 1)]
+                grafts = ((0, source),)
+            plan = GenerationPlan(generation, tuple(parents), RngState.of(rng), grafts)
             self._archive.append_event(events.GENERATION_PLANNED, None, plan.payload())
             self._archive.save_rng(SELECTION_RNG, rng)
             self._fresh.add(generation)
         return plan
+
+    def _graft_due(self) -> tuple[int, int] | None:
+        """(best, source): the largest change that beat its parent, outside the best's lineage,
+        not yet planned onto this best; None when there is none (or grafts are off)."""
+        if not self._graft_best:
+            return None
+        best = self._archive.best_node()
+        if best is None or best.id is None:
+            return None
+        for node, _gain in self._archive.improvements(None, outside_lineage_of=best.id):
+            if (best.id, node.id or 0) not in self._grafted:
+                return best.id, node.id or 0
+        return None
 
     def _read(self) -> tuple[GenerationPlan | None, list[GenerationPlan]]:
         """The newest planned generation, and the generations planned but not finished, oldest
@@ -127,6 +168,8 @@ class Planner:
             if event.kind == events.GENERATION_PLANNED and event.payload:
                 self._newest = GenerationPlan.from_payload(event.payload)
                 self._unfinished[self._newest.generation] = self._newest
+                for slot, source in self._newest.grafts:
+                    self._grafted.add((self._newest.parents[slot], source))
             elif event.kind == events.GENERATION_FINISHED and event.payload:
                 self._unfinished.pop(int(event.payload["generation"]), None)
         return self._newest, [self._unfinished[g] for g in sorted(self._unfinished)]

@@ -95,6 +95,22 @@ class Proposing:
         wanted = int(getattr(self.p.proposer, "grafts_wanted", 0))
         if not wanted:
             return ()
+        checkout = self._books.checkout
+        planned = _planned_graft(child)
+        if planned is not None:
+            with self._books.lock:
+                source = self._archive.node(planned)
+                gain = float(source.score or 0.0) - float(
+                    self._archive.node(source.parent_id or 0).score or 0.0
+                )
+            return (
+                Graft(
+                    planned,
+                    gain,
+                    held.enter_context(checkout(source.parent_id or 0)),
+                    held.enter_context(checkout(planned)),
+                ),
+            )
         first, parent_id = _first_child_id(child), child.parent_id or 0
         with self._books.lock:
             found = self._archive.improvements(first, parent_id)
@@ -102,7 +118,6 @@ class Proposing:
             rivals = self._archive.top_nodes(1, first, exclude=parent_id)
         best = max([parent_score, *(float(n.score or 0.0) for n in rivals)])
         chosen = [(n, gain) for n, gain in found if leads(parent_score, gain, best)][:wanted]
-        checkout = self._books.checkout
         return tuple(
             Graft(
                 n.id or 0,
@@ -134,6 +149,7 @@ class Proposing:
                 mates=mates,
                 grafts=grafts,
                 test_patches=self._test_patches,
+                prefer=("graft",) if _planned_graft(child) is not None else (),
             )
             workdir = self._draft_dir(node_id)
             self.p.ctx.trash.discard(workdir)
@@ -201,6 +217,12 @@ def _first_child_id(child: AgentNode) -> int:
     """The lowest node id of the child's generation (children get ids in slot order): what
     is below it was finished before the generation was planned."""
     return (child.id or 0) - int((child.proposal or {}).get("slot", 0))
+
+
+def _planned_graft(child: AgentNode) -> int | None:
+    """The node whose change the child's slot was planned to receive (`loop.planning`)."""
+    source = (child.proposal or {}).get("graft_of")
+    return None if source is None else int(source)
 
 
 def leads(parent_score: float, gain: float, best: float) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -70,6 +71,26 @@ def test_a_kind_with_nothing_to_offer_falls_back_to_the_next(tmp_path):
     proposal = proposer.propose(evidence(stats), tmp_path, random.Random(1), print)
     assert proposal.kind == "full"
     assert proposal.info["bandit"]["skipped"] == {"empty": "nothing applies"}
+
+
+def test_a_kind_the_loop_planned_for_is_tried_before_the_draw(tmp_path):
+    stats = {"planned": KindStats(50, 0), "paid": KindStats(50, 50)}
+    proposer = KindProposer([("paid", Fixed()), ("planned", Fixed())])
+    wanted = replace(evidence(stats), prefer=("planned", "unknown"))
+    for seed in range(5):
+        proposal = proposer.propose(wanted, tmp_path / str(seed), random.Random(seed), print)
+        assert proposal.kind == "planned", "whatever the bandit's record says"
+        assert proposal.info["bandit"]["preferred"] == ["planned"]
+    assert (
+        "preferred"
+        not in proposer.propose(evidence(stats), tmp_path / "drawn", random.Random(0), print).info[
+            "bandit"
+        ]
+    )
+    empty = KindProposer([("paid", Fixed()), ("planned", Fixed(works=False))])
+    fallback = empty.propose(wanted, tmp_path / "fallback", random.Random(0), print)
+    assert fallback.kind == "paid", "a planned kind with nothing to offer falls back to the draw"
+    assert fallback.info["bandit"]["skipped"] == {"planned": "nothing applies"}
 
 
 def test_no_kind_with_a_change_is_a_proposal_error(tmp_path):

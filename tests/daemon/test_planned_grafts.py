@@ -1,0 +1,152 @@
+"""Planned grafts: a generation's first slot goes to the archive's best, to receive a change that
+beat its parent on another branch, each (best, change) pair once, and the child's proposal gets
+exactly that change with the graft kind asked for first."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from godelbox.archive.models import NodeStatus, Outcome
+from godelbox.archive.store import Archive
+from godelbox.config import Config, dump_toml
+from godelbox.loop.bookkeeping import Bookkeeper
+from godelbox.loop.display import JsonReporter
+from godelbox.loop.planning import Planner
+from godelbox.loop.proposing import Proposing
+from godelbox.loop.stopping import StopRequest
+from godelbox.proposer.base import ParentEvidence, ProposalError
+from godelbox.trash import Trash
+
+
+class Recorder:
+    """A proposer that wants grafts and records the evidence it is given."""
+
+    grafts_wanted = 5
+
+    def __init__(self) -> None:
+        self.seen: list[ParentEvidence] = []
+
+    def propose(self, parent, workdir, rng, on_llm_call):
+        self.seen.append(parent)
+        raise ProposalError("recorded")
+
+
+@pytest.fixture
+def archive(tmp_path: Path):
+    with Archive.create(tmp_path / "run", dump_toml(Config())) as archive:
+        yield archive
+
+
+@pytest.fixture
+def books(archive: Archive, tmp_path: Path) -> Bookkeeper:
+    return Bookkeeper(
+        archive, JsonReporter(io.StringIO()), tmp_path / "scratch", Trash(), StopRequest()
+    )
+
+
+def agent(tmp_path: Path, name: str, **values: int) -> Path:
+    """An agent tree whose config.py holds `values` (A, B, C: 1 unless given)."""
+    root = tmp_path / "trees" / name
+    root.mkdir(parents=True)
+    settings = {"A": 1, "B": 1, "C": 1, **values}
+    (root / "config.py").write_text("".join(f"{k} = {v}\n" for k, v in settings.items()))
+    return root
+
+
+def add(archive: Archive, tmp_path: Path, parent: int | None, score: float, **values: int) -> int:
+    """An evaluated node holding `values`, committed as a child of `parent`."""
+    tree = agent(tmp_path, f"n{len(archive.nodes()) + 1}", **values)
+    if parent is None:
+        sha = archive.code.add_root(tree)
+    else:
+        sha = archive.code.add_child(archive.node(parent).commit_sha, tree)
+    node = archive.add_node(parent_id=parent, commit_sha=sha, agent_kind="toy")
+    archive.set_status(node, NodeStatus.EVALUATED, score=score)
+    return node
+
+
+def test_the_best_is_planned_to_receive_each_change_that_paid_elsewhere_once(
+    archive: Archive, books: Bookkeeper, tmp_path: Path
+) -> None:
+    seed = add(archive, tmp_path, None, 0.2)
+    best = add(archive, tmp_path, seed, 0.4, A=2)  # +0.2, the best
+    small = add(archive, tmp_path, seed, 0.25, B=2)  # +0.05
+    large = add(archive, tmp_path, seed, 0.3, C=2)  # +0.1
+    planner = Planner(books, seed=5, graft_best=True)
+
+    first = planner.plan(children=2)
+    assert first.parents[0] == best and first.grafts == ((0, large),), "the largest gain first"
+    assert first.graft_of(0) == large and first.graft_of(1) is None
+    second = planner.plan(children=2)
+    assert second.parents[0] == best and second.grafts == ((0, small),)
+    third = planner.plan(children=2)
+    assert third.grafts == (), "every change was planned onto this best once"
+    assert Planner(books, seed=5, graft_best=True).plan(children=2).grafts == (), (
+        "a later daemon reads the pairs already planned from the event log"
+    )
+
+    leader = add(archive, tmp_path, large, 0.5, C=2, B=3)  # a new best, on the C=2 branch
+    fourth = planner.plan(children=2)
+    assert fourth.parents[0] == leader
+    assert fourth.grafts == ((0, best),), "the new best may receive what the old one found"
+    assert len(fourth.parents) == 2
+
+
+def test_no_graft_is_planned_when_grafts_are_off_or_the_source_tampered(
+    archive: Archive, books: Bookkeeper, tmp_path: Path
+) -> None:
+    seed = add(archive, tmp_path, None, 0.2)
+    add(archive, tmp_path, seed, 0.4, A=2)
+    forger = add(archive, tmp_path, seed, 0.3, B=2)
+    archive.record_evaluation(forger, stage=0, task_id="t", outcome=Outcome.TAMPERED)
+
+    assert Planner(books, seed=5, graft_best=False).plan(children=2).grafts == ()
+    assert Planner(books, seed=5, graft_best=True).plan(children=2).grafts == (), (
+        "a change from a node caught tampering is never passed on"
+    )
+
+
+def test_a_planned_slot_gets_exactly_its_change_and_asks_for_the_graft_kind(
+    archive: Archive, books: Bookkeeper, tmp_path: Path
+) -> None:
+    seed = add(archive, tmp_path, None, 0.2)
+    best = add(archive, tmp_path, seed, 0.4, A=2)
+    small = add(archive, tmp_path, seed, 0.25, B=2)
+    large = add(archive, tmp_path, seed, 0.3, C=2)
+    plan = Planner(books, seed=5, graft_best=True).plan(children=2)
+    planned = archive.add_node(
+        parent_id=best, commit_sha="", proposal={"generation": 1, "slot": 0, "graft_of": large}
+    )
+    drawn = archive.add_node(parent_id=small, commit_sha="", proposal={"generation": 1, "slot": 1})
+    recorder = Recorder()
+    parts = SimpleNamespace(
+        archive=archive,
+        proposer=recorder,
+        config=Config(),
+        ctx=SimpleNamespace(trash=Trash()),
+    )
+    with ThreadPoolExecutor(1) as pool:
+        proposing = Proposing(parts, books, tmp_path / "scratch", pool, {}, {})  # type: ignore[arg-type]
+        with contextlib.ExitStack() as held:
+            for child in (archive.node(planned), archive.node(drawn)):
+                parent_dir = held.enter_context(books.checkout(child.parent_id or 0))
+                grafts = proposing._grafts(child, held)
+                draft = proposing._draft(child, parent_dir, (), grafts)
+                assert draft.error == "ProposalError: recorded"
+            on_best, on_other = recorder.seen
+            assert plan.grafts == ((0, large),)
+            assert [(g.node_id, round(g.gain, 3)) for g in on_best.grafts] == [(large, 0.1)]
+            assert on_best.prefer == ("graft",)
+            after = on_best.grafts[0].after_dir / "config.py"
+            assert "C = 2" in after.read_text(), "the source's own tree, with its parent's"
+            assert "C = 1" in (on_best.grafts[0].before_dir / "config.py").read_text()
+            assert on_other.prefer == ()
+            # Drawn by the policy: the changes that could make it the new best, as before
+            # (0.25 + 0.2 passes 0.4; 0.25 + 0.1 does not).
+            assert [g.node_id for g in on_other.grafts] == [best]
