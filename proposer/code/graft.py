@@ -6,7 +6,9 @@ its parent's code and its own, is merged into the parent's code file by file, th
 source's parent is the base), so the change lands where the parent's text still matches and a
 conflict drops the graft. Why: a short run finds one or two changes that beat their parent,
 usually on different branches; crossover joins two agents gene by gene with a coin flip, a
-graft carries exactly the change that paid. Sources are drawn in proportion to their gain;
+graft carries exactly the change that paid. Two changes that each added an element to one list
+literal (two new operators on the `MUTATORS` line) are merged as ordered sets, not dropped as a
+text conflict. Sources are drawn in proportion to their gain;
 the loop offers only those that could make the parent the new best
 (`godelbox.loop.proposing.leads`).
 """
@@ -20,6 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from godelbox.proposer.base import Graft
+from godelbox.proposer.code import conflicts
 from godelbox.proposer.code.source import AgentCode, Candidate, compiles
 
 KIND = "graft"
@@ -98,8 +101,9 @@ def _merged(
 
 
 def _merge(mine: str, base: str, theirs: str) -> str | None:
-    """`git merge-file` of the three texts (only text is merged, nothing runs); None on a
-    conflict."""
+    """`git merge-file` of the three texts (only text is merged, nothing runs); a conflict
+    between two edits of one list literal is resolved as an ordered set (`conflicts`), and
+    None is returned for any other."""
     with tempfile.TemporaryDirectory(prefix="godelbox-graft-") as tmp:
         paths = []
         for name, text in (("mine", mine), ("base", base), ("theirs", theirs)):
@@ -108,13 +112,17 @@ def _merge(mine: str, base: str, theirs: str) -> str | None:
             paths.append(str(path))
         try:
             done = subprocess.run(
-                ["git", "merge-file", "-p", "-q", *paths],
+                ["git", "merge-file", "-p", "-q", "--diff3", *paths],
                 capture_output=True,
                 timeout=MERGE_TIMEOUT_S,
                 check=False,
             )
         except subprocess.TimeoutExpired:
             return None
-    if done.returncode != 0:
+    merged = done.stdout.decode("utf-8", errors="replace")
+    if done.returncode == 0:
+        return merged
+    # git merge-file exits with the number of conflicts (capped at 127), negative on errors.
+    if not 0 < done.returncode < 128 or any(map(conflicts.has_markers, (mine, base, theirs))):
         return None
-    return done.stdout.decode("utf-8", errors="replace")
+    return conflicts.resolve(merged)

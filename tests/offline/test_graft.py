@@ -94,6 +94,24 @@ def test_a_conflicting_change_or_one_the_agent_holds_is_not_offered(tmp_path):
     assert str(SEED) not in str(nothing.value) and "node 1's agent" in str(nothing.value)
 
 
+def test_two_operators_added_on_one_line_are_both_kept(tmp_path):
+    """The source added `argument_swap` last; the parent had added `constant` first. A text
+    merge conflicts on the MUTATORS line; the graft keeps both, each where its side put it."""
+    before, after = improvement(tmp_path)
+    parent = variant(
+        tmp_path,
+        "parent",
+        {"m": ('["operator_swap", "off_by_one"]', '["constant", "operator_swap", "off_by_one"]')},
+    )
+    (parent / "mutators" / "constant.py").write_text(template("mutators", "constant"))
+    proposal = graft(parent, (Graft(9, 0.125, before, after),), tmp_path / "w")
+    config = (proposal.child_dir / "config.py").read_text()
+    assert 'MUTATORS = ["constant", "operator_swap", "off_by_one", "argument_swap"]\n' in config
+    assert "TOP_LINES = 10" in config
+    done = self_test(proposal.child_dir)
+    assert done.returncode == 0, done.stdout[-2000:]
+
+
 def test_the_larger_gain_is_grafted_more_often(tmp_path):
     before, after = improvement(tmp_path)
     small = variant(tmp_path, "small", {"formula": ('"tarantula"', '"ochiai"')})

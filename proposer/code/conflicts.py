@@ -1,0 +1,120 @@
+"""Resolving the one kind of merge conflict that has a clear answer: two changes to the same
+module-level list literal, such as an agent's `MUTATORS = [...]` line.
+
+A text merge conflicts whenever both sides rewrote a line, even when each only added a name to
+a list: one change adds `raise_insert` to the operators, another `return_variable`, and both
+edit the one line that lists them. Merged as ordered sets, both additions are kept, each placed
+after the element it followed on its own side, and what either side removed stays removed. Any
+other conflict is left unresolved (the caller drops the merge): two values for one scalar have
+no right answer. Only text is read; nothing is evaluated beyond `ast.literal_eval` of literals.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+
+MARKERS = ("<<<<<<<", "|||||||", "=======", ">>>>>>>")
+"""`git merge-file --diff3` conflict markers (their default size, 7)."""
+Scalar = str | int | float | bool | None
+
+
+def has_markers(text: str) -> bool:
+    """Whether a text holds lines a conflict parser would take for markers: such a text is
+    never resolved (agent code is hostile, and could forge a conflict's sides)."""
+    return any(line.startswith(MARKERS) for line in text.splitlines())
+
+
+def resolve(merged: str) -> str | None:
+    """The output of `git merge-file -p --diff3` with every conflict resolved, or None when one
+    cannot be (see the module's docstring)."""
+    out: list[str] = []
+    lines = merged.splitlines(keepends=True)
+    i = 0
+    while i < len(lines):
+        if not lines[i].startswith(MARKERS[0]):
+            out.append(lines[i])
+            i += 1
+            continue
+        sides: tuple[list[str], list[str], list[str]] = ([], [], [])
+        side = 0
+        i += 1
+        while i < len(lines) and not lines[i].startswith(MARKERS[3]):
+            if lines[i].startswith(MARKERS[1]):
+                side = 1
+            elif lines[i].rstrip("\r\n") == MARKERS[2]:
+                side = 2
+            else:
+                sides[side].append(lines[i])
+            i += 1
+        if i == len(lines):
+            return None  # an unterminated conflict: not git's output
+        i += 1
+        resolved = merge_assignments(*sides)
+        if resolved is None:
+            return None
+        out.extend(resolved)
+    return "".join(out)
+
+
+def merge_assignments(mine: list[str], base: list[str], theirs: list[str]) -> list[str] | None:
+    """Three versions of a run of one-line `NAME = literal` statements (the same names in the
+    same order on every side), merged statement by statement; None for anything else."""
+    parsed = [[_assignment(line) for line in side] for side in (mine, base, theirs)]
+    if any(a is None for side in parsed for a in side):
+        return None
+    names = [[a[0] for a in side if a is not None] for side in parsed]
+    if not (names[0] == names[1] == names[2]) or not names[0]:
+        return None
+    out = []
+    for k, (m_line, t_line) in enumerate(zip(mine, theirs, strict=True)):
+        (name, m), (_, b), (_, t) = (side[k] for side in parsed)  # type: ignore[misc]
+        if m == b or t == m:
+            out.append(t_line)
+        elif t == b:
+            out.append(m_line)
+        elif isinstance(m, list) and isinstance(b, list) and isinstance(t, list):
+            merged = merge_lists(m, b, t)
+            if merged is None:
+                return None
+            out.append(f"{name} = {merged}\n")
+        else:
+            return None
+    return out
+
+
+def merge_lists(mine: list[Scalar], base: list[Scalar], theirs: list[Scalar]) -> str | None:
+    """`mine` with what `theirs` added to `base` (each after the element it followed in
+    `theirs`, or first) and without what `theirs` removed, as a literal in the seed's style
+    (double-quoted strings); None when an element is not a plain scalar."""
+    removed = [x for x in base if x not in theirs]
+    result = [x for x in mine if x not in removed]
+    for k, item in enumerate(theirs):
+        if item in base or item in result:
+            continue
+        anchor = next((y for y in reversed(theirs[:k]) if y in result), _FIRST)
+        result.insert(0 if anchor is _FIRST else result.index(anchor) + 1, item)
+    if not all(x is None or isinstance(x, str | int | float | bool) for x in result):
+        return None
+    return "[" + ", ".join(json.dumps(x) if isinstance(x, str) else repr(x) for x in result) + "]"
+
+
+_FIRST = object()
+
+
+def _assignment(line: str) -> tuple[str, object] | None:
+    """(name, value) of a line that is exactly one `NAME = literal` statement, else None."""
+    try:
+        tree = ast.parse(line)
+    except SyntaxError:
+        return None
+    if len(tree.body) != 1 or not isinstance(tree.body[0], ast.Assign):
+        return None
+    statement = tree.body[0]
+    if len(statement.targets) != 1 or not isinstance(statement.targets[0], ast.Name):
+        return None
+    try:
+        value = ast.literal_eval(statement.value)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return None
+    return statement.targets[0].id, value
