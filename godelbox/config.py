@@ -345,7 +345,8 @@ class LoopSection(_Section):
     graft_best: bool = Field(
         True,
         description="Give a generation's first slot to the best, to receive a change that beat "
-        "its parent on another branch (each pair once; only with a proposer that grafts).",
+        "its parent on another branch (each change once per line of descent; only with a proposer "
+        "that grafts).",
     )
     proposal_workers: int = Field(1, ge=1, description="Proposals made at once.")
     eval_workers: int = Field(1, ge=1, description="Children evaluated at once.")

@@ -7,8 +7,8 @@ finds the generations it had left open and can finish them exactly as planned, c
 same RNG stream.
 
 A planned graft gives a generation's first slot to the archive's best, to receive a change
-that beat its own parent on another branch (`Archive.improvements`), each (best, change) pair
-once. Why: a short run finds a few changes that pay, usually on different branches, and a
+that beat its own parent on another branch (`Archive.improvements`), each change once per line
+of descent. Why: a short run finds a few changes that pay, usually on different branches, and a
 graft drawn by the proposer's bandit lands only on the parent the policy happened to draw; a
 planned graft joins every change that paid with the leader as soon as it is found.
 """
@@ -103,7 +103,7 @@ class Planner:
         self._graft_best = graft_best
         """Whether plans may give a slot to the best to receive a change that paid elsewhere."""
         self._grafted: set[tuple[int, int]] = set()
-        """(target, source) of every graft planned so far, by any session: each pair once."""
+        """(target, source) of every graft planned so far, by any session."""
         self._seq = 0
         self._newest: GenerationPlan | None = None
         self._unfinished: dict[int, GenerationPlan] = {}
@@ -149,14 +149,19 @@ class Planner:
 
     def _graft_due(self) -> tuple[int, int] | None:
         """(best, source): the largest change that beat its parent, outside the best's lineage,
-        not yet planned onto this best; None when there is none (or grafts are off)."""
+        not yet planned onto the best or any of its ancestors; None when there is none (or
+        grafts are off). Once per line of descent, because an ancestor that was planned the
+        change either received it (the best holds it), could not take it (a conflict), or
+        gained nothing from it: in the run at 872f740 a change the best held already was
+        planned again onto each new best, and each time the slot fell back to the bandit."""
         if not self._graft_best:
             return None
         best = self._archive.best_node()
         if best is None or best.id is None:
             return None
+        line = self._archive.graph().lineage(best.id)
         for node, _gain in self._archive.improvements(None, outside_lineage_of=best.id):
-            if (best.id, node.id or 0) not in self._grafted:
+            if not any((target, node.id or 0) in self._grafted for target in line):
                 return best.id, node.id or 0
         return None
 

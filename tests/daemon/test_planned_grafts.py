@@ -1,6 +1,6 @@
 """Planned grafts: a generation's first slot goes to the archive's best, to receive a change that
-beat its parent on another branch, each (best, change) pair once, and the child's proposal gets
-exactly that change with the graft kind asked for first."""
+beat its parent on another branch, each change once per line of descent, and the child's
+proposal gets exactly that change with the graft kind asked for first."""
 
 from __future__ import annotations
 
@@ -71,7 +71,7 @@ def add(archive: Archive, tmp_path: Path, parent: int | None, score: float, **va
     return node
 
 
-def test_the_best_is_planned_to_receive_each_change_that_paid_elsewhere_once(
+def test_the_best_is_planned_each_change_that_paid_elsewhere_once_per_line(
     archive: Archive, books: Bookkeeper, tmp_path: Path
 ) -> None:
     seed = add(archive, tmp_path, None, 0.2)
@@ -96,6 +96,13 @@ def test_the_best_is_planned_to_receive_each_change_that_paid_elsewhere_once(
     assert fourth.parents[0] == leader
     assert fourth.grafts == ((0, best),), "the new best may receive what the old one found"
     assert len(fourth.parents) == 2
+
+    heir = add(archive, tmp_path, best, 0.6, A=3)  # a new best, descended from the old one
+    assert planner.plan(children=2).grafts == ((0, leader),)
+    assert planner.plan(children=2).grafts == (), (
+        "what its ancestor was planned (large, small) is not planned again on its line"
+    )
+    assert archive.best_node().id == heir
 
 
 def test_no_graft_is_planned_when_grafts_are_off_or_the_source_tampered(
