@@ -91,33 +91,23 @@ class Proposing:
         """The largest improvements of earlier generations (a node that beat its parent) that
         the child's parent does not already hold by descent and that could carry it past the
         archive's best, each checked out with its parent, for proposers that carry a change
-        that paid over to another agent."""
+        that paid over to another agent. A slot planned to receive a graft gets that one only."""
         wanted = int(getattr(self.p.proposer, "grafts_wanted", 0))
         if not wanted:
             return ()
-        checkout = self._books.checkout
-        planned = _planned_graft(child)
-        if planned is not None:
-            with self._books.lock:
-                source = self._archive.node(planned)
-                gain = float(source.score or 0.0) - float(
-                    self._archive.node(source.parent_id or 0).score or 0.0
-                )
-            return (
-                Graft(
-                    planned,
-                    gain,
-                    held.enter_context(checkout(source.parent_id or 0)),
-                    held.enter_context(checkout(planned)),
-                ),
-            )
         first, parent_id = _first_child_id(child), child.parent_id or 0
+        planned = _planned_graft(child)
         with self._books.lock:
-            found = self._archive.improvements(first, parent_id)
-            parent_score = float(self._archive.node(parent_id).score or 0.0)
-            rivals = self._archive.top_nodes(1, first, exclude=parent_id)
-        best = max([parent_score, *(float(n.score or 0.0) for n in rivals)])
-        chosen = [(n, gain) for n, gain in found if leads(parent_score, gain, best)][:wanted]
+            if planned is not None:
+                found = self._archive.improvements(first)
+                chosen = [(n, gain) for n, gain in found if n.id == planned]
+            else:
+                found = self._archive.improvements(first, parent_id)
+                parent_score = float(self._archive.node(parent_id).score or 0.0)
+                rivals = self._archive.top_nodes(1, first, exclude=parent_id)
+                best = max([parent_score, *(float(n.score or 0.0) for n in rivals)])
+                chosen = [(n, g) for n, g in found if leads(parent_score, g, best)][:wanted]
+        checkout = self._books.checkout
         return tuple(
             Graft(
                 n.id or 0,
