@@ -33,7 +33,9 @@ def test_stdin_is_closed_so_interactive_commands_cannot_wait_forever(env: LocalE
 def test_timeout_kills_the_whole_process_group_and_keeps_partial_output(
     env: LocalEnvironment, tmp_path: Path
 ) -> None:
-    out = env.execute("echo before; sleep 60 & echo $! > bg.pid; sleep 60", timeout_s=0.5)
+    # Five seconds, not less: under a loaded CI machine bash took longer than half a second to
+    # print `before` and write bg.pid, and the test then failed on what it had not yet run.
+    out = env.execute("echo before; sleep 60 & echo $! > bg.pid; sleep 60", timeout_s=5)
     assert out.timed_out and out.exit_code is None
     assert out.text.strip() == "before"
     assert _dies(int((tmp_path / "bg.pid").read_text()))
