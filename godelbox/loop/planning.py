@@ -22,6 +22,7 @@ from typing import Any
 
 from godelbox.archive import events
 from godelbox.loop.bookkeeping import Bookkeeper
+from godelbox.proposer.code import graft
 
 SELECTION_RNG = "selection"
 
@@ -148,22 +149,41 @@ class Planner:
         return plan
 
     def _graft_due(self) -> tuple[int, int] | None:
-        """(best, source): the largest change that beat its parent, outside the best's lineage,
-        not yet planned onto the best or any of its ancestors; None when there is none (or
-        grafts are off). Once per line of descent, because an ancestor that was planned the
-        change either received it (the best holds it), could not take it (a conflict), or
-        gained nothing from it: in the run at 872f740 a change the best held already was
-        planned again onto each new best, and each time the slot fell back to the bandit."""
+        """(best, source): the largest change that beat its parent and that the best neither
+        holds (made or grafted by its lineage) nor was planned onto it or an ancestor, counting
+        a graft of a change as that change (`_origin`); None when there is none (or grafts
+        are off). Once per line of descent, because an ancestor that was planned the change
+        either received it (the best holds it), could not take it (a conflict), or gained
+        nothing from it: in the run at 872f740 a change the best held already was planned
+        again onto each new best, and each time the slot fell back to the bandit."""
         if not self._graft_best:
             return None
         best = self._archive.best_node()
         if best is None or best.id is None:
             return None
-        line = self._archive.graph().lineage(best.id)
+        line = set(self._archive.graph().lineage(best.id))
+        held = {self._origin(node) for node in line}
+        planned = {self._origin(source) for target, source in self._grafted if target in line}
         for node, _gain in self._archive.improvements(None, outside_lineage_of=best.id):
-            if not any((target, node.id or 0) in self._grafted for target in line):
+            origin = self._origin(node.id or 0)
+            if origin not in held and origin not in planned:
                 return best.id, node.id or 0
         return None
+
+    def _origin(self, node_id: int) -> int:
+        """The node that first made the change `node_id` made: a graft's change is its
+        source's, followed back through grafts of grafts. Why: in the run at 2ed7ba4 the
+        change planned onto the best (node 23, a graft of node 19's `TOP_LINES` step) was one
+        the best held from its ancestor 19, so the slot fell back to the bandit, and the change
+        the best lacked (the arithmetic family) was never planned before the budget ran out."""
+        seen = set()
+        while node_id not in seen:
+            seen.add(node_id)
+            source = (self._archive.node(node_id).proposal or {}).get(graft.SOURCE)
+            if not isinstance(source, int):
+                break
+            node_id = source
+        return node_id
 
     def _read(self) -> tuple[GenerationPlan | None, list[GenerationPlan]]:
         """The newest planned generation, and the generations planned but not finished, oldest

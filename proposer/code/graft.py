@@ -26,6 +26,9 @@ from godelbox.proposer.code import conflicts
 from godelbox.proposer.code.source import AgentCode, Candidate, compiles
 
 KIND = "graft"
+SOURCE = "graft_source"
+"""The proposal field naming the node whose change a graft carried: the loop follows these
+links to tell a graft of a graft from a new change (`godelbox.loop.planning`)."""
 MERGE_TIMEOUT_S = 30.0
 
 
@@ -57,7 +60,8 @@ def candidates(
             f"graft node {graft.node_id}'s change (+{graft.gain:.3f} over its parent) "
             f"[{digest}]: " + ", ".join(changed)
         )
-        out.append(Candidate(KIND, description, _given(files), weight=graft.gain))
+        facts = {SOURCE: graft.node_id}
+        out.append(Candidate(KIND, description, _given(files), weight=graft.gain, facts=facts))
     return out
 
 

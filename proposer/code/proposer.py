@@ -88,6 +88,7 @@ class CodeProposer:
                 "transformation": candidate.transformation,
                 "description": candidate.description,
                 "changed_files": sorted(files),
+                **candidate.facts,
             },
         )
 

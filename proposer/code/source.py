@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 import builtins
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -42,6 +42,9 @@ class Candidate:
     weight: float = 1.0
     """How likely the draw is to pick it among its transformation's candidates, relative to
     the others (evidence-directed kinds raise it; blind ones leave every candidate at 1)."""
+    facts: Mapping[str, int] = field(default_factory=dict)
+    """What the loop may read about the change besides its description, recorded in the
+    child's proposal (a graft names its source node: `graft_source`)."""
 
 
 @dataclass

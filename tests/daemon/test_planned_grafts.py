@@ -59,14 +59,23 @@ def agent(tmp_path: Path, name: str, **values: int) -> Path:
     return root
 
 
-def add(archive: Archive, tmp_path: Path, parent: int | None, score: float, **values: int) -> int:
-    """An evaluated node holding `values`, committed as a child of `parent`."""
+def add(
+    archive: Archive,
+    tmp_path: Path,
+    parent: int | None,
+    score: float,
+    grafted_from: int | None = None,
+    **values: int,
+) -> int:
+    """An evaluated node holding `values`, committed as a child of `parent`; `grafted_from`
+    names the node whose change it received, as the graft kind records it."""
     tree = agent(tmp_path, f"n{len(archive.nodes()) + 1}", **values)
     if parent is None:
         sha = archive.code.add_root(tree)
     else:
         sha = archive.code.add_child(archive.node(parent).commit_sha, tree)
-    node = archive.add_node(parent_id=parent, commit_sha=sha, agent_kind="toy")
+    proposal = None if grafted_from is None else {"kind": "graft", "graft_source": grafted_from}
+    node = archive.add_node(parent_id=parent, commit_sha=sha, agent_kind="toy", proposal=proposal)
     archive.set_status(node, NodeStatus.EVALUATED, score=score)
     return node
 
@@ -103,6 +112,28 @@ def test_the_best_is_planned_each_change_that_paid_elsewhere_once_per_line(
         "what its ancestor was planned (large, small) is not planned again on its line"
     )
     assert archive.best_node().id == heir
+
+
+def test_a_change_the_best_holds_is_not_planned_as_a_graft_of_it_nor_as_itself(
+    archive: Archive, books: Bookkeeper, tmp_path: Path
+) -> None:
+    seed = add(archive, tmp_path, None, 0.2)
+    found = add(archive, tmp_path, seed, 0.3, A=2)  # +0.1: the change A=2
+    best = add(archive, tmp_path, found, 0.5, A=2, C=2)  # +0.2, holds A=2 by descent
+    other = add(archive, tmp_path, seed, 0.25, B=2)  # +0.05
+    copy = add(archive, tmp_path, other, 0.45, grafted_from=found, A=2, B=2)  # +0.2
+    planner = Planner(books, seed=5, graft_best=True)
+
+    assert planner.plan(children=2).grafts == ((0, other),), (
+        "the graft of A=2 has the largest gain outside the best's lineage, but the best holds "
+        "its change: the next change is planned instead"
+    )
+    leader = add(archive, tmp_path, copy, 0.7, A=2, B=2, C=3)  # holds A=2 through the graft
+    assert planner.plan(children=2).grafts == ((0, best),)
+    assert planner.plan(children=2).grafts == (), (
+        "node `found` made A=2, which the leader received as a graft: not planned again"
+    )
+    assert archive.best_node().id == leader
 
 
 def test_no_graft_is_planned_when_grafts_are_off_or_the_source_tampered(

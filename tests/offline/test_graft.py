@@ -74,6 +74,7 @@ def test_a_graft_carries_the_change_that_paid_into_an_agent_that_differs_elsewhe
         r"config\.py, mutators/argument_swap\.py",
         description,
     ), description
+    assert proposal.info["graft_source"] == 9, "the loop reads the source without parsing text"
     assert not (parent / "mutators" / "argument_swap.py").exists(), "the parent is only read"
     done = self_test(proposal.child_dir)
     assert done.returncode == 0, done.stdout[-2000:]
