@@ -1,12 +1,17 @@
-"""Resolving the one kind of merge conflict that has a clear answer: two changes to the same
-module-level list literal, such as an agent's `MUTATORS = [...]` line.
+"""Resolving the kinds of merge conflict that have a clear answer: two changes to the same
+module-level list literal, such as an agent's `MUTATORS = [...]` line, and two sets of entries
+added to, or changed in, the same dict literal written one entry per line, such as the
+`SWAPS` table of the agent's `operator_swap`.
 
 A text merge conflicts whenever both sides rewrote a line, even when each only added a name to
 a list: one change adds `raise_insert` to the operators, another `return_variable`, and both
 edit the one line that lists them. Merged as ordered sets, both additions are kept, each placed
-after the element it followed on its own side, and what either side removed stays removed. Any
-other conflict is left unresolved (the caller drops the merge): two values for one scalar have
-no right answer. Only text is read; nothing is evaluated beyond `ast.literal_eval` of literals.
+after the element it followed on its own side, and what either side removed stays removed.
+Likewise two changes that each appended entries to one table (the arithmetic family on one
+branch, the boolean family on another) both insert lines at its end: merged as ordered maps,
+each key takes the value of the side that changed it. Any other conflict is left unresolved
+(the caller drops the merge): two values for one scalar, or for one key, have no right answer.
+Only text is read; nothing is evaluated beyond `ast.literal_eval` of literals.
 """
 
 from __future__ import annotations
@@ -51,6 +56,8 @@ def resolve(merged: str) -> str | None:
             return None  # an unterminated conflict: not git's output
         i += 1
         resolved = merge_assignments(*sides)
+        if resolved is None:
+            resolved = merge_entries(*sides)
         if resolved is None:
             return None
         out.extend(resolved)
@@ -100,6 +107,68 @@ def merge_lists(mine: list[Scalar], base: list[Scalar], theirs: list[Scalar]) ->
 
 
 _FIRST = object()
+_ABSENT = object()
+
+
+def merge_entries(mine: list[str], base: list[str], theirs: list[str]) -> list[str] | None:
+    """Three versions of a run of dict-entry lines (each exactly one `KEY: literal,` with a
+    string or integer key, no comment), merged as ordered maps: a key takes the line of the
+    side that changed it (added, rewrote or removed it), in `mine`'s order with `theirs`' new
+    keys after the key they followed on their side (or first, as lists do); None when a side
+    holds any other line or repeats a key, or both sides gave one key different values."""
+    sides = [_entries(side) for side in (mine, base, theirs)]
+    if any(side is None for side in sides):
+        return None
+    m, b, t = sides  # type: ignore[misc]
+    order = list(m)
+    their_order = list(t)
+    for k, key in enumerate(their_order):
+        if key not in m:
+            anchor = next((y for y in reversed(their_order[:k]) if y in order), _FIRST)
+            order.insert(0 if anchor is _FIRST else order.index(anchor) + 1, key)
+    out = []
+    for key in order:
+        mv, bv, tv = (side.get(key, (_ABSENT, ""))[0] for side in (m, b, t))
+        if mv == bv:
+            taken = t.get(key)
+        elif tv in (bv, mv):
+            taken = m.get(key)
+        else:
+            return None
+        if taken is not None:
+            out.append(taken[1])
+    return out
+
+
+def _entries(lines: list[str]) -> dict[str | int, tuple[object, str]] | None:
+    """key -> (value, line) of dict-entry lines, in order; None unless every line is one."""
+    out: dict[str | int, tuple[object, str]] = {}
+    for line in lines:
+        entry = _entry(line)
+        if entry is None or entry[0] in out:
+            return None
+        out[entry[0]] = (entry[1], line)
+    return out
+
+
+def _entry(line: str) -> tuple[str | int, object] | None:
+    """(key, value) of a line that is exactly one `KEY: literal,` dict entry, else None."""
+    if not line.rstrip().endswith(","):
+        return None
+    try:
+        tree = ast.parse("{" + line.strip() + "}", mode="eval")
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return None
+    node = tree.body
+    if not isinstance(node, ast.Dict) or len(node.keys) != 1 or node.keys[0] is None:
+        return None
+    try:
+        key, value = ast.literal_eval(node.keys[0]), ast.literal_eval(node.values[0])
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return None
+    if isinstance(key, bool) or not isinstance(key, str | int):
+        return None
+    return key, value
 
 
 def _assignment(line: str) -> tuple[str, object] | None:

@@ -13,6 +13,8 @@ import pytest
 
 from godelbox.loop.proposing import leads
 from godelbox.proposer.base import Graft, ParentEvidence, ProposalError
+from godelbox.proposer.code import grammar
+from godelbox.proposer.code.source import AgentCode
 from godelbox.proposer.offline import offline_proposer
 from godelbox.proposer.operators.agent_source import template
 from tests.offline.agent_runner import SEED, self_test
@@ -109,6 +111,28 @@ def test_two_operators_added_on_one_line_are_both_kept(tmp_path):
     config = (proposal.child_dir / "config.py").read_text()
     assert 'MUTATORS = ["constant", "operator_swap", "off_by_one", "argument_swap"]\n' in config
     assert "TOP_LINES = 10" in config
+    done = self_test(proposal.child_dir)
+    assert done.returncode == 0, done.stdout[-2000:]
+
+
+def test_two_operator_families_added_to_one_table_are_both_kept(tmp_path):
+    """The grammar kind's own changes: the source added the arithmetic family to SWAPS, the
+    parent the boolean family. Both append lines at the table's end, a text conflict; the graft
+    keeps both families, and the child's own tests check every entry of the table."""
+    families = {
+        c.transformation + c.description: c
+        for c in grammar.candidates(AgentCode.read(SEED), [])
+        if c.transformation == "new_family"
+    }
+    arithmetic = next(c for d, c in families.items() if "the operator family" in d)
+    boolean = next(c for d, c in families.items() if "the boolop family" in d)
+    after, parent = variant(tmp_path, "after"), variant(tmp_path, "parent")
+    for root, change in ((after, arithmetic), (parent, boolean)):
+        for rel, text in (change.make() or {}).items():
+            (root / rel).write_text(text)
+    proposal = graft(parent, (Graft(9, 0.1, SEED, after),), tmp_path / "w")
+    swaps = (proposal.child_dir / "mutators" / "operator_swap.py").read_text()
+    assert '"And": ["Or"]' in swaps and '"Add": ["Sub", ' in swaps and '"Lt": ["LtE", ' in swaps
     done = self_test(proposal.child_dir)
     assert done.returncode == 0, done.stdout[-2000:]
 
