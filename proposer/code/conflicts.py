@@ -18,6 +18,9 @@ from __future__ import annotations
 
 import ast
 import json
+from typing import Any
+
+from godelbox import python_ast
 
 MARKERS = ("<<<<<<<", "|||||||", "=======", ">>>>>>>")
 """`git merge-file --diff3` conflict markers (their default size, 7)."""
@@ -97,13 +100,18 @@ def merge_lists(mine: list[Scalar], base: list[Scalar], theirs: list[Scalar]) ->
     removed = [x for x in base if x not in theirs]
     result = [x for x in mine if x not in removed]
     for k, item in enumerate(theirs):
-        if item in base or item in result:
-            continue
-        anchor = next((y for y in reversed(theirs[:k]) if y in result), _FIRST)
-        result.insert(0 if anchor is _FIRST else result.index(anchor) + 1, item)
+        if item not in base and item not in result:
+            _insert_as_in(result, theirs, k)
     if not all(x is None or isinstance(x, str | int | float | bool) for x in result):
         return None
     return "[" + ", ".join(json.dumps(x) if isinstance(x, str) else repr(x) for x in result) + "]"
+
+
+def _insert_as_in(result: list[Any], theirs: list[Any], k: int) -> None:
+    """Insert `theirs[k]` into `result` after the nearest element before it in `theirs` that
+    `result` holds, or first."""
+    anchor = next((y for y in reversed(theirs[:k]) if y in result), _FIRST)
+    result.insert(0 if anchor is _FIRST else result.index(anchor) + 1, theirs[k])
 
 
 _FIRST = object()
@@ -120,12 +128,10 @@ def merge_entries(mine: list[str], base: list[str], theirs: list[str]) -> list[s
     if any(side is None for side in sides):
         return None
     m, b, t = sides  # type: ignore[misc]
-    order = list(m)
-    their_order = list(t)
+    order, their_order = list(m), list(t)
     for k, key in enumerate(their_order):
         if key not in m:
-            anchor = next((y for y in reversed(their_order[:k]) if y in order), _FIRST)
-            order.insert(0 if anchor is _FIRST else order.index(anchor) + 1, key)
+            _insert_as_in(order, their_order, k)
     out = []
     for key in order:
         mv, bv, tv = (side.get(key, (_ABSENT, ""))[0] for side in (m, b, t))
@@ -155,35 +161,44 @@ def _entry(line: str) -> tuple[str | int, object] | None:
     """(key, value) of a line that is exactly one `KEY: literal,` dict entry, else None."""
     if not line.rstrip().endswith(","):
         return None
-    try:
-        tree = ast.parse("{" + line.strip() + "}", mode="eval")
-    except (SyntaxError, ValueError, MemoryError, RecursionError):
-        return None
-    node = tree.body
+    tree = _parsed("{" + line.strip() + "}", mode="eval")
+    node = tree.body if isinstance(tree, ast.Expression) else None
     if not isinstance(node, ast.Dict) or len(node.keys) != 1 or node.keys[0] is None:
         return None
-    try:
-        key, value = ast.literal_eval(node.keys[0]), ast.literal_eval(node.values[0])
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-        return None
-    if isinstance(key, bool) or not isinstance(key, str | int):
+    key, value = _literal(node.keys[0]), _literal(node.values[0])
+    if isinstance(key, bool) or not isinstance(key, str | int) or value is _ABSENT:
         return None
     return key, value
 
 
 def _assignment(line: str) -> tuple[str, object] | None:
     """(name, value) of a line that is exactly one `NAME = literal` statement, else None."""
-    try:
-        tree = ast.parse(line)
-    except SyntaxError:
-        return None
-    if len(tree.body) != 1 or not isinstance(tree.body[0], ast.Assign):
+    tree = _parsed(line, mode="exec")
+    if not isinstance(tree, ast.Module) or len(tree.body) != 1:
         return None
     statement = tree.body[0]
-    if len(statement.targets) != 1 or not isinstance(statement.targets[0], ast.Name):
+    if not isinstance(statement, ast.Assign) or len(statement.targets) != 1:
         return None
-    try:
-        value = ast.literal_eval(statement.value)
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+    if not isinstance(statement.targets[0], ast.Name):
+        return None
+    value = _literal(statement.value)
+    if value is _ABSENT:
         return None
     return statement.targets[0].id, value
+
+
+def _parsed(text: str, mode: str) -> ast.AST | None:
+    """The tree of agent-written text, or None when it is not Python or too deep to parse.
+    Through `python_ast`, because proposals are made on several threads at once."""
+    try:
+        return python_ast.parse(text, mode=mode)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return None
+
+
+def _literal(node: ast.expr) -> object:
+    """The value of a literal expression, or `_ABSENT` when it is not one (or too deep)."""
+    try:
+        return ast.literal_eval(node)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return _ABSENT
