@@ -140,5 +140,7 @@ def check_invariants(run_dir: Path, open_nodes: int = 0) -> None:
 
 
 def leftover_containers(client: Any, run_dir: Path) -> list[str]:
-    found = client.containers.list(all=True, filters={"label": f"{labels.RUN}={run_dir.resolve()}"})
-    return [c.name for c in found]
+    # the low-level list: `containers.list` inspects each one it lists, and a container the
+    # engine removes in between raises NotFound
+    found = client.api.containers(all=True, filters={"label": f"{labels.RUN}={run_dir.resolve()}"})
+    return [name.lstrip("/") for c in found for name in c["Names"][:1]]

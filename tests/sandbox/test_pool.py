@@ -57,7 +57,9 @@ def test_pooled_sandboxes_are_fresh_and_never_reused(docker_engine, agent_image)
     # close() waits until the engine has removed what was never handed out; the two used
     # ones are being destroyed off the caller's clock
     deadline = time.monotonic() + 30
-    while docker_engine.containers.list(all=True, filters=_run_label("pool-test")):
+    # the low-level list: `containers.list` inspects each one it lists, and one the engine
+    # removes in between raises NotFound
+    while docker_engine.api.containers(all=True, filters=_run_label("pool-test")):
         assert time.monotonic() < deadline, "pooled sandboxes outlived the pool"
         time.sleep(0.1)
 
