@@ -8,9 +8,10 @@ same RNG stream.
 
 A planned graft gives a generation's first slot to the archive's best, to receive a change
 that beat its own parent on another branch (`Archive.improvements`), each change once per line
-of descent. Why: a short run finds a few changes that pay, usually on different branches, and a
-graft drawn by the proposer's bandit lands only on the parent the policy happened to draw; a
-planned graft joins every change that paid with the leader as soon as it is found.
+of descent, and only one that merges into the best's code and changes it. Why: a short run
+finds a few changes that pay, usually on different branches, and a graft drawn by the
+proposer's bandit lands only on the parent the policy happened to draw; a planned graft joins
+every change that paid with the leader as soon as it is found.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from godelbox.archive import events
+from godelbox.archive.models import AgentNode
 from godelbox.loop.bookkeeping import Bookkeeper
 from godelbox.proposer.code import graft
 
@@ -149,13 +151,14 @@ class Planner:
         return plan
 
     def _graft_due(self) -> tuple[int, int] | None:
-        """(best, source): the largest change that beat its parent and that the best neither
+        """(best, source): the largest change that beat its parent, that the best neither
         holds (made or grafted by its lineage) nor was planned onto it or an ancestor, counting
-        a graft of a change as that change (`_origin`); None when there is none (or grafts
-        are off). Once per line of descent, because an ancestor that was planned the change
-        either received it (the best holds it), could not take it (a conflict), or gained
-        nothing from it: in the run at 872f740 a change the best held already was planned
-        again onto each new best, and each time the slot fell back to the bandit."""
+        a graft of a change as that change (`_origin`), and that merges into the best's code
+        and changes it (`_lands`); None when there is none (or grafts are off). Once per line
+        of descent, because an ancestor that was planned the change either received it (the
+        best holds it), could not take it (a conflict), or gained nothing from it: in the run
+        at 872f740 a change the best held already was planned again onto each new best, and
+        each time the slot fell back to the bandit."""
         if not self._graft_best:
             return None
         best = self._archive.best_node()
@@ -166,9 +169,23 @@ class Planner:
         planned = {self._origin(source) for target, source in self._grafted if target in line}
         for node, _gain in self._archive.improvements(None, outside_lineage_of=best.id):
             origin = self._origin(node.id or 0)
-            if origin not in held and origin not in planned:
+            if origin not in held and origin not in planned and self._lands(best.id, node):
                 return best.id, node.id or 0
         return None
+
+    def _lands(self, best: int, source: AgentNode) -> bool:
+        """Whether the source's change merges into the best's code and changes it. Why: in the
+        run at dbe9e3f four of six planned slots fell back to the bandit because the best held
+        the same edit made by another node (two nodes added the boolean family each), which
+        no link between nodes tells; and a change that conflicts with the best's code would
+        fall back the same way, while a change the best lacks waited behind it."""
+        checkout = self._books.checkout
+        with (
+            checkout(best) as mine,
+            checkout(source.parent_id or 0) as before,
+            checkout(source.id or 0) as after,
+        ):
+            return graft.lands(mine, before, after)
 
     def _origin(self, node_id: int) -> int:
         """The node that first made the change `node_id` made: a graft's change is its

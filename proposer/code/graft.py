@@ -44,11 +44,7 @@ def candidates(
     for graft in sorted(grafts, key=lambda g: (-g.gain, g.node_id)):
         before = AgentCode.read(graft.before_dir)
         after = AgentCode.read(graft.after_dir)
-        changed = sorted(
-            path
-            for path, module in after.modules.items()
-            if path not in before.modules or before.modules[path].text != module.text
-        )
+        changed = _changed(before, after)
         files = _merged(agent, before, after, changed)
         if not files:
             continue
@@ -63,6 +59,23 @@ def candidates(
         facts = {SOURCE: graft.node_id}
         out.append(Candidate(KIND, description, _given(files), weight=graft.gain, facts=facts))
     return out
+
+
+def lands(agent_dir: Path, before_dir: Path, after_dir: Path) -> bool:
+    """Whether the change from the tree at `before_dir` to the one at `after_dir` merges into
+    the agent at `agent_dir` and changes it: False when the agent holds it already (made the
+    same edit itself) or it conflicts. Only text is merged; nothing runs."""
+    before, after = AgentCode.read(before_dir), AgentCode.read(after_dir)
+    return bool(_merged(AgentCode.read(agent_dir), before, after, _changed(before, after)))
+
+
+def _changed(before: AgentCode, after: AgentCode) -> list[str]:
+    """The modules a change wrote: new in `after`, or with other text than in `before`."""
+    return sorted(
+        path
+        for path, module in after.modules.items()
+        if path not in before.modules or before.modules[path].text != module.text
+    )
 
 
 def _given(files: dict[str, str]) -> Callable[[], dict[str, str] | None]:

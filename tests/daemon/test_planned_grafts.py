@@ -128,12 +128,30 @@ def test_a_change_the_best_holds_is_not_planned_as_a_graft_of_it_nor_as_itself(
         "the graft of A=2 has the largest gain outside the best's lineage, but the best holds "
         "its change: the next change is planned instead"
     )
-    leader = add(archive, tmp_path, copy, 0.7, A=2, B=2, C=3)  # holds A=2 through the graft
+    leader = add(archive, tmp_path, copy, 0.7, A=2, B=3)  # holds A=2 through the graft
     assert planner.plan(children=2).grafts == ((0, best),)
     assert planner.plan(children=2).grafts == (), (
         "node `found` made A=2, which the leader received as a graft: not planned again"
     )
     assert archive.best_node().id == leader
+
+
+def test_a_change_the_best_made_itself_or_that_conflicts_with_it_is_passed_over(
+    archive: Archive, books: Bookkeeper, tmp_path: Path
+) -> None:
+    seed = add(archive, tmp_path, None, 0.2)
+    best = add(archive, tmp_path, seed, 0.5, A=2)  # +0.3
+    twin = add(archive, tmp_path, seed, 0.45, A=2)  # +0.25: the best's edit, made again
+    clash = add(archive, tmp_path, seed, 0.4, A=3)  # +0.2: another value on the best's line
+    small = add(archive, tmp_path, seed, 0.25, B=2)  # +0.05
+    planner = Planner(books, seed=5, graft_best=True)
+
+    assert planner.plan(children=2).grafts == ((0, small),), (
+        f"node {twin} made the change the best holds, and node {clash}'s change conflicts with "
+        "it: neither would change the best, so the smallest change, which would, is planned"
+    )
+    assert planner.plan(children=2).grafts == ()
+    assert archive.best_node().id == best
 
 
 def test_no_graft_is_planned_when_grafts_are_off_or_the_source_tampered(
