@@ -6,12 +6,12 @@ the seed and the best agent are measured on tasks the search was not shaped arou
 
 1. `godelbox run` (a real run dir, real docker sandboxes, the offline proposer: template operators
    and code-level kinds under the proposal-kind bandit) evolves for `--minutes` of daemon time on
-   `builtin:seen` (8 bug classes), every child on every task of that split; `--evolve-on SPEC`
-   names another (a weighted mix, say, such as `builtin:seen+mutants:seen#16`: the seen tasks
-   plus bugs injected into their fixed programs), whose tasks are then not held out.
+   `builtin:seen+mutants:seen#32` (the 8 seen bug classes plus 31 bugs injected into their fixed
+   programs), every child on every task of that split; `--evolve-on SPEC` names another (such
+   as `builtin:seen` alone), whose tasks are then not held out.
 2. The seed and the best node (highest score on the evolution split, the oldest on ties) are then
    evaluated on every task of:
-   - `builtin:seen`: what the search saw (the dev split of this run);
+   - the `--evolve-on` split: what the search saw (its fitness);
    - `builtin:unseen`: the 4 bug classes no template was written for (UNSEEN_CLASSES);
    - `quixbugs:PATH`: QuixBugs' 40 programs, a public benchmark never shown to the search
      (clone github.com/jkoppel/QuixBugs outside this repository, pass its path);
@@ -49,8 +49,10 @@ from godelbox.evaluator.results import TaskResult
 from godelbox.proposer.offline import KINDS
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-EVOLVE_ON = "builtin:seen"
-"""What the search is shaped around by default (`--evolve-on` names another spec)."""
+EVOLVE_ON = "builtin:seen+mutants:seen#32"
+"""What the search is shaped around by default (`--evolve-on` names another spec): the seen
+tasks plus one mutant of each seen program, the split of every documented run since 2ed7ba4
+(docs/offline.md, "Splits"). None of it comes from a held-out split."""
 ALL_TASKS = [StageSection(tasks=None, min_score_to_continue=0.0)]
 RUN_CONFIG = """
 [run]
