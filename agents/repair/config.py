@@ -29,7 +29,13 @@ MAX_CANDIDATES = 40
 """How many candidate edits may be run against the tests (the search budget)."""
 
 REPRO_TIMEOUT_S = 10.0
-"""Timeout of one run of the reproduction script (a mutant may loop forever)."""
+"""Wall-clock timeout of one run of the reproduction script: the backstop for a run that
+blocks without computing."""
+
+REPRO_CPU_S = 2
+"""CPU seconds one run of the reproduction script may use (a whole number): a mutant that
+loops forever stops here, long before REPRO_TIMEOUT_S. CPU time, not wall time, so the
+outcome does not depend on how busy the machine is."""
 
 TESTS_TIMEOUT_S = 60.0
 """Timeout of one run of the repository's visible tests."""

@@ -120,7 +120,11 @@ def validate(path: str, source: str, original: str, oracle: Oracle) -> str:
     target.write_text(source, encoding="utf-8")
     try:
         if oracle.checks and not testrun.run_script(
-            oracle.repo, oracle.repro_script, oracle.checks, config.REPRO_TIMEOUT_S
+            oracle.repo,
+            oracle.repro_script,
+            oracle.checks,
+            timeout_s=config.REPRO_TIMEOUT_S,
+            cpu_s=config.REPRO_CPU_S,
         ):
             return "reproduction still fails"
         if not oracle.must_pass:

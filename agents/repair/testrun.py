@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -80,8 +81,13 @@ def run_suite(
         return SuiteResult(outcomes=data["outcomes"], lines=data["lines"])
 
 
-def run_script(repo: Path, script: Path, checks: list[int], timeout_s: float) -> bool:
-    """Run these checks of the repro script; True when every one passes."""
+def run_script(
+    repo: Path, script: Path, checks: list[int], *, timeout_s: float, cpu_s: int
+) -> bool:
+    """Run these checks of the repro script; True when every one passes. The script gets
+    `cpu_s` seconds of CPU time (the kernel then stops it with SIGXCPU) and `timeout_s` of
+    wall time. Why both: in the evaluation at 1d45908 one task took 82 s, its candidate
+    budget spent mostly waiting out mutants that looped until the wall-clock timeout."""
     try:
         done = subprocess.run(
             [sys.executable, str(script), *map(str, checks)],
@@ -89,7 +95,14 @@ def run_script(repo: Path, script: Path, checks: list[int], timeout_s: float) ->
             env=environment(repo),
             timeout=timeout_s,
             capture_output=True,
+            preexec_fn=lambda: _limit_cpu(cpu_s),
         )
     except subprocess.TimeoutExpired:
         return False
     return done.returncode == 0
+
+
+def _limit_cpu(seconds: int) -> None:
+    """In the child, before exec: SIGXCPU (which ends the process) after `seconds` of CPU
+    time, SIGKILL a second later if it is caught."""
+    resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 1))
