@@ -14,10 +14,13 @@ MUTATORS = ["operator_swap", "off_by_one"]
 REPRO_SOURCES = ["fenced", "expected", "repl", "traceback", "prose"]
 """Where failing checks come from in the problem statement: modules under extractors/."""
 
-SEARCH_ORDER = "by_operator"
+SEARCH_ORDER = "by_rank"
 """by_operator: every line for the first mutator, then the next mutator;
 by_suspiciousness: every mutator on the most suspicious line, then the next line;
-by_rank: the first edit of every mutator on every line, then the second of each, and so on."""
+by_rank: the first edit of every mutator on every line, then the second of each, and so on.
+by_rank, so a mutator with many alternatives (an arithmetic operator has eleven) cannot spend
+MAX_CANDIDATES before the next mutator is tried; with the seed's two mutators the orders fix the
+same tasks."""
 
 PRECHECKS = []
 """Cheap filters applied before a candidate costs a test run: names in prechecks.CHECKS."""

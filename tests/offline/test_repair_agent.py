@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
-from tests.offline.agent_runner import SEED, attempt, task
+from tests.offline.agent_runner import SEED, attempt, self_test, task
 
 pytestmark = pytest.mark.slow  # the seed on real tasks: make unit leaves it out
 
@@ -38,4 +40,22 @@ def test_seed_reads_sessions_and_prose_with_values(instance_id, form, tmp_path):
 
 def test_seed_fixes_a_task_stated_as_a_session(tmp_path):
     result = attempt(SEED, task("builtin__smoothing-21"), tmp_path)
+    assert result.resolved, result.summary
+
+
+def test_an_operator_family_does_not_crowd_out_the_seeds_other_mutator(tmp_path):
+    """The seed with every arithmetic operator swappable for every other (what evolution's
+    operator families grow it into) and ten lines still makes the off-by-one fix of
+    `smoothing-21`: in the seed's order (by_rank) the swaps' alternatives cannot spend the
+    candidate budget before `off_by_one` is tried (by_operator spent all 40 on swaps)."""
+    agent = tmp_path / "agent"
+    shutil.copytree(SEED, agent, ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
+    arithmetic = ["Add", "Sub", "Mult", "Div", "FloorDiv", "Mod", "Pow", "BitOr", "BitAnd"]
+    family = {op: [o for o in arithmetic if o != op] for op in arithmetic}
+    with (agent / "mutators" / "operator_swap.py").open("a", encoding="utf-8") as module:
+        module.write(f"SWAPS.update({family!r})\n")
+    config = agent / "config.py"
+    config.write_text(config.read_text().replace("TOP_LINES = 5\n", "TOP_LINES = 10\n"))
+    assert self_test(agent).returncode == 0
+    result = attempt(agent, task("builtin__smoothing-21"), tmp_path / "run")
     assert result.resolved, result.summary
