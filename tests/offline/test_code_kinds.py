@@ -90,6 +90,39 @@ def test_parameter_scales_one_knob_in_place(tmp_path):
     assert f"config.py:{seed_config_line('TOP_LINES')}: TOP_LINES 5 -> 10" in seed
 
 
+KNOBS = """import json
+
+EXAMPLE = ("x = 1\\n", 1, "x = 2\\n")
+WEIGHTS = (1, 2)
+
+
+def score(values, scale=2):
+    return json.dumps(values, indent=2)
+
+
+def run():
+    return score([1], scale=3)
+"""
+
+
+def test_parameter_leaves_records_and_library_options_alone(tmp_path):
+    """Numbers in a record (a tuple that also holds text, such as an operator's EXAMPLE, which
+    the agent's tests check) and options passed by keyword to a library call are not knobs; a
+    keyword passed to the agent's own function is."""
+    found = {
+        c.description
+        for c in parameters.candidates(AgentCode.read(agent(tmp_path, {"m.py": KNOBS})))
+    }
+    assert {
+        "m.py:4: WEIGHTS 1 -> 2",
+        "m.py:7: default of score() 2 -> 4",
+        "m.py:12: scale= 3 -> 6",
+    } <= found
+    assert not [d for d in found if "EXAMPLE" in d or "indent" in d], found
+    seed = {c.description for c in parameters.candidates(AgentCode.read(SEED))}
+    assert seed and not [d for d in seed if "EXAMPLE" in d or "indent=" in d or "count=" in d]
+
+
 def test_ast_extends_a_table_from_material_in_the_same_module(tmp_path):
     code = AgentCode.read(agent(tmp_path, {"m.py": TABLES}))
     (grow,) = by(mutations.candidates(code), "extend_collection", "[\"!=\"] gains '<='")
