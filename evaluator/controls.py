@@ -272,7 +272,7 @@ def _may_leave_early(statement: ast.stmt) -> bool:
     for node in _own_nodes([statement]):
         if isinstance(node, ast.Return | ast.Yield | ast.YieldFrom):
             return True
-        if isinstance(node, ast.Call) and _call_name(node) in LEAVES_EARLY:
+        if isinstance(node, ast.Call) and python_ast.call_name(node) in LEAVES_EARLY:
             return True
     return False
 
@@ -290,15 +290,6 @@ def _own_nodes(statements: list[ast.stmt]) -> list[ast.AST]:
     return out
 
 
-def _call_name(call: ast.Call) -> str:
-    func = call.func
-    if isinstance(func, ast.Attribute):
-        return func.attr
-    if isinstance(func, ast.Name):
-        return func.id
-    return ""
-
-
 def _unittest_assertion(statement: ast.stmt) -> ast.Call | None:
     if (
         isinstance(statement, ast.Expr)
@@ -314,7 +305,7 @@ def _raises(statement: ast.stmt) -> bool:
     if not isinstance(statement, ast.With) or len(statement.items) != 1:
         return False
     manager = statement.items[0].context_expr
-    if not isinstance(manager, ast.Call) or _call_name(manager) not in RAISES_NAMES:
+    if not isinstance(manager, ast.Call) or python_ast.call_name(manager) not in RAISES_NAMES:
         return False
     if not manager.args:
         return False

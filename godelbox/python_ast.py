@@ -8,6 +8,8 @@ constructor recursion depth mismatch`. The daemon parses Python on the host from
 at once (proposal workers reading agent sources, graders building control tests, the cache key
 digesting the grader's code); one offline run lost a child to it. Parsing is milliseconds, so
 one lock for the process costs nothing measurable.
+
+It also holds the small readings of a tree that the proposer and the evaluator both make.
 """
 
 from __future__ import annotations
@@ -23,3 +25,14 @@ def parse(source: str | bytes, filename: str = "<unknown>", mode: str = "exec") 
     """`ast.parse(source, filename, mode)`, one thread at a time."""
     with _CONVERTER:
         return ast.parse(source, filename, mode)
+
+
+def call_name(call: ast.Call) -> str:
+    """The called function's own name: `f` of `f(...)` and of `module.f(...)`; "" for any
+    other callee (`f()()`, `table[k](...)`)."""
+    func = call.func
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    if isinstance(func, ast.Name):
+        return func.id
+    return ""

@@ -22,6 +22,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
+from godelbox import python_ast
 from godelbox.proposer.code.source import AgentCode, Candidate, Module, compiles
 
 KIND = "parameter"
@@ -69,19 +70,10 @@ def _knobs(module: Module, own: set[str]) -> Iterator[tuple[ast.Constant, str]]:
             for default in [*node.args.defaults, *node.args.kw_defaults]:
                 if default is not None and _is_number(default):
                     yield default, f"default of {node.name}()"  # type: ignore[misc]
-        elif isinstance(node, ast.Call) and _callee(node) in own:
+        elif isinstance(node, ast.Call) and python_ast.call_name(node) in own:
             for keyword in node.keywords:
                 if keyword.arg and _is_number(keyword.value):
                     yield keyword.value, f"{keyword.arg}="  # type: ignore[misc]
-
-
-def _callee(call: ast.Call) -> str | None:
-    """The called function's own name (`f` of `f(...)` and of `module.f(...)`)."""
-    if isinstance(call.func, ast.Name):
-        return call.func.id
-    if isinstance(call.func, ast.Attribute):
-        return call.func.attr
-    return None
 
 
 def _literal_numbers(node: ast.AST) -> Iterator[ast.Constant]:
