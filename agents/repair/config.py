@@ -19,8 +19,8 @@ SEARCH_ORDER = "by_rank"
 by_suspiciousness: every mutator on the most suspicious line, then the next line;
 by_rank: the first edit of every mutator on every line, then the second of each, and so on.
 by_rank, so a mutator with many alternatives (an arithmetic operator has eleven) cannot spend
-MAX_CANDIDATES before the next mutator is tried; with the seed's two mutators the orders fix the
-same tasks."""
+the whole candidate budget before the next mutator is tried; with the seed's two mutators the
+orders fix the same tasks."""
 
 PRECHECKS = []
 """Cheap filters applied before a candidate costs a test run: names in prechecks.CHECKS."""
@@ -28,8 +28,11 @@ PRECHECKS = []
 TOP_LINES = 5
 """How many of the most suspicious lines are mutated."""
 
-MAX_CANDIDATES = 40
-"""How many candidate edits may be run against the tests (the search budget)."""
+CANDIDATES_PER_MUTATOR = 20
+"""The search budget: how many candidate edits may be run against the tests, per mutator in
+MUTATORS (40 for the seed's two). Per mutator, so that a new mutator brings its own share of the
+budget instead of taking it from the mutators already there: a mutator that fixes new bugs
+would otherwise cost the old ones the fixes they found late in their turn."""
 
 REPRO_TIMEOUT_S = 10.0
 """Wall-clock timeout of one run of the reproduction script: the backstop for a run that

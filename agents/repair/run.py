@@ -56,7 +56,7 @@ def repair(repo: Path, problem: str, scratch: Path, deadline: float, log: Log) -
     log(f"config: formula={config.FORMULA} mutators={config.MUTATORS}")
     log(f"config: sources={config.REPRO_SOURCES} order={config.SEARCH_ORDER}")
     log(f"config: prechecks={config.PRECHECKS} top_lines={config.TOP_LINES}")
-    log(f"config: max_candidates={config.MAX_CANDIDATES}")
+    log(f"config: candidates_per_mutator={config.CANDIDATES_PER_MUTATOR} budget={search.budget()}")
     checks = repro.extract(problem, config.REPRO_SOURCES)
     log(f"reproduction: {len(checks)} check(s) extracted from the problem statement")
     copy = workspace.scratch_copy(repo, scratch / "repo")

@@ -95,9 +95,10 @@ def search(
     checks = [prechecks.CHECKS[name] for name in config.PRECHECKS]
     seen: set[str] = set()
     tried = 0
+    limit = budget()
     for path, edit in candidates(suspects, oracle.repo, problem):
-        if tried >= config.MAX_CANDIDATES:
-            log(f"candidate budget of {config.MAX_CANDIDATES} spent")
+        if tried >= limit:
+            log(f"candidate budget of {limit} spent")
             return None
         if time.monotonic() > deadline:
             log("time budget spent; stopping the search")
@@ -113,6 +114,11 @@ def search(
             return Fix(path, edit.source, edit.description, tried)
     log(f"no more candidates after {tried}")
     return None
+
+
+def budget() -> int:
+    """How many candidates the search may run: CANDIDATES_PER_MUTATOR for each mutator."""
+    return config.CANDIDATES_PER_MUTATOR * len(config.MUTATORS)
 
 
 def validate(path: str, source: str, original: str, oracle: Oracle) -> str:

@@ -21,7 +21,8 @@ from godelbox.proposer.operators.agent_source import CONFIG, AgentSource, templa
 FORMULAS = ["tarantula", "ochiai", "dstar"]
 SEARCH_ORDERS = ("by_operator", "by_suspiciousness", "by_rank")
 TOP_LINES_RANGE = (1, 40)
-CANDIDATES_RANGE = (5, 320)
+CANDIDATES_RANGE = (3, 160)
+"""Of CANDIDATES_PER_MUTATOR: the agent's budget is that many candidates per mutator."""
 EXHAUSTED = ("no_fix", "no_fix_exhausted")
 """The search tried every edit it could make: new kinds of edit, or more lines, are the remedy."""
 BUDGET = ("no_fix", "no_fix_budget")
@@ -161,6 +162,8 @@ class _ScaleInt:
     remedies: tuple[str, ...] = ()
 
     def changes(self, agent: AgentSource) -> list[Change]:
+        if self.constant not in agent.constants:
+            return []  # an older agent: MAX_CANDIDATES, before the budget was per mutator
         current = int(agent.get(self.constant))
         low, high = self.bounds
         new = min(high, max(low, int(current * self.factor)))
@@ -181,7 +184,7 @@ class SetTopLines(_ScaleInt):
 
 class SetMaxCandidates(_ScaleInt):
     name = "set_max_candidates"
-    constant = "MAX_CANDIDATES"
+    constant = "CANDIDATES_PER_MUTATOR"
     bounds = CANDIDATES_RANGE
     remedies = BUDGET
 
@@ -190,7 +193,7 @@ class LowerMaxCandidates(_ScaleInt):
     """No failure calls for it (a smaller budget never fixes more); it only buys time."""
 
     name = "lower_max_candidates"
-    constant = "MAX_CANDIDATES"
+    constant = "CANDIDATES_PER_MUTATOR"
     bounds = CANDIDATES_RANGE
     factor = 0.5
 

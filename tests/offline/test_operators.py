@@ -190,15 +190,32 @@ def test_a_search_that_ran_out_of_edits_draws_new_edits_not_a_bigger_budget():
 def test_a_search_that_ran_out_of_edits_is_offered_more_lines_never_fewer(tmp_path):
     seed = AgentSource.read(SEED)
     assert [c.description for c in SetTopLines().changes(seed)] == ["TOP_LINES 5 -> 10"]
-    assert [c.description for c in SetMaxCandidates().changes(seed)] == ["MAX_CANDIDATES 40 -> 80"]
+    assert [c.description for c in SetMaxCandidates().changes(seed)] == [
+        "CANDIDATES_PER_MUTATOR 20 -> 40"
+    ]
     assert [c.description for c in LowerMaxCandidates().changes(seed)] == [
-        "MAX_CANDIDATES 40 -> 20"
+        "CANDIDATES_PER_MUTATOR 20 -> 10"
     ]
     agent = tmp_path / "agent"
     shutil.copytree(SEED, agent)
     config = agent / "config.py"
     config.write_text(config.read_text().replace("TOP_LINES = 5", "TOP_LINES = 40"))
     assert SetTopLines().changes(AgentSource.read(agent)) == [], "40 is the bound"
+
+
+def test_an_agent_from_before_the_per_mutator_budget_still_gets_proposals(tmp_path):
+    """An archive started before CANDIDATES_PER_MUTATOR holds agents with MAX_CANDIDATES: the
+    budget moves do not apply to them, and every other transformation still does."""
+    agent = tmp_path / "agent"
+    shutil.copytree(SEED, agent)
+    config = agent / "config.py"
+    config.write_text(
+        config.read_text().replace("CANDIDATES_PER_MUTATOR = 20", "MAX_CANDIDATES = 40")
+    )
+    old = AgentSource.read(agent)
+    assert SetMaxCandidates().changes(old) == [] and LowerMaxCandidates().changes(old) == []
+    drawn = {propose(agent, random.Random(i)).transformation for i in range(200)}
+    assert "add_mutator" in drawn and "set_max_candidates" not in drawn
 
 
 def test_non_repair_agent_is_a_clear_error(tmp_path):

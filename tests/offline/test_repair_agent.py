@@ -6,6 +6,7 @@ import shutil
 
 import pytest
 
+from godelbox.proposer.operators.agent_source import template
 from tests.offline.agent_runner import SEED, attempt, self_test, task
 
 pytestmark = pytest.mark.slow  # the seed on real tasks: make unit leaves it out
@@ -59,3 +60,32 @@ def test_an_operator_family_does_not_crowd_out_the_seeds_other_mutator(tmp_path)
     assert self_test(agent).returncode == 0
     result = attempt(agent, task("builtin__smoothing-21"), tmp_path / "run")
     assert result.resolved, result.summary
+
+
+def test_a_new_mutator_brings_its_own_share_of_the_candidate_budget(tmp_path):
+    """What evolution grows the seed into (the arithmetic family, ten lines, three more
+    mutators) still makes the off-by-one fix of `snippets-7`, at candidate 58: each mutator adds
+    CANDIDATES_PER_MUTATOR to the budget. A budget fixed at the seed's 40 stopped the search
+    before it, so adding a mutator cost the seed's own fixes."""
+    agent = tmp_path / "agent"
+    shutil.copytree(SEED, agent, ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
+    arithmetic = ["Add", "Sub", "Mult", "Div", "FloorDiv", "Mod", "Pow", "BitOr", "BitAnd"]
+    family = {op: [o for o in arithmetic if o != op] for op in arithmetic}
+    with (agent / "mutators" / "operator_swap.py").open("a", encoding="utf-8") as module:
+        module.write(f"SWAPS.update({family!r})\n")
+    added = ["return_variable", "argument_swap", "constant"]
+    for name in added:
+        (agent / "mutators" / f"{name}.py").write_text(template("mutators", name))
+    config = agent / "config.py"
+    config.write_text(
+        config.read_text()
+        .replace("TOP_LINES = 5\n", "TOP_LINES = 10\n")
+        .replace(
+            'MUTATORS = ["operator_swap", "off_by_one"]',
+            f"MUTATORS = {['operator_swap', 'return_variable', 'off_by_one', *added[1:]]!r}",
+        )
+    )
+    assert self_test(agent).returncode == 0
+    result = attempt(agent, task("builtin__snippets-7"), tmp_path / "run")
+    assert result.resolved, result.summary
+    assert result.summary["tried"] > 40

@@ -186,4 +186,4 @@ def test_config_names_exist():
     assert set(config.REPRO_SOURCES) <= set(extractors.available())
     assert set(config.PRECHECKS) <= set(prechecks.CHECKS)
     assert config.SEARCH_ORDER in ("by_operator", "by_suspiciousness", "by_rank")
-    assert config.TOP_LINES >= 1 and config.MAX_CANDIDATES >= 1
+    assert config.TOP_LINES >= 1 and config.CANDIDATES_PER_MUTATOR >= 1
