@@ -80,6 +80,7 @@ class CodeStore:
         # Commits never change once written: what git said about one is asked only once.
         # (Plain dict reads and writes: safe from the loop's worker threads.)
         self._commit_times: dict[str, int] = {}
+        self._trees: dict[str, str] = {}
 
     @classmethod
     def init(cls, path: Path) -> CodeStore:
@@ -143,6 +144,23 @@ class CodeStore:
             deletions += int(removed) if removed.isdigit() else 0
         return DiffStats(files, insertions, deletions)
 
+    def tree(self, sha: str) -> str:
+        """The tree id of agent `sha`: two agents with the same tree are the same code,
+        whatever their history."""
+        if sha not in self._trees:
+            self._require_commit(sha)
+            self._trees[sha] = self._git(["rev-parse", f"{sha}^{{tree}}"]).strip()
+        return self._trees[sha]
+
+    def tree_of(self, src: Path) -> str:
+        """The tree id the directory `src` would be committed as (its objects are written into
+        the store; no commit is made)."""
+        if not src.is_dir():
+            raise CodeStoreError(f"{src} is not a directory; give the agent's source directory")
+        with self._scratch_index() as env:
+            self._git(["--work-tree", str(src.resolve()), "add", "--all", "."], env)
+            return self._git(["write-tree"], env).strip()
+
     def lineage(self, sha: str) -> list[str]:
         """Shas from the root down to `sha` (inclusive)."""
         self._require_commit(sha)
@@ -160,12 +178,7 @@ class CodeStore:
         return True
 
     def _commit_dir(self, src: Path, parent: str | None, message: str) -> str:
-        if not src.is_dir():
-            raise CodeStoreError(f"{src} is not a directory; give the agent's source directory")
-        with self._scratch_index() as env:
-            self._git(["--work-tree", str(src.resolve()), "add", "--all", "."], env)
-            tree = self._git(["write-tree"], env).strip()
-        return self._commit(tree, parent, message)
+        return self._commit(self.tree_of(src), parent, message)
 
     def _commit(self, tree: str, parent: str | None, message: str) -> str:
         when = ROOT_EPOCH if parent is None else self._commit_time(parent) + 1

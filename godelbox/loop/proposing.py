@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import random
 from concurrent.futures import ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +17,7 @@ from godelbox.archive.models import AgentNode, NodeStatus
 from godelbox.llm.client import BudgetExceeded
 from godelbox.loop.bookkeeping import Bookkeeper
 from godelbox.loop.evidence import parent_evidence
-from godelbox.proposer.base import Graft, Mate, Proposal
+from godelbox.proposer.base import Graft, Mate, ParentEvidence, Proposal, ProposalError
 from godelbox.proposer.validate import Validation
 
 if TYPE_CHECKING:  # the loop's parts are assembled in evolution.py, which imports this module
@@ -25,6 +25,9 @@ if TYPE_CHECKING:  # the loop's parts are assembled in evolution.py, which impor
 
 SCORE_EPSILON = 1e-9
 """Scores are fractions: a sum that matches the best up to rounding is a tie, not a lead."""
+DUPLICATE_RETRIES = 2
+"""How many more times the proposer is asked when its child has the code of an archive member
+(whose score is known already), before the child is given up as failed."""
 
 
 @dataclass(frozen=True)
@@ -145,9 +148,8 @@ class Proposing:
             self.p.ctx.trash.discard(workdir)
             workdir.mkdir(parents=True)
             rng = random.Random(f"{self.p.config.run.seed}:{node_id}")
-            proposal = self.p.proposer.propose(
-                evidence, workdir, rng, lambda record: self._books.llm_call(node_id, record)
-            )
+            known = self._known_trees(_first_child_id(child))
+            proposal = self._propose_new(node_id, evidence, workdir, rng, known)
             self._books.busy(f"propose-{node_id}", f"validating node {node_id}")
             validation = self.p.validate(parent_dir, proposal)
             return Draft(node_id, proposal, validation)
@@ -157,6 +159,54 @@ class Proposing:
             return Draft(node_id, None, None, error=f"{type(err).__name__}: {err}")
         finally:
             self._books.busy(f"propose-{node_id}", None)
+
+    def _known_trees(self, before_id: int) -> dict[str, int]:
+        """Tree id -> the first node with that code, over the finished nodes of earlier
+        generations (so the answer does not depend on the order this generation drafts in)."""
+        with self._books.lock:
+            nodes = [
+                n
+                for n in self._archive.nodes()
+                if (n.id or 0) < before_id
+                and n.commit_sha
+                and n.status in (NodeStatus.EVALUATED, NodeStatus.INVALID)
+            ]
+        known: dict[str, int] = {}
+        for node in nodes:
+            known.setdefault(self._archive.code.tree(node.commit_sha), node.id or 0)
+        return known
+
+    def _propose_new(
+        self,
+        node_id: int,
+        evidence: ParentEvidence,
+        workdir: Path,
+        rng: random.Random,
+        known: dict[str, int],
+    ) -> Proposal:
+        """The proposer's child, unless its code is an archive member's: validating and
+        evaluating it again would cost a child's time to learn a known score (a crossover that
+        takes back what the parent changed remakes the grandparent). The proposer is then asked
+        again, told that change was tried, with the same rng drawn on."""
+        twins: list[dict[str, Any]] = []
+        for attempt in range(DUPLICATE_RETRIES + 1):
+            attempt_dir = workdir / f"retry-{attempt}" if attempt else workdir
+            attempt_dir.mkdir(parents=True, exist_ok=True)
+            proposal = self.p.proposer.propose(
+                evidence, attempt_dir, rng, lambda record: self._books.llm_call(node_id, record)
+            )
+            twin = known.get(self._archive.code.tree_of(proposal.child_dir))
+            if twin is None:
+                if not twins:
+                    return proposal
+                return replace(proposal, info={**proposal.info, "duplicates": twins})
+            description = str(proposal.info.get("description", ""))
+            twins.append({"of": twin, "description": description})
+            evidence = replace(evidence, tried=(*evidence.tried, description))
+        raise ProposalError(
+            f"{len(twins)} proposals in a row made the code of an archive member: "
+            + "; ".join(f"{t['description'] or 'a change'} (node {t['of']})" for t in twins)
+        )
 
     def _record_draft(self, child: AgentNode, parent_dir: Path, drafted: Draft) -> None:
         node_id = child.id or 0

@@ -158,3 +158,16 @@ def test_every_agent_survives_garbage_collection(store: CodeStore, tmp_path: Pat
     fresh = CodeStore(store.path)  # nothing remembered: git itself must find every commit
     assert all(fresh.has(sha) for sha in (root, child, sibling))
     assert fresh.lineage(sibling) == [root, sibling]
+
+
+def test_equal_code_has_equal_trees_whatever_its_history(store: CodeStore, tmp_path: Path) -> None:
+    """A child that takes back its parent's change has the grandparent's tree (another commit):
+    what the loop compares to skip remaking an archive member."""
+    root = store.add_root(write_tree(tmp_path / "a", {"config.py": "A = 1\n"}))
+    child = store.add_child(root, write_tree(tmp_path / "b", {"config.py": "A = 2\n"}))
+    back = write_tree(tmp_path / "c", {"config.py": "A = 1\n"})
+    assert store.tree_of(back) == store.tree(root) != store.tree(child)
+    undone = store.add_child(child, back)
+    assert undone != root and store.tree(undone) == store.tree(root)
+    with pytest.raises(CodeStoreError, match="not a directory"):
+        store.tree_of(tmp_path / "missing")

@@ -5,23 +5,19 @@ proposal gets exactly that change with the graft kind asked for first."""
 from __future__ import annotations
 
 import contextlib
-import io
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import SimpleNamespace
 
-import pytest
-
-from godelbox.archive.models import NodeStatus, Outcome
+from godelbox.archive.models import Outcome
 from godelbox.archive.store import Archive
-from godelbox.config import Config, dump_toml
+from godelbox.config import Config
 from godelbox.loop.bookkeeping import Bookkeeper
-from godelbox.loop.display import JsonReporter
 from godelbox.loop.planning import Planner
 from godelbox.loop.proposing import Proposing
-from godelbox.loop.stopping import StopRequest
 from godelbox.proposer.base import ParentEvidence, ProposalError
 from godelbox.trash import Trash
+from tests.daemon.nodes import add
 
 
 class Recorder:
@@ -35,49 +31,6 @@ class Recorder:
     def propose(self, parent, workdir, rng, on_llm_call):
         self.seen.append(parent)
         raise ProposalError("recorded")
-
-
-@pytest.fixture
-def archive(tmp_path: Path):
-    with Archive.create(tmp_path / "run", dump_toml(Config())) as archive:
-        yield archive
-
-
-@pytest.fixture
-def books(archive: Archive, tmp_path: Path) -> Bookkeeper:
-    return Bookkeeper(
-        archive, JsonReporter(io.StringIO()), tmp_path / "scratch", Trash(), StopRequest()
-    )
-
-
-def agent(tmp_path: Path, name: str, **values: int) -> Path:
-    """An agent tree whose config.py holds `values` (A, B, C: 1 unless given)."""
-    root = tmp_path / "trees" / name
-    root.mkdir(parents=True)
-    settings = {"A": 1, "B": 1, "C": 1, **values}
-    (root / "config.py").write_text("".join(f"{k} = {v}\n" for k, v in settings.items()))
-    return root
-
-
-def add(
-    archive: Archive,
-    tmp_path: Path,
-    parent: int | None,
-    score: float,
-    grafted_from: int | None = None,
-    **values: int,
-) -> int:
-    """An evaluated node holding `values`, committed as a child of `parent`; `grafted_from`
-    names the node whose change it received, as the graft kind records it."""
-    tree = agent(tmp_path, f"n{len(archive.nodes()) + 1}", **values)
-    if parent is None:
-        sha = archive.code.add_root(tree)
-    else:
-        sha = archive.code.add_child(archive.node(parent).commit_sha, tree)
-    proposal = None if grafted_from is None else {"kind": "graft", "graft_source": grafted_from}
-    node = archive.add_node(parent_id=parent, commit_sha=sha, agent_kind="toy", proposal=proposal)
-    archive.set_status(node, NodeStatus.EVALUATED, score=score)
-    return node
 
 
 def test_the_best_is_planned_each_change_that_paid_elsewhere_once_per_line(
