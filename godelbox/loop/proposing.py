@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import random
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -38,6 +39,9 @@ class Draft:
     proposal: Proposal | None
     validation: Validation | None
     error: str = ""
+    tree: str = ""
+    """The child's code as a git tree id (empty when there is no proposal), to tell it apart
+    from its siblings'."""
 
 
 class Proposing:
@@ -70,10 +74,20 @@ class Proposing:
                 self._workers.submit(self._draft, c, parent_dir, m, g)
                 for (c, parent_dir), m, g in zip(jobs, mates, grafts, strict=True)
             ]
+            siblings: dict[str, int] = {}
             try:
-                # Results are written in slot order, not completion order (determinism).
-                for (child, parent_dir), future in zip(jobs, futures, strict=True):
-                    self._record_draft(child, parent_dir, future.result())
+                # Results are written in slot order, not completion order (determinism). A draft
+                # that remakes an earlier slot's child is drafted again, here, knowing its
+                # siblings: the drafts ran in parallel, each blind to the others.
+                for (child, parent_dir), m, g, future in zip(
+                    jobs, mates, grafts, futures, strict=True
+                ):
+                    drafted = future.result()
+                    if drafted.tree in siblings:
+                        drafted = self._draft(child, parent_dir, m, g, siblings)
+                    self._record_draft(child, parent_dir, drafted)
+                    if drafted.tree:
+                        siblings.setdefault(drafted.tree, child.id or 0)
             finally:
                 wait(futures)  # no draft outlives the checkouts it reads
 
@@ -127,7 +141,9 @@ class Proposing:
         parent_dir: Path,
         mates: tuple[Mate, ...],
         grafts: tuple[Graft, ...] = (),
+        siblings: Mapping[str, int] | None = None,
     ) -> Draft:
+        """`siblings`: tree id -> node id of this generation's children recorded so far."""
         node_id = child.id or 0
         self._books.busy(f"propose-{node_id}", f"proposing node {node_id} from {child.parent_id}")
         try:
@@ -148,11 +164,11 @@ class Proposing:
             self.p.ctx.trash.discard(workdir)
             workdir.mkdir(parents=True)
             rng = random.Random(f"{self.p.config.run.seed}:{node_id}")
-            known = self._known_trees(_first_child_id(child))
-            proposal = self._propose_new(node_id, evidence, workdir, rng, known)
+            known = {**self._known_trees(_first_child_id(child)), **(siblings or {})}
+            proposal, tree = self._propose_new(node_id, evidence, workdir, rng, known)
             self._books.busy(f"propose-{node_id}", f"validating node {node_id}")
             validation = self.p.validate(parent_dir, proposal)
-            return Draft(node_id, proposal, validation)
+            return Draft(node_id, proposal, validation, tree=tree)
         except BudgetExceeded:
             raise  # not this child's fault: the run stops, the child is proposed again on resume
         except Exception as err:  # any other proposer failure is the child's, and recorded
@@ -182,12 +198,13 @@ class Proposing:
         evidence: ParentEvidence,
         workdir: Path,
         rng: random.Random,
-        known: dict[str, int],
-    ) -> Proposal:
+        known: Mapping[str, int],
+    ) -> tuple[Proposal, str]:
         """The proposer's child, unless its code is an archive member's: validating and
         evaluating it again would cost a child's time to learn a known score (a crossover that
         takes back what the parent changed remakes the grandparent). The proposer is then asked
-        again, told that change was tried, with the same rng drawn on."""
+        again, told that change was tried, with the same rng drawn on. Returns the proposal
+        and its tree id."""
         twins: list[dict[str, Any]] = []
         for attempt in range(DUPLICATE_RETRIES + 1):
             attempt_dir = workdir / f"retry-{attempt}" if attempt else workdir
@@ -195,11 +212,12 @@ class Proposing:
             proposal = self.p.proposer.propose(
                 evidence, attempt_dir, rng, lambda record: self._books.llm_call(node_id, record)
             )
-            twin = known.get(self._archive.code.tree_of(proposal.child_dir))
+            tree = self._archive.code.tree_of(proposal.child_dir)
+            twin = known.get(tree)
             if twin is None:
-                if not twins:
-                    return proposal
-                return replace(proposal, info={**proposal.info, "duplicates": twins})
+                if twins:
+                    proposal = replace(proposal, info={**proposal.info, "duplicates": twins})
+                return proposal, tree
             description = str(proposal.info.get("description", ""))
             twins.append({"of": twin, "description": description})
             evidence = replace(evidence, tried=(*evidence.tried, description))

@@ -5,13 +5,16 @@ the child fails, saying what it duplicated."""
 from __future__ import annotations
 
 import contextlib
+import io
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import SimpleNamespace
 
+from godelbox.archive.models import NodeStatus
 from godelbox.archive.store import Archive
 from godelbox.config import Config
 from godelbox.loop.bookkeeping import Bookkeeper
+from godelbox.loop.display import JsonReporter
 from godelbox.loop.proposing import DUPLICATE_RETRIES, Draft, Proposing
 from godelbox.proposer.base import Proposal, ProposalError
 from godelbox.trash import Trash
@@ -35,18 +38,24 @@ class Scripted:
         raise ProposalError("every change was tried")
 
 
-def draft(archive: Archive, books: Bookkeeper, tmp_path: Path, parent: int, proposer) -> Draft:
-    """One child of `parent`, in a generation after every node so far, drafted as the loop
-    does; returns the draft and records what validation was asked to check."""
-    child = archive.add_node(parent_id=parent, commit_sha="", proposal={"generation": 9, "slot": 0})
-    validated: list[Proposal] = []
-    parts = SimpleNamespace(
+def loop_parts(archive: Archive, proposer, validate) -> SimpleNamespace:
+    """What `Proposing` uses of the loop's parts; `validate` gets each proposal."""
+    return SimpleNamespace(
         archive=archive,
         proposer=proposer,
         config=Config(),
         ctx=SimpleNamespace(trash=Trash()),
-        validate=lambda parent_dir, proposal: validated.append(proposal) or "valid",
+        validate=lambda parent_dir, proposal: validate(proposal),
+        reporter=JsonReporter(io.StringIO()),
     )
+
+
+def draft(archive: Archive, books: Bookkeeper, tmp_path: Path, parent: int, proposer) -> Draft:
+    """One child of `parent`, in a generation after every node so far, drafted as the loop
+    does, checking that validation ran exactly when there was a proposal."""
+    child = archive.add_node(parent_id=parent, commit_sha="", proposal={"generation": 9, "slot": 0})
+    validated: list[Proposal] = []
+    parts = loop_parts(archive, proposer, lambda proposal: validated.append(proposal) or "valid")
     with ThreadPoolExecutor(1) as pool, contextlib.ExitStack() as held:
         proposing = Proposing(parts, books, tmp_path / "scratch", pool, {}, {})  # type: ignore[arg-type]
         parent_dir = held.enter_context(books.checkout(parent))
@@ -88,3 +97,32 @@ def test_a_child_that_only_remakes_members_fails_without_validation(
         "ProposalError: 3 proposals in a row made the code of an archive member: "
         f"take back A (node {seed}); B 1 -> 2 on A=1 (node {other}); A 2 -> 2 (node {parent})"
     )
+
+
+def test_siblings_drafted_in_parallel_never_make_the_same_child(
+    archive: Archive, books: Bookkeeper, tmp_path: Path
+) -> None:
+    """Two children of one parent in one generation, drafted at once: both first propose the
+    same change; the later slot is drafted again, knowing its sibling, and gets the next one."""
+    seed = add(archive, tmp_path, None, 0.2)
+    parent = add(archive, tmp_path, seed, 0.3, A=2)
+    proposer = Scripted([("B 1 -> 2", {"A": 2, "B": 2}), ("C 1 -> 2", {"A": 2, "C": 2})])
+    children = [
+        archive.add_node(parent_id=parent, commit_sha="", proposal={"generation": 9, "slot": slot})
+        for slot in (0, 1)
+    ]
+    valid = SimpleNamespace(
+        ok=True, reason="", diff_stats=SimpleNamespace(files=1, insertions=1, deletions=1)
+    )
+    parts = loop_parts(archive, proposer, lambda proposal: valid)
+    with ThreadPoolExecutor(2) as pool:
+        Proposing(parts, books, tmp_path / "scratch", pool, {}, {}).run(  # type: ignore[arg-type]
+            [archive.node(c) for c in children]
+        )
+
+    first, second = (archive.node(c) for c in children)
+    assert first.status == second.status == NodeStatus.EVALUATING
+    assert first.proposal["description"] == "B 1 -> 2" and "duplicates" not in first.proposal
+    assert second.proposal["description"] == "C 1 -> 2"
+    assert second.proposal["duplicates"] == [{"of": first.id, "description": "B 1 -> 2"}]
+    assert archive.code.tree(first.commit_sha) != archive.code.tree(second.commit_sha)
