@@ -70,11 +70,12 @@ class Proposing:
             jobs = [(c, held.enter_context(checkout(c.parent_id or 0))) for c in children]
             mates = [self._mates(c, held) for c in children]
             grafts = [self._grafts(c, held) for c in children]
+            first = children[0]
+            siblings = self._trees(_first_child_id(first), first.id or 0)
             futures = [
                 self._workers.submit(self._draft, c, parent_dir, m, g)
                 for (c, parent_dir), m, g in zip(jobs, mates, grafts, strict=True)
             ]
-            siblings: dict[str, int] = {}
             try:
                 # Results are written in slot order, not completion order (determinism). A draft
                 # that remakes an earlier slot's child is drafted again, here, knowing its
@@ -164,7 +165,7 @@ class Proposing:
             self.p.ctx.trash.discard(workdir)
             workdir.mkdir(parents=True)
             rng = random.Random(f"{self.p.config.run.seed}:{node_id}")
-            known = {**self._known_trees(_first_child_id(child)), **(siblings or {})}
+            known = {**self._trees(0, _first_child_id(child)), **(siblings or {})}
             proposal, tree = self._propose_new(node_id, evidence, workdir, rng, known)
             self._books.busy(f"propose-{node_id}", f"validating node {node_id}")
             validation = self.p.validate(parent_dir, proposal)
@@ -176,16 +177,18 @@ class Proposing:
         finally:
             self._books.busy(f"propose-{node_id}", None)
 
-    def _known_trees(self, before_id: int) -> dict[str, int]:
-        """Tree id -> the first node with that code, over the finished nodes of earlier
-        generations (so the answer does not depend on the order this generation drafts in)."""
+    def _trees(self, low: int, high: int) -> dict[str, int]:
+        """Tree id -> the first node with that code, over the drafted nodes with ids in
+        [low, high): earlier generations (whose drafts are all recorded, so a draft's answer
+        does not depend on the order its generation drafts in), or the earlier slots of this
+        generation that an earlier daemon recorded before it stopped."""
         with self._books.lock:
             nodes = [
                 n
                 for n in self._archive.nodes()
-                if (n.id or 0) < before_id
+                if low <= (n.id or 0) < high
                 and n.commit_sha
-                and n.status in (NodeStatus.EVALUATED, NodeStatus.INVALID)
+                and n.status in (NodeStatus.EVALUATING, NodeStatus.EVALUATED, NodeStatus.INVALID)
             ]
         known: dict[str, int] = {}
         for node in nodes:

@@ -10,6 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import SimpleNamespace
 
+import pytest
+
 from godelbox.archive.models import NodeStatus
 from godelbox.archive.store import Archive
 from godelbox.config import Config
@@ -99,13 +101,12 @@ def test_a_child_that_only_remakes_members_fails_without_validation(
     )
 
 
-def test_siblings_drafted_in_parallel_never_make_the_same_child(
-    archive: Archive, books: Bookkeeper, tmp_path: Path
-) -> None:
-    """Two children of one parent in one generation, drafted at once: both first propose the
-    same change; the later slot is drafted again, knowing its sibling, and gets the next one."""
-    seed = add(archive, tmp_path, None, 0.2)
-    parent = add(archive, tmp_path, seed, 0.3, A=2)
+def propose_generation(
+    archive: Archive, books: Bookkeeper, tmp_path: Path, parent: int, sessions: list[list[int]]
+) -> tuple[int, int]:
+    """Two children of `parent` in one generation, both first proposing the same change, made
+    in `sessions` (lists of slots, each drafted by its own `Proposing`, as a daemon resumed
+    between them would)."""
     proposer = Scripted([("B 1 -> 2", {"A": 2, "B": 2}), ("C 1 -> 2", {"A": 2, "C": 2})])
     children = [
         archive.add_node(parent_id=parent, commit_sha="", proposal={"generation": 9, "slot": slot})
@@ -115,12 +116,26 @@ def test_siblings_drafted_in_parallel_never_make_the_same_child(
         ok=True, reason="", diff_stats=SimpleNamespace(files=1, insertions=1, deletions=1)
     )
     parts = loop_parts(archive, proposer, lambda proposal: valid)
-    with ThreadPoolExecutor(2) as pool:
-        Proposing(parts, books, tmp_path / "scratch", pool, {}, {}).run(  # type: ignore[arg-type]
-            [archive.node(c) for c in children]
-        )
+    for slots in sessions:
+        with ThreadPoolExecutor(2) as pool:
+            proposing = Proposing(parts, books, tmp_path / "scratch", pool, {}, {})  # type: ignore[arg-type]
+            proposing.run([archive.node(children[slot]) for slot in slots])
+    return children[0], children[1]
 
-    first, second = (archive.node(c) for c in children)
+
+@pytest.mark.parametrize("sessions", [[[0, 1]], [[0], [1]]], ids=["together", "resumed"])
+def test_siblings_never_make_the_same_child(
+    archive: Archive, books: Bookkeeper, tmp_path: Path, sessions: list[list[int]]
+) -> None:
+    """Drafted at once, the later slot is drafted again, knowing its sibling, and gets the next
+    change; the same when a resumed daemon drafts it after an earlier one recorded the first."""
+    seed = add(archive, tmp_path, None, 0.2)
+    parent = add(archive, tmp_path, seed, 0.3, A=2)
+
+    first, second = (
+        archive.node(n) for n in propose_generation(archive, books, tmp_path, parent, sessions)
+    )
+
     assert first.status == second.status == NodeStatus.EVALUATING
     assert first.proposal["description"] == "B 1 -> 2" and "duplicates" not in first.proposal
     assert second.proposal["description"] == "C 1 -> 2"
