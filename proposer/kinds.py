@@ -68,6 +68,7 @@ class KindProposer:
         priors: Mapping[str, Prior] | None = None,
         mates_wanted: int = 0,
         grafts_wanted: int = 0,
+        redraws: int = 0,
     ) -> None:
         if not kinds:
             raise ValueError("a KindProposer needs at least one kind")
@@ -81,6 +82,9 @@ class KindProposer:
         """How many other archive members the loop should check out for crossover kinds."""
         self.grafts_wanted = grafts_wanted
         """How many improvements (with their parents) the loop should check out for grafts."""
+        self.redraws = redraws
+        """How many more times the loop may ask for a child whose code is an archive member's
+        (see `godelbox.loop.proposing`): cheap for kinds that call no model."""
 
     def propose(
         self, parent: ParentEvidence, workdir: Path, rng: random.Random, on_llm_call: LLMCallSink

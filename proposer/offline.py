@@ -33,6 +33,12 @@ GRAFTS = 5
 the parent past the archive's best (`godelbox.loop.proposing.leads`)."""
 
 
+REDRAWS = 2
+"""How many more times the loop asks for a child that remakes an archive member (a crossover
+that takes back the parent's change remakes the grandparent): a draw costs milliseconds, an
+evaluation a minute."""
+
+
 def offline_proposer(kinds: Sequence[str] = KINDS) -> KindProposer:
     unknown = [k for k in kinds if k not in KINDS]
     if unknown or not kinds:
@@ -45,4 +51,5 @@ def offline_proposer(kinds: Sequence[str] = KINDS) -> KindProposer:
         priors=PRIORS,
         mates_wanted=MATES if "crossover" in kinds else 0,
         grafts_wanted=GRAFTS if "graft" in kinds else 0,
+        redraws=REDRAWS,
     )

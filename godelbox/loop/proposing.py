@@ -18,7 +18,7 @@ from godelbox.archive.models import AgentNode, NodeStatus
 from godelbox.llm.client import BudgetExceeded
 from godelbox.loop.bookkeeping import Bookkeeper
 from godelbox.loop.evidence import parent_evidence
-from godelbox.proposer.base import Graft, Mate, ParentEvidence, Proposal, ProposalError
+from godelbox.proposer.base import Graft, Mate, ParentEvidence, Proposal
 from godelbox.proposer.validate import Validation
 
 if TYPE_CHECKING:  # the loop's parts are assembled in evolution.py, which imports this module
@@ -26,9 +26,6 @@ if TYPE_CHECKING:  # the loop's parts are assembled in evolution.py, which impor
 
 SCORE_EPSILON = 1e-9
 """Scores are fractions: a sum that matches the best up to rounding is a tie, not a lead."""
-DUPLICATE_RETRIES = 2
-"""How many more times the proposer is asked when its child has the code of an archive member
-(whose score is known already), before the child is given up as failed."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +39,8 @@ class Draft:
     tree: str = ""
     """The child's code as a git tree id (empty when there is no proposal), to tell it apart
     from its siblings'."""
+    remakes: int | None = None
+    """The archive member whose code the child has (then it was not validated)."""
 
 
 class Proposing:
@@ -79,15 +78,18 @@ class Proposing:
             try:
                 # Results are written in slot order, not completion order (determinism). A draft
                 # that remakes an earlier slot's child is drafted again, here, knowing its
-                # siblings: the drafts ran in parallel, each blind to the others.
+                # siblings (the drafts ran in parallel, each blind to the others), or, for a
+                # proposer that is not asked twice, recorded as the remake it is.
                 for (child, parent_dir), m, g, future in zip(
                     jobs, mates, grafts, futures, strict=True
                 ):
                     drafted = future.result()
-                    if drafted.tree in siblings:
+                    if drafted.tree in siblings and self._redraws:
                         drafted = self._draft(child, parent_dir, m, g, siblings)
+                    elif drafted.tree in siblings:
+                        drafted = replace(drafted, validation=None, remakes=siblings[drafted.tree])
                     self._record_draft(child, parent_dir, drafted)
-                    if drafted.tree:
+                    if drafted.validation is not None and drafted.validation.ok:
                         siblings.setdefault(drafted.tree, child.id or 0)
             finally:
                 wait(futures)  # no draft outlives the checkouts it reads
@@ -144,7 +146,7 @@ class Proposing:
         grafts: tuple[Graft, ...] = (),
         siblings: Mapping[str, int] | None = None,
     ) -> Draft:
-        """`siblings`: tree id -> node id of this generation's children recorded so far."""
+        """`siblings`: tree id -> node id of this generation's valid children recorded so far."""
         node_id = child.id or 0
         self._books.busy(f"propose-{node_id}", f"proposing node {node_id} from {child.parent_id}")
         try:
@@ -166,7 +168,13 @@ class Proposing:
             workdir.mkdir(parents=True)
             rng = random.Random(f"{self.p.config.run.seed}:{node_id}")
             known = {**self._trees(0, _first_child_id(child)), **(siblings or {})}
-            proposal, tree = self._propose_new(node_id, evidence, workdir, rng, known)
+            with self._books.lock:
+                parent_sha = self._archive.node(child.parent_id or 0).commit_sha
+            # A child with its parent's code is left to validation, which says "empty diff".
+            known.pop(self._archive.code.tree(parent_sha), None)
+            proposal, tree, twin = self._propose_new(node_id, evidence, workdir, rng, known)
+            if twin is not None:
+                return Draft(node_id, proposal, None, tree=tree, remakes=twin)
             self._books.busy(f"propose-{node_id}", f"validating node {node_id}")
             validation = self.p.validate(parent_dir, proposal)
             return Draft(node_id, proposal, validation, tree=tree)
@@ -202,32 +210,36 @@ class Proposing:
         workdir: Path,
         rng: random.Random,
         known: Mapping[str, int],
-    ) -> tuple[Proposal, str]:
-        """The proposer's child, unless its code is an archive member's: validating and
-        evaluating it again would cost a child's time to learn a known score (a crossover that
-        takes back what the parent changed remakes the grandparent). The proposer is then asked
-        again, told that change was tried, with the same rng drawn on. Returns the proposal
-        and its tree id."""
+    ) -> tuple[Proposal, str, int | None]:
+        """The proposer's child, its tree id, and the archive member in `known` it remakes
+        (None: it is new). Validating and evaluating a remake would cost a child's time to learn
+        a known score (a crossover that takes back what the parent changed remakes the
+        grandparent), so a proposer that declares `redraws` is asked again, up to that many
+        times, told the change was tried, drawing on the same rng; each remake it skipped is
+        listed in the proposal's `duplicates`."""
         twins: list[dict[str, Any]] = []
-        for attempt in range(DUPLICATE_RETRIES + 1):
-            attempt_dir = workdir / f"retry-{attempt}" if attempt else workdir
+        for attempt in range(self._redraws + 1):
+            attempt_dir = workdir / f"redraw-{attempt}" if attempt else workdir
             attempt_dir.mkdir(parents=True, exist_ok=True)
             proposal = self.p.proposer.propose(
                 evidence, attempt_dir, rng, lambda record: self._books.llm_call(node_id, record)
             )
             tree = self._archive.code.tree_of(proposal.child_dir)
             twin = known.get(tree)
+            if twins:
+                proposal = replace(proposal, info={**proposal.info, "duplicates": list(twins)})
             if twin is None:
-                if twins:
-                    proposal = replace(proposal, info={**proposal.info, "duplicates": twins})
-                return proposal, tree
+                return proposal, tree, None
             description = str(proposal.info.get("description", ""))
             twins.append({"of": twin, "description": description})
             evidence = replace(evidence, tried=(*evidence.tried, description))
-        raise ProposalError(
-            f"{len(twins)} proposals in a row made the code of an archive member: "
-            + "; ".join(f"{t['description'] or 'a change'} (node {t['of']})" for t in twins)
-        )
+        return proposal, tree, twin
+
+    @property
+    def _redraws(self) -> int:
+        """How many more times the proposer may be asked for a child that remakes an archive
+        member: a proposer says so when asking again is cheap (the offline kinds; not a model)."""
+        return int(getattr(self.p.proposer, "redraws", 0))
 
     def _record_draft(self, child: AgentNode, parent_dir: Path, drafted: Draft) -> None:
         node_id = child.id or 0
@@ -246,7 +258,12 @@ class Proposing:
         parent_sha = self._archive.node(child.parent_id or 0).commit_sha
         sha = books.write(self._archive.code.add_child, parent_sha, proposal.child_dir)
         validation = drafted.validation
-        assert validation is not None
+        if validation is None:  # a remake of an archive member: never validated, never run
+            validation = Validation(
+                False,
+                f"the code of node {drafted.remakes}, whose score is known",
+                self._archive.code.diff_stats(parent_sha, sha),
+            )
         stats = validation.diff_stats  # the child's change as validation saw it
         status = NodeStatus.EVALUATING if validation.ok else NodeStatus.INVALID
         books.write(
