@@ -123,8 +123,17 @@ class MixedBenchmark:
     def retry_problem(self, task: Task, grade: Grade) -> str | None:
         return self.part_of(task.task_id).bench.retry_problem(task, grade)
 
+    @property
+    def players(self) -> Callable[..., Any] | None:
+        """The mix's players when a part is played (the web), else None: a mix of coding
+        benchmarks is evaluated as one, so its outcomes are cached like any benchmark's (with
+        players, units bypass the evaluation cache)."""
+        if not any(getattr(part.bench, "players", None) for part in self.parts):
+            return None
+        return self._players
+
     @contextlib.contextmanager
-    def players(
+    def _players(
         self, ctx: EvalContext, solver: Any, workers: int
     ) -> Iterator[Callable[[list[str]], list[TaskResult]]]:
         """Units of played parts go to that part's players (opened on first use), the others

@@ -31,8 +31,8 @@ def cache_args(cache: Path) -> list[str]:
     return ["--set", "cache.enabled=true", "--set", f"cache.dir={cache}"]
 
 
-def evaluate(tmp: Path, image: str, *args: str) -> str:
-    proc = godelbox_cli("eval", "--bench", "builtin:dev", *args, image=image, cwd=tmp)
+def evaluate(tmp: Path, image: str, *args: str, bench: str = "builtin:dev") -> str:
+    proc = godelbox_cli("eval", "--bench", bench, *args, image=image, cwd=tmp)
     out, _ = proc.communicate(timeout=600)
     assert proc.returncode == 0, out[-3000:]
     return out
@@ -59,6 +59,20 @@ def test_a_repeated_evaluation_comes_from_the_cache(tmp_path: Path, agent_image:
 
     fresh = evaluate(tmp_path, agent_image, *args, "--no-cache")
     assert "resolved 2/2" in fresh and "from the evaluation cache" not in fresh
+
+
+def test_a_mix_of_coding_benchmarks_is_cached_like_one(tmp_path: Path, agent_image: str) -> None:
+    """A mix with no played part (the web) is evaluated as one benchmark, so its outcomes are
+    stored and served (the offline evolution split, `builtin:seen+mutants:seen#32`, is such a
+    mix: before, every mix bypassed the cache)."""
+    cache = tmp_path / "cache"
+    args = ["--oracle", "--tasks", TASKS, *cache_args(cache)]
+    mix = "builtin:dev+builtin:unseen"
+    first = evaluate(tmp_path, agent_image, *args, bench=mix)
+    assert "resolved 2/2" in first and "from the evaluation cache" not in first
+    assert len(entries(cache)) == 2
+    second = evaluate(tmp_path, agent_image, *args, bench=mix)
+    assert "2 from the evaluation cache" in second
 
 
 def test_a_changed_agent_or_image_runs_again(
