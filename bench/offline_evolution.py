@@ -78,7 +78,12 @@ offline_kinds = {kinds}
 [budget]
 wall_clock_s = {seconds}
 {iterations}
+
+[cache]
+dir = {cache_dir}
 """
+"""The run's own evaluation cache (in its run dir): it serves only what the run evaluated itself,
+so a run on a machine whose cache holds another run's agents is not faster than a cold one."""
 
 
 @dataclass(frozen=True)
@@ -170,6 +175,7 @@ def evolve(run_dir: Path, config_file: Path, args: argparse.Namespace) -> None:
             children=args.children,
             kinds=json.dumps(kinds),
             seconds=args.minutes * 60,
+            cache_dir=json.dumps(str(run_dir.resolve() / "eval-cache")),
             iterations=f"iterations = {args.iterations}" if args.iterations else "",
         ),
         encoding="utf-8",
