@@ -70,9 +70,11 @@ class Proposing:
             mates = [self._mates(c, held) for c in children]
             grafts = [self._grafts(c, held) for c in children]
             first = children[0]
-            siblings = self._trees(_first_child_id(first), first.id or 0)
+            lowest = _first_child_id(first)
+            earlier = self._trees(0, lowest)
+            siblings = self._trees(lowest, first.id or 0)
             futures = [
-                self._workers.submit(self._draft, c, parent_dir, m, g)
+                self._workers.submit(self._draft, c, parent_dir, m, g, earlier)
                 for (c, parent_dir), m, g in zip(jobs, mates, grafts, strict=True)
             ]
             try:
@@ -85,7 +87,7 @@ class Proposing:
                 ):
                     drafted = future.result()
                     if drafted.tree in siblings and self._redraws:
-                        drafted = self._draft(child, parent_dir, m, g, siblings)
+                        drafted = self._draft(child, parent_dir, m, g, {**earlier, **siblings})
                     elif drafted.tree in siblings:
                         drafted = replace(drafted, validation=None, remakes=siblings[drafted.tree])
                     self._record_draft(child, parent_dir, drafted)
@@ -144,9 +146,10 @@ class Proposing:
         parent_dir: Path,
         mates: tuple[Mate, ...],
         grafts: tuple[Graft, ...] = (),
-        siblings: Mapping[str, int] | None = None,
+        known: Mapping[str, int] | None = None,
     ) -> Draft:
-        """`siblings`: tree id -> node id of this generation's valid children recorded so far."""
+        """`known`: tree id -> node id of the archive members the child must not remake (those
+        of earlier generations, and, drafted again, its siblings recorded so far)."""
         node_id = child.id or 0
         self._books.busy(f"propose-{node_id}", f"proposing node {node_id} from {child.parent_id}")
         try:
@@ -167,12 +170,12 @@ class Proposing:
             self.p.ctx.trash.discard(workdir)
             workdir.mkdir(parents=True)
             rng = random.Random(f"{self.p.config.run.seed}:{node_id}")
-            known = {**self._trees(0, _first_child_id(child)), **(siblings or {})}
             with self._books.lock:
                 parent_sha = self._archive.node(child.parent_id or 0).commit_sha
             # A child with its parent's code is left to validation, which says "empty diff".
-            known.pop(self._archive.code.tree(parent_sha), None)
-            proposal, tree, twin = self._propose_new(node_id, evidence, workdir, rng, known)
+            parent_tree = self._archive.code.tree(parent_sha)
+            others = {tree: n for tree, n in (known or {}).items() if tree != parent_tree}
+            proposal, tree, twin = self._propose_new(node_id, evidence, workdir, rng, others)
             if twin is not None:
                 return Draft(node_id, proposal, None, tree=tree, remakes=twin)
             self._books.busy(f"propose-{node_id}", f"validating node {node_id}")
@@ -189,7 +192,8 @@ class Proposing:
         """Tree id -> the first node with that code, over the drafted nodes with ids in
         [low, high): earlier generations (whose drafts are all recorded, so a draft's answer
         does not depend on the order its generation drafts in), or the earlier slots of this
-        generation that an earlier daemon recorded before it stopped."""
+        generation that an earlier daemon recorded before it stopped. Read once per
+        generation."""
         with self._books.lock:
             nodes = [
                 n
