@@ -102,6 +102,9 @@ class ParentEvidence:
     prefer: tuple[str, ...] = ()
     """Proposal kinds the loop planned this child for, to be tried before any other (a slot
     planned to graft a change onto the best asks for "graft")."""
+    screen: str = ""
+    """The capability the loop planned this child to receive (the description of one of its
+    preferred kind's `screens`): that kind makes exactly that change, or none."""
 
 
 @dataclass(frozen=True)

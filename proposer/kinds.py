@@ -15,6 +15,7 @@ import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 from godelbox.proposer.base import (
     KindStats,
@@ -55,6 +56,13 @@ def thompson(
     return KindDraw(order, samples)
 
 
+@runtime_checkable
+class Screening(Protocol):
+    """A kind that names the capabilities it could add to an agent, one change each."""
+
+    def screens(self, agent_dir: Path) -> tuple[str, ...]: ...
+
+
 class KindProposer:
     """A `Proposer` over named kinds (each itself a `Proposer`). The bandit picks a kind, unless
     the loop planned the child for one (`ParentEvidence.prefer`: tried first, the draw after
@@ -85,6 +93,16 @@ class KindProposer:
         self.redraws = redraws
         """How many more times the loop may ask for a child whose code is an archive member's
         (see `godelbox.loop.proposing`): cheap for kinds that call no model."""
+
+    def screens(self, agent_dir: Path) -> tuple[tuple[str, str], ...]:
+        """(kind, description): the capabilities each kind that lists them could add to the
+        agent (`godelbox.loop.planning` tries each once on the seed)."""
+        return tuple(
+            (name, description)
+            for name, kind in self.kinds.items()
+            if isinstance(kind, Screening)
+            for description in kind.screens(agent_dir)
+        )
 
     def propose(
         self, parent: ParentEvidence, workdir: Path, rng: random.Random, on_llm_call: LLMCallSink

@@ -31,6 +31,7 @@ def parent_evidence(
     grafts: tuple[Graft, ...] = (),
     test_patches: Mapping[str, str] | None = None,
     prefer: tuple[str, ...] = (),
+    screen: str = "",
 ) -> ParentEvidence:
     """`problems` maps task ids to problem statements (from the benchmark, not the archive);
     `generation` is the child's and `first_child_id` the lowest node id of its generation, so
@@ -81,6 +82,7 @@ def parent_evidence(
         mates=mates,
         grafts=grafts,
         prefer=prefer,
+        screen=screen,
     )
 
 

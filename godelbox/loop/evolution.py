@@ -18,6 +18,7 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from godelbox import trees
 from godelbox.archive import events
@@ -96,11 +97,13 @@ class Evolution:
             tape_limit=int(self.config.llm.record_run_mb * 1024 * 1024),
         )
         self._progress = ProgressReader(self.archive, session_started=time.monotonic())
+        screens = getattr(parts.proposer, "screens", None)
         self._planner = Planner(
             self._books,
             self.config.run.seed,
             graft_best=self.config.loop.graft_best
             and int(getattr(parts.proposer, "grafts_wanted", 0)) > 0,
+            screens=screens if self.config.loop.screen_seed else None,
         )
         # Workers live as long as the daemon: no threads made and joined every generation.
         self._proposing_pool = ThreadPoolExecutor(
@@ -282,10 +285,13 @@ class Evolution:
         children = []
         for slot, parent_id in enumerate(plan.parents):
             if slot not in existing:
-                proposal: dict[str, int] = {"generation": generation, "slot": slot}
+                proposal: dict[str, Any] = {"generation": generation, "slot": slot}
                 source = plan.graft_of(slot)
                 if source is not None:
                     proposal["graft_of"] = source
+                screen = plan.screen_of(slot)
+                if screen is not None:
+                    proposal["screen"] = list(screen)
                 node_id = self._books.write(
                     self.archive.add_node,
                     parent_id=parent_id,

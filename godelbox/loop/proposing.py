@@ -164,7 +164,8 @@ class Proposing:
                 mates=mates,
                 grafts=grafts,
                 test_patches=self._test_patches,
-                prefer=("graft",) if _planned_graft(child) is not None else (),
+                prefer=_preferred(child),
+                screen=_planned_screen(child)[1],
             )
             workdir = self._draft_dir(node_id)
             self.p.ctx.trash.discard(workdir)
@@ -305,6 +306,23 @@ def _planned_graft(child: AgentNode) -> int | None:
     """The node whose change the child's slot was planned to receive (`loop.planning`)."""
     source = (child.proposal or {}).get("graft_of")
     return None if source is None else int(source)
+
+
+def _planned_screen(child: AgentNode) -> tuple[str, str]:
+    """(kind, description) of the capability the child's slot was planned to receive
+    (`loop.planning`), or two empty strings."""
+    screen = (child.proposal or {}).get("screen")
+    if not isinstance(screen, list) or len(screen) != 2:
+        return "", ""
+    return str(screen[0]), str(screen[1])
+
+
+def _preferred(child: AgentNode) -> tuple[str, ...]:
+    """The proposal kinds the child's slot was planned for: a graft, or a screen's kind."""
+    if _planned_graft(child) is not None:
+        return ("graft",)
+    kind, _ = _planned_screen(child)
+    return (kind,) if kind else ()
 
 
 def leads(parent_score: float, gain: float, best: float) -> bool:

@@ -12,8 +12,9 @@ godelbox.evaluator.builtin), so gains measured there were not written in advance
 from __future__ import annotations
 
 import ast
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from godelbox import python_ast
 from godelbox.proposer.operators.agent_source import CONFIG, AgentSource, template, templates
@@ -82,22 +83,32 @@ class AddMutator:
 
     def changes(self, agent: AgentSource) -> list[Change]:
         current = list(agent.get("MUTATORS"))
-        out = []
-        for new in templates("mutators"):
-            if new in current:
-                continue
-            for position in range(len(current) + 1):
-                order = [*current[:position], new, *current[position:]]
-                change = config_change(
-                    agent,
-                    "MUTATORS",
-                    order,
-                    f"add mutation operator {new!r} at position {position}",
-                )
-                if new not in agent.mutator_modules:
-                    change.files[f"mutators/{new}.py"] = template("mutators", new)
-                out.append(change)
-        return out
+        return [
+            self._added(agent, new, position)
+            for new in templates("mutators")
+            if new not in current
+            for position in range(len(current) + 1)
+        ]
+
+    def screens(self, agent: AgentSource) -> list[Change]:
+        """Each new operator once, last: a search ordered by operator tries the operators
+        already there first, and each operator brings its own share of the candidate budget."""
+        current = list(agent.get("MUTATORS"))
+        return [
+            self._added(agent, new, len(current))
+            for new in templates("mutators")
+            if new not in current
+        ]
+
+    def _added(self, agent: AgentSource, new: str, position: int) -> Change:
+        current = list(agent.get("MUTATORS"))
+        order = [*current[:position], new, *current[position:]]
+        change = config_change(
+            agent, "MUTATORS", order, f"add mutation operator {new!r} at position {position}"
+        )
+        if new not in agent.mutator_modules:
+            change.files[f"mutators/{new}.py"] = template("mutators", new)
+        return change
 
 
 class RemoveMutator:
@@ -217,6 +228,10 @@ class AddReproSource:
             out.append(change)
         return out
 
+    def screens(self, agent: AgentSource) -> list[Change]:
+        """Each new source once (every change appends it already)."""
+        return self.changes(agent)
+
 
 class RemoveReproSource:
     name = "remove_repro_source"
@@ -308,3 +323,26 @@ CATALOGUE: tuple[Transformation, ...] = (
     RemovePrecheck(),
 )
 """Every transformation, in the fixed order the proposer draws from (determinism)."""
+
+
+@runtime_checkable
+class Screened(Protocol):
+    """A transformation that adds a capability, and names the one change per capability that a
+    screen of it should make (`godelbox.loop.planning`: each is tried once on the seed)."""
+
+    name: str
+
+    def screens(self, agent: AgentSource) -> list[Change]: ...
+
+
+def screens(
+    agent: AgentSource, catalogue: Sequence[Transformation] = CATALOGUE
+) -> list[tuple[str, Change]]:
+    """(transformation name, change): every capability the catalogue's transformations could add
+    to the agent, once each, in catalogue order."""
+    return [
+        (t.name, change)
+        for t in catalogue
+        if isinstance(t, Screened)
+        for change in t.screens(agent)
+    ]

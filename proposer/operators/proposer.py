@@ -25,7 +25,7 @@ from godelbox.proposer.base import (
     TaskEvidence,
 )
 from godelbox.proposer.operators.agent_source import AgentSource
-from godelbox.proposer.operators.catalogue import CATALOGUE, Transformation
+from godelbox.proposer.operators.catalogue import CATALOGUE, Transformation, screens
 
 EVIDENCE_WEIGHT = 4.0
 """A transformation whose remedies cover every failed task is this much likelier (plus one)."""
@@ -127,6 +127,21 @@ def propose(
     return OperatorProposal(transformation.name, change.description, dict(change.files))
 
 
+def screened(
+    parent_dir: Path,
+    description: str,
+    tried: Iterable[str] = (),
+    catalogue: Sequence[Transformation] = CATALOGUE,
+) -> OperatorProposal:
+    """The screen `description` (one of `catalogue.screens` of the agent at `parent_dir`)."""
+    if description in tried:
+        raise ProposalError(f"the planned screen {description!r} was tried on this agent already")
+    for name, change in screens(AgentSource.read(parent_dir), catalogue):
+        if change.description == description:
+            return OperatorProposal(name, change.description, dict(change.files))
+    raise ProposalError(f"the planned screen {description!r} does not apply to this agent")
+
+
 def _weight(transformation: Transformation, evidence: Evidence) -> float:
     total = sum(evidence.failures.values())
     if not total:
@@ -159,27 +174,34 @@ class OperatorProposer:
         self.evidence = evidence
         self.kind = kind
 
+    def screens(self, agent_dir: Path) -> tuple[str, ...]:
+        """Descriptions of the capabilities this kind could add to the agent, one change each
+        (`catalogue.screens`), for the loop to try each once on the seed."""
+        agent = AgentSource.read(agent_dir)
+        return tuple(change.description for _, change in screens(agent, self.catalogue))
+
     def propose(
         self, parent: ParentEvidence, workdir: Path, rng: random.Random, on_llm_call: object
     ) -> Proposal:
-        evidence = self.evidence(parent.tasks)
-        offer = propose(
-            parent.agent_dir,
-            rng,
-            evidence,
-            parent.tried,
-            self.catalogue,
-            parent.transformation_stats,
-        )
+        if parent.screen:
+            offer = screened(parent.agent_dir, parent.screen, parent.tried, self.catalogue)
+        else:
+            offer = propose(
+                parent.agent_dir,
+                rng,
+                self.evidence(parent.tasks),
+                parent.tried,
+                self.catalogue,
+                parent.transformation_stats,
+            )
         child = workdir / "child"
         shutil.copytree(parent.agent_dir, child, ignore=shutil.ignore_patterns(".git"))
         offer.apply(child)
-        return Proposal(
-            child_dir=child,
-            kind=self.kind,
-            info={
-                "transformation": offer.transformation,
-                "description": offer.description,
-                "changed_files": sorted(offer.files),
-            },
-        )
+        info = {
+            "transformation": offer.transformation,
+            "description": offer.description,
+            "changed_files": sorted(offer.files),
+        }
+        if parent.screen:
+            info["screened"] = True
+        return Proposal(child_dir=child, kind=self.kind, info=info)

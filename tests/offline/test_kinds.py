@@ -17,6 +17,8 @@ from godelbox.archive.models import NodeStatus
 from godelbox.archive.store import Archive
 from godelbox.proposer.base import KindStats, ParentEvidence, Proposal, ProposalError
 from godelbox.proposer.kinds import KindProposer, thompson
+from godelbox.proposer.offline import offline_proposer
+from tests.offline.agent_runner import SEED
 
 
 class Fixed:
@@ -146,3 +148,17 @@ def test_migration_adds_the_column_and_fills_it_from_the_proposal(tmp_path):
         with engine.connect() as conn:
             rows = conn.execute(text("SELECT id, proposal_kind FROM agent_node ORDER BY id")).all()
         assert [tuple(r) for r in rows] == [(1, "operator"), (2, None)]
+
+
+def test_a_screen_is_made_by_the_kind_that_listed_it_and_falls_back_once_tried(tmp_path):
+    proposer = offline_proposer()
+    listed = proposer.screens(SEED)
+    assert listed and {kind for kind, _ in listed} == {"template"}
+    kind, wanted = listed[-1]
+    parent = ParentEvidence(1, SEED, 0.1, [], prefer=(kind,), screen=wanted)
+    child = proposer.propose(parent, tmp_path / "screened", random.Random(0), print)
+    assert (child.kind, child.info["description"]) == ("template", wanted)
+    tried = replace(parent, tried=(wanted,))
+    other = proposer.propose(tried, tmp_path / "again", random.Random(0), print)
+    assert other.info["description"] != wanted
+    assert other.info["bandit"]["skipped"]["template"].endswith("tried on this agent already")

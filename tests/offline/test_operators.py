@@ -12,7 +12,7 @@ import pytest
 
 from godelbox.proposer.base import KindStats, ParentEvidence, ProposalError, TaskEvidence
 from godelbox.proposer.operators import CATALOGUE, Evidence, OperatorProposer, propose
-from godelbox.proposer.operators.agent_source import AgentSource, NotARepairAgentError
+from godelbox.proposer.operators.agent_source import AgentSource, NotARepairAgentError, templates
 from godelbox.proposer.operators.catalogue import (
     AddMutator,
     AddPrecheck,
@@ -21,6 +21,7 @@ from godelbox.proposer.operators.catalogue import (
     RemoveReproSource,
     SetMaxCandidates,
     SetTopLines,
+    screens,
 )
 from tests.offline.agent_runner import SEED, self_test
 
@@ -249,3 +250,49 @@ def test_the_loop_proposer_skips_what_earlier_children_of_the_parent_tried(tmp_p
         print,
     )
     assert again.info["description"] != first.info["description"]
+
+
+def test_each_capability_is_screened_once_appended_with_its_module(tmp_path):
+    agent = AgentSource.read(SEED)
+    old = list(agent.get("MUTATORS"))
+    listed = screens(agent)
+    added = [c.description for _, c in listed]
+    assert added == [
+        f"add mutation operator {m!r} at position {len(old)}" for m in sorted(templates("mutators"))
+    ], "every mutator template once, appended, and no extractor (the seed has them all)"
+    for name, change in listed:
+        new = change.description.split("'")[1]
+        assert name == "add_mutator"
+        assert f"mutators/{new}.py" in change.files
+        child = tmp_path / new
+        shutil.copytree(SEED, child, ignore=shutil.ignore_patterns("__pycache__"))
+        write(child, change.files)
+        assert list(AgentSource.read(child).get("MUTATORS")) == [*old, new]
+    assert OperatorProposer().screens(SEED) == tuple(added)
+
+
+def test_a_screened_child_gets_exactly_its_capability_or_none(tmp_path):
+    wanted = "add mutation operator 'empty_guard' at position 2"
+    for seed in range(3):
+        child = OperatorProposer().propose(
+            ParentEvidence(1, SEED, 0.1, [], screen=wanted),
+            tmp_path / str(seed),
+            random.Random(seed),
+            print,
+        )
+        assert child.info["description"] == wanted and child.info["screened"] is True
+        assert list(AgentSource.read(child.child_dir).get("MUTATORS"))[-1] == "empty_guard"
+    with pytest.raises(ProposalError, match="tried on this agent already"):
+        OperatorProposer().propose(
+            ParentEvidence(1, SEED, 0.1, [], screen=wanted, tried=(wanted,)),
+            tmp_path / "again",
+            random.Random(0),
+            print,
+        )
+    with pytest.raises(ProposalError, match="does not apply"):
+        OperatorProposer().propose(
+            ParentEvidence(1, SEED, 0.1, [], screen="add mutation operator 'nope' at position 2"),
+            tmp_path / "unknown",
+            random.Random(0),
+            print,
+        )
