@@ -180,13 +180,16 @@ class Planner:
             generation = newest.generation + 1 if newest is not None else 1
             rng = self._archive.load_rng(SELECTION_RNG) or random.Random(self._seed)
             due = self._graft_due()
-            screen = self._screen_due(rng) if children >= 2 else None
             parents: list[int] = []
             grafts: tuple[tuple[int, int], ...] = ()
             if due is not None:
                 parents, grafts = [due[0]], ((0, due[1]),)
+            # A screen never takes the policy's last slot: the code-level kinds, drawn there,
+            # find what generalises (the operator families), and a run that screened in every
+            # generation (7bc9425) never drew them.
+            screen = self._screen_due(rng) if children - len(parents) >= 2 else None
             drawn = children - len(parents) - (screen is not None)
-            parents += self._archive.select_parents(rng, drawn) if drawn else []
+            parents += self._archive.select_parents(rng, drawn)
             screens: tuple[tuple[int, str, str], ...] = ()
             if screen is not None:
                 seed, kind, description = screen

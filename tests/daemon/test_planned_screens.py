@@ -98,18 +98,23 @@ def test_no_screen_with_one_child_or_for_a_capability_the_seed_already_received(
     assert Planner(books, seed=5).plan(children=2).screens == (), "screens off"
 
 
-def test_a_graft_and_a_screen_share_a_generation(
+def test_a_screen_never_takes_the_policys_last_slot(
     archive: Archive, books: Bookkeeper, tmp_path: Path
 ) -> None:
     seed = add(archive, tmp_path, None, 0.2)
     best = add(archive, tmp_path, seed, 0.4, A=2)
     found = add(archive, tmp_path, seed, 0.3, B=2)
+    other = add(archive, tmp_path, seed, 0.25, C=2)
 
-    plan = Planner(books, seed=5, graft_best=True, screens=Listing()).plan(children=2)
-
-    assert plan.parents == (best, seed)
-    assert plan.grafts == ((0, found),)
-    assert plan.screen_of(1) is not None and plan.screen_of(0) is None
+    planner = Planner(books, seed=5, graft_best=True, screens=Listing())
+    two = planner.plan(children=2)
+    assert two.grafts == ((0, found),) and two.screens == (), (
+        "with a graft planned, the one slot left is the policy's"
+    )
+    three = planner.plan(children=3)
+    assert three.parents[0] == best and three.grafts == ((0, other),)
+    assert three.parents[2] == seed and three.screen_of(2) is not None
+    assert three.screen_of(1) is None, "the policy draws the middle slot"
 
 
 def test_a_screened_slot_asks_its_kind_for_exactly_that_capability(
