@@ -19,10 +19,10 @@ operator it has a template for), each once, in an order drawn from the selection
 was tried. Why: planned grafts carry every change that paid onto the best, but only changes the
 bandit happened to draw, and in a 30-minute run it drew the template kind for 5 of 22 children,
 two of them removals (the run at c75a36d); no seed-0 run ever added `argument_swap`, which alone
-lifts the seed from 15/63 to 18/63 on the evolution split. The seed is also the cheapest agent
-to evaluate (115 s of task time there, against 245 s to 330 s for that run's last children), so
-a screen costs about a minute, and a capability that pays on it is grafted onto the best by the
-next plan.
+lifts the seed from 15/63 to 18/63 on the evolution split. The seed is also among the cheapest
+agents to evaluate (a screen cost 116 s to 233 s of task time in the run at 7bc9425, that run's
+best 349 s), and a capability that pays on it is grafted onto the best by a later plan. A screen
+never takes the policy's last slot (see `Planner.plan`).
 """
 
 from __future__ import annotations
