@@ -352,7 +352,7 @@ class LoopSection(_Section):
         True,
         description="Give a generation's last slot to the seed, to receive one capability the "
         "proposer could add to it, each once (with two or more children per generation and a "
-        "proposer that lists capabilities: the offline template kind).",
+        "proposer that lists capabilities: the offline template and grammar kinds).",
     )
     proposal_workers: int = Field(1, ge=1, description="Proposals made at once.")
     eval_workers: int = Field(1, ge=1, description="Children evaluated at once.")

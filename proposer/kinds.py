@@ -115,8 +115,10 @@ class KindProposer:
             # A kind that had nothing to offer may have left files: the next gets its own dir.
             kind_dir = workdir / name if skipped else workdir
             kind_dir.mkdir(parents=True, exist_ok=True)
+            # A planned screen is the preferred kind's change: the others draw as usual.
+            given = parent if name in preferred else replace(parent, screen="")
             try:
-                proposal = self.kinds[name].propose(parent, kind_dir, rng, on_llm_call)
+                proposal = self.kinds[name].propose(given, kind_dir, rng, on_llm_call)
             except ProposalError as err:
                 skipped[name] = str(err)
                 continue

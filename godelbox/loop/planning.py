@@ -14,8 +14,9 @@ proposer's bandit lands only on the parent the policy happened to draw; a planne
 every change that paid with the leader as soon as it is found.
 
 A planned screen gives a generation's last slot to the seed, to receive one capability the
-proposer could add to it (`Proposer.screens`: for the offline template kind, each mutation
-operator it has a template for), each once, in an order drawn from the selection RNG, until each
+proposer could add to it (`Proposer.screens`: for the offline mode, each mutation operator the
+template kind has a template for, and each operator family the grammar kind could add whole),
+each once, in an order drawn from the selection RNG, until each
 was tried. Why: planned grafts carry every change that paid onto the best, but only changes the
 bandit happened to draw, and in a 30-minute run it drew the template kind for 5 of 22 children,
 two of them removals (the run at c75a36d); no seed-0 run ever added `argument_swap`, which alone

@@ -13,6 +13,7 @@ from __future__ import annotations
 import random
 import shutil
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from godelbox.proposer.base import LLMCallSink, ParentEvidence, Proposal, ProposalError
@@ -39,6 +40,9 @@ LISTERS: dict[str, Lister] = {
     graft.KIND: lambda agent, parent, _rng: graft.candidates(agent, parent.grafts, parent.tried),
 }
 """Every code-level kind by name."""
+SCREENED: dict[str, tuple[str, ...]] = {grammar.KIND: ("new_family",)}
+"""The transformations whose changes each kind lists as screens (`screens`): those that add a
+capability, every swap of a whole operator family, rather than retune one."""
 
 
 class CodeProposer:
@@ -47,10 +51,23 @@ class CodeProposer:
             raise ValueError(f"unknown code-level kind {kind!r}; known: {', '.join(LISTERS)}")
         self.kind = kind
 
+    def screens(self, agent_dir: Path) -> tuple[str, ...]:
+        """Descriptions of the capabilities this kind could add to the agent (its `SCREENED`
+        transformations' changes), for the loop to try each once on the seed."""
+        wanted = SCREENED.get(self.kind, ())
+        if not wanted:
+            return ()
+        agent = AgentCode.read(agent_dir)
+        evidence = ParentEvidence(0, agent_dir, None, [])
+        listed = LISTERS[self.kind](agent, evidence, random.Random(0))
+        return tuple(c.description for c in listed if c.transformation in wanted)
+
     def propose(
         self, parent: ParentEvidence, workdir: Path, rng: random.Random, on_llm_call: LLMCallSink
     ) -> Proposal:
         agent = AgentCode.read(parent.agent_dir)
+        if parent.screen:
+            return self._screened(agent, parent, workdir)
         tried = set(parent.tried)
         listed = [c for c in LISTERS[self.kind](agent, parent, rng) if c.description not in tried]
         by_transformation: dict[str, list[Candidate]] = {}
@@ -71,6 +88,19 @@ class CodeProposer:
             f"the {self.kind} kind has no applicable change to node {parent.node_id}'s agent "
             f"({len(listed)} listed, none built)"
         )
+
+    def _screened(self, agent: AgentCode, parent: ParentEvidence, workdir: Path) -> Proposal:
+        """The change the loop planned (`ParentEvidence.screen`), or a `ProposalError`."""
+        if parent.screen in parent.tried:
+            raise ProposalError(f"the planned screen {parent.screen!r} was tried on this agent")
+        for candidate in LISTERS[self.kind](agent, parent, random.Random(0)):
+            if candidate.description == parent.screen:
+                files = candidate.make()
+                if not files:
+                    break
+                proposal = self._child(parent.agent_dir, workdir, candidate, files)
+                return replace(proposal, info={**proposal.info, "screened": True})
+        raise ProposalError(f"the planned screen {parent.screen!r} does not apply to this agent")
 
     def _child(
         self, parent_dir: Path, workdir: Path, candidate: Candidate, files: dict[str, str]

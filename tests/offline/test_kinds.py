@@ -153,8 +153,8 @@ def test_migration_adds_the_column_and_fills_it_from_the_proposal(tmp_path):
 def test_a_screen_is_made_by_the_kind_that_listed_it_and_falls_back_once_tried(tmp_path):
     proposer = offline_proposer()
     listed = proposer.screens(SEED)
-    assert listed and {kind for kind, _ in listed} == {"template"}
-    kind, wanted = listed[-1]
+    assert {kind for kind, _ in listed} == {"template", "grammar"}
+    kind, wanted = next(screen for screen in listed if screen[0] == "template")
     parent = ParentEvidence(1, SEED, 0.1, [], prefer=(kind,), screen=wanted)
     child = proposer.propose(parent, tmp_path / "screened", random.Random(0), print)
     assert (child.kind, child.info["description"]) == ("template", wanted)
@@ -162,3 +162,23 @@ def test_a_screen_is_made_by_the_kind_that_listed_it_and_falls_back_once_tried(t
     other = proposer.propose(tried, tmp_path / "again", random.Random(0), print)
     assert other.info["description"] != wanted
     assert other.info["bandit"]["skipped"]["template"].endswith("tried on this agent already")
+
+
+def test_the_grammar_kind_screens_each_missing_operator_family(tmp_path):
+    proposer = offline_proposer()
+    families = [d for k, d in proposer.screens(SEED) if k == "grammar"]
+    assert [d.split(" family")[0].rsplit(" ", 1)[1] for d in families] == [
+        "operator",
+        "boolop",
+        "unaryop",
+    ], "the families the seed's SWAPS lacks (it has the comparisons), nothing else"
+    wanted = families[1]
+    parent = ParentEvidence(1, SEED, 0.1, [], prefer=("grammar",), screen=wanted)
+    child = proposer.propose(parent, tmp_path / "boolop", random.Random(0), print)
+    assert (child.kind, child.info["description"]) == ("grammar", wanted)
+    assert child.info["screened"] is True and child.info["transformation"] == "new_family"
+    swaps = (child.child_dir / "mutators" / "operator_swap.py").read_text()
+    assert '"And": ["Or"]' in swaps and '"Or": ["And"]' in swaps
+    once = replace(parent, tried=(wanted,))
+    other = proposer.propose(once, tmp_path / "again", random.Random(0), print)
+    assert other.info.get("screened") is None, "the next kind draws as usual, not the screen"
