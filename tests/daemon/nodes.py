@@ -3,10 +3,17 @@ evaluation). The archive and bookkeeper fixtures are in conftest.py."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 from godelbox.archive.models import NodeStatus
 from godelbox.archive.store import Archive
+from godelbox.config import Config
+from godelbox.loop.bookkeeping import Bookkeeper
+from godelbox.loop.proposing import Proposing
+from godelbox.trash import Trash
 
 
 def agent(tmp_path: Path, name: str, **values: int) -> Path:
@@ -37,3 +44,18 @@ def add(
     node = archive.add_node(parent_id=parent, commit_sha=sha, agent_kind="toy", proposal=proposal)
     archive.set_status(node, NodeStatus.EVALUATED, score=score)
     return node
+
+
+def proposing(
+    books: Bookkeeper, proposer: object, scratch: Path, pool: ThreadPoolExecutor, **parts: Any
+) -> Proposing:
+    """The proposing phase over stand-in loop parts: the bookkeeper's archive, `proposer`, the
+    default config and a trash, plus whatever `parts` a test needs (validate, reporter)."""
+    loop = SimpleNamespace(
+        archive=books.archive,
+        proposer=proposer,
+        config=Config(),
+        ctx=SimpleNamespace(trash=Trash()),
+        **parts,
+    )
+    return Proposing(loop, books, scratch, pool, {}, {})  # type: ignore[arg-type]

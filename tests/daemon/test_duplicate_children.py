@@ -14,13 +14,10 @@ import pytest
 
 from godelbox.archive.models import AgentNode, NodeStatus
 from godelbox.archive.store import Archive
-from godelbox.config import Config
 from godelbox.loop.bookkeeping import Bookkeeper
 from godelbox.loop.display import JsonReporter
-from godelbox.loop.proposing import Proposing
 from godelbox.proposer.base import Proposal, ProposalError
-from godelbox.trash import Trash
-from tests.daemon.nodes import add, agent
+from tests.daemon.nodes import add, agent, proposing
 
 VALID = SimpleNamespace(
     ok=True, reason="valid", diff_stats=SimpleNamespace(files=1, insertions=1, deletions=1)
@@ -62,18 +59,17 @@ def generation(
         for slot in slots
     ]
     validated: list[Proposal] = []
-    parts = SimpleNamespace(
-        archive=archive,
-        proposer=proposer,
-        config=Config(),
-        ctx=SimpleNamespace(trash=Trash()),
-        validate=lambda parent_dir, proposal: validated.append(proposal) or VALID,
-        reporter=JsonReporter(io.StringIO()),
-    )
     for session in sessions:
         with ThreadPoolExecutor(2) as pool:
-            proposing = Proposing(parts, books, tmp_path / "scratch", pool, {}, {})  # type: ignore[arg-type]
-            proposing.run([archive.node(ids[slot]) for slot in session])
+            phase = proposing(
+                books,
+                proposer,
+                tmp_path / "scratch",
+                pool,
+                validate=lambda parent_dir, proposal: validated.append(proposal) or VALID,
+                reporter=JsonReporter(io.StringIO()),
+            )
+            phase.run([archive.node(ids[slot]) for slot in session])
     return [archive.node(i) for i in ids], validated
 
 

@@ -7,17 +7,13 @@ from __future__ import annotations
 import contextlib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from types import SimpleNamespace
 
 from godelbox.archive.models import Outcome
 from godelbox.archive.store import Archive
-from godelbox.config import Config
 from godelbox.loop.bookkeeping import Bookkeeper
 from godelbox.loop.planning import Planner
-from godelbox.loop.proposing import Proposing
 from godelbox.proposer.base import ParentEvidence, ProposalError
-from godelbox.trash import Trash
-from tests.daemon.nodes import add
+from tests.daemon.nodes import add, proposing
 
 
 class Recorder:
@@ -134,19 +130,13 @@ def test_a_planned_slot_gets_exactly_its_change_and_asks_for_the_graft_kind(
     )
     drawn = archive.add_node(parent_id=small, commit_sha="", proposal={"generation": 1, "slot": 1})
     recorder = Recorder()
-    parts = SimpleNamespace(
-        archive=archive,
-        proposer=recorder,
-        config=Config(),
-        ctx=SimpleNamespace(trash=Trash()),
-    )
     with ThreadPoolExecutor(1) as pool:
-        proposing = Proposing(parts, books, tmp_path / "scratch", pool, {}, {})  # type: ignore[arg-type]
+        phase = proposing(books, recorder, tmp_path / "scratch", pool)
         with contextlib.ExitStack() as held:
             for child in (archive.node(planned), archive.node(drawn)):
                 parent_dir = held.enter_context(books.checkout(child.parent_id or 0))
-                grafts = proposing._grafts(child, held)
-                draft = proposing._draft(child, parent_dir, (), grafts)
+                grafts = phase._grafts(child, held)
+                draft = phase._draft(child, parent_dir, (), grafts)
                 assert draft.error == "ProposalError: recorded"
             on_best, on_other = recorder.seen
             assert plan.grafts == ((0, large),)

@@ -8,7 +8,6 @@ import contextlib
 import io
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from types import SimpleNamespace
 
 from godelbox.archive.models import NodeStatus
 from godelbox.archive.store import Archive
@@ -16,10 +15,9 @@ from godelbox.config import Config, dump_toml
 from godelbox.loop.bookkeeping import Bookkeeper
 from godelbox.loop.display import JsonReporter
 from godelbox.loop.planning import GenerationPlan, Planner
-from godelbox.loop.proposing import Proposing
 from godelbox.loop.stopping import StopRequest
 from godelbox.trash import Trash
-from tests.daemon.nodes import add
+from tests.daemon.nodes import add, proposing
 from tests.daemon.test_planned_grafts import Recorder
 
 CAPABILITIES = (("template", "add X"), ("template", "add Y"), ("template", "add Z"))
@@ -128,18 +126,12 @@ def test_a_screened_slot_asks_its_kind_for_exactly_that_capability(
     )
     drawn = archive.add_node(parent_id=seed, commit_sha="", proposal={"generation": 1, "slot": 0})
     recorder = Recorder()
-    parts = SimpleNamespace(
-        archive=archive,
-        proposer=recorder,
-        config=Config(),
-        ctx=SimpleNamespace(trash=Trash()),
-    )
     with ThreadPoolExecutor(1) as pool:
-        proposing = Proposing(parts, books, tmp_path / "scratch", pool, {}, {})  # type: ignore[arg-type]
+        phase = proposing(books, recorder, tmp_path / "scratch", pool)
         with contextlib.ExitStack() as held:
             for child in (archive.node(screened), archive.node(drawn)):
                 parent_dir = held.enter_context(books.checkout(child.parent_id or 0))
-                draft = proposing._draft(child, parent_dir, ())
+                draft = phase._draft(child, parent_dir, ())
                 assert draft.error == "ProposalError: recorded"
     on_screen, on_drawn = recorder.seen
     assert (on_screen.screen, on_screen.prefer) == ("add Z", ("template",))
