@@ -348,11 +348,12 @@ class LoopSection(_Section):
         "its parent on another branch (each change once per line of descent; only with a proposer "
         "that grafts).",
     )
-    screen_seed: bool = Field(
+    screen_best: bool = Field(
         True,
-        description="Give a generation's last slot to the seed, to receive one capability the "
-        "proposer could add to it, each once (with two or more children per generation and a "
-        "proposer that lists capabilities: the offline template and grammar kinds).",
+        description="Give a generation's last slot to the best, to receive one capability the "
+        "proposer could add to it, each capability once (with two or more children per "
+        "generation and a proposer that lists capabilities: the offline template and grammar "
+        "kinds).",
     )
     proposal_workers: int = Field(1, ge=1, description="Proposals made at once.")
     eval_workers: int = Field(1, ge=1, description="Children evaluated at once.")

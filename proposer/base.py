@@ -132,8 +132,8 @@ class Proposer(Protocol):
     """Makes children. A proposer may also declare what the loop should prepare for it:
     `mates_wanted` and `grafts_wanted` (archive members checked out into the evidence),
     `redraws` (it may be asked again for a child that remakes a member), and `screens(agent_dir)`
-    ((kind, description) of each capability it could add to the agent: the loop plans each
-    once on the seed, `godelbox.loop.planning`)."""
+    ((kind, description) of each capability it could add to the agent, described the same for
+    every agent that lacks it: the loop plans each once, on the best, `godelbox.loop.planning`)."""
 
     def propose(
         self,

@@ -96,7 +96,7 @@ class KindProposer:
 
     def screens(self, agent_dir: Path) -> tuple[tuple[str, str], ...]:
         """(kind, description): the capabilities each kind that lists them could add to the
-        agent (`godelbox.loop.planning` tries each once on the seed)."""
+        agent (`godelbox.loop.planning` tries each once, on the best)."""
         return tuple(
             (name, description)
             for name, kind in self.kinds.items()

@@ -103,7 +103,7 @@ class Evolution:
             self.config.run.seed,
             graft_best=self.config.loop.graft_best
             and int(getattr(parts.proposer, "grafts_wanted", 0)) > 0,
-            screens=screens if self.config.loop.screen_seed else None,
+            screens=screens if self.config.loop.screen_best else None,
         )
         # Workers live as long as the daemon: no threads made and joined every generation.
         self._proposing_pool = ThreadPoolExecutor(

@@ -13,17 +13,19 @@ finds a few changes that pay, usually on different branches, and a graft drawn b
 proposer's bandit lands only on the parent the policy happened to draw; a planned graft joins
 every change that paid with the leader as soon as it is found.
 
-A planned screen gives a generation's last slot to the seed, to receive one capability the
+A planned screen gives a generation's last slot to the best, to receive one capability the
 proposer could add to it (`Proposer.screens`: for the offline mode, each mutation operator the
 template kind has a template for, and each operator family the grammar kind could add whole),
-each once, in an order drawn from the selection RNG, until each
-was tried. Why: planned grafts carry every change that paid onto the best, but only changes the
-bandit happened to draw, and in a 30-minute run it drew the template kind for 5 of 22 children,
-two of them removals (the run at c75a36d); no seed-0 run ever added `argument_swap`, which alone
-lifts the seed from 15/63 to 18/63 on the evolution split. The seed is also among the cheapest
-agents to evaluate (a screen cost 116 s to 233 s of task time in the run at 7bc9425, that run's
-best 349 s), and a capability that pays on it is grafted onto the best by a later plan. A screen
-never takes the policy's last slot (see `Planner.plan`).
+each capability once, in an order drawn from the selection RNG, until each was tried. Why:
+planned grafts carry every change that paid onto the best, but only changes the bandit happened
+to draw, and in a 30-minute run it drew the template kind for 5 of 22 children, two of them
+removals (the run at c75a36d); no seed-0 run ever added `argument_swap`, which alone lifts the
+seed from 15/63 to 18/63 on the evolution split. The screen goes to the best, not the seed: a
+capability screened on the seed needs a second evaluation, a graft onto the best, before the
+best holds it, and in the run at cc3a5e7 five of 23 children were such grafts while the budget
+ran out with two capabilities never screened. A capability is named by its description, so
+each kind describes its screens the same way for every agent. A screen never takes the
+policy's last slot (see `Planner.plan`).
 """
 
 from __future__ import annotations
@@ -85,7 +87,7 @@ class GenerationPlan:
     difference between the node and its parent), grafted onto the slot's parent."""
     screens: tuple[tuple[int, str, str], ...] = ()
     """(slot, kind, description): that slot's child is planned to receive the capability the
-    proposal kind describes so (one of its `screens` of the slot's parent, the seed)."""
+    proposal kind describes so (one of its `screens` of the slot's parent, the best)."""
 
     def payload(self) -> dict[str, Any]:
         """The `generation.planned` event's payload (see `archive.events`)."""
@@ -146,8 +148,9 @@ class Planner:
         """(target, source) of every graft planned so far, by any session."""
         self._screens = screens
         """What capabilities the proposer could add to an agent; None: no screens are planned."""
-        self._offered: list[tuple[str, str]] | None = None
-        """The seed's screens, read once per session (the seed's code never changes)."""
+        self._offered: dict[int, tuple[tuple[str, str], ...]] = {}
+        """The screens of each node that was the best, read once per session (a node's code
+        never changes)."""
         self._screened: set[str] = set()
         """Descriptions of every screen planned so far, by any session."""
         self._seq = 0
@@ -193,9 +196,9 @@ class Planner:
             parents += self._archive.select_parents(rng, drawn)
             screens: tuple[tuple[int, str, str], ...] = ()
             if screen is not None:
-                seed, kind, description = screen
+                target, kind, description = screen
                 screens = ((len(parents), kind, description),)
-                parents.append(seed)
+                parents.append(target)
             plan = GenerationPlan(generation, tuple(parents), RngState.of(rng), grafts, screens)
             self._archive.append_event(events.GENERATION_PLANNED, None, plan.payload())
             self._archive.save_rng(SELECTION_RNG, rng)
@@ -226,28 +229,29 @@ class Planner:
         return None
 
     def _screen_due(self, rng: random.Random) -> tuple[int, str, str] | None:
-        """(seed, kind, description): a capability the proposer could add to the seed (the
-        first node, once evaluated) that no plan gave it yet and no child of it received,
-        drawn with the selection RNG; None when every one was (or screens are off)."""
+        """(best, kind, description): a capability the proposer could add to the best that no
+        plan gave any node yet and no child of the best received, drawn with the selection RNG;
+        None when there is none (or screens are off)."""
         if self._screens is None:
             return None
-        roots = [n for n in self._archive.nodes() if n.parent_id is None and n.score is not None]
-        if not roots:
+        best = self._archive.best_node()
+        if best is None or best.id is None:
             return None
-        seed = min(n.id or 0 for n in roots)
-        if self._offered is None:
-            with self._books.checkout(seed) as agent_dir:
-                self._offered = list(self._screens(agent_dir))
+        if best.id not in self._offered:
+            with self._books.checkout(best.id) as agent_dir:
+                self._offered[best.id] = tuple(self._screens(agent_dir))
         made = {
             str(child.proposal.get("description"))
-            for child in map(self._archive.node, self._archive.graph().children(seed))
+            for child in map(self._archive.node, self._archive.graph().children(best.id))
             if child.proposal
         }
-        left = [s for s in self._offered if s[1] not in self._screened and s[1] not in made]
+        left = [
+            s for s in self._offered[best.id] if s[1] not in self._screened and s[1] not in made
+        ]
         if not left:
             return None
         kind, description = rng.choice(left)
-        return seed, kind, description
+        return best.id, kind, description
 
     def _lands(self, best: int, source: AgentNode) -> bool:
         """Whether the source's change merges into the best's code and changes it. Why: in the

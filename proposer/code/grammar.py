@@ -172,9 +172,11 @@ def _new_families(module: Module, table: Table, seen: dict[str, float]) -> Itera
         missing = [c.__name__ for c in base.__subclasses__() if c.__name__ not in table.entries]
         if not missing:
             continue
+        # The same words whichever classes are missing: a screen names the family
+        # (`godelbox.loop.planning`), and the diff shows the classes.
         description = (
-            f"{module.path}: {table.name} gains the {base.__name__} family: "
-            f"{', '.join(missing)} -> all their siblings"
+            f"{module.path}: {table.name} gains the {base.__name__} family: every class it "
+            "lacks -> all their siblings"
         )
 
         def make(missing: list[str] = missing) -> dict[str, str] | None:

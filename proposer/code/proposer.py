@@ -53,7 +53,7 @@ class CodeProposer:
 
     def screens(self, agent_dir: Path) -> tuple[str, ...]:
         """Descriptions of the capabilities this kind could add to the agent (its `SCREENED`
-        transformations' changes), for the loop to try each once on the seed."""
+        transformations' changes), for the loop to try each once on the best."""
         wanted = SCREENED.get(self.kind, ())
         if not wanted:
             return ()

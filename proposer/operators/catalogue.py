@@ -92,20 +92,21 @@ class AddMutator:
 
     def screens(self, agent: AgentSource) -> list[Change]:
         """Each new operator once, last: a search ordered by operator tries the operators
-        already there first, and each operator brings its own share of the candidate budget."""
+        already there first, and each operator brings its own share of the candidate budget.
+        Described without its position, so the screen names the same capability on every
+        agent (`godelbox.loop.planning`)."""
         current = list(agent.get("MUTATORS"))
         return [
-            self._added(agent, new, len(current))
+            self._added(agent, new, len(current), f"add mutation operator {new!r} last")
             for new in templates("mutators")
             if new not in current
         ]
 
-    def _added(self, agent: AgentSource, new: str, position: int) -> Change:
+    def _added(self, agent: AgentSource, new: str, position: int, description: str = "") -> Change:
         current = list(agent.get("MUTATORS"))
         order = [*current[:position], new, *current[position:]]
-        change = config_change(
-            agent, "MUTATORS", order, f"add mutation operator {new!r} at position {position}"
-        )
+        described = description or f"add mutation operator {new!r} at position {position}"
+        change = config_change(agent, "MUTATORS", order, described)
         if new not in agent.mutator_modules:
             change.files[f"mutators/{new}.py"] = template("mutators", new)
         return change

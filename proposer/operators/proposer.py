@@ -176,7 +176,7 @@ class OperatorProposer:
 
     def screens(self, agent_dir: Path) -> tuple[str, ...]:
         """Descriptions of the capabilities this kind could add to the agent, one change each
-        (`catalogue.screens`), for the loop to try each once on the seed."""
+        (`catalogue.screens`), for the loop to try each once on the best."""
         agent = AgentSource.read(agent_dir)
         return tuple(change.description for _, change in screens(agent, self.catalogue))
 

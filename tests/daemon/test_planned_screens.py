@@ -1,6 +1,6 @@
-"""Planned screens: while the proposer lists capabilities it could add to the seed, a
-generation's last slot goes to the seed to receive one of them, each once, and the child's
-proposal asks for exactly that change from the kind that listed it."""
+"""Planned screens: while the proposer lists capabilities it could add to the best, a
+generation's last slot goes to the best to receive one of them, each capability once, and the
+child's proposal asks for exactly that change from the kind that listed it."""
 
 from __future__ import annotations
 
@@ -34,25 +34,30 @@ class Listing:
         return CAPABILITIES
 
 
-def test_each_capability_goes_to_the_seed_once_in_the_last_slot(
+def test_each_capability_goes_to_the_best_once_in_the_last_slot(
     archive: Archive, books: Bookkeeper, tmp_path: Path
 ) -> None:
     seed = add(archive, tmp_path, None, 0.2)
-    other = add(archive, tmp_path, seed, 0.3, A=2)
+    best = add(archive, tmp_path, seed, 0.3, A=2)
     listing = Listing()
     planner = Planner(books, seed=5, screens=listing)
 
-    plans = [planner.plan(children=3) for _ in range(3)]
+    plans = [planner.plan(children=3) for _ in range(2)]
     for plan in plans:
-        assert len(plan.parents) == 3 and plan.parents[2] == seed
+        assert len(plan.parents) == 3 and plan.parents[2] == best
         assert [slot for slot, _, _ in plan.screens] == [2]
         assert plan.screen_of(2) is not None and plan.screen_of(0) is None
-    assert sorted(plan.screens[0][2] for plan in plans) == ["add X", "add Y", "add Z"]
-    assert listing.read == ["A = 1\nB = 1\nC = 1\n"], "the seed's code, read once"
+    assert listing.read == ["A = 2\nB = 1\nC = 1\n"], "the best's code, read once"
+
+    newer = add(archive, tmp_path, best, 0.4, A=3)
+    last = planner.plan(children=3)
+    assert last.parents[2] == newer, "the screen follows the best"
+    assert listing.read[1:] == ["A = 3\nB = 1\nC = 1\n"], "the new best's code, read once"
+    screened = sorted(plan.screens[0][2] for plan in [*plans, last])
+    assert screened == ["add X", "add Y", "add Z"], "no capability twice, whichever the best"
 
     after = planner.plan(children=3)
     assert after.screens == (), "every capability was planned once"
-    assert other in after.parents or seed in after.parents
     assert Planner(books, seed=5, screens=Listing()).plan(children=3).screens == (), (
         "a later daemon reads the screens already planned from the event log"
     )
@@ -77,21 +82,21 @@ def test_the_screens_order_is_drawn_from_the_seeded_stream(tmp_path: Path) -> No
     assert order(3, "-again") == orders[3], "the same seed, the same order"
 
 
-def test_no_screen_with_one_child_or_for_a_capability_the_seed_already_received(
+def test_no_screen_with_one_child_or_for_a_capability_the_best_already_received(
     archive: Archive, books: Bookkeeper, tmp_path: Path
 ) -> None:
     seed = add(archive, tmp_path, None, 0.2)
     drawn = archive.add_node(
         parent_id=seed, commit_sha="", proposal={"kind": "template", "description": "add Y"}
     )
-    archive.set_status(drawn, NodeStatus.EVALUATED, score=0.2)
+    archive.set_status(drawn, NodeStatus.EVALUATED, score=0.1)
 
     assert Planner(books, seed=5, screens=Listing()).plan(children=1).screens == (), (
         "a single slot is the policy's: a screen would take every generation"
     )
     planner = Planner(books, seed=5, screens=Listing())
     planned = {planner.plan(children=2).screens[0][2] for _ in range(2)}
-    assert planned == {"add X", "add Z"}, "the bandit gave the seed Y already"
+    assert planned == {"add X", "add Z"}, "the bandit gave the best Y already"
     assert planner.plan(children=2).screens == ()
     assert Planner(books, seed=5).plan(children=2).screens == (), "screens off"
 
@@ -111,7 +116,7 @@ def test_a_screen_never_takes_the_policys_last_slot(
     )
     three = planner.plan(children=3)
     assert three.parents[0] == best and three.grafts == ((0, other),)
-    assert three.parents[2] == seed and three.screen_of(2) is not None
+    assert three.parents[2] == best and three.screen_of(2) is not None
     assert three.screen_of(1) is None, "the policy draws the middle slot"
 
 

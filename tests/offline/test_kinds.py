@@ -5,6 +5,7 @@ migration)."""
 from __future__ import annotations
 
 import random
+import shutil
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
@@ -16,6 +17,8 @@ from godelbox.archive.db import MIGRATIONS, migrate
 from godelbox.archive.models import NodeStatus
 from godelbox.archive.store import Archive
 from godelbox.proposer.base import KindStats, ParentEvidence, Proposal, ProposalError
+from godelbox.proposer.code import grammar
+from godelbox.proposer.code.source import AgentCode
 from godelbox.proposer.kinds import KindProposer, thompson
 from godelbox.proposer.offline import offline_proposer
 from tests.offline.agent_runner import SEED
@@ -182,3 +185,30 @@ def test_the_grammar_kind_screens_each_missing_operator_family(tmp_path):
     once = replace(parent, tried=(wanted,))
     other = proposer.propose(once, tmp_path / "again", random.Random(0), print)
     assert other.info.get("screened") is None, "the next kind draws as usual, not the screen"
+
+
+def test_a_capability_is_described_the_same_on_every_agent_that_lacks_it(tmp_path):
+    """The loop screens each capability once, on whichever agent is the best, and knows it by
+    its description: an agent that holds another operator, or part of a family, must list what
+    it still lacks in the same words as the seed."""
+    proposer = offline_proposer()
+    offered = proposer.screens(SEED)
+    mutator = next(d for k, d in offered if k == "template")
+    with_mutator = proposer.propose(
+        ParentEvidence(1, SEED, 0.1, [], prefer=("template",), screen=mutator),
+        tmp_path / "mutator",
+        random.Random(0),
+        print,
+    )
+    assert proposer.screens(with_mutator.child_dir) == tuple(s for s in offered if s[1] != mutator)
+
+    entry = next(
+        c
+        for c in grammar.candidates(AgentCode.read(SEED), [])
+        if c.transformation == "new_entry" and " And -> " in c.description
+    )
+    half = tmp_path / "half"
+    shutil.copytree(SEED, half, ignore=shutil.ignore_patterns("__pycache__"))
+    for rel, source in (entry.make() or {}).items():
+        (half / rel).write_text(source)
+    assert proposer.screens(half) == offered, "the boolop family, half there, is the same"
