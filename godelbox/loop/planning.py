@@ -183,15 +183,20 @@ class Planner:
             newest, _ = self._read()
             generation = newest.generation + 1 if newest is not None else 1
             rng = self._archive.load_rng(SELECTION_RNG) or random.Random(self._seed)
-            due = self._graft_due()
+            # A screen never takes the policy's last slot: the code-level kinds, drawn there,
+            # find what generalises (the operator families), and a run that screened in every
+            # generation (7bc9425) never drew them. With one slot besides the policy's, a due
+            # screen goes before a due graft: each capability is screened once, so screens end,
+            # while grafts come with every change that pays; in the run at 4b9a834 the grafts
+            # held back the last screens (five of six screens beat their parent, one of three
+            # grafts), and the one that paid most was screened in the generation in flight
+            # when the budget ran out.
+            screen = self._screen_due(rng) if children >= 2 else None
+            due = self._graft_due() if screen is None or children >= 3 else None
             parents: list[int] = []
             grafts: tuple[tuple[int, int], ...] = ()
             if due is not None:
                 parents, grafts = [due[0]], ((0, due[1]),)
-            # A screen never takes the policy's last slot: the code-level kinds, drawn there,
-            # find what generalises (the operator families), and a run that screened in every
-            # generation (7bc9425) never drew them.
-            screen = self._screen_due(rng) if children - len(parents) >= 2 else None
             drawn = children - len(parents) - (screen is not None)
             parents += self._archive.select_parents(rng, drawn)
             screens: tuple[tuple[int, str, str], ...] = ()
