@@ -101,7 +101,7 @@ def test_no_screen_with_one_child_or_for_a_capability_the_best_already_received(
     assert Planner(books, seed=5).plan(children=2).screens == (), "screens off"
 
 
-def test_a_screen_never_takes_the_policys_last_slot(
+def test_a_screen_never_takes_the_policys_last_slot_and_goes_before_a_graft(
     archive: Archive, books: Bookkeeper, tmp_path: Path
 ) -> None:
     seed = add(archive, tmp_path, None, 0.2)
@@ -111,13 +111,18 @@ def test_a_screen_never_takes_the_policys_last_slot(
 
     planner = Planner(books, seed=5, graft_best=True, screens=Listing())
     two = planner.plan(children=2)
-    assert two.grafts == ((0, found),) and two.screens == (), (
-        "with a graft planned, the one slot left is the policy's"
+    assert two.grafts == () and two.parents[1] == best and two.screen_of(1) is not None, (
+        "one slot besides the policy's: the screen goes first, the graft waits"
     )
+    assert two.screen_of(0) is None, "the policy draws the first slot"
     three = planner.plan(children=3)
-    assert three.parents[0] == best and three.grafts == ((0, other),)
+    assert three.parents[0] == best and three.grafts == ((0, found),)
     assert three.parents[2] == best and three.screen_of(2) is not None
     assert three.screen_of(1) is None, "the policy draws the middle slot"
+
+    last = planner.plan(children=2)
+    assert last.screens != () and last.grafts == ()
+    assert planner.plan(children=2).grafts == ((0, other),), "every screen planned: grafts"
 
 
 def test_a_screened_slot_asks_its_kind_for_exactly_that_capability(
