@@ -191,8 +191,11 @@ class Planner:
             # held back the last screens (five of six screens beat their parent, one of three
             # grafts), and the one that paid most was screened in the generation in flight
             # when the budget ran out.
-            screen = self._screen_due(rng) if children >= 2 else None
-            due = self._graft_due() if screen is None or children >= 3 else None
+            # Both go to the best: it is read once, and there is none before the seed's score.
+            best = self._archive.best_node()
+            best_id = best.id if best is not None else None
+            screen = self._screen_due(rng, best_id) if children >= 2 else None
+            due = self._graft_due(best_id) if screen is None or children >= 3 else None
             parents: list[int] = []
             grafts: tuple[tuple[int, int], ...] = ()
             if due is not None:
@@ -210,7 +213,7 @@ class Planner:
             self._fresh.add(generation)
         return plan
 
-    def _graft_due(self) -> tuple[int, int] | None:
+    def _graft_due(self, best: int | None) -> tuple[int, int] | None:
         """(best, source): the largest change that beat its parent, that the best neither
         holds (made or grafted by its lineage) nor was planned onto it or an ancestor, counting
         a graft of a change as that change (`_origin`), and that merges into the best's code
@@ -219,44 +222,36 @@ class Planner:
         best holds it), could not take it (a conflict), or gained nothing from it: in the run
         at 872f740 a change the best held already was planned again onto each new best, and
         each time the slot fell back to the bandit."""
-        if not self._graft_best:
+        if not self._graft_best or best is None:
             return None
-        best = self._archive.best_node()
-        if best is None or best.id is None:
-            return None
-        line = set(self._archive.graph().lineage(best.id))
+        line = set(self._archive.graph().lineage(best))
         held = {self._origin(node) for node in line}
         planned = {self._origin(source) for target, source in self._grafted if target in line}
-        for node, _gain in self._archive.improvements(None, outside_lineage_of=best.id):
+        for node, _gain in self._archive.improvements(None, outside_lineage_of=best):
             origin = self._origin(node.id or 0)
-            if origin not in held and origin not in planned and self._lands(best.id, node):
-                return best.id, node.id or 0
+            if origin not in held and origin not in planned and self._lands(best, node):
+                return best, node.id or 0
         return None
 
-    def _screen_due(self, rng: random.Random) -> tuple[int, str, str] | None:
+    def _screen_due(self, rng: random.Random, best: int | None) -> tuple[int, str, str] | None:
         """(best, kind, description): a capability the proposer could add to the best that no
         plan gave any node yet and no child of the best received, drawn with the selection RNG;
         None when there is none (or screens are off)."""
-        if self._screens is None:
+        if self._screens is None or best is None:
             return None
-        best = self._archive.best_node()
-        if best is None or best.id is None:
-            return None
-        if best.id not in self._offered:
-            with self._books.checkout(best.id) as agent_dir:
-                self._offered[best.id] = tuple(self._screens(agent_dir))
+        if best not in self._offered:
+            with self._books.checkout(best) as agent_dir:
+                self._offered[best] = tuple(self._screens(agent_dir))
         made = {
             str(child.proposal.get("description"))
-            for child in map(self._archive.node, self._archive.graph().children(best.id))
+            for child in map(self._archive.node, self._archive.graph().children(best))
             if child.proposal
         }
-        left = [
-            s for s in self._offered[best.id] if s[1] not in self._screened and s[1] not in made
-        ]
+        left = [s for s in self._offered[best] if s[1] not in self._screened and s[1] not in made]
         if not left:
             return None
         kind, description = rng.choice(left)
-        return best.id, kind, description
+        return best, kind, description
 
     def _lands(self, best: int, source: AgentNode) -> bool:
         """Whether the source's change merges into the best's code and changes it. Why: in the
